@@ -1,0 +1,187 @@
+//! Errors of the genome inputs: files that cannot be read, malformed lines, inconsistent models.
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+
+/// An error reading or checking the genome (FASTA), the annotation (GTF/GFF3) or a gene list.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The file could not be opened.
+    #[error("cannot open {}: {source}", path.display())]
+    Open {
+        /// The file.
+        path: PathBuf,
+        /// What the operating system said.
+        source: io::Error,
+    },
+    /// Reading failed part-way, most often a truncated or corrupt gzip file.
+    #[error(
+        "cannot read {}: {source} (the file may be truncated or corrupt; for a .gz file check it with `gzip -t`)",
+        path.display()
+    )]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// What the reader said.
+        source: io::Error,
+    },
+    /// The file has no content.
+    #[error("{} is empty", path.display())]
+    Empty {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A line could not be parsed.
+    #[error("{}:{line}: {kind}", path.display())]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The 1-based line number.
+        line: u64,
+        /// What was wrong.
+        kind: ParseErrorKind,
+    },
+    /// A gene lies on a contig that the genome does not have.
+    #[error(
+        "gene {gene} lies on contig {contig}, which is not in the genome {} (check that the FASTA and the annotation name contigs alike, or pass --skip-missing-contigs to skip such genes)",
+        genome.display()
+    )]
+    MissingContig {
+        /// The gene.
+        gene: String,
+        /// The contig named by the annotation.
+        contig: String,
+        /// The FASTA file.
+        genome: PathBuf,
+    },
+    /// An exon extends past the end of its contig.
+    #[error(
+        "gene {gene}: exon {start}-{end} extends past the end of contig {contig} (length {length}); the annotation does not belong to this genome"
+    )]
+    ExonOutsideContig {
+        /// The gene.
+        gene: String,
+        /// The contig.
+        contig: String,
+        /// Exon start (1-based).
+        start: u64,
+        /// Exon end (1-based, inclusive).
+        end: u64,
+        /// The contig's length.
+        length: u64,
+    },
+    /// `--gene-ids` names genes the annotation does not have.
+    #[error(
+        "{}: {count} gene id(s) are not in the annotation, e.g. {examples} (ids must match the annotation's gene_id / ID, without a 'gene-' prefix being added or removed)",
+        path.display()
+    )]
+    UnknownGeneIds {
+        /// The gene-id file.
+        path: PathBuf,
+        /// How many ids were unknown.
+        count: usize,
+        /// A few of them.
+        examples: String,
+    },
+    /// The selection kept no gene.
+    #[error("no genes selected: {why}")]
+    EmptySelection {
+        /// Which filter removed the last genes.
+        why: String,
+    },
+}
+
+/// What was wrong with one line of a FASTA, GTF or GFF3 file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ParseErrorKind {
+    /// A feature line does not have 9 tab-separated columns.
+    ColumnCount {
+        /// Columns found.
+        found: usize,
+    },
+    /// A coordinate column is not a positive whole number.
+    Coordinate {
+        /// `start` or `end`.
+        column: &'static str,
+        /// The text found.
+        value: String,
+    },
+    /// Start lies after end.
+    StartAfterEnd {
+        /// Start.
+        start: u64,
+        /// End.
+        end: u64,
+    },
+    /// The strand column is not one of `+ - . ?`.
+    Strand {
+        /// The text found.
+        value: String,
+    },
+    /// The attribute column could not be parsed.
+    Attributes {
+        /// The parser's message.
+        message: String,
+    },
+    /// A required attribute is missing.
+    MissingAttribute {
+        /// The attribute.
+        name: &'static str,
+    },
+    /// Sequence data appears before the first `>` header.
+    SequenceBeforeHeader,
+    /// A header line has no name.
+    EmptyContigName,
+    /// Two contigs share a name.
+    DuplicateContig {
+        /// The name.
+        name: String,
+    },
+    /// A sequence line holds a character that is not a nucleotide code.
+    InvalidBase {
+        /// The character.
+        byte: u8,
+    },
+    /// The file does not look like GTF or GFF3.
+    UnknownFormat,
+}
+
+impl fmt::Display for ParseErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::ColumnCount { found } => write!(
+                f,
+                "expected 9 tab-separated columns (seqid source type start end score strand phase attributes), found {found}"
+            ),
+            Self::Coordinate { column, value } => write!(
+                f,
+                "{column} must be a positive whole number (1-based), found {value:?}"
+            ),
+            Self::StartAfterEnd { start, end } => {
+                write!(f, "start {start} is after end {end}")
+            }
+            Self::Strand { value } => {
+                write!(f, "strand must be one of + - . ?, found {value:?}")
+            }
+            Self::Attributes { message } => write!(f, "malformed attributes: {message}"),
+            Self::MissingAttribute { name } => write!(f, "missing required attribute {name}"),
+            Self::SequenceBeforeHeader => {
+                write!(f, "sequence before the first '>' header: not a FASTA file?")
+            }
+            Self::EmptyContigName => write!(f, "a '>' header without a sequence name"),
+            Self::DuplicateContig { name } => write!(f, "contig {name} appears twice"),
+            Self::InvalidBase { byte } => write!(
+                f,
+                "{:?} is not a nucleotide code (expected A, C, G, T, N or another IUPAC letter)",
+                char::from(*byte)
+            ),
+            Self::UnknownFormat => write!(
+                f,
+                "cannot tell whether this is GTF or GFF3 (name it .gtf/.gff3, or pass --annotation-format)"
+            ),
+        }
+    }
+}

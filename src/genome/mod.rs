@@ -1,0 +1,14 @@
+//! Genome inputs: FASTA sequences, GTF/GFF3 annotation, gene models and gene selection.
+
+pub mod annotation;
+pub mod fasta;
+pub mod gene;
+pub mod io;
+pub mod select;
+
+mod error;
+
+pub use annotation::{Annotation, Format};
+pub use error::{Error, ParseErrorKind};
+pub use gene::{Exon, Gene, Intron, Site, SiteKind, Strand, Transcript};
+pub use select::{Selected, Selection};

@@ -1,0 +1,200 @@
+//! Gene selection: biotype filter, gene-id list, introns required, a seeded sample of N genes,
+//! and the one deterministic order (contig order of the FASTA, then start, then id).
+
+use std::collections::{HashMap, HashSet};
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+
+use super::fasta::ContigInfo;
+use super::gene::Gene;
+use super::io::{open, read_error};
+use super::Error;
+use crate::seed::gene_seed;
+
+/// What to select; every field is a documented CLI flag.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Selection {
+    /// Keep genes of these biotypes (empty: all). Genes with no biotype in the annotation are
+    /// kept whatever this says.
+    pub gene_types: Vec<String>,
+    /// Keep only the genes listed in this file (one id per line, `#` comments).
+    pub gene_ids: Option<PathBuf>,
+    /// Keep a seeded sample of this many genes (all if there are fewer).
+    pub n_genes: Option<usize>,
+    /// Seed of the sample.
+    pub seed: u64,
+    /// Keep only genes with at least one intron.
+    pub require_introns: bool,
+    /// Skip, with a warning, genes whose contig is missing from the FASTA (else: an error).
+    pub skip_missing_contigs: bool,
+}
+
+impl Default for Selection {
+    fn default() -> Self {
+        Self {
+            gene_types: Vec::new(),
+            gene_ids: None,
+            n_genes: None,
+            seed: 42,
+            require_introns: true,
+            skip_missing_contigs: false,
+        }
+    }
+}
+
+/// The selected genes, in their deterministic order, with how each filter narrowed them.
+#[derive(Debug, Clone)]
+pub struct Selected {
+    /// The genes, ordered by contig order in the FASTA, start, id.
+    pub genes: Vec<Gene>,
+    /// Ids of genes skipped because their contig is missing from the FASTA.
+    pub missing_contig: Vec<String>,
+    /// `(step, genes left)` for each filter applied, in order.
+    pub funnel: Vec<(String, usize)>,
+}
+
+/// Reads a gene-id file: one id per line (first word), blank lines and `#` comments ignored.
+pub fn read_gene_ids(path: &Path) -> Result<Vec<String>, Error> {
+    let reader = open(path)?;
+    let mut ids = Vec::new();
+    for line in reader.lines() {
+        let line = line.map_err(|e| read_error(path, e))?;
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if let Some(word) = line.split_whitespace().next() {
+            ids.push(word.to_string());
+        }
+    }
+    Ok(ids)
+}
+
+/// Applies `sel` to `genes` against the contigs of the genome at `genome`.
+pub fn select(
+    genes: Vec<Gene>,
+    contigs: &[ContigInfo],
+    genome: &Path,
+    sel: &Selection,
+) -> Result<Selected, Error> {
+    let order: HashMap<&str, (usize, u64)> = contigs
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.name.as_str(), (i, c.length)))
+        .collect();
+    let mut funnel = vec![("annotated genes".to_string(), genes.len())];
+    let empty = |why: &str| Error::EmptySelection {
+        why: why.to_string(),
+    };
+
+    let mut missing_contig = Vec::new();
+    let mut kept = Vec::with_capacity(genes.len());
+    for g in genes {
+        let Some(&(_, length)) = order.get(g.contig.as_str()) else {
+            if sel.skip_missing_contigs {
+                missing_contig.push(g.id);
+                continue;
+            }
+            return Err(Error::MissingContig {
+                gene: g.id,
+                contig: g.contig,
+                genome: genome.to_path_buf(),
+            });
+        };
+        if let Some(e) = g
+            .transcripts
+            .iter()
+            .flat_map(|t| &t.exons)
+            .find(|e| e.end > length)
+        {
+            return Err(Error::ExonOutsideContig {
+                gene: g.id.clone(),
+                contig: g.contig.clone(),
+                start: e.start,
+                end: e.end,
+                length,
+            });
+        }
+        kept.push(g);
+    }
+    let mut genes = kept;
+    if !missing_contig.is_empty() {
+        funnel.push(("on a contig of the genome".into(), genes.len()));
+        if genes.is_empty() {
+            return Err(empty("no annotated gene lies on a contig of the genome"));
+        }
+    }
+
+    if let Some(path) = &sel.gene_ids {
+        let ids = read_gene_ids(path)?;
+        let known: HashSet<&str> = genes.iter().map(|g| g.id.as_str()).collect();
+        let unknown: Vec<&String> = ids.iter().filter(|id| !known.contains(id.as_str())).collect();
+        if !unknown.is_empty() {
+            let examples = unknown
+                .iter()
+                .take(3)
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
+            return Err(Error::UnknownGeneIds {
+                path: path.clone(),
+                count: unknown.len(),
+                examples,
+            });
+        }
+        let wanted: HashSet<&str> = ids.iter().map(String::as_str).collect();
+        genes.retain(|g| wanted.contains(g.id.as_str()));
+        funnel.push((format!("listed in {}", path.display()), genes.len()));
+        if genes.is_empty() {
+            return Err(empty(&format!("{} lists no gene", path.display())));
+        }
+    }
+
+    if !sel.gene_types.is_empty() {
+        genes.retain(|g| match &g.biotype {
+            Some(b) => sel.gene_types.iter().any(|t| t == b),
+            None => true,
+        });
+        funnel.push((format!("biotype in {}", sel.gene_types.join(",")), genes.len()));
+        if genes.is_empty() {
+            return Err(empty(&format!(
+                "no gene has biotype {} (run `spliceforge inspect` to see the biotypes present)",
+                sel.gene_types.join(" or ")
+            )));
+        }
+    }
+
+    if sel.require_introns {
+        genes.retain(Gene::has_introns);
+        funnel.push(("with at least one intron".into(), genes.len()));
+        if genes.is_empty() {
+            return Err(empty(
+                "no gene has an intron (pass --no-require-introns to keep single-exon genes)",
+            ));
+        }
+    }
+
+    if let Some(n) = sel.n_genes {
+        if n == 0 {
+            return Err(empty("--n-genes is 0"));
+        }
+        if n < genes.len() {
+            // Rank by a hash of (seed, gene id): a gene's inclusion does not depend on the
+            // order of the annotation or on the other genes.
+            genes.sort_by_cached_key(|g| (gene_seed(sel.seed, "select", &g.id), g.id.clone()));
+            genes.truncate(n);
+        }
+        funnel.push((format!("seeded sample of {n} (seed {})", sel.seed), genes.len()));
+    }
+
+    genes.sort_by(|a, b| {
+        let ka = (order[a.contig.as_str()].0, a.start, &a.id);
+        let kb = (order[b.contig.as_str()].0, b.start, &b.id);
+        ka.cmp(&kb)
+    });
+    Ok(Selected {
+        genes,
+        missing_contig,
+        funnel,
+    })
+}

@@ -1,0 +1,12 @@
+//! spliceforge: builds splice-site training sets from a real genome and its annotation.
+//!
+//! The data flows one way: [`genome`] (FASTA, GTF/GFF3, gene models, selection) feeds the rest.
+//! The binary (`src/main.rs`) parses flags, resolves them into the configurations defined here,
+//! calls the library and turns [`Error`] into a documented exit code.
+
+pub mod error;
+pub mod genome;
+pub mod inspect;
+pub mod seed;
+
+pub use error::Error;
