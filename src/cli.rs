@@ -10,7 +10,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// Exit codes: 0 success; 1 unexpected failure; 2 bad command-line usage; 3 bad input data
 /// (malformed or unreadable FASTA/GTF/GFF3/gene list, empty selection).
 #[derive(Debug, Parser)]
-#[command(name = "spliceforge", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "spliceforge",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
 pub struct Cli {
     /// The command to run.
     #[command(subcommand)]

@@ -203,7 +203,11 @@ fn pct(n: usize, total: usize) -> f64 {
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let total_bp: u64 = self.contigs.iter().map(|c| c.1).sum();
-        writeln!(f, "contigs                 {:>12}  ({total_bp} bp)", self.contigs.len())?;
+        writeln!(
+            f,
+            "contigs                 {:>12}  ({total_bp} bp)",
+            self.contigs.len()
+        )?;
         for (name, len) in self.contigs.iter().take(10) {
             writeln!(f, "  {name:<22}{len:>12} bp")?;
         }
@@ -215,13 +219,22 @@ impl fmt::Display for Report {
             writeln!(f, "  {biotype:<22}{n:>12}")?;
         }
         writeln!(f, "transcripts             {:>12}", self.transcripts)?;
-        writeln!(f, "multi-exon transcripts  {:>12}", self.multi_exon_transcripts)?;
+        writeln!(
+            f,
+            "multi-exon transcripts  {:>12}",
+            self.multi_exon_transcripts
+        )?;
         writeln!(f, "genes with introns      {:>12}", self.genes_with_introns)?;
         writeln!(f, "distinct introns        {:>12}", self.distinct_introns)?;
         let d = &self.dinucleotides;
         let t = d.total();
         writeln!(f, "splice dinucleotides")?;
-        for (label, n) in [("GT-AG", d.gt_ag), ("GC-AG", d.gc_ag), ("AT-AC", d.at_ac), ("other", d.other)] {
+        for (label, n) in [
+            ("GT-AG", d.gt_ag),
+            ("GC-AG", d.gc_ag),
+            ("AT-AC", d.at_ac),
+            ("other", d.other),
+        ] {
             writeln!(f, "  {label:<22}{n:>12}  {:>6.2} %", pct(n, t))?;
         }
         writeln!(f, "selection")?;

@@ -72,6 +72,10 @@ mod tests {
     fn below_is_in_range() {
         let mut r = Rng::new(7);
         assert!((0..1000).all(|_| r.below(10) < 10));
-        assert!((0..1000).map(|_| r.next_f64()).all(|x| (0.0..1.0).contains(&x)));
+        assert!(
+            (0..1000)
+                .map(|_| r.next_f64())
+                .all(|x| (0.0..1.0).contains(&x))
+        );
     }
 }

@@ -263,6 +263,9 @@ struct Parser {
     exons_without_transcript: usize,
 }
 
+/// A GFF3 exon line: (parents, contig, strand, exon, line number).
+type GffExon = (Vec<String>, String, Option<Strand>, Exon, u64);
+
 /// A GFF3 feature other than an exon, kept to resolve `Parent` links.
 struct GffFeature {
     ty: String,
@@ -392,8 +395,7 @@ impl Parser {
         let mut reader = gff::io::Reader::new(reader);
         let mut line = gff::Line::default();
         let mut features: HashMap<String, GffFeature> = HashMap::new();
-        // (parents, contig, strand, exon, line)
-        let mut exons: Vec<(Vec<String>, String, Option<Strand>, Exon, u64)> = Vec::new();
+        let mut exons: Vec<GffExon> = Vec::new();
         loop {
             let n = reader
                 .read_line(&mut line)
@@ -598,5 +600,137 @@ impl Parser {
             exons_without_transcript: self.exons_without_transcript,
             problems: self.problems,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::io::Write;
+
+    use super::*;
+    use crate::genome::{Site, SiteKind, fasta};
+
+    fn data(name: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("data")
+            .join(name)
+    }
+
+    const GENOME: &str = "DmelanDM6_4_GCF_000001215.4_Release_6_plus_ISO1_MT_genomic.fna.gz";
+
+    fn all_introns(a: &Annotation) -> BTreeSet<(String, Strand, u64, u64)> {
+        a.genes
+            .iter()
+            .flat_map(|g| {
+                g.introns()
+                    .into_iter()
+                    .map(move |i| (g.contig.clone(), g.strand, i.start, i.end))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn gtf_and_gff3_of_the_same_annotation_give_the_same_introns() {
+        let gtf = read(&data("DmelanDM6_4.gtf.gz"), None).unwrap();
+        let gff = read(&data("DmelanDM6_4.gff.gz"), None).unwrap();
+        assert_eq!(gtf.genes.len(), 107);
+        assert_eq!(gff.genes.len(), 107);
+        let (a, b) = (all_introns(&gtf), all_introns(&gff));
+        assert_eq!(a.len(), 899);
+        assert_eq!(a, b);
+        let tx = |x: &Annotation| x.genes.iter().map(|g| g.transcripts.len()).sum::<usize>();
+        assert_eq!((tx(&gtf), tx(&gff)), (338, 338));
+    }
+
+    #[test]
+    fn minus_strand_gene_plexb_has_hand_checked_sites() {
+        // PlexB (Dmel_CG17245), NC_004353.4:32478-43778 (-). Transcript NM_079877.4 has exons
+        // 42914-43778, 36516-41285, 35874-36457, 33191-33373, 32812-33125; read right to left,
+        // each exon's leftmost base is a donor and each rightmost base an acceptor.
+        let gtf = read(&data("DmelanDM6_4.gtf.gz"), None).unwrap();
+        let g = gtf.genes.iter().find(|g| g.id == "Dmel_CG17245").unwrap();
+        assert_eq!(g.strand, Strand::Reverse);
+        assert_eq!((g.start, g.end), (32478, 43778));
+        let sites = g.sites();
+        let d = |position| Site {
+            position,
+            kind: SiteKind::Donor,
+        };
+        let a = |position| Site {
+            position,
+            kind: SiteKind::Acceptor,
+        };
+        for s in [
+            d(42914),
+            a(41285),
+            d(36516),
+            a(36457),
+            d(35874),
+            a(33373),
+            d(33191),
+            a(33125),
+        ] {
+            assert!(sites.contains(&s), "{s:?} missing from {sites:?}");
+        }
+        // The intron 41286-42913 reads CT…AC on the forward strand: GT…AG on the gene's strand.
+        let mut r = fasta::Reader::open(&data(GENOME)).unwrap();
+        let contig = r.next_contig().unwrap().unwrap();
+        assert_eq!(contig.slice(41286, 41287), b"CT");
+        assert_eq!(contig.slice(42912, 42913), b"AC");
+    }
+
+    #[test]
+    fn gtf_attributes_tolerate_backslashes_and_unquoted_values() {
+        let a = gtf_attributes(br#"gene_id "A\B"; transcript_id "t\"1"; level 2; x "";"#).unwrap();
+        assert_eq!(
+            a,
+            vec![
+                ("gene_id", r"A\B".to_string()),
+                ("transcript_id", "t\"1".to_string()),
+                ("level", "2".to_string()),
+                ("x", String::new()),
+            ]
+        );
+        assert!(gtf_attributes(br#"gene_id "open; "#).is_err());
+        assert!(gtf_attributes(br#"gene_id "a" transcript_id "b""#).is_err());
+    }
+
+    fn parse_err(format: Format, text: &str) -> (u64, ParseErrorKind) {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        f.write_all(text.as_bytes()).unwrap();
+        match read(f.path(), Some(format)) {
+            Err(Error::Parse { line, kind, .. }) => (line, kind),
+            other => panic!("expected a parse error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn malformed_lines_name_line_and_problem() {
+        let ok = "c\tsrc\texon\t1\t10\t.\t+\t.\tgene_id \"g\"; transcript_id \"t\";\n";
+        let (line, kind) = parse_err(Format::Gtf, &format!("#h\n{ok}c\tsrc\texon\t1\n"));
+        assert_eq!((line, kind), (3, ParseErrorKind::ColumnCount { found: 4 }));
+        let (line, kind) = parse_err(Format::Gtf, &ok.replace("\t1\t10\t", "\tx\t10\t"));
+        assert_eq!(line, 1);
+        assert!(matches!(
+            kind,
+            ParseErrorKind::Coordinate {
+                column: "start",
+                ..
+            }
+        ));
+        let (_, kind) = parse_err(Format::Gtf, &ok.replace("\t1\t10\t", "\t20\t10\t"));
+        assert_eq!(kind, ParseErrorKind::StartAfterEnd { start: 20, end: 10 });
+        let (_, kind) = parse_err(Format::Gtf, &ok.replace("\t+\t", "\tx\t"));
+        assert!(matches!(kind, ParseErrorKind::Strand { .. }));
+        let (_, kind) = parse_err(Format::Gtf, &ok.replace("gene_id \"g\"; ", ""));
+        assert_eq!(kind, ParseErrorKind::MissingAttribute { name: "gene_id" });
+        let gff = "##gff-version 3\n\nc\tsrc\tgene\t1\t10\t.\t+\t.\tID=g\nc\tsrc\tmRNA\t1\t-5\t.\t+\t.\tID=t;Parent=g\n";
+        let (line, kind) = parse_err(Format::Gff3, gff);
+        assert_eq!(line, 4, "blank lines count");
+        assert!(matches!(
+            kind,
+            ParseErrorKind::Coordinate { column: "end", .. }
+        ));
     }
 }

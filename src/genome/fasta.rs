@@ -242,18 +242,33 @@ mod tests {
         let f = write_tmp(b">a\nAC\nA7G\n");
         let err = scan(f.path()).unwrap_err();
         assert!(
-            matches!(&err, Error::Parse { line: 3, kind: ParseErrorKind::InvalidBase { byte: b'7' }, .. }),
+            matches!(
+                &err,
+                Error::Parse {
+                    line: 3,
+                    kind: ParseErrorKind::InvalidBase { byte: b'7' },
+                    ..
+                }
+            ),
             "{err}"
         );
         let f = write_tmp(b"ACGT\n>a\n");
         assert!(matches!(
             scan(f.path()).unwrap_err(),
-            Error::Parse { line: 1, kind: ParseErrorKind::SequenceBeforeHeader, .. }
+            Error::Parse {
+                line: 1,
+                kind: ParseErrorKind::SequenceBeforeHeader,
+                ..
+            }
         ));
         let f = write_tmp(b">a\nA\n>a\nC\n");
         assert!(matches!(
             scan(f.path()).unwrap_err(),
-            Error::Parse { line: 3, kind: ParseErrorKind::DuplicateContig { .. }, .. }
+            Error::Parse {
+                line: 3,
+                kind: ParseErrorKind::DuplicateContig { .. },
+                ..
+            }
         ));
         let f = write_tmp(b"\n\n");
         assert!(matches!(scan(f.path()).unwrap_err(), Error::Empty { .. }));

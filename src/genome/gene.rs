@@ -171,7 +171,10 @@ mod tests {
     use super::*;
 
     fn gene(strand: Strand, exons: &[(u64, u64)]) -> Gene {
-        let exons = exons.iter().map(|&(start, end)| Exon { start, end }).collect();
+        let exons = exons
+            .iter()
+            .map(|&(start, end)| Exon { start, end })
+            .collect();
         Gene {
             id: "g".into(),
             name: "g".into(),
@@ -188,12 +191,24 @@ mod tests {
     fn forward_sites_are_exon_ends_before_introns_and_starts_after() {
         let g = gene(Strand::Forward, &[(300, 400), (100, 200)]);
         let introns: Vec<_> = g.introns().into_iter().collect();
-        assert_eq!(introns, vec![Intron { start: 201, end: 299 }]);
+        assert_eq!(
+            introns,
+            vec![Intron {
+                start: 201,
+                end: 299
+            }]
+        );
         assert_eq!(
             g.sites(),
             vec![
-                Site { position: 200, kind: SiteKind::Donor },
-                Site { position: 300, kind: SiteKind::Acceptor },
+                Site {
+                    position: 200,
+                    kind: SiteKind::Donor
+                },
+                Site {
+                    position: 300,
+                    kind: SiteKind::Acceptor
+                },
             ]
         );
     }
@@ -204,17 +219,32 @@ mod tests {
         assert_eq!(
             g.sites(),
             vec![
-                Site { position: 200, kind: SiteKind::Acceptor },
-                Site { position: 300, kind: SiteKind::Donor },
-                Site { position: 400, kind: SiteKind::Acceptor },
-                Site { position: 500, kind: SiteKind::Donor },
+                Site {
+                    position: 200,
+                    kind: SiteKind::Acceptor
+                },
+                Site {
+                    position: 300,
+                    kind: SiteKind::Donor
+                },
+                Site {
+                    position: 400,
+                    kind: SiteKind::Acceptor
+                },
+                Site {
+                    position: 500,
+                    kind: SiteKind::Donor
+                },
             ]
         );
     }
 
     #[test]
     fn touching_exons_merge_and_imply_no_intron() {
-        let t = Transcript::new("t".into(), vec![Exon { start: 1, end: 10 }, Exon { start: 11, end: 20 }]);
+        let t = Transcript::new(
+            "t".into(),
+            vec![Exon { start: 1, end: 10 }, Exon { start: 11, end: 20 }],
+        );
         assert_eq!(t.exons, vec![Exon { start: 1, end: 20 }]);
         assert_eq!(t.introns().count(), 0);
     }

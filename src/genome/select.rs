@@ -5,10 +5,10 @@ use std::collections::{HashMap, HashSet};
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
+use super::Error;
 use super::fasta::ContigInfo;
 use super::gene::Gene;
 use super::io::{open, read_error};
-use super::Error;
 use crate::seed::gene_seed;
 
 /// What to select; every field is a documented CLI flag.
@@ -128,7 +128,10 @@ pub fn select(
     if let Some(path) = &sel.gene_ids {
         let ids = read_gene_ids(path)?;
         let known: HashSet<&str> = genes.iter().map(|g| g.id.as_str()).collect();
-        let unknown: Vec<&String> = ids.iter().filter(|id| !known.contains(id.as_str())).collect();
+        let unknown: Vec<&String> = ids
+            .iter()
+            .filter(|id| !known.contains(id.as_str()))
+            .collect();
         if !unknown.is_empty() {
             let examples = unknown
                 .iter()
@@ -155,7 +158,10 @@ pub fn select(
             Some(b) => sel.gene_types.iter().any(|t| t == b),
             None => true,
         });
-        funnel.push((format!("biotype in {}", sel.gene_types.join(",")), genes.len()));
+        funnel.push((
+            format!("biotype in {}", sel.gene_types.join(",")),
+            genes.len(),
+        ));
         if genes.is_empty() {
             return Err(empty(&format!(
                 "no gene has biotype {} (run `spliceforge inspect` to see the biotypes present)",
@@ -184,7 +190,10 @@ pub fn select(
             genes.sort_by_cached_key(|g| (gene_seed(sel.seed, "select", &g.id), g.id.clone()));
             genes.truncate(n);
         }
-        funnel.push((format!("seeded sample of {n} (seed {})", sel.seed), genes.len()));
+        funnel.push((
+            format!("seeded sample of {n} (seed {})", sel.seed),
+            genes.len(),
+        ));
     }
 
     genes.sort_by(|a, b| {

@@ -1,0 +1,5 @@
+//! The integration tests: one binary that runs the real `spliceforge` on real data.
+
+mod util;
+
+mod inspect;

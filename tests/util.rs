@@ -1,0 +1,118 @@
+//! Test helpers: a fresh temporary directory per test and a command builder for the real binary.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The embedded D. melanogaster chromosome 4 genome.
+pub const GENOME: &str = "data/DmelanDM6_4_GCF_000001215.4_Release_6_plus_ISO1_MT_genomic.fna.gz";
+/// Its GTF annotation.
+pub const GTF: &str = "data/DmelanDM6_4.gtf.gz";
+/// Its GFF3 annotation.
+pub const GFF: &str = "data/DmelanDM6_4.gff.gz";
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A path under the repository root.
+pub fn repo(rel: &str) -> PathBuf {
+    root().join(rel)
+}
+
+/// A fresh directory for one test, removed at the end.
+pub struct Dir {
+    tmp: tempfile::TempDir,
+}
+
+impl Dir {
+    /// Makes the directory.
+    pub fn new() -> Self {
+        Self {
+            tmp: tempfile::Builder::new()
+                .prefix("spliceforge-test-")
+                .tempdir()
+                .unwrap(),
+        }
+    }
+
+    /// The directory.
+    pub fn path(&self) -> &Path {
+        self.tmp.path()
+    }
+
+    /// A path inside it.
+    pub fn join(&self, rel: &str) -> PathBuf {
+        self.tmp.path().join(rel)
+    }
+
+    /// Writes a file inside it and returns its path.
+    pub fn write(&self, rel: &str, content: impl AsRef<[u8]>) -> PathBuf {
+        let p = self.join(rel);
+        std::fs::write(&p, content).unwrap();
+        p
+    }
+
+    /// A command for the real binary, run in this directory.
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_spliceforge"));
+        c.args(args).current_dir(self.path());
+        for var in [
+            "SPLICEFORGE_GENOME",
+            "SPLICEFORGE_ANNOTATION",
+            "SPLICEFORGE_SEED",
+        ] {
+            c.env_remove(var);
+        }
+        c
+    }
+}
+
+/// What a finished command printed, with its exit code.
+pub struct Run {
+    /// Exit code (-1 if killed by a signal).
+    pub code: i32,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+impl Run {
+    /// Asserts success and returns self.
+    #[track_caller]
+    pub fn ok(self) -> Self {
+        assert_eq!(
+            self.code, 0,
+            "expected success\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    /// Asserts the exit code and that the tool did not panic, and returns self.
+    #[track_caller]
+    pub fn fails_with(self, code: i32) -> Self {
+        assert_eq!(
+            self.code, code,
+            "stdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        assert!(!self.stderr.contains("panicked"), "panic: {}", self.stderr);
+        self
+    }
+}
+
+/// Runs a command to completion.
+pub fn run(mut c: Command) -> Run {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = c.output().unwrap();
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
+}
