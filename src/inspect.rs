@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::path::Path;
 
-use crate::genome::fasta::{self, ContigInfo};
+use crate::genome::fasta::{self, ContigInfo, complement};
 use crate::genome::select::{self, Selected, Selection};
 use crate::genome::{Error, Format, Gene, Intron, Strand, annotation};
 
@@ -179,17 +179,6 @@ fn two(s: &[u8]) -> [u8; 2] {
 
 fn revcomp2(d: [u8; 2]) -> [u8; 2] {
     [complement(d[1]), complement(d[0])]
-}
-
-/// The complement of an upper-case base (`N` stays `N`).
-pub fn complement(b: u8) -> u8 {
-    match b {
-        b'A' => b'T',
-        b'C' => b'G',
-        b'G' => b'C',
-        b'T' => b'A',
-        _ => b'N',
-    }
 }
 
 fn pct(n: usize, total: usize) -> f64 {

@@ -4,7 +4,10 @@
 //! The binary (`src/main.rs`) parses flags, resolves them into the configurations defined here,
 //! calls the library and turns [`Error`] into a documented exit code.
 
+pub mod basemodel;
 pub mod error;
+pub mod features;
+pub mod store;
 pub mod genome;
 pub mod inspect;
 pub mod seed;

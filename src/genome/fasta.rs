@@ -186,6 +186,17 @@ pub fn scan(path: &Path) -> Result<Vec<ContigInfo>, Error> {
     Ok(out)
 }
 
+/// The complement of an upper-case base (`N` stays `N`).
+pub fn complement(b: u8) -> u8 {
+    match b {
+        b'A' => b'T',
+        b'C' => b'G',
+        b'G' => b'C',
+        b'T' => b'A',
+        _ => b'N',
+    }
+}
+
 enum Base {
     Keep(u8),
     Skip,

@@ -4,6 +4,7 @@ pub mod annotation;
 pub mod fasta;
 pub mod gene;
 pub mod io;
+pub mod region;
 pub mod select;
 
 mod error;
@@ -11,4 +12,5 @@ mod error;
 pub use annotation::{Annotation, Format};
 pub use error::{Error, ParseErrorKind};
 pub use gene::{Exon, Gene, Intron, Site, SiteKind, Strand, Transcript};
+pub use region::GeneRegion;
 pub use select::{Selected, Selection};

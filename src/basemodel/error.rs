@@ -1,0 +1,62 @@
+//! Errors of the base models: imported score files and saved models.
+
+use std::path::PathBuf;
+
+/// An error loading a base model or imported scores.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The file could not be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A required column is missing.
+    #[error(
+        "{}: missing column {column:?}; a base-score file needs columns chrom, position (1-based), strand, donor, acceptor[, neither]",
+        path.display()
+    )]
+    MissingColumn {
+        /// The file.
+        path: PathBuf,
+        /// The column.
+        column: &'static str,
+    },
+    /// A value is malformed.
+    #[error("{}:{row}: {message}", path.display())]
+    Value {
+        /// The file.
+        path: PathBuf,
+        /// Line (TSV) or row (Parquet, 1-based).
+        row: u64,
+        /// What is wrong.
+        message: String,
+    },
+    /// The Parquet file could not be read.
+    #[error("{}: not a readable Parquet file: {message}", path.display())]
+    Parquet {
+        /// The file.
+        path: PathBuf,
+        /// The reader's message.
+        message: String,
+    },
+    /// A saved model does not parse.
+    #[error("{}: not a spliceforge base model: {message}", path.display())]
+    Model {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message.
+        message: String,
+    },
+    /// The built-in model has nothing to learn from.
+    #[error(
+        "the built-in base model needs reserved genes with introns to train on, and found {sites} site(s); use a larger annotation, raise --reserve-fraction, or import scores with --base-scores"
+    )]
+    NotEnoughTraining {
+        /// Sites found.
+        sites: usize,
+    },
+}

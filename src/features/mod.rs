@@ -1,0 +1,16 @@
+//! Rows of the dataset: the one schema, labels and sampling, and the features of each row.
+//!
+//! No feature is derived from annotated exon/intron coordinates at or near a row's position:
+//! position-level features come from the sequence and the base-model scores only, and the
+//! annotation enters through gene-level aggregates ([`structure`]) and the labels.
+
+pub mod context;
+pub mod label;
+pub mod rows;
+pub mod schema;
+pub mod sequence;
+pub mod structure;
+
+pub use label::{LabelConfig, PredType, SpliceType};
+pub use rows::{GeneRows, Quality, RowConfig, gene_rows};
+pub use schema::{Role, Schema, SCHEMA_VERSION};

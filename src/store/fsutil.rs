@@ -1,0 +1,107 @@
+//! Crash-safe file primitives: write under a temporary name, fsync, rename, fsync the directory.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+/// Environment variable: fail part writes with "No space left on device" once this many bytes
+/// have been written by the process (fault injection for tests; never set it otherwise).
+pub const FAULT_ENV: &str = "SPLICEFORGE_FAULT_WRITE_AFTER_BYTES";
+
+/// Fsyncs a directory so that renames and creations inside it are durable.
+pub fn fsync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+/// Writes `bytes` to `path` atomically: `tmp_dir/name`, fsync, rename, fsync the directory.
+pub fn write_atomic(path: &Path, tmp_dir: &Path, bytes: &[u8]) -> io::Result<()> {
+    fs::create_dir_all(tmp_dir)?;
+    let name = path.file_name().unwrap_or_default();
+    let tmp = tmp_dir.join(name);
+    {
+        let mut f = File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+    }
+    fs::rename(&tmp, path)?;
+    if let Some(parent) = path.parent() {
+        fsync_dir(parent)?;
+    }
+    Ok(())
+}
+
+/// The SHA-256 of a file, as lower-case hex, with its size.
+pub fn sha256_file(path: &Path) -> io::Result<(String, u64)> {
+    let mut f = File::open(path)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut n_total = 0u64;
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+        n_total += n as u64;
+    }
+    Ok((hex(&h.finalize()), n_total))
+}
+
+/// Lower-case hex of bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A file writer that hashes and counts what passes through, and can inject a disk-full fault.
+pub struct HashingWriter {
+    file: File,
+    hasher: Sha256,
+    bytes: u64,
+    fault_after: Option<u64>,
+}
+
+static WRITTEN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+impl HashingWriter {
+    /// Creates (truncating) `path`.
+    pub fn create(path: &Path) -> io::Result<Self> {
+        let file = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(path)?;
+        Ok(Self {
+            file,
+            hasher: Sha256::new(),
+            bytes: 0,
+            fault_after: std::env::var(FAULT_ENV).ok().and_then(|v| v.parse().ok()),
+        })
+    }
+
+    /// Fsyncs and returns the SHA-256 (hex) and size of what was written.
+    pub fn finish(self) -> io::Result<(String, u64)> {
+        self.file.sync_all()?;
+        Ok((hex(&self.hasher.finalize()), self.bytes))
+    }
+}
+
+impl Write for HashingWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if let Some(limit) = self.fault_after {
+            let total = WRITTEN.fetch_add(buf.len() as u64, std::sync::atomic::Ordering::SeqCst);
+            if total + buf.len() as u64 > limit {
+                return Err(io::Error::from_raw_os_error(28)); // ENOSPC
+            }
+        }
+        let n = self.file.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
+}

@@ -1,0 +1,32 @@
+//! The dataset lock: one builder per output directory, released by the OS if the holder dies.
+
+use std::fs::{File, OpenOptions, TryLockError};
+use std::path::Path;
+
+use super::Error;
+
+/// Holds the exclusive lock on `DIR/.lock` while alive.
+#[derive(Debug)]
+pub struct Lock {
+    _file: File,
+}
+
+impl Lock {
+    /// Takes the lock, or fails at once if another process holds it.
+    pub fn acquire(dir: &Path) -> Result<Self, Error> {
+        let path = dir.join(".lock");
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| Error::io(&path, e))?;
+        match file.try_lock() {
+            Ok(()) => Ok(Self { _file: file }),
+            Err(TryLockError::WouldBlock) => Err(Error::Locked {
+                dir: dir.to_path_buf(),
+            }),
+            Err(TryLockError::Error(e)) => Err(Error::io(&path, e)),
+        }
+    }
+}

@@ -1,0 +1,34 @@
+//! The dataset on disk: run.json (fingerprint + plan), manifest.jsonl (committed batches),
+//! parts/*.parquet (rows), genes.parquet, and the crash-safe primitives that write them.
+//!
+//! ```text
+//! OUT/
+//!   run.json        resolved content config, input checksums, schema, plan
+//!   basemodel.json  the built-in base model (when used)
+//!   manifest.jsonl  one line per committed batch, then a `complete` line
+//!   parts/          batch-00001.parquet …   (row groups of ≤ --batch-rows rows)
+//!   genes.parquet   per-gene table          summary.json  class mix, base-model quality
+//!   .tmp/  .lock
+//! ```
+
+pub mod fingerprint;
+pub mod fsutil;
+pub mod genes;
+pub mod lock;
+pub mod manifest;
+pub mod part;
+pub mod reader;
+pub mod run;
+pub mod verify;
+
+mod error;
+
+pub use error::Error;
+pub use fingerprint::{DATASET_FORMAT, Fingerprint, InputFile};
+pub use manifest::{Manifest, MANIFEST};
+pub use run::{Plan, RUN_JSON, RunInfo};
+
+/// The name of batch `b`'s part file.
+pub fn part_name(b: usize) -> String {
+    format!("batch-{b:05}.parquet")
+}
