@@ -8,7 +8,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// Build splice-site training sets from a genome and its annotation, and train meta-models.
 ///
 /// Exit codes: 0 success; 1 unexpected failure; 2 bad command-line usage; 3 bad input data
-/// (malformed or unreadable FASTA/GTF/GFF3/gene list, empty selection).
+/// (malformed or unreadable FASTA/GTF/GFF3/gene list/base scores, empty selection); 4 the output
+/// directory holds a run with other content settings; 5 another builder holds the directory;
+/// 6 verify found problems; 7 a write failed (disk full…), committed batches intact; 8 the
+/// output directory is not a dataset or is damaged.
 #[derive(Debug, Parser)]
 #[command(
     name = "spliceforge",
@@ -30,6 +33,110 @@ pub enum Command {
     ///
     /// Example: spliceforge inspect --genome data/DmelanDM6_4_GCF_000001215.4_Release_6_plus_ISO1_MT_genomic.fna.gz --annotation data/DmelanDM6_4.gtf.gz
     Inspect(InspectArgs),
+    /// Build a training dataset: select genes, score them with a base model, label and sample
+    /// rows, compute the features, and write Parquet parts, committing batch by batch.
+    ///
+    /// Killed at any instant, the same command resumes where it stopped, with nothing lost and
+    /// nothing duplicated; the result is byte-identical to an uninterrupted run whatever
+    /// --threads is. Changing a content setting or an input is refused (exit 4); --overwrite
+    /// starts over.
+    ///
+    /// Example: spliceforge builder --genome data/DmelanDM6_4_GCF_000001215.4_Release_6_plus_ISO1_MT_genomic.fna.gz --annotation data/DmelanDM6_4.gtf.gz --out out/dmel
+    Builder(BuilderArgs),
+    /// Check a dataset: manifest against files (rows, checksums, schema), no (gene, position,
+    /// strand) twice, every selected gene committed once, run.json consistent. Exit 0 only if
+    /// all holds.
+    Verify(VerifyArgs),
+    /// Print the dataset schema (columns, types, roles, meanings).
+    Schema(SchemaArgs),
+}
+
+/// Arguments of `verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The dataset directory (builder --out).
+    pub dir: PathBuf,
+}
+
+/// Arguments of `schema`.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// k-mer sizes (as builder --kmer-sizes).
+    #[arg(long, value_delimiter = ',', default_value = "3")]
+    pub kmer_sizes: Vec<usize>,
+    /// Print Markdown (what docs/dataset-schema.md holds) instead of JSON.
+    #[arg(long)]
+    pub markdown: bool,
+}
+
+/// How TNs are sampled.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum TnSampling {
+    /// Keep hard TNs, TNs near non-TN rows and a ratio of easy TNs (weighted).
+    Sampled,
+    /// Keep every position of every gene.
+    None,
+}
+
+/// Arguments of `builder`.
+#[derive(Debug, Args)]
+pub struct BuilderArgs {
+    /// The genome and annotation.
+    #[command(flatten)]
+    pub inputs: InputArgs,
+    /// Which genes become rows.
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+    /// Output directory (created if needed). Running again with the same arguments resumes.
+    #[arg(long, env = "SPLICEFORGE_OUT", value_name = "DIR")]
+    pub out: PathBuf,
+    /// Genes per batch: the unit of commit and of resume.
+    #[arg(long, default_value_t = 50, value_name = "N")]
+    pub batch_size: usize,
+    /// Rows per Parquet row group: buffered rows never exceed this, so it bounds memory.
+    #[arg(long, default_value_t = 10_000, value_name = "N")]
+    pub batch_rows: usize,
+    /// Compute threads (default: all cores). Does not change the output.
+    #[arg(long, env = "SPLICEFORGE_THREADS", value_name = "N")]
+    pub threads: Option<usize>,
+    /// Imported base-model scores (Parquet or TSV: chrom, position (1-based), strand, donor,
+    /// acceptor[, neither]), e.g. SpliceAI output. Default: the built-in base model.
+    #[arg(long, value_name = "FILE")]
+    pub base_scores: Option<PathBuf>,
+    /// Fraction of intron-containing genes reserved (by a hash of the gene id) to fit the
+    /// built-in base model; they never become rows.
+    #[arg(long, default_value_t = 0.1, value_name = "F")]
+    pub reserve_fraction: f64,
+    /// A position is a call when its donor or acceptor score is at least this.
+    #[arg(long, default_value_t = 0.5)]
+    pub threshold: f32,
+    /// A call within this many nt of a true site of its type is a TP.
+    #[arg(long, default_value_t = 2, value_name = "NT")]
+    pub consensus_window: usize,
+    /// TNs scoring at least this (either type) are kept as hard negatives.
+    #[arg(long, default_value_t = 0.15, value_name = "P")]
+    pub hard_prob: f32,
+    /// TNs within this many nt of a TP/FP/FN row of the same gene are kept.
+    #[arg(long, default_value_t = 75, value_name = "NT")]
+    pub window: usize,
+    /// Easy TNs kept per TP/FP/FN row (seeded per gene; weighted by inverse keep-probability).
+    #[arg(long, default_value_t = 0.5, value_name = "R")]
+    pub easy_ratio: f64,
+    /// TN sampling: sampled, or none (keep every position).
+    #[arg(long, value_enum, default_value = "sampled")]
+    pub tn_sampling: TnSampling,
+    /// k-mer sizes counted in the ±250 nt window (comma-separated, each 1..=6).
+    #[arg(long, value_delimiter = ',', default_value = "3", value_name = "K")]
+    pub kmer_sizes: Vec<usize>,
+    /// Bases scored on each side of a gene (context for features near its ends).
+    #[arg(long, default_value_t = 250, value_name = "NT")]
+    pub flank: u64,
+    /// Discard what --out holds and start over.
+    #[arg(long)]
+    pub overwrite: bool,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// Arguments of `inspect`.

@@ -1,6 +1,6 @@
 //! The library's top-level error and the exit code each kind maps to.
 
-use crate::genome;
+use crate::{basemodel, genome, store};
 
 /// Exit codes of the `spliceforge` binary (also listed in the README and `--help`).
 pub mod exit {
@@ -13,6 +13,16 @@ pub mod exit {
     /// Bad input data: an unreadable or malformed genome, annotation or gene list, or an empty
     /// selection.
     pub const BAD_INPUT: u8 = 3;
+    /// The output directory holds a run with other inputs or content settings (resume refused).
+    pub const FINGERPRINT: u8 = 4;
+    /// Another builder holds the output directory.
+    pub const LOCKED: u8 = 5;
+    /// `verify` found problems.
+    pub const VERIFY: u8 = 6;
+    /// Writing failed (disk full, permissions); committed batches are intact.
+    pub const WRITE: u8 = 7;
+    /// The output directory is not a dataset, or is damaged beyond what resume repairs.
+    pub const DATASET: u8 = 8;
 }
 
 /// Any error the library reports to the binary.
@@ -22,13 +32,30 @@ pub enum Error {
     /// A genome, annotation or selection problem.
     #[error(transparent)]
     Genome(#[from] genome::Error),
+    /// A base-model problem (imported scores, training).
+    #[error(transparent)]
+    BaseModel(#[from] basemodel::Error),
+    /// A dataset store problem.
+    #[error(transparent)]
+    Store(#[from] store::Error),
+    /// A bug.
+    #[error("internal error: {0} (please report this)")]
+    Internal(String),
 }
 
 impl Error {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Genome(_) => exit::BAD_INPUT,
+            Error::Genome(_) | Error::BaseModel(_) => exit::BAD_INPUT,
+            Error::Store(e) => match e {
+                store::Error::FingerprintMismatch { .. } => exit::FINGERPRINT,
+                store::Error::Locked { .. } => exit::LOCKED,
+                store::Error::Verify { .. } => exit::VERIFY,
+                store::Error::Io { .. } | store::Error::Parquet { .. } => exit::WRITE,
+                _ => exit::DATASET,
+            },
+            Error::Internal(_) => exit::FAILURE,
         }
     }
 }

@@ -5,11 +5,13 @@
 //! calls the library and turns [`Error`] into a documented exit code.
 
 pub mod basemodel;
+pub mod builder;
 pub mod error;
 pub mod features;
 pub mod store;
 pub mod genome;
 pub mod inspect;
+pub mod mem;
 pub mod seed;
 
 pub use error::Error;

@@ -8,8 +8,10 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::{AnnotationFormat, Cli, Command, InspectArgs, SelectionArgs};
+use cli::{AnnotationFormat, BuilderArgs, Cli, Command, InspectArgs, SelectionArgs, TnSampling};
+use spliceforge::builder::BuildConfig;
 use spliceforge::error::exit;
+use spliceforge::features::{LabelConfig, RowConfig, Schema};
 use spliceforge::genome::{Format, Selection};
 
 fn main() -> ExitCode {
@@ -26,7 +28,116 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<(), spliceforge::Error> {
     match cli.command {
         Command::Inspect(args) => inspect(args),
+        Command::Builder(args) => builder(args),
+        Command::Verify(args) => verify(&args.dir),
+        Command::Schema(args) => {
+            let s = Schema::new(&args.kmer_sizes);
+            let text = if args.markdown {
+                s.markdown()
+            } else {
+                serde_json::to_string_pretty(&s).unwrap_or_default() + "\n"
+            };
+            let _ = std::io::stdout().write_all(text.as_bytes());
+            Ok(())
+        }
     }
+}
+
+fn usage(msg: &str) -> ! {
+    use clap::CommandFactory;
+    Cli::command().error(clap::error::ErrorKind::InvalidValue, msg).exit()
+}
+
+fn resolve_builder(a: BuilderArgs) -> BuildConfig {
+    if a.batch_size == 0 {
+        usage("--batch-size must be at least 1");
+    }
+    if a.batch_rows == 0 {
+        usage("--batch-rows must be at least 1");
+    }
+    if !(0.0..1.0).contains(&a.reserve_fraction) {
+        usage("--reserve-fraction must be in [0, 1)");
+    }
+    if a.kmer_sizes.is_empty() || a.kmer_sizes.iter().any(|k| !(1..=6).contains(k)) {
+        usage("--kmer-sizes takes sizes from 1 to 6");
+    }
+    let mut kmer_sizes = a.kmer_sizes.clone();
+    kmer_sizes.sort_unstable();
+    kmer_sizes.dedup();
+    if !(0.0..=1.0).contains(&a.threshold) || !(0.0..=1.0).contains(&a.hard_prob) {
+        usage("--threshold and --hard-prob are probabilities in [0, 1]");
+    }
+    if a.easy_ratio < 0.0 {
+        usage("--easy-ratio cannot be negative");
+    }
+    let threads = a
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+    let selection = resolve_selection(a.selection);
+    BuildConfig {
+        genome: a.inputs.genome,
+        annotation: a.inputs.annotation,
+        annotation_format: resolve_format(a.inputs.annotation_format),
+        out: a.out,
+        rows: RowConfig {
+            label: LabelConfig {
+                threshold: a.threshold,
+                consensus_window: a.consensus_window,
+                hard_prob: a.hard_prob,
+                window: a.window,
+                easy_ratio: a.easy_ratio,
+                keep_all: matches!(a.tn_sampling, TnSampling::None),
+            },
+            kmer_sizes,
+            seed: selection.seed,
+        },
+        selection,
+        batch_size: a.batch_size,
+        batch_rows: a.batch_rows,
+        flank: a.flank,
+        reserve_fraction: a.reserve_fraction,
+        base_scores: a.base_scores,
+        threads,
+        overwrite: a.overwrite,
+    }
+}
+
+fn builder(args: BuilderArgs) -> Result<(), spliceforge::Error> {
+    let quiet = args.quiet;
+    let cfg = resolve_builder(args);
+    let report = spliceforge::builder::build(&cfg, !quiet)?;
+    let mut out = String::new();
+    if report.already_complete {
+        out.push_str(&format!(
+            "{} is already complete ({} batches); nothing to do. `spliceforge verify {}` checks it in full.\n",
+            cfg.out.display(),
+            report.resumed_from,
+            cfg.out.display()
+        ));
+    } else if report.resumed_from > 0 {
+        out.push_str(&format!("resumed after {} committed batches\n", report.resumed_from));
+    }
+    out.push_str(&report.table);
+    out.push_str(&report.summary.table());
+    let _ = std::io::stdout().write_all(out.as_bytes());
+    Ok(())
+}
+
+fn verify(dir: &std::path::Path) -> Result<(), spliceforge::Error> {
+    let r = spliceforge::store::verify::verify(dir)?;
+    if !r.problems.is_empty() {
+        return Err(spliceforge::store::Error::Verify { problems: r.problems }.into());
+    }
+    println!(
+        "{}: OK — {} batches, {} part files, {} genes, {} rows; checksums, schema, row counts and uniqueness hold",
+        dir.display(),
+        r.batches,
+        r.parts,
+        r.genes,
+        r.rows
+    );
+    Ok(())
 }
 
 fn resolve_format(f: Option<AnnotationFormat>) -> Option<Format> {

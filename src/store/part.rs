@@ -6,16 +6,17 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use arrow_array::builder::StringBuilder;
 use arrow_array::{ArrayRef, Float32Array, Int64Array, RecordBatch, StringArray};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
 
 use super::fsutil::{HashingWriter, fsync_dir};
 use super::manifest::FileEntry;
 use super::Error;
-use crate::features::schema::{ColumnType, Schema};
+use crate::features::schema::{ColumnType, Role, Schema};
 use crate::features::GeneRows;
 
 /// Environment variable: sleep this many milliseconds at each commit step and announce it on
@@ -34,12 +35,18 @@ pub fn phase(name: &str) {
 /// string columns (on floats they cost 4× the time for nothing).
 pub fn writer_properties(schema: &Schema, batch_rows: usize) -> WriterProperties {
     let mut b = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).unwrap_or_default()))
+        .set_compression(Compression::ZSTD(ZstdLevel::try_new(1).unwrap_or_default()))
         .set_max_row_group_row_count(Some(batch_rows.max(1)))
-        .set_dictionary_enabled(false);
+        .set_dictionary_enabled(false)
+        .set_statistics_enabled(EnabledStatistics::None);
     for c in &schema.columns {
+        let path = ColumnPath::from(c.name.as_str());
         if c.dtype == ColumnType::Utf8 {
-            b = b.set_column_dictionary_enabled(ColumnPath::from(c.name.as_str()), true);
+            b = b.set_column_dictionary_enabled(path.clone(), true);
+        }
+        if c.role != Role::Feature {
+            // Id and label columns keep row-group statistics, for readers that filter on them.
+            b = b.set_column_statistics_enabled(path, EnabledStatistics::Chunk);
         }
     }
     b.build()
@@ -58,8 +65,8 @@ pub fn write_error(path: &Path, e: parquet::errors::ParquetError) -> Error {
 
 /// Rows waiting to become the next row group.
 struct Buffer {
-    gene_id: Vec<String>,
-    chrom: Vec<String>,
+    gene_id: StringBuilder,
+    chrom: StringBuilder,
     position: Vec<i64>,
     strand: Vec<&'static str>,
     splice: Vec<&'static str>,
@@ -71,8 +78,8 @@ struct Buffer {
 impl Buffer {
     fn new(n_features: usize, cap: usize) -> Self {
         Self {
-            gene_id: Vec::with_capacity(cap),
-            chrom: Vec::with_capacity(cap),
+            gene_id: StringBuilder::with_capacity(cap, cap * 16),
+            chrom: StringBuilder::with_capacity(cap, cap * 12),
             position: Vec::with_capacity(cap),
             strand: Vec::with_capacity(cap),
             splice: Vec::with_capacity(cap),
@@ -88,27 +95,28 @@ impl Buffer {
 
     fn push(&mut self, g: &GeneRows, range: std::ops::Range<usize>) {
         let strand = if g.strand == crate::genome::Strand::Forward { "+" } else { "-" };
-        for r in range {
-            self.gene_id.push(g.gene_id.clone());
-            self.chrom.push(g.chrom.clone());
+        for r in range.clone() {
+            self.gene_id.append_value(&g.gene_id);
+            self.chrom.append_value(&g.chrom);
             self.position.push(g.positions[r]);
             self.strand.push(strand);
             self.splice.push(g.splice[r].as_str());
             self.pred.push(g.pred[r].as_str());
             self.weight.push(g.weights[r]);
-            let row = &g.features[r * g.n_features..(r + 1) * g.n_features];
-            for (col, &v) in self.features.iter_mut().zip(row) {
-                col.push(v);
-            }
+        }
+        // Features are column-major in GeneRows: one copy per column.
+        let n = g.len();
+        for (f, col) in self.features.iter_mut().enumerate() {
+            col.extend_from_slice(&g.features[f * n + range.start..f * n + range.end]);
         }
     }
 
     fn take(&mut self, schema: &Arc<arrow_schema::Schema>) -> Result<RecordBatch, arrow_schema::ArrowError> {
         let n_features = self.features.len();
-        let old = std::mem::replace(self, Buffer::new(n_features, self.len()));
+        let mut old = std::mem::replace(self, Buffer::new(n_features, self.len()));
         let mut cols: Vec<ArrayRef> = vec![
-            Arc::new(StringArray::from(old.gene_id)),
-            Arc::new(StringArray::from(old.chrom)),
+            Arc::new(old.gene_id.finish()),
+            Arc::new(old.chrom.finish()),
             Arc::new(Int64Array::from(old.position)),
             Arc::new(StringArray::from(old.strand)),
             Arc::new(StringArray::from(old.splice)),

@@ -1,0 +1,77 @@
+//! The builder's resolved configuration, and the part of it that decides the content.
+
+use std::path::PathBuf;
+
+use serde_json::json;
+
+use crate::features::RowConfig;
+use crate::genome::{Format, Selection};
+
+/// Everything `builder` runs on, validated.
+#[derive(Debug, Clone)]
+pub struct BuildConfig {
+    /// Genome FASTA.
+    pub genome: PathBuf,
+    /// Annotation GTF/GFF3.
+    pub annotation: PathBuf,
+    /// Annotation format, if forced.
+    pub annotation_format: Option<Format>,
+    /// Output directory.
+    pub out: PathBuf,
+    /// Gene selection.
+    pub selection: Selection,
+    /// Labelling, sampling, features.
+    pub rows: RowConfig,
+    /// Genes per batch.
+    pub batch_size: usize,
+    /// Rows per row group (and the bound on buffered rows).
+    pub batch_rows: usize,
+    /// Bases scored on each side of a gene.
+    pub flank: u64,
+    /// Fraction of genes reserved to train the built-in base model.
+    pub reserve_fraction: f64,
+    /// Imported base-model scores instead of the built-in model.
+    pub base_scores: Option<PathBuf>,
+    /// Compute threads.
+    pub threads: usize,
+    /// Start over, discarding what `out` holds.
+    pub overwrite: bool,
+}
+
+impl BuildConfig {
+    /// The settings that decide the dataset's bytes (no paths, no threads): what the
+    /// fingerprint hashes together with the input checksums.
+    pub fn content(&self) -> serde_json::Value {
+        let s = &self.selection;
+        let l = &self.rows.label;
+        json!({
+            "annotation_format": self.annotation_format,
+            "selection": {
+                "gene_types": s.gene_types,
+                "gene_ids_file": s.gene_ids.is_some(),
+                "n_genes": s.n_genes,
+                "require_introns": s.require_introns,
+                "skip_missing_contigs": s.skip_missing_contigs,
+            },
+            "seed": self.rows.seed,
+            "label": {
+                "threshold": l.threshold,
+                "consensus_window": l.consensus_window,
+                "hard_prob": l.hard_prob,
+                "window": l.window,
+                "easy_ratio": l.easy_ratio,
+                "tn_sampling": if l.keep_all { "none" } else { "sampled" },
+            },
+            "kmer_sizes": self.rows.kmer_sizes,
+            "batch_size": self.batch_size,
+            "batch_rows": self.batch_rows,
+            "flank": self.flank,
+            "base_model": if self.base_scores.is_some() {
+                json!({"kind": "imported"})
+            } else {
+                json!({"kind": "builtin", "reserve_fraction": self.reserve_fraction,
+                       "version": crate::basemodel::wam::MODEL_VERSION})
+            },
+        })
+    }
+}

@@ -1,0 +1,239 @@
+//! `spliceforge builder`: genome + annotation → a Parquet dataset, batch by batch, each batch
+//! committed atomically so that a run killed at any instant resumes with nothing lost and
+//! nothing duplicated.
+
+pub mod config;
+pub mod pipeline;
+pub mod plan;
+pub mod summary;
+
+use std::fs;
+use std::path::Path;
+use std::time::Instant;
+
+pub use config::BuildConfig;
+pub use summary::Summary;
+
+use crate::features::Schema;
+use crate::store::fsutil::write_atomic;
+use crate::store::genes::{self, GENES_PARQUET, GeneRecord};
+use crate::store::lock::Lock;
+use crate::store::manifest::{self, CompleteEntry, Entry, FileEntry, MANIFEST};
+use crate::store::{self, RUN_JSON, RunInfo};
+use crate::Error;
+
+/// Files and directories a dataset may hold; anything else means the directory is not ours.
+const OWNED: &[&str] = &[
+    RUN_JSON, MANIFEST, "basemodel.json", GENES_PARQUET, "summary.json", "parts", ".tmp", ".lock",
+];
+
+/// What a call to [`build`] did.
+#[derive(Debug)]
+pub struct Report {
+    /// The run was already complete: nothing was built.
+    pub already_complete: bool,
+    /// Batches committed before this call (resume point).
+    pub resumed_from: usize,
+    /// The dataset summary.
+    pub summary: Summary,
+    /// The closing table (pipeline figures), empty if nothing was built.
+    pub table: String,
+}
+
+fn clean(dir: &Path, keep_run: bool) -> Result<(), Error> {
+    for name in OWNED {
+        if *name == ".lock" || (keep_run && *name == RUN_JSON) {
+            continue;
+        }
+        let p = dir.join(name);
+        let r = if p.is_dir() { fs::remove_dir_all(&p) } else { fs::remove_file(&p) };
+        match r {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(store::Error::io(&p, e).into()),
+        }
+    }
+    Ok(())
+}
+
+/// Removes `.tmp/` and any part file the manifest does not name; checks the named ones exist
+/// with their recorded sizes.
+fn tidy(dir: &Path, m: &manifest::Manifest) -> Result<(), Error> {
+    let tmp = dir.join(".tmp");
+    if tmp.exists() {
+        fs::remove_dir_all(&tmp).map_err(|e| store::Error::io(&tmp, e))?;
+    }
+    let named: std::collections::HashSet<String> =
+        m.batches.iter().flat_map(|b| b.parts.iter().map(|f| f.file.clone())).collect();
+    for b in &m.batches {
+        for f in &b.parts {
+            let p = dir.join(&f.file);
+            let len = fs::metadata(&p).map(|md| md.len()).ok();
+            if len != Some(f.bytes) {
+                return Err(store::Error::Corrupt {
+                    path: p,
+                    message: format!(
+                        "committed in batch {} with {} bytes but {}; the dataset was modified (run `spliceforge verify`, or start over with --overwrite)",
+                        b.batch,
+                        f.bytes,
+                        len.map_or("missing".to_string(), |l| format!("{l} bytes"))
+                    ),
+                }
+                .into());
+            }
+        }
+    }
+    if let Ok(entries) = fs::read_dir(dir.join("parts")) {
+        for e in entries.flatten() {
+            let rel = format!("parts/{}", e.file_name().to_string_lossy());
+            if !named.contains(&rel) {
+                fs::remove_file(e.path()).map_err(|err| store::Error::io(&e.path(), err))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_file(dir: &Path, f: &FileEntry) -> bool {
+    fs::metadata(dir.join(&f.file)).map(|m| m.len() == f.bytes).unwrap_or(false)
+}
+
+/// Builds (or resumes, or confirms) the dataset described by `cfg`.
+pub fn build(cfg: &BuildConfig, progress: bool) -> Result<Report, Error> {
+    let t0 = Instant::now();
+    let dir = cfg.out.as_path();
+    fs::create_dir_all(dir).map_err(|e| store::Error::io(dir, e))?;
+    let _lock = Lock::acquire(dir)?;
+    let fp = plan::fingerprint(cfg)?;
+    let digest = fp.digest();
+    if cfg.overwrite {
+        clean(dir, false)?;
+    }
+    let existing = RunInfo::load(dir)?;
+    match &existing {
+        Some(run) if run.fingerprint != digest => {
+            return Err(store::Error::FingerprintMismatch {
+                dir: dir.to_path_buf(),
+                changes: {
+                    let d = run.content.diff(&fp);
+                    if d.is_empty() { vec!["the run fingerprint (tool version)".into()] } else { d }
+                },
+            }
+            .into());
+        }
+        Some(_) => {}
+        None => {
+            let foreign = fs::read_dir(dir)
+                .map_err(|e| store::Error::io(dir, e))?
+                .flatten()
+                .any(|e| !OWNED.contains(&e.file_name().to_string_lossy().as_ref()));
+            if foreign {
+                return Err(store::Error::NotADataset { dir: dir.to_path_buf() }.into());
+            }
+            clean(dir, false)?;
+        }
+    }
+
+    let manifest_path = dir.join(MANIFEST);
+    let m = manifest::load(&manifest_path, true)?;
+    if let (Some(run), Some(c)) = (&existing, &m.complete) {
+        if check_file(dir, &c.genes_table) && check_file(dir, &c.summary) {
+            return Ok(Report {
+                already_complete: true,
+                resumed_from: m.batches.len(),
+                summary: Summary::of(&m.batches, run.plan.reserved_genes, &run.plan.base_model),
+                table: String::new(),
+            });
+        }
+    }
+    tidy(dir, &m)?;
+
+    let prep_t = Instant::now();
+    let prep = plan::prepare(cfg)?;
+    let schema = Schema::new(&cfg.rows.kmer_sizes);
+    if let Some(model) = &prep.builtin {
+        let bytes = serde_json::to_vec_pretty(model).map_err(|e| Error::Internal(e.to_string()))?;
+        let path = dir.join("basemodel.json");
+        if fs::read(&path).ok().as_deref() != Some(bytes.as_slice()) {
+            write_atomic(&path, &dir.join(".tmp"), &bytes).map_err(|e| store::Error::io(&path, e))?;
+        }
+    }
+    let run = match existing {
+        Some(run) => {
+            if run.plan != prep.plan {
+                return Err(store::Error::Corrupt {
+                    path: dir.join(RUN_JSON),
+                    message: "its plan differs from the one these inputs give; start over with --overwrite".into(),
+                }
+                .into());
+            }
+            run
+        }
+        None => {
+            let run = RunInfo {
+                tool: "spliceforge".into(),
+                version: env!("CARGO_PKG_VERSION").into(),
+                fingerprint: digest,
+                content: fp,
+                plan: prep.plan.clone(),
+            };
+            run.save(dir)?;
+            run
+        }
+    };
+    let prepare_secs = prep_t.elapsed().as_secs_f64();
+
+    let resumed_from = m.batches.len();
+    let settings = pipeline::Settings {
+        dir,
+        genome: &cfg.genome,
+        flank: cfg.flank,
+        rows: &cfg.rows,
+        batch_rows: cfg.batch_rows,
+        threads: cfg.threads,
+        first_batch: resumed_from + 1,
+        progress,
+    };
+    let outcome = pipeline::run(&settings, &prep, &schema)?;
+
+    // Finish: the per-gene table, the summary, then the completion line.
+    let m = manifest::load(&manifest_path, true)?;
+    let by_id: std::collections::HashMap<&str, (u64, u64, u64)> = m
+        .batches
+        .iter()
+        .flat_map(|b| b.genes.iter().map(move |g| (g.id.as_str(), (g.sites, g.rows, b.batch as u64))))
+        .collect();
+    let records: Vec<GeneRecord<'_>> = prep
+        .genes
+        .iter()
+        .map(|g| {
+            let (sites, rows, batch) = by_id.get(g.id.as_str()).copied().unwrap_or_default();
+            GeneRecord { gene: g, sites, rows, batch }
+        })
+        .collect();
+    let genes_table = genes::write(dir, &records)?;
+    let summary = Summary::of(&m.batches, run.plan.reserved_genes, &run.plan.base_model);
+    let mut bytes = serde_json::to_vec_pretty(&summary).map_err(|e| Error::Internal(e.to_string()))?;
+    bytes.push(b'\n');
+    let summary_path = dir.join("summary.json");
+    write_atomic(&summary_path, &dir.join(".tmp"), &bytes).map_err(|e| store::Error::io(&summary_path, e))?;
+    let (sha256, len) = store::fsutil::sha256_file(&summary_path).map_err(|e| store::Error::io(&summary_path, e))?;
+    manifest::append(
+        &manifest_path,
+        &Entry::Complete(CompleteEntry {
+            batches: m.batches.len(),
+            rows: m.batches.iter().map(|b| b.rows).sum(),
+            genes_table,
+            summary: FileEntry { file: "summary.json".into(), rows: 0, bytes: len, sha256 },
+        }),
+    )?;
+    let tmp = dir.join(".tmp");
+    let _ = fs::remove_dir_all(&tmp);
+    let table = summary::pipeline_table(&outcome, prepare_secs, t0.elapsed().as_secs_f64());
+    Ok(Report {
+        already_complete: false,
+        resumed_from,
+        summary,
+        table,
+    })
+}

@@ -1,0 +1,127 @@
+//! Preparing a build: fingerprint the inputs, read the annotation, fit (or load) the base model
+//! on reserved genes, select the genes and cut them into batches.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::config::BuildConfig;
+use crate::basemodel::imported::ImportedScores;
+use crate::basemodel::wam::{BuiltinModel, Trainer, is_reserved};
+use crate::basemodel::ScoreSource;
+use crate::features::Schema;
+use crate::genome::fasta::{self, ContigInfo};
+use crate::genome::{Gene, GeneRegion, annotation, select};
+use crate::store::{DATASET_FORMAT, Fingerprint, InputFile, Plan};
+use crate::Error;
+
+/// The fingerprint of the run `cfg` describes (hashes the input files; reads nothing else).
+pub fn fingerprint(cfg: &BuildConfig) -> Result<Fingerprint, Error> {
+    let mut inputs = vec![
+        InputFile::of("genome", &cfg.genome)?,
+        InputFile::of("annotation", &cfg.annotation)?,
+    ];
+    if let Some(p) = &cfg.selection.gene_ids {
+        inputs.push(InputFile::of("gene_ids", p)?);
+    }
+    if let Some(p) = &cfg.base_scores {
+        inputs.push(InputFile::of("base_scores", p)?);
+    }
+    Ok(Fingerprint {
+        format: DATASET_FORMAT,
+        config: cfg.content(),
+        inputs,
+        schema: Schema::new(&cfg.rows.kmer_sizes),
+    })
+}
+
+/// A build ready to run.
+pub struct Prepared {
+    /// Selected genes in dataset order.
+    pub genes: Vec<Gene>,
+    /// The genome's contigs.
+    pub contigs: Vec<ContigInfo>,
+    /// The base model.
+    pub source: Arc<dyn ScoreSource>,
+    /// The built-in model, when used (saved with the dataset).
+    pub builtin: Option<BuiltinModel>,
+    /// The plan.
+    pub plan: Plan,
+    /// Seconds spent reading the annotation and genome index.
+    pub read_secs: f64,
+    /// Seconds spent fitting or loading the base model.
+    pub model_secs: f64,
+    /// Genes dropped for lying on contigs missing from the FASTA.
+    pub missing_contig: usize,
+}
+
+/// Reads the inputs, fits or loads the base model and selects the genes.
+pub fn prepare(cfg: &BuildConfig) -> Result<Prepared, Error> {
+    let t0 = Instant::now();
+    let ann = annotation::read(&cfg.annotation, cfg.annotation_format)?;
+    let contigs = fasta::scan(&cfg.genome)?;
+    let read_secs = t0.elapsed().as_secs_f64();
+
+    let t1 = Instant::now();
+    let known: std::collections::HashSet<&str> = contigs.iter().map(|c| c.name.as_str()).collect();
+    let (source, builtin, candidates, reserved_count): (Arc<dyn ScoreSource>, _, Vec<Gene>, usize) =
+        match &cfg.base_scores {
+            Some(path) => {
+                let scores = ImportedScores::load(path, &contigs)?;
+                (Arc::new(scores), None, ann.genes, 0)
+            }
+            None => {
+                let (reserved, rest): (Vec<Gene>, Vec<Gene>) = ann.genes.into_iter().partition(|g| {
+                    g.has_introns() && known.contains(g.contig.as_str()) && is_reserved(&g.id, cfg.reserve_fraction)
+                });
+                let model = train_builtin(&cfg.genome, &reserved, cfg.flank, cfg.reserve_fraction)?;
+                let n = reserved.len();
+                (Arc::new(model.clone()), Some(model), rest, n)
+            }
+        };
+    let model_secs = t1.elapsed().as_secs_f64();
+
+    let selected = select::select(candidates, &contigs, &cfg.genome, &cfg.selection)?;
+    let ids: Vec<String> = selected.genes.iter().map(|g| g.id.clone()).collect();
+    let batches = ids.len().div_ceil(cfg.batch_size);
+    let plan = Plan {
+        batch_size: cfg.batch_size,
+        batches,
+        genes: ids,
+        reserved_genes: reserved_count,
+        base_model: if builtin.is_some() { "builtin".into() } else { "imported".into() },
+    };
+    Ok(Prepared {
+        genes: selected.genes,
+        contigs,
+        source,
+        builtin,
+        plan,
+        read_secs,
+        model_secs,
+        missing_contig: selected.missing_contig.len(),
+    })
+}
+
+/// Fits the built-in model on `reserved` genes, reading the genome one contig at a time.
+pub fn train_builtin(
+    genome: &Path,
+    reserved: &[Gene],
+    flank: u64,
+    fraction: f64,
+) -> Result<BuiltinModel, Error> {
+    let mut trainer = Trainer::new(fraction);
+    let mut by_contig: std::collections::HashMap<&str, Vec<&Gene>> = std::collections::HashMap::new();
+    for g in reserved {
+        by_contig.entry(g.contig.as_str()).or_default().push(g);
+    }
+    let mut reader = fasta::Reader::open(genome)?;
+    while let Some(contig) = reader.next_contig()? {
+        if let Some(genes) = by_contig.get(contig.name.as_str()) {
+            for g in genes {
+                trainer.add_gene(g, &GeneRegion::new(g, &contig, flank));
+            }
+        }
+    }
+    Ok(trainer.finish()?)
+}
