@@ -8,10 +8,10 @@ pub mod basemodel;
 pub mod builder;
 pub mod error;
 pub mod features;
-pub mod store;
 pub mod genome;
 pub mod inspect;
 pub mod mem;
 pub mod seed;
+pub mod store;
 
 pub use error::Error;

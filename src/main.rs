@@ -45,7 +45,9 @@ fn run(cli: Cli) -> Result<(), spliceforge::Error> {
 
 fn usage(msg: &str) -> ! {
     use clap::CommandFactory;
-    Cli::command().error(clap::error::ErrorKind::InvalidValue, msg).exit()
+    Cli::command()
+        .error(clap::error::ErrorKind::InvalidValue, msg)
+        .exit()
 }
 
 fn resolve_builder(a: BuilderArgs) -> BuildConfig {
@@ -116,7 +118,10 @@ fn builder(args: BuilderArgs) -> Result<(), spliceforge::Error> {
             cfg.out.display()
         ));
     } else if report.resumed_from > 0 {
-        out.push_str(&format!("resumed after {} committed batches\n", report.resumed_from));
+        out.push_str(&format!(
+            "resumed after {} committed batches\n",
+            report.resumed_from
+        ));
     }
     out.push_str(&report.table);
     out.push_str(&report.summary.table());
@@ -127,7 +132,10 @@ fn builder(args: BuilderArgs) -> Result<(), spliceforge::Error> {
 fn verify(dir: &std::path::Path) -> Result<(), spliceforge::Error> {
     let r = spliceforge::store::verify::verify(dir)?;
     if !r.problems.is_empty() {
-        return Err(spliceforge::store::Error::Verify { problems: r.problems }.into());
+        return Err(spliceforge::store::Error::Verify {
+            problems: r.problems,
+        }
+        .into());
     }
     println!(
         "{}: OK — {} batches, {} part files, {} genes, {} rows; checksums, schema, row counts and uniqueness hold",

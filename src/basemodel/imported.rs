@@ -53,7 +53,9 @@ impl Checker<'_> {
         if pos == 0 || pos > len {
             return Err(self.err(
                 row,
-                format!("position {pos} is outside contig {chrom} (1..={len}); positions are 1-based"),
+                format!(
+                    "position {pos} is outside contig {chrom} (1..={len}); positions are 1-based"
+                ),
             ));
         }
         Ok(pos)
@@ -61,7 +63,10 @@ impl Checker<'_> {
 
     fn prob(&self, row: u64, column: &str, p: f64) -> Result<f32, Error> {
         if !(0.0..=1.0).contains(&p) {
-            return Err(self.err(row, format!("{column} = {p} is not a probability in [0, 1]")));
+            return Err(self.err(
+                row,
+                format!("{column} = {p} is not a probability in [0, 1]"),
+            ));
         }
         Ok(p as f32)
     }
@@ -75,10 +80,15 @@ impl ImportedScores {
             source,
         };
         let mut magic = [0u8; 4];
-        let n = File::open(path).and_then(|mut f| f.read(&mut magic)).map_err(io)?;
+        let n = File::open(path)
+            .and_then(|mut f| f.read(&mut magic))
+            .map_err(io)?;
         let checker = Checker {
             path,
-            lengths: contigs.iter().map(|c| (c.name.as_str(), c.length)).collect(),
+            lengths: contigs
+                .iter()
+                .map(|c| (c.name.as_str(), c.length))
+                .collect(),
         };
         let mut out = Self::default();
         if n == 4 && &magic == b"PAR1" {
@@ -120,12 +130,21 @@ impl ImportedScores {
         };
         let names: Vec<&str> = header.trim_end().split('\t').collect();
         let col = |name: &'static str| -> Result<usize, Error> {
-            names.iter().position(|n| *n == name).ok_or(Error::MissingColumn {
-                path: path.to_path_buf(),
-                column: name,
-            })
+            names
+                .iter()
+                .position(|n| *n == name)
+                .ok_or(Error::MissingColumn {
+                    path: path.to_path_buf(),
+                    column: name,
+                })
         };
-        let (ci, pi, si, di, ai) = (col("chrom")?, col("position")?, col("strand")?, col("donor")?, col("acceptor")?);
+        let (ci, pi, si, di, ai) = (
+            col("chrom")?,
+            col("position")?,
+            col("strand")?,
+            col("donor")?,
+            col("acceptor")?,
+        );
         let ni = names.iter().position(|n| *n == "neither");
         for (i, line) in lines.enumerate() {
             let row = i as u64 + 2;
@@ -138,17 +157,29 @@ impl ImportedScores {
             }
             let f: Vec<&str> = line.trim_end_matches(['\r', '\n']).split('\t').collect();
             if f.len() < names.len() {
-                return Err(c.err(row, format!("expected {} tab-separated columns, found {}", names.len(), f.len())));
+                return Err(c.err(
+                    row,
+                    format!(
+                        "expected {} tab-separated columns, found {}",
+                        names.len(),
+                        f.len()
+                    ),
+                ));
             }
             let num = |k: usize, what: &str| -> Result<f64, Error> {
                 f[k].trim()
                     .parse::<f64>()
                     .map_err(|_| c.err(row, format!("{what} must be a number, found {:?}", f[k])))
             };
-            let pos = f[pi]
-                .trim()
-                .parse::<u64>()
-                .map_err(|_| c.err(row, format!("position must be a positive whole number, found {:?}", f[pi])))?;
+            let pos = f[pi].trim().parse::<u64>().map_err(|_| {
+                c.err(
+                    row,
+                    format!(
+                        "position must be a positive whole number, found {:?}",
+                        f[pi]
+                    ),
+                )
+            })?;
             let chrom = f[ci].trim();
             let pos = c.position(row, chrom, pos)?;
             let strand = c.strand(row, f[si].trim())?;
@@ -182,10 +213,13 @@ impl ImportedScores {
                 message: e.to_string(),
             })?;
             let get = |name: &'static str| -> Result<&dyn Array, Error> {
-                batch.column_by_name(name).map(|a| a.as_ref()).ok_or(Error::MissingColumn {
-                    path: path.to_path_buf(),
-                    column: name,
-                })
+                batch
+                    .column_by_name(name)
+                    .map(|a| a.as_ref())
+                    .ok_or(Error::MissingColumn {
+                        path: path.to_path_buf(),
+                        column: name,
+                    })
             };
             let chrom = strings(get("chrom")?, path)?;
             let strand = strings(get("strand")?, path)?;
@@ -200,7 +234,10 @@ impl ImportedScores {
                 let row = base + i as u64 + 1;
                 let p = pos[i];
                 if p < 1.0 || p.fract() != 0.0 {
-                    return Err(c.err(row, format!("position must be a positive whole number, found {p}")));
+                    return Err(c.err(
+                        row,
+                        format!("position must be a positive whole number, found {p}"),
+                    ));
                 }
                 let p = c.position(row, &chrom[i], p as u64)?;
                 let s = c.strand(row, &strand[i])?;
@@ -240,12 +277,17 @@ fn strings(a: &dyn Array, path: &Path) -> Result<Vec<String>, Error> {
 }
 
 fn numbers(a: &dyn Array, path: &Path) -> Result<Vec<f64>, Error> {
-    use arrow_array::types::{Float32Type, Float64Type, Int32Type, Int64Type, UInt32Type, UInt64Type};
     use arrow_array::PrimitiveArray;
+    use arrow_array::types::{
+        Float32Type, Float64Type, Int32Type, Int64Type, UInt32Type, UInt64Type,
+    };
     macro_rules! try_type {
         ($t:ty) => {
             if let Some(p) = a.as_any().downcast_ref::<PrimitiveArray<$t>>() {
-                return Ok(p.iter().map(|v| v.map(|x| x as f64).unwrap_or(f64::NAN)).collect());
+                return Ok(p
+                    .iter()
+                    .map(|v| v.map(|x| x as f64).unwrap_or(f64::NAN))
+                    .collect());
             }
         };
     }
@@ -274,14 +316,16 @@ impl ScoreSource for ImportedScores {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::io::Write;
 
     fn contigs() -> Vec<ContigInfo> {
-        vec![ContigInfo { name: "c1".into(), length: 100 }]
+        vec![ContigInfo {
+            name: "c1".into(),
+            length: 100,
+        }]
     }
 
     fn tsv(text: &str) -> Result<ImportedScores, Error> {
@@ -292,14 +336,26 @@ mod tests {
 
     #[test]
     fn loads_tsv_and_checks_values() {
-        let s = tsv("chrom\tposition\tstrand\tdonor\tacceptor\nc1\t5\t+\t0.9\t0.0\nc1\t6\t-\t0\t0.5\n").unwrap();
+        let s =
+            tsv("chrom\tposition\tstrand\tdonor\tacceptor\nc1\t5\t+\t0.9\t0.0\nc1\t6\t-\t0\t0.5\n")
+                .unwrap();
         assert_eq!(s.rows(), 2);
-        let e = |t: &str| tsv(&format!("chrom\tposition\tstrand\tdonor\tacceptor\n{t}\n")).unwrap_err().to_string();
+        let e = |t: &str| {
+            tsv(&format!("chrom\tposition\tstrand\tdonor\tacceptor\n{t}\n"))
+                .unwrap_err()
+                .to_string()
+        };
         assert!(e("c1\t5\tx\t0.1\t0").contains(":2: strand must be + or -"));
         assert!(e("c1\t500\t+\t0.1\t0").contains("outside contig c1"));
         assert!(e("c1\t5\t+\t1.5\t0").contains("not a probability"));
         assert!(e("c9\t5\t+\t0.5\t0").contains("not in the genome"));
         let m = tsv("chrom\tpos\tstrand\tdonor\tacceptor\n").unwrap_err();
-        assert!(matches!(m, Error::MissingColumn { column: "position", .. }));
+        assert!(matches!(
+            m,
+            Error::MissingColumn {
+                column: "position",
+                ..
+            }
+        ));
     }
 }

@@ -106,7 +106,8 @@ pub struct SiteModel {
 fn is_candidate(kind: SiteKind, seq: &[u8], j: usize) -> bool {
     match kind {
         SiteKind::Donor => {
-            j + 2 < seq.len() && matches!((seq[j + 1], seq[j + 2]), (b'G', b'T' | b'C') | (b'A', b'T'))
+            j + 2 < seq.len()
+                && matches!((seq[j + 1], seq[j + 2]), (b'G', b'T' | b'C') | (b'A', b'T'))
         }
         SiteKind::Acceptor => j >= 2 && matches!((seq[j - 2], seq[j - 1]), (b'A', b'G' | b'C')),
     }
@@ -303,7 +304,8 @@ impl Trainer {
 impl ScoreSource for BuiltinModel {
     fn score(&self, _gene: &Gene, region: &GeneRegion) -> Scores {
         let mut s = Scores::zeros(region.len());
-        self.donor.score_into(SiteKind::Donor, &region.seq, &mut s.donor);
+        self.donor
+            .score_into(SiteKind::Donor, &region.seq, &mut s.donor);
         self.acceptor
             .score_into(SiteKind::Acceptor, &region.seq, &mut s.acceptor);
         s.normalise();
@@ -345,7 +347,14 @@ mod tests {
         let ids: Vec<String> = (0..10_000).map(|i| format!("gene{i}")).collect();
         let n = ids.iter().filter(|id| is_reserved(id, 0.1)).count();
         assert!((900..1100).contains(&n), "{n}");
-        assert!(ids.iter().all(|id| is_reserved(id, 0.1) == is_reserved(id, 0.1)));
-        assert!(ids.iter().filter(|id| is_reserved(id, 0.1)).all(|id| is_reserved(id, 0.2)));
+        assert!(
+            ids.iter()
+                .all(|id| is_reserved(id, 0.1) == is_reserved(id, 0.1))
+        );
+        assert!(
+            ids.iter()
+                .filter(|id| is_reserved(id, 0.1))
+                .all(|id| is_reserved(id, 0.2))
+        );
     }
 }

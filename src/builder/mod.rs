@@ -14,17 +14,24 @@ use std::time::Instant;
 pub use config::BuildConfig;
 pub use summary::Summary;
 
+use crate::Error;
 use crate::features::Schema;
 use crate::store::fsutil::write_atomic;
 use crate::store::genes::{self, GENES_PARQUET, GeneRecord};
 use crate::store::lock::Lock;
 use crate::store::manifest::{self, CompleteEntry, Entry, FileEntry, MANIFEST};
 use crate::store::{self, RUN_JSON, RunInfo};
-use crate::Error;
 
 /// Files and directories a dataset may hold; anything else means the directory is not ours.
 const OWNED: &[&str] = &[
-    RUN_JSON, MANIFEST, "basemodel.json", GENES_PARQUET, "summary.json", "parts", ".tmp", ".lock",
+    RUN_JSON,
+    MANIFEST,
+    "basemodel.json",
+    GENES_PARQUET,
+    "summary.json",
+    "parts",
+    ".tmp",
+    ".lock",
 ];
 
 /// What a call to [`build`] did.
@@ -46,7 +53,11 @@ fn clean(dir: &Path, keep_run: bool) -> Result<(), Error> {
             continue;
         }
         let p = dir.join(name);
-        let r = if p.is_dir() { fs::remove_dir_all(&p) } else { fs::remove_file(&p) };
+        let r = if p.is_dir() {
+            fs::remove_dir_all(&p)
+        } else {
+            fs::remove_file(&p)
+        };
         match r {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -63,8 +74,11 @@ fn tidy(dir: &Path, m: &manifest::Manifest) -> Result<(), Error> {
     if tmp.exists() {
         fs::remove_dir_all(&tmp).map_err(|e| store::Error::io(&tmp, e))?;
     }
-    let named: std::collections::HashSet<String> =
-        m.batches.iter().flat_map(|b| b.parts.iter().map(|f| f.file.clone())).collect();
+    let named: std::collections::HashSet<String> = m
+        .batches
+        .iter()
+        .flat_map(|b| b.parts.iter().map(|f| f.file.clone()))
+        .collect();
     for b in &m.batches {
         for f in &b.parts {
             let p = dir.join(&f.file);
@@ -95,7 +109,9 @@ fn tidy(dir: &Path, m: &manifest::Manifest) -> Result<(), Error> {
 }
 
 fn check_file(dir: &Path, f: &FileEntry) -> bool {
-    fs::metadata(dir.join(&f.file)).map(|m| m.len() == f.bytes).unwrap_or(false)
+    fs::metadata(dir.join(&f.file))
+        .map(|m| m.len() == f.bytes)
+        .unwrap_or(false)
 }
 
 /// Builds (or resumes, or confirms) the dataset described by `cfg`.
@@ -116,7 +132,11 @@ pub fn build(cfg: &BuildConfig, progress: bool) -> Result<Report, Error> {
                 dir: dir.to_path_buf(),
                 changes: {
                     let d = run.content.diff(&fp);
-                    if d.is_empty() { vec!["the run fingerprint (tool version)".into()] } else { d }
+                    if d.is_empty() {
+                        vec!["the run fingerprint (tool version)".into()]
+                    } else {
+                        d
+                    }
                 },
             }
             .into());
@@ -128,7 +148,10 @@ pub fn build(cfg: &BuildConfig, progress: bool) -> Result<Report, Error> {
                 .flatten()
                 .any(|e| !OWNED.contains(&e.file_name().to_string_lossy().as_ref()));
             if foreign {
-                return Err(store::Error::NotADataset { dir: dir.to_path_buf() }.into());
+                return Err(store::Error::NotADataset {
+                    dir: dir.to_path_buf(),
+                }
+                .into());
             }
             clean(dir, false)?;
         }
@@ -155,7 +178,8 @@ pub fn build(cfg: &BuildConfig, progress: bool) -> Result<Report, Error> {
         let bytes = serde_json::to_vec_pretty(model).map_err(|e| Error::Internal(e.to_string()))?;
         let path = dir.join("basemodel.json");
         if fs::read(&path).ok().as_deref() != Some(bytes.as_slice()) {
-            write_atomic(&path, &dir.join(".tmp"), &bytes).map_err(|e| store::Error::io(&path, e))?;
+            write_atomic(&path, &dir.join(".tmp"), &bytes)
+                .map_err(|e| store::Error::io(&path, e))?;
         }
     }
     let run = match existing {
@@ -201,30 +225,47 @@ pub fn build(cfg: &BuildConfig, progress: bool) -> Result<Report, Error> {
     let by_id: std::collections::HashMap<&str, (u64, u64, u64)> = m
         .batches
         .iter()
-        .flat_map(|b| b.genes.iter().map(move |g| (g.id.as_str(), (g.sites, g.rows, b.batch as u64))))
+        .flat_map(|b| {
+            b.genes
+                .iter()
+                .map(move |g| (g.id.as_str(), (g.sites, g.rows, b.batch as u64)))
+        })
         .collect();
     let records: Vec<GeneRecord<'_>> = prep
         .genes
         .iter()
         .map(|g| {
             let (sites, rows, batch) = by_id.get(g.id.as_str()).copied().unwrap_or_default();
-            GeneRecord { gene: g, sites, rows, batch }
+            GeneRecord {
+                gene: g,
+                sites,
+                rows,
+                batch,
+            }
         })
         .collect();
     let genes_table = genes::write(dir, &records)?;
     let summary = Summary::of(&m.batches, run.plan.reserved_genes, &run.plan.base_model);
-    let mut bytes = serde_json::to_vec_pretty(&summary).map_err(|e| Error::Internal(e.to_string()))?;
+    let mut bytes =
+        serde_json::to_vec_pretty(&summary).map_err(|e| Error::Internal(e.to_string()))?;
     bytes.push(b'\n');
     let summary_path = dir.join("summary.json");
-    write_atomic(&summary_path, &dir.join(".tmp"), &bytes).map_err(|e| store::Error::io(&summary_path, e))?;
-    let (sha256, len) = store::fsutil::sha256_file(&summary_path).map_err(|e| store::Error::io(&summary_path, e))?;
+    write_atomic(&summary_path, &dir.join(".tmp"), &bytes)
+        .map_err(|e| store::Error::io(&summary_path, e))?;
+    let (sha256, len) = store::fsutil::sha256_file(&summary_path)
+        .map_err(|e| store::Error::io(&summary_path, e))?;
     manifest::append(
         &manifest_path,
         &Entry::Complete(CompleteEntry {
             batches: m.batches.len(),
             rows: m.batches.iter().map(|b| b.rows).sum(),
             genes_table,
-            summary: FileEntry { file: "summary.json".into(), rows: 0, bytes: len, sha256 },
+            summary: FileEntry {
+                file: "summary.json".into(),
+                rows: 0,
+                bytes: len,
+                sha256,
+            },
         }),
     )?;
     let tmp = dir.join(".tmp");

@@ -9,16 +9,17 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
+use arrow_array::RecordBatch;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::plan::Prepared;
+use crate::Error;
 use crate::features::{GeneRows, PredType, RowConfig, Schema, SpliceType, gene_rows};
 use crate::genome::{GeneRegion, fasta};
 use crate::mem;
 use crate::store::manifest::{self, BatchEntry, ClassCounts, Entry, GeneEntry, MANIFEST};
-use crate::store::part::{PartWriter, phase};
+use crate::store::part::{PartWriter, gene_batch, phase};
 use crate::store::part_name;
-use crate::Error;
 
 /// Busy time and throughput of one stage.
 #[derive(Debug, Clone)]
@@ -96,7 +97,8 @@ pub fn run(s: &Settings<'_>, prep: &Prepared, schema: &Schema) -> Result<Outcome
         abort: AtomicBool::new(false),
     };
     let (job_tx, job_rx) = sync_channel::<Job>(2 * threads);
-    let (row_tx, row_rx) = sync_channel::<(usize, GeneRows, Duration)>(2 * threads);
+    let (row_tx, row_rx) = sync_channel::<(usize, GeneRows, RecordBatch)>(2 * threads);
+    let arrow = Arc::new(schema.arrow());
     let job_rx = Arc::new(Mutex::new(job_rx));
 
     let bar = if s.progress && pending > 0 {
@@ -119,6 +121,7 @@ pub fn run(s: &Settings<'_>, prep: &Prepared, schema: &Schema) -> Result<Outcome
             let rx = Arc::clone(&job_rx);
             let tx = row_tx.clone();
             let source = Arc::clone(&prep.source);
+            let arrow = Arc::clone(&arrow);
             workers.push(scope.spawn(move || {
                 let mut busy = Duration::ZERO;
                 loop {
@@ -130,10 +133,13 @@ pub fn run(s: &Settings<'_>, prep: &Prepared, schema: &Schema) -> Result<Outcome
                     let t = Instant::now();
                     let gene = &prep.genes[first_gene + job.seq];
                     let scores = source.score(gene, &job.region);
-                    let rows = gene_rows(gene, &job.region, &scores, schema, s.rows);
-                    let took = t.elapsed();
-                    busy += took;
-                    if tx.send((job.seq, rows, took)).is_err() {
+                    let mut rows = gene_rows(gene, &job.region, &scores, schema, s.rows);
+                    let batch = match gene_batch(&arrow, &mut rows) {
+                        Ok(b) => b,
+                        Err(_) => break,
+                    };
+                    busy += t.elapsed();
+                    if tx.send((job.seq, rows, batch)).is_err() {
                         break;
                     }
                 }
@@ -146,8 +152,13 @@ pub fn run(s: &Settings<'_>, prep: &Prepared, schema: &Schema) -> Result<Outcome
             flow.abort.store(true, Ordering::SeqCst);
             flow.cond.notify_all();
         }
-        let read = reader.join().unwrap_or_else(|_| Err(Error::Internal("reader thread panicked".into())));
-        let compute_busy: Duration = workers.into_iter().map(|w| w.join().unwrap_or_default()).sum();
+        let read = reader
+            .join()
+            .unwrap_or_else(|_| Err(Error::Internal("reader thread panicked".into())));
+        let compute_busy: Duration = workers
+            .into_iter()
+            .map(|w| w.join().unwrap_or_default())
+            .sum();
         bar.finish_and_clear();
         let (w, write_busy) = written?;
         let (read_busy, read_genes) = read?;
@@ -159,9 +170,24 @@ pub fn run(s: &Settings<'_>, prep: &Prepared, schema: &Schema) -> Result<Outcome
         }
         Ok(Outcome {
             stages: vec![
-                StageStats { name: "read genome", threads: 1, genes: read_genes, busy: read_busy },
-                StageStats { name: "score + features", threads, genes: w.genes, busy: compute_busy },
-                StageStats { name: "write + commit", threads: 1, genes: w.genes, busy: write_busy },
+                StageStats {
+                    name: "read genome",
+                    threads: 1,
+                    genes: read_genes,
+                    busy: read_busy,
+                },
+                StageStats {
+                    name: "score + features",
+                    threads,
+                    genes: w.genes,
+                    busy: compute_busy,
+                },
+                StageStats {
+                    name: "write + commit",
+                    threads: 1,
+                    genes: w.genes,
+                    busy: write_busy,
+                },
             ],
             wall: start.elapsed(),
             batches: w.batches,
@@ -193,9 +219,15 @@ fn read_stage(
             let region = GeneRegion::new(&genes[next], &contig, s.flank);
             busy += t.elapsed();
             {
-                let mut w = flow.written.lock().map_err(|_| Error::Internal("lock".into()))?;
+                let mut w = flow
+                    .written
+                    .lock()
+                    .map_err(|_| Error::Internal("lock".into()))?;
                 while next >= *w + window && !flow.abort.load(Ordering::SeqCst) {
-                    w = flow.cond.wait(w).map_err(|_| Error::Internal("lock".into()))?;
+                    w = flow
+                        .cond
+                        .wait(w)
+                        .map_err(|_| Error::Internal("lock".into()))?;
                 }
             }
             if flow.abort.load(Ordering::SeqCst) || tx.send(Job { seq: next, region }).is_err() {
@@ -214,7 +246,7 @@ fn write_stage(
     prep: &Prepared,
     first_gene: usize,
     pending: usize,
-    rx: Receiver<(usize, GeneRows, Duration)>,
+    rx: Receiver<(usize, GeneRows, RecordBatch)>,
     flow: &Flow,
     bar: &ProgressBar,
 ) -> Result<(Outcome, Duration), Error> {
@@ -228,24 +260,25 @@ fn write_stage(
         rows: 0,
         bytes: 0,
     };
-    let mut waiting: BTreeMap<usize, GeneRows> = BTreeMap::new();
+    let mut waiting: BTreeMap<usize, (GeneRows, RecordBatch)> = BTreeMap::new();
     let mut next = 0usize;
     let mut part: Option<(PartWriter, BatchEntry, crate::features::Quality)> = None;
     let manifest_path = s.dir.join(MANIFEST);
     let schema = Schema::new(&s.rows.kmer_sizes);
     while next < pending {
-        let Ok((seq, rows, _)) = rx.recv() else {
+        let Ok((seq, rows, batch)) = rx.recv() else {
             break;
         };
-        waiting.insert(seq, rows);
-        while let Some(rows) = waiting.remove(&next) {
+        waiting.insert(seq, (rows, batch));
+        while let Some((rows, batch)) = waiting.remove(&next) {
             let t = Instant::now();
             let gene_no = first_gene + next;
-            let batch = gene_no / bs + 1;
+            let batch_no = gene_no / bs + 1;
             if part.is_none() {
-                let writer = PartWriter::create(s.dir, &part_name(batch), &schema, s.batch_rows)?;
+                let writer =
+                    PartWriter::create(s.dir, &part_name(batch_no), &schema, s.batch_rows)?;
                 let entry = BatchEntry {
-                    batch,
+                    batch: batch_no,
                     genes: Vec::new(),
                     parts: Vec::new(),
                     rows: 0,
@@ -257,7 +290,7 @@ fn write_stage(
             let Some((writer, entry, quality)) = part.as_mut() else {
                 unreachable!("a part was just opened")
             };
-            writer.push(&rows)?;
+            writer.push(&batch)?;
             entry.genes.push(GeneEntry {
                 id: rows.gene_id.clone(),
                 rows: rows.len() as u64,
@@ -290,7 +323,11 @@ fn write_stage(
             busy += t.elapsed();
             bar.inc(1);
             if next % 16 == 0 || next == pending {
-                bar.set_message(format!("{} rows · RSS {}", out.rows, mem::human(mem::rss_bytes())));
+                bar.set_message(format!(
+                    "{} rows · RSS {}",
+                    out.rows,
+                    mem::human(mem::rss_bytes())
+                ));
             }
         }
     }

@@ -6,14 +6,14 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::config::BuildConfig;
+use crate::Error;
+use crate::basemodel::ScoreSource;
 use crate::basemodel::imported::ImportedScores;
 use crate::basemodel::wam::{BuiltinModel, Trainer, is_reserved};
-use crate::basemodel::ScoreSource;
 use crate::features::Schema;
 use crate::genome::fasta::{self, ContigInfo};
 use crate::genome::{Gene, GeneRegion, annotation, select};
 use crate::store::{DATASET_FORMAT, Fingerprint, InputFile, Plan};
-use crate::Error;
 
 /// The fingerprint of the run `cfg` describes (hashes the input files; reads nothing else).
 pub fn fingerprint(cfg: &BuildConfig) -> Result<Fingerprint, Error> {
@@ -59,26 +59,34 @@ pub struct Prepared {
 pub fn prepare(cfg: &BuildConfig) -> Result<Prepared, Error> {
     let t0 = Instant::now();
     let ann = annotation::read(&cfg.annotation, cfg.annotation_format)?;
-    let contigs = fasta::scan(&cfg.genome)?;
     let read_secs = t0.elapsed().as_secs_f64();
 
     let t1 = Instant::now();
-    let known: std::collections::HashSet<&str> = contigs.iter().map(|c| c.name.as_str()).collect();
-    let (source, builtin, candidates, reserved_count): (Arc<dyn ScoreSource>, _, Vec<Gene>, usize) =
-        match &cfg.base_scores {
-            Some(path) => {
-                let scores = ImportedScores::load(path, &contigs)?;
-                (Arc::new(scores), None, ann.genes, 0)
-            }
-            None => {
-                let (reserved, rest): (Vec<Gene>, Vec<Gene>) = ann.genes.into_iter().partition(|g| {
-                    g.has_introns() && known.contains(g.contig.as_str()) && is_reserved(&g.id, cfg.reserve_fraction)
-                });
-                let model = train_builtin(&cfg.genome, &reserved, cfg.flank, cfg.reserve_fraction)?;
-                let n = reserved.len();
-                (Arc::new(model.clone()), Some(model), rest, n)
-            }
-        };
+    let (source, builtin, candidates, reserved_count, contigs): (
+        Arc<dyn ScoreSource>,
+        _,
+        Vec<Gene>,
+        usize,
+        _,
+    ) = match &cfg.base_scores {
+        Some(path) => {
+            let contigs = fasta::scan(&cfg.genome)?;
+            let scores = ImportedScores::load(path, &contigs)?;
+            (Arc::new(scores), None, ann.genes, 0, contigs)
+        }
+        None => {
+            // Reserved genes are drawn among intron-containing genes; those on contigs the
+            // FASTA lacks are never seen by the trainer (and selection reports the contig).
+            let (reserved, rest): (Vec<Gene>, Vec<Gene>) = ann
+                .genes
+                .into_iter()
+                .partition(|g| g.has_introns() && is_reserved(&g.id, cfg.reserve_fraction));
+            let (model, contigs) =
+                train_builtin(&cfg.genome, &reserved, cfg.flank, cfg.reserve_fraction)?;
+            let n = reserved.len();
+            (Arc::new(model.clone()), Some(model), rest, n, contigs)
+        }
+    };
     let model_secs = t1.elapsed().as_secs_f64();
 
     let selected = select::select(candidates, &contigs, &cfg.genome, &cfg.selection)?;
@@ -89,7 +97,11 @@ pub fn prepare(cfg: &BuildConfig) -> Result<Prepared, Error> {
         batches,
         genes: ids,
         reserved_genes: reserved_count,
-        base_model: if builtin.is_some() { "builtin".into() } else { "imported".into() },
+        base_model: if builtin.is_some() {
+            "builtin".into()
+        } else {
+            "imported".into()
+        },
     };
     Ok(Prepared {
         genes: selected.genes,
@@ -103,25 +115,38 @@ pub fn prepare(cfg: &BuildConfig) -> Result<Prepared, Error> {
     })
 }
 
-/// Fits the built-in model on `reserved` genes, reading the genome one contig at a time.
+/// Fits the built-in model on `reserved` genes, reading the genome one contig at a time; also
+/// lists the genome's contigs (one pass serves both).
 pub fn train_builtin(
     genome: &Path,
     reserved: &[Gene],
     flank: u64,
     fraction: f64,
-) -> Result<BuiltinModel, Error> {
+) -> Result<(BuiltinModel, Vec<ContigInfo>), Error> {
     let mut trainer = Trainer::new(fraction);
-    let mut by_contig: std::collections::HashMap<&str, Vec<&Gene>> = std::collections::HashMap::new();
+    let mut by_contig: std::collections::HashMap<&str, Vec<&Gene>> =
+        std::collections::HashMap::new();
     for g in reserved {
         by_contig.entry(g.contig.as_str()).or_default().push(g);
     }
     let mut reader = fasta::Reader::open(genome)?;
+    let mut contigs = Vec::new();
     while let Some(contig) = reader.next_contig()? {
+        contigs.push(ContigInfo {
+            name: contig.name.clone(),
+            length: contig.seq.len() as u64,
+        });
         if let Some(genes) = by_contig.get(contig.name.as_str()) {
             for g in genes {
-                trainer.add_gene(g, &GeneRegion::new(g, &contig, flank));
+                if g.transcripts
+                    .iter()
+                    .flat_map(|t| &t.exons)
+                    .all(|e| e.end <= contig.seq.len() as u64)
+                {
+                    trainer.add_gene(g, &GeneRegion::new(g, &contig, flank));
+                }
             }
         }
     }
-    Ok(trainer.finish()?)
+    Ok((trainer.finish()?, contigs))
 }

@@ -6,8 +6,8 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::pipeline::Outcome;
-use crate::features::rows::TypeQuality;
 use crate::features::Quality;
+use crate::features::rows::TypeQuality;
 use crate::mem;
 use crate::store::manifest::{BatchEntry, ClassCounts};
 
@@ -82,7 +82,11 @@ impl Summary {
         per_gene.sort_unstable();
         let rows: u64 = per_gene.iter().sum();
         let n = per_gene.len().max(1) as f64;
-        let median = if per_gene.is_empty() { 0.0 } else { per_gene[per_gene.len() / 2] as f64 };
+        let median = if per_gene.is_empty() {
+            0.0
+        } else {
+            per_gene[per_gene.len() / 2] as f64
+        };
         Self {
             genes: per_gene.len(),
             rows,
@@ -107,16 +111,40 @@ impl Summary {
         let c = &self.classes;
         let total = self.rows.max(1) as f64;
         let pct = |x: u64| 100.0 * x as f64 / total;
-        let _ = writeln!(s, "dataset: {} genes, {} rows in {} batches ({} genes reserved for the {} base model)",
-            self.genes, self.rows, self.batches, self.reserved_genes, self.base_model);
-        let _ = writeln!(s, "rows per gene: mean {:.0}, median {:.0}, min {:.0}, max {:.0}",
-            self.rows_per_gene[0], self.rows_per_gene[1], self.rows_per_gene[2], self.rows_per_gene[3]);
-        let _ = writeln!(s, "class mix: donor {:.2} %, acceptor {:.2} %, neither {:.2} % | TP {} FP {} FN {} TN {}",
-            pct(c.donor), pct(c.acceptor), pct(c.neither), c.tp, c.fp, c.fn_, c.tn);
-        let _ = writeln!(s, "base model     sites    calls  precision  recall     F1     AP");
+        let _ = writeln!(
+            s,
+            "dataset: {} genes, {} rows in {} batches ({} genes reserved for the {} base model)",
+            self.genes, self.rows, self.batches, self.reserved_genes, self.base_model
+        );
+        let _ = writeln!(
+            s,
+            "rows per gene: mean {:.0}, median {:.0}, min {:.0}, max {:.0}",
+            self.rows_per_gene[0],
+            self.rows_per_gene[1],
+            self.rows_per_gene[2],
+            self.rows_per_gene[3]
+        );
+        let _ = writeln!(
+            s,
+            "class mix: donor {:.2} %, acceptor {:.2} %, neither {:.2} % | TP {} FP {} FN {} TN {}",
+            pct(c.donor),
+            pct(c.acceptor),
+            pct(c.neither),
+            c.tp,
+            c.fp,
+            c.fn_,
+            c.tn
+        );
+        let _ = writeln!(
+            s,
+            "base model     sites    calls  precision  recall     F1     AP"
+        );
         for (name, f) in [("donor", &self.donor), ("acceptor", &self.acceptor)] {
-            let _ = writeln!(s, "  {name:<10}{:>8} {:>8}   {:>7.3} {:>7.3} {:>6.3} {:>6.3}",
-                f.sites, f.calls, f.precision, f.recall, f.f1, f.average_precision);
+            let _ = writeln!(
+                s,
+                "  {name:<10}{:>8} {:>8}   {:>7.3} {:>7.3} {:>6.3} {:>6.3}",
+                f.sites, f.calls, f.precision, f.recall, f.f1, f.average_precision
+            );
         }
         s
     }
@@ -126,7 +154,10 @@ impl Summary {
 pub fn pipeline_table(o: &Outcome, prepare_secs: f64, total_secs: f64) -> String {
     let mut s = String::new();
     let wall = o.wall.as_secs_f64().max(1e-9);
-    let _ = writeln!(s, "stage               threads   genes    busy s   genes/s   utilisation");
+    let _ = writeln!(
+        s,
+        "stage               threads   genes    busy s   genes/s   utilisation"
+    );
     let mut bottleneck = ("", 0.0f64);
     for st in &o.stages {
         let busy = st.busy.as_secs_f64();
@@ -134,16 +165,41 @@ pub fn pipeline_table(o: &Outcome, prepare_secs: f64, total_secs: f64) -> String
         if util > bottleneck.1 {
             bottleneck = (st.name, util);
         }
-        let rate = if busy > 0.0 { st.genes as f64 / busy * st.threads as f64 } else { 0.0 };
-        let _ = writeln!(s, "  {:<18}{:>6} {:>7} {:>9.2} {:>9.0} {:>10.0} %", st.name, st.threads, st.genes, busy, rate, 100.0 * util);
+        let rate = if busy > 0.0 {
+            st.genes as f64 / busy * st.threads as f64
+        } else {
+            0.0
+        };
+        let _ = writeln!(
+            s,
+            "  {:<18}{:>6} {:>7} {:>9.2} {:>9.0} {:>10.0} %",
+            st.name,
+            st.threads,
+            st.genes,
+            busy,
+            rate,
+            100.0 * util
+        );
     }
     if !bottleneck.0.is_empty() {
-        let _ = writeln!(s, "bottleneck: {} ({:.0} % busy)", bottleneck.0, 100.0 * bottleneck.1);
+        let _ = writeln!(
+            s,
+            "bottleneck: {} ({:.0} % busy)",
+            bottleneck.0,
+            100.0 * bottleneck.1
+        );
     }
     let _ = writeln!(
         s,
         "this run: {} genes, {} rows, {} batches, {} written in {:.2} s (prepare {:.2} s, pipeline {:.2} s); peak RSS {}",
-        o.genes, o.rows, o.batches, mem::human(o.bytes), total_secs, prepare_secs, wall, mem::human(mem::peak_rss_bytes())
+        o.genes,
+        o.rows,
+        o.batches,
+        mem::human(o.bytes),
+        total_secs,
+        prepare_secs,
+        wall,
+        mem::human(mem::peak_rss_bytes())
     );
     s
 }

@@ -88,7 +88,11 @@ impl<'a> ScoreContext<'a> {
     fn nearest(&self, calls: &[usize], v: &[f32], j: usize) -> [f32; 4] {
         let i = calls.partition_point(|&c| c < j);
         let up = if i > 0 { Some(calls[i - 1]) } else { None };
-        let down_i = if i < calls.len() && calls[i] == j { i + 1 } else { i };
+        let down_i = if i < calls.len() && calls[i] == j {
+            i + 1
+        } else {
+            i
+        };
         let down = calls.get(down_i).copied();
         let f = |c: Option<usize>, dist: fn(usize, usize) -> usize| match c {
             Some(c) => [dist(j, c) as f32, v[c]],
@@ -107,10 +111,24 @@ impl<'a> ScoreContext<'a> {
         let n = self.s.neither(j);
         let neither_at = |k: isize| {
             let x = j as isize + k;
-            if x < 0 || x as usize >= dv.len() { 1.0 } else { self.s.neither(x as usize) }
+            if x < 0 || x as usize >= dv.len() {
+                1.0
+            } else {
+                self.s.neither(x as usize)
+            }
         };
-        let (dm2, dm1, dp1, dp2) = (Self::at(dv, j, -2), Self::at(dv, j, -1), Self::at(dv, j, 1), Self::at(dv, j, 2));
-        let (am2, am1, ap1, ap2) = (Self::at(av, j, -2), Self::at(av, j, -1), Self::at(av, j, 1), Self::at(av, j, 2));
+        let (dm2, dm1, dp1, dp2) = (
+            Self::at(dv, j, -2),
+            Self::at(dv, j, -1),
+            Self::at(dv, j, 1),
+            Self::at(dv, j, 2),
+        );
+        let (am2, am1, ap1, ap2) = (
+            Self::at(av, j, -2),
+            Self::at(av, j, -1),
+            Self::at(av, j, 1),
+            Self::at(av, j, 2),
+        );
         let dmax2 = dm2.max(dm1).max(dp1).max(dp2);
         let amax2 = am2.max(am1).max(ap1).max(ap2);
         let entropy = [d, a, n]

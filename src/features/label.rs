@@ -131,7 +131,9 @@ pub fn classify(
         for &t in &truth {
             splice[t - first] = st;
         }
-        let calls: Vec<usize> = (first..=last).filter(|&j| score[j] >= cfg.threshold).collect();
+        let calls: Vec<usize> = (first..=last)
+            .filter(|&j| score[j] >= cfg.threshold)
+            .collect();
         let near = |sorted: &[usize], j: usize| -> bool {
             let lo = sorted.partition_point(|&x| x + w < j);
             lo < sorted.len() && sorted[lo] <= j + w
@@ -143,10 +145,24 @@ pub fn classify(
             }
         };
         for &c in &calls {
-            set(c, if near(&truth, c) { PredType::TP } else { PredType::FP });
+            set(
+                c,
+                if near(&truth, c) {
+                    PredType::TP
+                } else {
+                    PredType::FP
+                },
+            );
         }
         for &t in &truth {
-            set(t, if near(&calls, t) { PredType::TP } else { PredType::FN });
+            set(
+                t,
+                if near(&calls, t) {
+                    PredType::TP
+                } else {
+                    PredType::FN
+                },
+            );
         }
     }
     Labels { splice, pred }
@@ -243,7 +259,11 @@ mod tests {
         assert_eq!(l.splice[10], SpliceType::Donor);
         assert_eq!(l.splice[12], SpliceType::Neither);
         assert_eq!(l.pred[20], PredType::FP);
-        assert_eq!(l.pred[33], PredType::FP, "3 nt away is outside the window of 2");
+        assert_eq!(
+            l.pred[33],
+            PredType::FP,
+            "3 nt away is outside the window of 2"
+        );
         assert_eq!(l.pred[30], PredType::FN);
         assert_eq!(l.pred[0], PredType::TN);
     }
@@ -262,12 +282,22 @@ mod tests {
     #[test]
     fn sites_at_range_ends_and_offset_ranges() {
         // The labelled range is 100..=120 of a larger region; sites on its first and last base.
-        let sites = [(100, SiteKind::Acceptor), (120, SiteKind::Donor), (130, SiteKind::Donor)];
+        let sites = [
+            (100, SiteKind::Acceptor),
+            (120, SiteKind::Donor),
+            (130, SiteKind::Donor),
+        ];
         let s = scores(140, &[(120, 0.95), (121, 0.99)], &[]);
         let l = classify(&sites, &s, 100, 120, &cfg());
         assert_eq!(l.pred.len(), 21);
-        assert_eq!((l.splice[0], l.pred[0]), (SpliceType::Acceptor, PredType::FN));
-        assert_eq!((l.splice[20], l.pred[20]), (SpliceType::Donor, PredType::TP));
+        assert_eq!(
+            (l.splice[0], l.pred[0]),
+            (SpliceType::Acceptor, PredType::FN)
+        );
+        assert_eq!(
+            (l.splice[20], l.pred[20]),
+            (SpliceType::Donor, PredType::TP)
+        );
         // the call at 121 lies outside the range and is ignored; site 130 too.
     }
 
@@ -280,11 +310,26 @@ mod tests {
         // non-TN: 100 (TP), 150 (FN); windows ±75 overlap: 25..=225 kept once each.
         assert!((25..=225).all(|i| a.kept.contains(&i)));
         assert!(a.kept.contains(&900), "hard TN kept");
-        let easy: Vec<_> = a.kept.iter().zip(&a.weights).filter(|(_, w)| **w > 1.0).collect();
+        let easy: Vec<_> = a
+            .kept
+            .iter()
+            .zip(&a.weights)
+            .filter(|(_, w)| **w > 1.0)
+            .collect();
         assert_eq!(easy.len(), 1, "0.5 × 2 non-TN rows");
         assert_eq!(a, sample(&l, &s, 0, &cfg(), 42, "g1"));
         assert_ne!(a, sample(&l, &s, 0, &cfg(), 7, "g1"));
-        let all = sample(&l, &s, 0, &LabelConfig { keep_all: true, ..cfg() }, 42, "g1");
+        let all = sample(
+            &l,
+            &s,
+            0,
+            &LabelConfig {
+                keep_all: true,
+                ..cfg()
+            },
+            42,
+            "g1",
+        );
         assert_eq!(all.kept.len(), 2000);
     }
 }

@@ -13,4 +13,4 @@ pub mod structure;
 
 pub use label::{LabelConfig, PredType, SpliceType};
 pub use rows::{GeneRows, Quality, RowConfig, gene_rows};
-pub use schema::{Role, Schema, SCHEMA_VERSION};
+pub use schema::{Role, SCHEMA_VERSION, Schema};

@@ -21,7 +21,7 @@ pub struct RowConfig {
     pub seed: u64,
 }
 
-/// One gene's rows; features are row-major, `n_features` per row, in schema order.
+/// One gene's rows; features are column-major (one run per feature, in schema order).
 #[derive(Debug, Clone, PartialEq)]
 pub struct GeneRows {
     /// Gene id.
@@ -38,7 +38,7 @@ pub struct GeneRows {
     pub pred: Vec<PredType>,
     /// Sample weight per row.
     pub weights: Vec<f32>,
-    /// Features, row-major.
+    /// Features, column-major: feature `f` of row `r` is at `f * len + r`.
     pub features: Vec<f32>,
     /// Features per row.
     pub n_features: usize,
@@ -55,6 +55,12 @@ impl GeneRows {
     /// Whether there are no rows.
     pub fn is_empty(&self) -> bool {
         self.positions.is_empty()
+    }
+
+    /// Feature `f` of every row.
+    pub fn feature(&self, f: usize) -> &[f32] {
+        let n = self.len();
+        &self.features[f * n..(f + 1) * n]
     }
 
     /// Annotated sites of the gene.
@@ -124,7 +130,11 @@ impl TypeQuality {
     /// F1 at the threshold.
     pub fn f1(&self) -> f64 {
         let (p, r) = (self.precision(), self.recall());
-        if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) }
+        if p + r == 0.0 {
+            0.0
+        } else {
+            2.0 * p * r / (p + r)
+        }
     }
 
     /// Average precision of the exact-position ranking, from the score histogram
@@ -251,18 +261,28 @@ pub fn gene_rows(
         splice: Vec::with_capacity(order.len()),
         pred: Vec::with_capacity(order.len()),
         weights: Vec::with_capacity(order.len()),
-        features: Vec::with_capacity(features.len()),
+        features: vec![0.0; features.len()],
         n_features,
         quality: quality(&sites, scores, first, last, &cfg.label),
     };
-    for r in order {
+    let n = order.len();
+    for &r in &order {
         let i = sample.kept[r];
         rows.positions.push(region.genomic(first + i) as i64);
         rows.splice.push(labels.splice[i]);
         rows.pred.push(labels.pred[i]);
         rows.weights.push(sample.weights[r]);
-        rows.features
-            .extend_from_slice(&features[r * n_features..(r + 1) * n_features]);
+    }
+    // Row-major → column-major, in blocks of rows so that writes stay in cache.
+    const BLOCK: usize = 64;
+    for block in order.chunks(BLOCK).enumerate() {
+        let (b, rs) = block;
+        for f in 0..n_features {
+            let dst = &mut rows.features[f * n + b * BLOCK..f * n + b * BLOCK + rs.len()];
+            for (d, &r) in dst.iter_mut().zip(rs) {
+                *d = features[r * n_features + f];
+            }
+        }
     }
     rows
 }

@@ -72,20 +72,48 @@ pub struct Column {
 
 /// The identifier, label and weight columns, in order.
 const ROW_COLUMNS: &[(&str, ColumnType, Role, &str)] = &[
-    ("gene_id", ColumnType::Utf8, Role::Id, "gene id from the annotation"),
+    (
+        "gene_id",
+        ColumnType::Utf8,
+        Role::Id,
+        "gene id from the annotation",
+    ),
     ("chrom", ColumnType::Utf8, Role::Id, "contig name"),
-    ("position", ColumnType::Int64, Role::Id, "genomic position, 1-based, forward strand"),
+    (
+        "position",
+        ColumnType::Int64,
+        Role::Id,
+        "genomic position, 1-based, forward strand",
+    ),
     ("strand", ColumnType::Utf8, Role::Id, "gene strand, + or -"),
-    ("splice_type", ColumnType::Utf8, Role::Label, "annotated site at this position: donor, acceptor or neither"),
-    ("pred_type", ColumnType::Utf8, Role::Label, "base model vs annotation: TP, FP, FN or TN (merged over donor and acceptor with priority TP > FN > FP > TN)"),
-    ("sample_weight", ColumnType::Float32, Role::Weight, "inverse probability that negative sampling kept this row (1 for kept-by-rule rows)"),
+    (
+        "splice_type",
+        ColumnType::Utf8,
+        Role::Label,
+        "annotated site at this position: donor, acceptor or neither",
+    ),
+    (
+        "pred_type",
+        ColumnType::Utf8,
+        Role::Label,
+        "base model vs annotation: TP, FP, FN or TN (merged over donor and acceptor with priority TP > FN > FP > TN)",
+    ),
+    (
+        "sample_weight",
+        ColumnType::Float32,
+        Role::Weight,
+        "inverse probability that negative sampling kept this row (1 for kept-by-rule rows)",
+    ),
 ];
 
 /// Base-score context features (gene orientation: `m` = upstream/5', `p` = downstream/3').
 pub const SCORE_CONTEXT: &[(&str, &str)] = &[
     ("donor_score", "base-model P(donor)"),
     ("acceptor_score", "base-model P(acceptor)"),
-    ("neither_score", "base-model P(neither) = 1 - donor - acceptor"),
+    (
+        "neither_score",
+        "base-model P(neither) = 1 - donor - acceptor",
+    ),
     ("donor_score_m2", "P(donor) 2 nt upstream"),
     ("donor_score_m1", "P(donor) 1 nt upstream"),
     ("donor_score_p1", "P(donor) 1 nt downstream"),
@@ -100,43 +128,106 @@ pub const SCORE_CONTEXT: &[(&str, &str)] = &[
     ("donor_diff_p1", "donor_score - donor_score_p1"),
     ("acceptor_diff_m1", "acceptor_score - acceptor_score_m1"),
     ("acceptor_diff_p1", "acceptor_score - acceptor_score_p1"),
-    ("donor_second_diff", "donor_score_m1 + donor_score_p1 - 2 donor_score"),
-    ("acceptor_second_diff", "acceptor_score_m1 + acceptor_score_p1 - 2 acceptor_score"),
-    ("donor_is_local_peak", "1 if donor_score > 0 and no higher within ±2 nt"),
-    ("acceptor_is_local_peak", "1 if acceptor_score > 0 and no higher within ±2 nt"),
-    ("donor_peak_ratio", "donor_score / (max donor score within ±2 nt, self excluded, + 0.001)"),
-    ("acceptor_peak_ratio", "acceptor_score / (max acceptor score within ±2 nt, self excluded, + 0.001)"),
+    (
+        "donor_second_diff",
+        "donor_score_m1 + donor_score_p1 - 2 donor_score",
+    ),
+    (
+        "acceptor_second_diff",
+        "acceptor_score_m1 + acceptor_score_p1 - 2 acceptor_score",
+    ),
+    (
+        "donor_is_local_peak",
+        "1 if donor_score > 0 and no higher within ±2 nt",
+    ),
+    (
+        "acceptor_is_local_peak",
+        "1 if acceptor_score > 0 and no higher within ±2 nt",
+    ),
+    (
+        "donor_peak_ratio",
+        "donor_score / (max donor score within ±2 nt, self excluded, + 0.001)",
+    ),
+    (
+        "acceptor_peak_ratio",
+        "acceptor_score / (max acceptor score within ±2 nt, self excluded, + 0.001)",
+    ),
     ("donor_log_odds", "ln((donor + 1e-6) / (1 - donor + 1e-6))"),
-    ("acceptor_log_odds", "ln((acceptor + 1e-6) / (1 - acceptor + 1e-6))"),
-    ("donor_acceptor_log_ratio", "ln((donor + 1e-6) / (acceptor + 1e-6))"),
+    (
+        "acceptor_log_odds",
+        "ln((acceptor + 1e-6) / (1 - acceptor + 1e-6))",
+    ),
+    (
+        "donor_acceptor_log_ratio",
+        "ln((donor + 1e-6) / (acceptor + 1e-6))",
+    ),
     ("donor_minus_acceptor", "donor_score - acceptor_score"),
     ("max_splice_score", "max(donor_score, acceptor_score)"),
     ("splice_score_sum", "donor_score + acceptor_score"),
-    ("score_entropy", "Shannon entropy (nats) of (donor, acceptor, neither)"),
-    ("donor_window_max", "max P(donor) within ±10 nt, self excluded"),
-    ("acceptor_window_max", "max P(acceptor) within ±10 nt, self excluded"),
+    (
+        "score_entropy",
+        "Shannon entropy (nats) of (donor, acceptor, neither)",
+    ),
+    (
+        "donor_window_max",
+        "max P(donor) within ±10 nt, self excluded",
+    ),
+    (
+        "acceptor_window_max",
+        "max P(acceptor) within ±10 nt, self excluded",
+    ),
     ("donor_window_mean", "mean P(donor) within ±10 nt"),
     ("acceptor_window_mean", "mean P(acceptor) within ±10 nt"),
-    ("donor_context_ratio", "donor_score / (donor_window_mean + 0.001)"),
-    ("acceptor_context_ratio", "acceptor_score / (acceptor_window_mean + 0.001)"),
-    ("donor_window_rank", "positions within ±10 nt with a higher P(donor)"),
-    ("acceptor_window_rank", "positions within ±10 nt with a higher P(acceptor)"),
+    (
+        "donor_context_ratio",
+        "donor_score / (donor_window_mean + 0.001)",
+    ),
+    (
+        "acceptor_context_ratio",
+        "acceptor_score / (acceptor_window_mean + 0.001)",
+    ),
+    (
+        "donor_window_rank",
+        "positions within ±10 nt with a higher P(donor)",
+    ),
+    (
+        "acceptor_window_rank",
+        "positions within ±10 nt with a higher P(acceptor)",
+    ),
     ("donor_sum_50", "sum of P(donor) within ±50 nt"),
     ("acceptor_sum_50", "sum of P(acceptor) within ±50 nt"),
-    ("donor_calls_500", "donor calls (score >= threshold) within ±500 nt, self excluded"),
-    ("acceptor_calls_500", "acceptor calls (score >= threshold) within ±500 nt, self excluded"),
+    (
+        "donor_calls_500",
+        "donor calls (score >= threshold) within ±500 nt, self excluded",
+    ),
+    (
+        "acceptor_calls_500",
+        "acceptor calls (score >= threshold) within ±500 nt, self excluded",
+    ),
 ];
 
 /// Prediction-context features: the nearest strong calls (score >= threshold) up- and
 /// downstream in the gene's region, self excluded; NaN where there is none.
 pub const PREDICTION_CONTEXT: &[(&str, &str)] = &[
-    ("up_acceptor_dist", "nt to the nearest acceptor call upstream (exon-length plausibility for a donor)"),
+    (
+        "up_acceptor_dist",
+        "nt to the nearest acceptor call upstream (exon-length plausibility for a donor)",
+    ),
     ("up_acceptor_score", "its P(acceptor)"),
-    ("down_acceptor_dist", "nt to the nearest acceptor call downstream (intron-length plausibility for a donor)"),
+    (
+        "down_acceptor_dist",
+        "nt to the nearest acceptor call downstream (intron-length plausibility for a donor)",
+    ),
     ("down_acceptor_score", "its P(acceptor)"),
-    ("up_donor_dist", "nt to the nearest donor call upstream (intron-length plausibility for an acceptor)"),
+    (
+        "up_donor_dist",
+        "nt to the nearest donor call upstream (intron-length plausibility for an acceptor)",
+    ),
     ("up_donor_score", "its P(donor)"),
-    ("down_donor_dist", "nt to the nearest donor call downstream (exon-length plausibility for an acceptor)"),
+    (
+        "down_donor_dist",
+        "nt to the nearest donor call downstream (exon-length plausibility for an acceptor)",
+    ),
     ("down_donor_score", "its P(donor)"),
 ];
 
@@ -144,13 +235,34 @@ pub const PREDICTION_CONTEXT: &[(&str, &str)] = &[
 pub const SEQUENCE: &[(&str, &str)] = &[
     ("donor_dinucleotide_gt", "1 if the next two bases are GT"),
     ("donor_dinucleotide_gc", "1 if the next two bases are GC"),
-    ("acceptor_dinucleotide_ag", "1 if the previous two bases are AG"),
-    ("ppt_fraction", "fraction of C/T from 25 to 3 nt upstream (polypyrimidine tract)"),
-    ("ppt_longest_run", "longest run of C/T within 40 nt upstream"),
-    ("gc_content", "G+C fraction of the non-N bases of the ±250 nt window"),
-    ("window_length", "bases in the ±250 nt window (shorter at contig ends)"),
-    ("n_count", "N bases in the window (k-mers with N are not counted)"),
-    ("sequence_complexity", "Shannon entropy of the window's smallest-k k-mer counts / its maximum (0..1)"),
+    (
+        "acceptor_dinucleotide_ag",
+        "1 if the previous two bases are AG",
+    ),
+    (
+        "ppt_fraction",
+        "fraction of C/T from 25 to 3 nt upstream (polypyrimidine tract)",
+    ),
+    (
+        "ppt_longest_run",
+        "longest run of C/T within 40 nt upstream",
+    ),
+    (
+        "gc_content",
+        "G+C fraction of the non-N bases of the ±250 nt window",
+    ),
+    (
+        "window_length",
+        "bases in the ±250 nt window (shorter at contig ends)",
+    ),
+    (
+        "n_count",
+        "N bases in the window (k-mers with N are not counted)",
+    ),
+    (
+        "sequence_complexity",
+        "Shannon entropy of the window's smallest-k k-mer counts / its maximum (0..1)",
+    ),
 ];
 
 /// Gene-level structure features (aggregates over the whole gene, never near the position).
@@ -160,9 +272,15 @@ pub const GENE_STRUCTURE: &[(&str, &str)] = &[
     ("n_exons", "distinct exons of the gene"),
     ("mean_exon_length", "mean length of the distinct exons"),
     ("n_introns", "distinct introns of the gene"),
-    ("mean_intron_length", "mean length of the distinct introns (0 if none)"),
+    (
+        "mean_intron_length",
+        "mean length of the distinct introns (0 if none)",
+    ),
     ("gene_gc_content", "G+C fraction of the gene"),
-    ("relative_position", "(position - gene 5' end) / (gene length - 1), in transcription direction"),
+    (
+        "relative_position",
+        "(position - gene 5' end) / (gene length - 1), in transcription direction",
+    ),
 ];
 
 /// The k-mer column names for `k`, over the fixed ACGT vocabulary in lexicographic order.
@@ -221,7 +339,11 @@ impl Schema {
         }
         for &k in kmer_sizes {
             for n in kmer_names(k) {
-                feature(n, Group::Kmer, format!("count of this {k}-mer in the ±250 nt window"));
+                feature(
+                    n,
+                    Group::Kmer,
+                    format!("count of this {k}-mer in the ±250 nt window"),
+                );
             }
         }
         for &(n, d) in GENE_STRUCTURE {
@@ -280,7 +402,11 @@ impl Schema {
         for (i, c) in self.columns.iter().enumerate() {
             if c.group == Group::Kmer {
                 if !kmer_done {
-                    let n = self.columns.iter().filter(|c| c.group == Group::Kmer).count();
+                    let n = self
+                        .columns
+                        .iter()
+                        .filter(|c| c.group == Group::Kmer)
+                        .count();
                     s.push_str(&format!(
                         "| {}–{} | `{}` … | float32 | feature | kmer | {} k-mer count columns (`{{k}}mer_{{ACGT…}}`, lexicographic): count in the ±250 nt window, gene orientation; N never appears in names |\n",
                         i + 1,
@@ -326,7 +452,11 @@ mod tests {
         names.sort();
         names.dedup();
         assert_eq!(names.len(), s.columns.len());
-        assert!(s.columns.iter().all(|c| !c.name.contains('N') || !c.name.contains("mer_")));
+        assert!(
+            s.columns
+                .iter()
+                .all(|c| !c.name.contains('N') || !c.name.contains("mer_"))
+        );
         assert_eq!(kmer_names(2)[..3], ["2mer_AA", "2mer_AC", "2mer_AG"]);
     }
 

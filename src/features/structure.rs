@@ -16,13 +16,24 @@ pub struct GeneStructure {
 impl GeneStructure {
     /// Computes the gene's aggregates.
     pub fn new(gene: &Gene, region: &GeneRegion) -> Self {
-        let exons: BTreeSet<_> = gene.transcripts.iter().flat_map(|t| t.exons.iter().copied()).collect();
+        let exons: BTreeSet<_> = gene
+            .transcripts
+            .iter()
+            .flat_map(|t| t.exons.iter().copied())
+            .collect();
         let introns = gene.introns();
         let mean = |it: &mut dyn Iterator<Item = u64>, n: usize| {
-            if n == 0 { 0.0 } else { it.sum::<u64>() as f32 / n as f32 }
+            if n == 0 {
+                0.0
+            } else {
+                it.sum::<u64>() as f32 / n as f32
+            }
         };
         let exon_mean = mean(&mut exons.iter().map(|e| e.end - e.start + 1), exons.len());
-        let intron_mean = mean(&mut introns.iter().map(|i| i.end - i.start + 1), introns.len());
+        let intron_mean = mean(
+            &mut introns.iter().map(|i| i.end - i.start + 1),
+            introns.len(),
+        );
         let body = &region.seq[region.gene_first..=region.gene_last.min(region.len() - 1)];
         let acgt = body.iter().filter(|&&b| b != b'N').count();
         let gc = body.iter().filter(|&&b| b == b'G' || b == b'C').count();
@@ -34,7 +45,11 @@ impl GeneStructure {
                 exon_mean,
                 introns.len() as f32,
                 intron_mean,
-                if acgt > 0 { gc as f32 / acgt as f32 } else { 0.0 },
+                if acgt > 0 {
+                    gc as f32 / acgt as f32
+                } else {
+                    0.0
+                },
             ],
             first: region.gene_first,
             last: region.gene_last,

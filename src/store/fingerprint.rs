@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::fsutil::{hex, sha256_file};
 use super::Error;
+use super::fsutil::{hex, sha256_file};
 use crate::features::Schema;
 
 /// Version of the on-disk layout (run.json, manifest, parts).
@@ -82,7 +82,10 @@ impl Fingerprint {
         if self.schema != new.schema {
             out.push(format!(
                 "schema (version {}, k-mers {:?}) → (version {}, k-mers {:?})",
-                self.schema.version, self.schema.kmer_sizes, new.schema.version, new.schema.kmer_sizes
+                self.schema.version,
+                self.schema.kmer_sizes,
+                new.schema.version,
+                new.schema.kmer_sizes
             ));
         }
         diff_json("", &self.config, &new.config, &mut out);
@@ -102,7 +105,11 @@ impl Fingerprint {
         }
         for o in &self.inputs {
             if !new.inputs.iter().any(|n| n.role == o.role) {
-                out.push(format!("input {} removed (was {})", o.role, o.path.display()));
+                out.push(format!(
+                    "input {} removed (was {})",
+                    o.role,
+                    o.path.display()
+                ));
             }
         }
         out
@@ -115,8 +122,17 @@ fn diff_json(prefix: &str, a: &serde_json::Value, b: &serde_json::Value, out: &m
         (Value::Object(x), Value::Object(y)) => {
             let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
             for k in keys {
-                let p = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
-                diff_json(&p, x.get(k).unwrap_or(&Value::Null), y.get(k).unwrap_or(&Value::Null), out);
+                let p = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                diff_json(
+                    &p,
+                    x.get(k).unwrap_or(&Value::Null),
+                    y.get(k).unwrap_or(&Value::Null),
+                    out,
+                );
             }
         }
         _ if a != b => out.push(format!("{prefix}: {a} → {b}")),

@@ -7,10 +7,10 @@ use arrow_array::{ArrayRef, Int64Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field};
 use parquet::arrow::ArrowWriter;
 
+use super::Error;
 use super::fsutil::{HashingWriter, fsync_dir};
 use super::manifest::FileEntry;
 use super::part::write_error;
-use super::Error;
 use crate::genome::Gene;
 
 /// The file name inside a dataset.
@@ -40,7 +40,10 @@ pub fn write(dir: &Path, records: &[GeneRecord<'_>]) -> Result<FileEntry, Error>
     let cols: Vec<(&str, ArrayRef)> = vec![
         ("gene_id", s(&|r| r.gene.id.clone())),
         ("gene_name", s(&|r| r.gene.name.clone())),
-        ("biotype", s(&|r| r.gene.biotype.clone().unwrap_or_default())),
+        (
+            "biotype",
+            s(&|r| r.gene.biotype.clone().unwrap_or_default()),
+        ),
         ("chrom", s(&|r| r.gene.contig.clone())),
         ("strand", s(&|r| r.gene.strand.symbol().to_string())),
         ("start", i(&|r| r.gene.start as i64)),
@@ -54,7 +57,12 @@ pub fn write(dir: &Path, records: &[GeneRecord<'_>]) -> Result<FileEntry, Error>
             .map(|(n, a)| Field::new(*n, a.data_type().clone(), false))
             .collect::<Vec<_>>(),
     ));
-    debug_assert!(schema.fields().iter().all(|f| f.data_type() != &DataType::Null));
+    debug_assert!(
+        schema
+            .fields()
+            .iter()
+            .all(|f| f.data_type() != &DataType::Null)
+    );
     let batch = RecordBatch::try_new(schema.clone(), cols.into_iter().map(|c| c.1).collect())
         .map_err(|e| Error::parquet(dir, e))?;
     let tmp_dir = dir.join(".tmp");

@@ -228,7 +228,10 @@ pub fn load(path: &Path, repair: bool) -> Result<Manifest, Error> {
     let mut line_no = 0;
     while pos < text.len() {
         line_no += 1;
-        let end = text[pos..].iter().position(|&b| b == b'\n').map(|i| pos + i);
+        let end = text[pos..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map(|i| pos + i);
         let (line, next) = match end {
             Some(e) => (&text[pos..e], e + 1),
             None => (&text[pos..], text.len()),
@@ -243,13 +246,21 @@ pub fn load(path: &Path, repair: bool) -> Result<Manifest, Error> {
                 match entry {
                     Entry::Batch(b) => {
                         if m.complete.is_some() {
-                            return Err(corrupt(path, line_no, "a batch after the completion line"));
+                            return Err(corrupt(
+                                path,
+                                line_no,
+                                "a batch after the completion line",
+                            ));
                         }
                         if b.batch != m.batches.len() + 1 {
                             return Err(corrupt(
                                 path,
                                 line_no,
-                                &format!("batch {} where batch {} was expected", b.batch, m.batches.len() + 1),
+                                &format!(
+                                    "batch {} where batch {} was expected",
+                                    b.batch,
+                                    m.batches.len() + 1
+                                ),
                             ));
                         }
                         m.batches.push(b)
@@ -266,7 +277,10 @@ pub fn load(path: &Path, repair: bool) -> Result<Manifest, Error> {
         pos = next;
     }
     if repair && m.torn_bytes > 0 {
-        let f = OpenOptions::new().write(true).open(path).map_err(|e| Error::io(path, e))?;
+        let f = OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(|e| Error::io(path, e))?;
         f.set_len(good_end as u64).map_err(|e| Error::io(path, e))?;
         f.sync_all().map_err(|e| Error::io(path, e))?;
     }
@@ -312,7 +326,11 @@ mod tests {
     fn batch(n: usize) -> Entry {
         Entry::Batch(BatchEntry {
             batch: n,
-            genes: vec![GeneEntry { id: format!("g{n}"), rows: 3, sites: 2 }],
+            genes: vec![GeneEntry {
+                id: format!("g{n}"),
+                rows: 3,
+                sites: 2,
+            }],
             parts: vec![],
             rows: 3,
             classes: ClassCounts::default(),

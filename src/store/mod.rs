@@ -25,7 +25,7 @@ mod error;
 
 pub use error::Error;
 pub use fingerprint::{DATASET_FORMAT, Fingerprint, InputFile};
-pub use manifest::{Manifest, MANIFEST};
+pub use manifest::{MANIFEST, Manifest};
 pub use run::{Plan, RUN_JSON, RunInfo};
 
 /// The name of batch `b`'s part file.

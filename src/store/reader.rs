@@ -3,8 +3,8 @@
 use std::fs::File;
 use std::path::Path;
 
-use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 
 use super::Error;
 
@@ -18,7 +18,8 @@ impl Part {
     /// Opens `path` and reads its footer.
     pub fn open(path: &Path) -> Result<Self, Error> {
         let file = File::open(path).map_err(|e| Error::io(path, e))?;
-        let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| Error::parquet(path, e))?;
+        let builder =
+            ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| Error::parquet(path, e))?;
         Ok(Self {
             builder,
             path: path.to_path_buf(),
@@ -72,7 +73,10 @@ impl Part {
             }
         }
         let mask = ProjectionMask::roots(self.builder.parquet_schema(), idx);
-        let mut b = self.builder.with_projection(mask).with_batch_size(batch_size.max(1));
+        let mut b = self
+            .builder
+            .with_projection(mask)
+            .with_batch_size(batch_size.max(1));
         if let Some(rg) = row_groups {
             b = b.with_row_groups(rg);
         }

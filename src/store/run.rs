@@ -5,9 +5,9 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use super::Error;
 use super::fingerprint::Fingerprint;
 use super::fsutil::write_atomic;
-use super::Error;
 
 /// The file name inside a dataset.
 pub const RUN_JSON: &str = "run.json";
@@ -56,10 +56,12 @@ impl RunInfo {
     pub fn load(dir: &Path) -> Result<Option<Self>, Error> {
         let path = dir.join(RUN_JSON);
         match std::fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| Error::Corrupt {
-                path,
-                message: format!("not a spliceforge run.json: {e}"),
-            }),
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|e| Error::Corrupt {
+                    path,
+                    message: format!("not a spliceforge run.json: {e}"),
+                }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(Error::io(&path, e)),
         }

@@ -33,7 +33,10 @@ fn check_file(dir: &Path, f: &FileEntry, problems: &mut Vec<String>) -> bool {
     match sha256_file(&path) {
         Ok((sha, bytes)) => {
             if bytes != f.bytes {
-                problems.push(format!("{}: {} bytes, the manifest says {}", f.file, bytes, f.bytes));
+                problems.push(format!(
+                    "{}: {} bytes, the manifest says {}",
+                    f.file, bytes, f.bytes
+                ));
                 false
             } else if sha != f.sha256 {
                 problems.push(format!("{}: checksum differs from the manifest's", f.file));
@@ -53,11 +56,16 @@ fn check_file(dir: &Path, f: &FileEntry, problems: &mut Vec<String>) -> bool {
 pub fn verify(dir: &Path) -> Result<Report, Error> {
     let mut r = Report::default();
     let Some(run) = RunInfo::load(dir)? else {
-        return Err(Error::NotADataset { dir: dir.to_path_buf() });
+        return Err(Error::NotADataset {
+            dir: dir.to_path_buf(),
+        });
     };
     let p = &mut r.problems;
     if run.content.digest() != run.fingerprint {
-        p.push("run.json: the fingerprint does not match the content it covers (edited by hand?)".into());
+        p.push(
+            "run.json: the fingerprint does not match the content it covers (edited by hand?)"
+                .into(),
+        );
     }
     let expect = Schema::new(&run.content.schema.kmer_sizes);
     if expect != run.content.schema {
@@ -69,16 +77,25 @@ pub fn verify(dir: &Path) -> Result<Report, Error> {
     let arrow = run.content.schema.arrow();
     let m = manifest::load(&dir.join(MANIFEST), false)?;
     if m.torn_bytes > 0 {
-        p.push(format!("{MANIFEST}: a torn last line ({} bytes): the run was interrupted; resume it", m.torn_bytes));
+        p.push(format!(
+            "{MANIFEST}: a torn last line ({} bytes): the run was interrupted; resume it",
+            m.torn_bytes
+        ));
     }
     r.batches = m.batches.len();
     r.complete = m.complete.is_some();
     let planned = run.plan.batches;
     if r.complete && m.batches.len() != planned {
-        p.push(format!("{} batches committed, {planned} planned", m.batches.len()));
+        p.push(format!(
+            "{} batches committed, {planned} planned",
+            m.batches.len()
+        ));
     }
     if !r.complete {
-        p.push(format!("the run is not complete: {} of {planned} batches committed; resume it", m.batches.len()));
+        p.push(format!(
+            "the run is not complete: {} of {planned} batches committed; resume it",
+            m.batches.len()
+        ));
     }
 
     let mut seen_genes: HashSet<String> = HashSet::new();
@@ -87,7 +104,10 @@ pub fn verify(dir: &Path) -> Result<Report, Error> {
         let want = run.plan.batch_genes(b.batch);
         let got: Vec<&String> = b.genes.iter().map(|g| &g.id).collect();
         if want.iter().collect::<Vec<_>>() != got {
-            p.push(format!("batch {}: its genes differ from the plan in run.json", b.batch));
+            p.push(format!(
+                "batch {}: its genes differ from the plan in run.json",
+                b.batch
+            ));
         }
         for g in &b.genes {
             if !listed.insert(g.id.clone()) {
@@ -103,7 +123,12 @@ pub fn verify(dir: &Path) -> Result<Report, Error> {
             let path = dir.join(&f.file);
             let part = Part::open(&path)?;
             if part.rows() != f.rows {
-                p.push(format!("{}: {} rows, the manifest says {}", f.file, part.rows(), f.rows));
+                p.push(format!(
+                    "{}: {} rows, the manifest says {}",
+                    f.file,
+                    part.rows(),
+                    f.rows
+                ));
             }
             let fields: Vec<(String, String)> = part
                 .schema()
@@ -137,7 +162,10 @@ pub fn verify(dir: &Path) -> Result<Report, Error> {
                     match &mut last {
                         Some((lid, lx, ls)) if lid == id => {
                             if x <= *lx {
-                                p.push(format!("{}: gene {id} position {x} repeats or is out of order", f.file));
+                                p.push(format!(
+                                    "{}: gene {id} position {x} repeats or is out of order",
+                                    f.file
+                                ));
                             }
                             if s != ls {
                                 p.push(format!("{}: gene {id} has rows on both strands", f.file));
@@ -149,7 +177,10 @@ pub fn verify(dir: &Path) -> Result<Report, Error> {
                         }
                         _ => {
                             if !seen_genes.insert(id.to_string()) {
-                                p.push(format!("{}: gene {id} has rows in two places (duplicated rows)", f.file));
+                                p.push(format!(
+                                    "{}: gene {id} has rows in two places (duplicated rows)",
+                                    f.file
+                                ));
                             }
                             last = Some((id.to_string(), x, s.to_string()));
                             gene_rows.push((id.to_string(), 1));
@@ -158,9 +189,17 @@ pub fn verify(dir: &Path) -> Result<Report, Error> {
                 }
             }
         }
-        let expected: Vec<(String, u64)> = b.genes.iter().filter(|g| g.rows > 0).map(|g| (g.id.clone(), g.rows)).collect();
+        let expected: Vec<(String, u64)> = b
+            .genes
+            .iter()
+            .filter(|g| g.rows > 0)
+            .map(|g| (g.id.clone(), g.rows))
+            .collect();
         if gene_rows != expected {
-            p.push(format!("batch {}: rows per gene in its parts differ from the manifest", b.batch));
+            p.push(format!(
+                "batch {}: rows per gene in its parts differ from the manifest",
+                b.batch
+            ));
         }
     }
     r.genes = listed.len();
@@ -175,17 +214,26 @@ pub fn verify(dir: &Path) -> Result<Report, Error> {
             check_file(dir, &c.summary, p);
             let total: u64 = m.batches.iter().map(|b| b.rows).sum();
             if c.rows != total {
-                p.push(format!("the completion line says {} rows, the batches {}", c.rows, total));
+                p.push(format!(
+                    "the completion line says {} rows, the batches {}",
+                    c.rows, total
+                ));
             }
         }
     }
     // Files in parts/ that no manifest line names.
-    let named: HashSet<String> = m.batches.iter().flat_map(|b| b.parts.iter().map(|f| f.file.clone())).collect();
+    let named: HashSet<String> = m
+        .batches
+        .iter()
+        .flat_map(|b| b.parts.iter().map(|f| f.file.clone()))
+        .collect();
     if let Ok(entries) = std::fs::read_dir(dir.join("parts")) {
         for e in entries.flatten() {
             let rel = format!("parts/{}", e.file_name().to_string_lossy());
             if !named.contains(&rel) {
-                p.push(format!("{rel} is not in the manifest (left by an interrupted run; resume removes it)"));
+                p.push(format!(
+                    "{rel} is not in the manifest (left by an interrupted run; resume removes it)"
+                ));
             }
         }
     }
