@@ -13,5 +13,6 @@ pub mod inspect;
 pub mod mem;
 pub mod seed;
 pub mod store;
+pub mod xgb;
 
 pub use error::Error;

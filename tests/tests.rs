@@ -2,4 +2,6 @@
 
 mod util;
 
+mod builder;
+mod features;
 mod inspect;

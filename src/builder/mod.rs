@@ -159,15 +159,16 @@ pub fn build(cfg: &BuildConfig, progress: bool) -> Result<Report, Error> {
 
     let manifest_path = dir.join(MANIFEST);
     let m = manifest::load(&manifest_path, true)?;
-    if let (Some(run), Some(c)) = (&existing, &m.complete) {
-        if check_file(dir, &c.genes_table) && check_file(dir, &c.summary) {
-            return Ok(Report {
-                already_complete: true,
-                resumed_from: m.batches.len(),
-                summary: Summary::of(&m.batches, run.plan.reserved_genes, &run.plan.base_model),
-                table: String::new(),
-            });
-        }
+    if let (Some(run), Some(c)) = (&existing, &m.complete)
+        && check_file(dir, &c.genes_table)
+        && check_file(dir, &c.summary)
+    {
+        return Ok(Report {
+            already_complete: true,
+            resumed_from: m.batches.len(),
+            summary: Summary::of(&m.batches, run.plan.reserved_genes, &run.plan.base_model),
+            table: String::new(),
+        });
     }
     tidy(dir, &m)?;
 

@@ -146,6 +146,9 @@ pub fn run(s: &Settings<'_>, prep: &Prepared, schema: &Schema) -> Result<Outcome
                 busy
             }));
         }
+        // Only the workers may keep the job queue open: if they all stop (the writer failed),
+        // the reader's next send fails instead of blocking forever.
+        drop(job_rx);
         drop(row_tx);
         let written = write_stage(s, prep, first_gene, pending, row_rx, &flow, &bar);
         if written.is_err() {
@@ -302,17 +305,15 @@ fn write_stage(
             out.rows += rows.len() as u64;
             out.genes += 1;
             next += 1;
-            let batch_done = (gene_no + 1) % bs == 0 || gene_no + 1 == prep.genes.len();
-            if batch_done {
-                if let Some((writer, mut entry, quality)) = part.take() {
-                    entry.quality = (&quality).into();
-                    let file = writer.finish()?;
-                    out.bytes += file.bytes;
-                    entry.parts.push(file);
-                    manifest::append(&manifest_path, &Entry::Batch(entry))?;
-                    phase("recorded");
-                    out.batches += 1;
-                }
+            let batch_done = (gene_no + 1).is_multiple_of(bs) || gene_no + 1 == prep.genes.len();
+            if batch_done && let Some((writer, mut entry, quality)) = part.take() {
+                entry.quality = (&quality).into();
+                let file = writer.finish()?;
+                out.bytes += file.bytes;
+                entry.parts.push(file);
+                manifest::append(&manifest_path, &Entry::Batch(entry))?;
+                phase("recorded");
+                out.batches += 1;
             }
             {
                 if let Ok(mut w) = flow.written.lock() {
@@ -322,7 +323,7 @@ fn write_stage(
             }
             busy += t.elapsed();
             bar.inc(1);
-            if next % 16 == 0 || next == pending {
+            if next.is_multiple_of(16) || next == pending {
                 bar.set_message(format!(
                     "{} rows · RSS {}",
                     out.rows,

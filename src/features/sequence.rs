@@ -81,10 +81,10 @@ impl<'a> SeqWindow<'a> {
         self.hi += 1;
         for i in 0..self.ks.len() {
             let k = self.ks[i];
-            if p + 1 >= self.lo + k {
-                if let Some(x) = self.kmer(p + 1 - k, k) {
-                    self.counts[i][x] += 1;
-                }
+            if p + 1 >= self.lo + k
+                && let Some(x) = self.kmer(p + 1 - k, k)
+            {
+                self.counts[i][x] += 1;
             }
         }
     }
@@ -99,10 +99,10 @@ impl<'a> SeqWindow<'a> {
         }
         for i in 0..self.ks.len() {
             let k = self.ks[i];
-            if p + k <= self.hi {
-                if let Some(x) = self.kmer(p, k) {
-                    self.counts[i][x] -= 1;
-                }
+            if p + k <= self.hi
+                && let Some(x) = self.kmer(p, k)
+            {
+                self.counts[i][x] -= 1;
             }
         }
         self.lo += 1;

@@ -311,10 +311,8 @@ pub fn append(path: &Path, entry: &Entry) -> Result<(), Error> {
         .map_err(|e| Error::io(path, e))?;
     f.write_all(&line).map_err(|e| Error::io(path, e))?;
     f.sync_all().map_err(|e| Error::io(path, e))?;
-    if !existed {
-        if let Some(dir) = path.parent() {
-            super::fsutil::fsync_dir(dir).map_err(|e| Error::io(dir, e))?;
-        }
+    if !existed && let Some(dir) = path.parent() {
+        super::fsutil::fsync_dir(dir).map_err(|e| Error::io(dir, e))?;
     }
     Ok(())
 }

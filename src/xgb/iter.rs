@@ -1,0 +1,704 @@
+//! Streaming construction: a `QuantileDMatrix` built batch by batch from a [`BatchSource`],
+//! without ever holding all features in memory as floats.
+//!
+//! XGBoost pulls batches through two C callbacks (`next`, `reset`) and a proxy matrix that the
+//! `next` callback points at the current batch. It walks the source several times (sketching
+//! quantiles, counting, then compressing into histogram bins; about four passes), calling
+//! `reset` before each new pass, so [`BatchSource::reset`] must really restart the source.
+//!
+//! Contract of the callbacks implemented here:
+//! * the batch's feature buffer is handed to XGBoost by pointer (no copy) and stays untouched
+//!   until the source is called again, which is all XGBoost needs: it reads a batch before it
+//!   asks for the next one or resets. Labels and weights are copied by XGBoost at once.
+//! * an error returned by the source, a malformed batch or a panic inside the source is stored,
+//!   the callback reports "end of data" (XGBoost treats any non-zero return as "a batch is
+//!   ready"), the source is not called again, and the stored error is what the constructor
+//!   returns, whatever XGBoost made of the truncated stream.
+//! * panics never cross the C boundary.
+
+use std::any::Any;
+use std::ffi::{c_int, c_void};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::Path;
+use std::ptr;
+
+use super::dmatrix::{DMatrix, array_interface, check_shape, json_f32};
+use super::error::{Error, Result, check, cstring, ulong};
+use super::ffi;
+
+/// One batch of rows: dense, row-major features with their labels and optional weights.
+#[derive(Debug, Clone, Copy)]
+pub struct Batch<'a> {
+    /// Row-major features: `features[r * cols + c]` is feature `c` of row `r`; NaN is missing.
+    pub features: &'a [f32],
+    /// Number of rows.
+    pub rows: usize,
+    /// Number of columns; the same in every batch.
+    pub cols: usize,
+    /// One label per row.
+    pub labels: &'a [f32],
+    /// One weight per row, in every batch or in none.
+    pub weights: Option<&'a [f32]>,
+}
+
+impl<'a> Batch<'a> {
+    /// A batch without weights; `rows` is `labels.len()`.
+    #[must_use]
+    pub fn new(features: &'a [f32], cols: usize, labels: &'a [f32]) -> Self {
+        Batch {
+            features,
+            rows: labels.len(),
+            cols,
+            labels,
+            weights: None,
+        }
+    }
+
+    /// The same batch with instance weights.
+    #[must_use]
+    pub fn with_weights(self, weights: &'a [f32]) -> Self {
+        Batch {
+            weights: Some(weights),
+            ..self
+        }
+    }
+}
+
+/// A restartable stream of [`Batch`]es that XGBoost reads, several times, to build a matrix.
+pub trait BatchSource {
+    /// The source's own error, returned by the constructor as [`Error::Source`].
+    type Error: std::error::Error + Send + Sync + 'static;
+
+    /// Rewinds to the first batch. A failure to rewind should be kept and returned by the next
+    /// call to [`next`](BatchSource::next).
+    fn reset(&mut self);
+
+    /// The next batch, or `None` after the last one. The batch borrows from the source, which
+    /// must leave the borrowed data untouched until it is called again.
+    fn next(&mut self) -> Result<Option<Batch<'_>>, Self::Error>;
+}
+
+impl DMatrix {
+    /// A `QuantileDMatrix` (features already cut into at most `max_bin` histogram bins, as the
+    /// `hist` tree method uses them) built from a stream of batches. Missing values are NaN.
+    ///
+    /// `nthread` 0 means XGBoost's default (all cores). `reference` is the training matrix
+    /// when building a validation or test matrix, so that both share the same bin cuts; the
+    /// booster's `max_bin` parameter must equal `max_bin`. The source is rewound first.
+    pub fn quantile_from_source<S: BatchSource>(
+        source: &mut S,
+        max_bin: u32,
+        nthread: u32,
+        reference: Option<&DMatrix>,
+    ) -> Result<DMatrix> {
+        let config = format!(
+            "{{\"missing\": {}, \"nthread\": {nthread}, \"max_bin\": {max_bin}}}",
+            json_f32(f32::NAN)
+        );
+        build(source, reference, &config, Kind::InMemory)
+    }
+
+    /// Like [`quantile_from_source`](DMatrix::quantile_from_source), but the binned pages are
+    /// written to external-memory cache files whose paths start with `cache_prefix` (its
+    /// directory must exist), so that the matrix need not fit in memory. Experimental in
+    /// XGBoost.
+    pub fn ext_mem_quantile_from_source<S: BatchSource>(
+        source: &mut S,
+        max_bin: u32,
+        nthread: u32,
+        reference: Option<&DMatrix>,
+        cache_prefix: &Path,
+    ) -> Result<DMatrix> {
+        let prefix = cache_prefix.to_str().ok_or_else(|| {
+            Error::InvalidInput(format!(
+                "cache prefix {} is not UTF-8",
+                cache_prefix.display()
+            ))
+        })?;
+        let prefix = serde_json::to_string(prefix).expect("a string always serialises");
+        let config = format!(
+            "{{\"missing\": {}, \"nthread\": {nthread}, \"max_bin\": {max_bin}, \"cache_prefix\": {prefix}}}",
+            json_f32(f32::NAN)
+        );
+        build(source, reference, &config, Kind::ExternalMemory)
+    }
+}
+
+/// Which XGBoost factory to call.
+#[derive(Clone, Copy)]
+enum Kind {
+    InMemory,
+    ExternalMemory,
+}
+
+/// A proxy matrix, freed on drop.
+struct Proxy(ffi::DMatrixHandle);
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        // SAFETY: created by XGProxyDMatrixCreate, freed once.
+        unsafe { ffi::XGDMatrixFree(self.0) };
+    }
+}
+
+/// What the callbacks see through their `void*`.
+struct IterState<'s, S: BatchSource> {
+    source: &'s mut S,
+    proxy: ffi::DMatrixHandle,
+    /// The first failure; once set, the source is not called again.
+    error: Option<Error>,
+    /// Column count of the first batch.
+    cols: Option<usize>,
+    /// Whether the first batch had weights.
+    weighted: Option<bool>,
+}
+
+impl<S: BatchSource> IterState<'_, S> {
+    /// Pulls the next batch and points the proxy at it. `Ok(false)` at the end.
+    fn advance(&mut self) -> Result<bool> {
+        let batch = match self.source.next() {
+            Ok(Some(batch)) => batch,
+            Ok(None) => return Ok(false),
+            Err(e) => return Err(Error::Source(Box::new(e))),
+        };
+        check_shape(
+            batch.features.len(),
+            batch.rows,
+            batch.cols,
+            "batch feature",
+        )?;
+        if batch.labels.len() != batch.rows {
+            return Err(Error::InvalidInput(format!(
+                "batch has {} labels for {} rows",
+                batch.labels.len(),
+                batch.rows
+            )));
+        }
+        if let Some(w) = batch.weights
+            && w.len() != batch.rows
+        {
+            return Err(Error::InvalidInput(format!(
+                "batch has {} weights for {} rows",
+                w.len(),
+                batch.rows
+            )));
+        }
+        if *self.cols.get_or_insert(batch.cols) != batch.cols {
+            return Err(Error::InvalidInput(format!(
+                "batch has {} columns, an earlier one had {}",
+                batch.cols,
+                self.cols.unwrap_or_default()
+            )));
+        }
+        if *self.weighted.get_or_insert(batch.weights.is_some()) != batch.weights.is_some() {
+            return Err(Error::InvalidInput(
+                "weights must be given in every batch or in none".into(),
+            ));
+        }
+
+        let data = array_interface(
+            batch.features.as_ptr().cast(),
+            &[batch.rows, batch.cols],
+            "f4",
+        )?;
+        // SAFETY: live proxy; the interface describes `batch.features`, which the source keeps
+        // unchanged until it is called again, i.e. until XGBoost has consumed this batch.
+        let ret = unsafe { ffi::XGProxyDMatrixSetDataDense(self.proxy, data.as_ptr()) };
+        check(ret, "XGProxyDMatrixSetDataDense")?;
+        // SAFETY: live proxy; slices of `rows` floats; XGBoost copies meta info.
+        let ret = unsafe {
+            ffi::XGDMatrixSetFloatInfo(
+                self.proxy,
+                c"label".as_ptr(),
+                batch.labels.as_ptr(),
+                ulong(batch.rows),
+            )
+        };
+        check(ret, "XGDMatrixSetFloatInfo")?;
+        if let Some(w) = batch.weights {
+            // SAFETY: as above.
+            let ret = unsafe {
+                ffi::XGDMatrixSetFloatInfo(
+                    self.proxy,
+                    c"weight".as_ptr(),
+                    w.as_ptr(),
+                    ulong(w.len()),
+                )
+            };
+            check(ret, "XGDMatrixSetFloatInfo")?;
+        }
+        Ok(true)
+    }
+}
+
+/// The `next` callback: 1 when a batch is set on the proxy, 0 at the end or after a failure.
+unsafe extern "C" fn next_callback<S: BatchSource>(handle: *mut c_void) -> c_int {
+    // SAFETY: `handle` is the `&mut IterState<S>` passed by `build`, alive and not otherwise
+    // borrowed while XGBoost runs the callbacks (on the calling thread).
+    let state = unsafe { &mut *handle.cast::<IterState<'_, S>>() };
+    if state.error.is_some() {
+        return 0;
+    }
+    match catch_unwind(AssertUnwindSafe(|| state.advance())) {
+        Ok(Ok(more)) => c_int::from(more),
+        Ok(Err(e)) => {
+            state.error = Some(e);
+            0
+        }
+        Err(panic) => {
+            state.error = Some(Error::Panic(panic_message(&*panic)));
+            0
+        }
+    }
+}
+
+/// The `reset` callback.
+unsafe extern "C" fn reset_callback<S: BatchSource>(handle: *mut c_void) {
+    // SAFETY: as in `next_callback`.
+    let state = unsafe { &mut *handle.cast::<IterState<'_, S>>() };
+    if state.error.is_some() {
+        return;
+    }
+    if let Err(panic) = catch_unwind(AssertUnwindSafe(|| state.source.reset())) {
+        state.error = Some(Error::Panic(panic_message(&*panic)));
+    }
+}
+
+fn panic_message(panic: &(dyn Any + Send)) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "non-string panic payload".to_owned()
+    }
+}
+
+fn build<S: BatchSource>(
+    source: &mut S,
+    reference: Option<&DMatrix>,
+    config: &str,
+    kind: Kind,
+) -> Result<DMatrix> {
+    let config = cstring(config, "config")?;
+    let mut proxy = ptr::null_mut();
+    // SAFETY: valid out pointer.
+    check(
+        unsafe { ffi::XGProxyDMatrixCreate(&mut proxy) },
+        "XGProxyDMatrixCreate",
+    )?;
+    let proxy = Proxy(proxy);
+
+    if let Err(panic) = catch_unwind(AssertUnwindSafe(|| source.reset())) {
+        return Err(Error::Panic(panic_message(&*panic)));
+    }
+    let mut state = IterState {
+        source,
+        proxy: proxy.0,
+        error: None,
+        cols: None,
+        weighted: None,
+    };
+    let reference = reference.map_or(ptr::null_mut(), DMatrix::handle);
+    let mut out = ptr::null_mut();
+    let iter = ptr::from_mut(&mut state).cast::<c_void>();
+    let (ret, func) = match kind {
+        // SAFETY: `iter` points at `state`, which outlives the call and is only touched by the
+        // callbacks meanwhile; the callbacks match the C prototypes; live proxy and reference.
+        Kind::InMemory => (
+            unsafe {
+                ffi::XGQuantileDMatrixCreateFromCallback(
+                    iter,
+                    proxy.0,
+                    reference,
+                    reset_callback::<S>,
+                    next_callback::<S>,
+                    config.as_ptr(),
+                    &mut out,
+                )
+            },
+            "XGQuantileDMatrixCreateFromCallback",
+        ),
+        // SAFETY: as above.
+        Kind::ExternalMemory => (
+            unsafe {
+                ffi::XGExtMemQuantileDMatrixCreateFromCallback(
+                    iter,
+                    proxy.0,
+                    reference,
+                    reset_callback::<S>,
+                    next_callback::<S>,
+                    config.as_ptr(),
+                    &mut out,
+                )
+            },
+            "XGExtMemQuantileDMatrixCreateFromCallback",
+        ),
+    };
+    // Our own failure first: it explains whatever XGBoost then reported.
+    let stored = state.error.take();
+    let matrix = (ret == 0 && !out.is_null()).then(|| DMatrix::from_handle(out));
+    if let Some(e) = stored {
+        drop(matrix);
+        return Err(e);
+    }
+    check(ret, func)?;
+    matrix.ok_or(Error::XGBoost {
+        func,
+        message: "returned no matrix".into(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::xgb::{Booster, testdata};
+    use std::fmt;
+
+    /// Serves fixed data in `batches` batches, counting resets and full walks; can fail or panic
+    /// at a given call of `next`.
+    struct Chunks {
+        x: Vec<f32>,
+        y: Vec<f32>,
+        w: Option<Vec<f32>>,
+        cols: usize,
+        batches: usize,
+        pos: usize,
+        resets: usize,
+        walks: usize,
+        calls: usize,
+        fail_at: Option<usize>,
+        panic_at: Option<usize>,
+        /// Scratch buffer the batches are served from, overwritten on each call (so a dangling
+        /// read by XGBoost would show up as wrong data).
+        buf: Vec<f32>,
+        /// The thread that built the source: XGBoost must call back on it (sources need not
+        /// be `Send`).
+        owner: std::thread::ThreadId,
+    }
+
+    #[derive(Debug)]
+    struct Broken(usize);
+
+    impl fmt::Display for Broken {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "disk on fire at call {}", self.0)
+        }
+    }
+
+    impl std::error::Error for Broken {}
+
+    impl Chunks {
+        fn new(x: Vec<f32>, y: Vec<f32>, cols: usize, batches: usize) -> Self {
+            Chunks {
+                x,
+                y,
+                w: None,
+                cols,
+                batches,
+                pos: 0,
+                resets: 0,
+                walks: 0,
+                calls: 0,
+                fail_at: None,
+                panic_at: None,
+                buf: Vec::new(),
+                owner: std::thread::current().id(),
+            }
+        }
+
+        fn bounds(&self, i: usize) -> (usize, usize) {
+            let n = self.y.len();
+            (i * n / self.batches, (i + 1) * n / self.batches)
+        }
+    }
+
+    impl BatchSource for Chunks {
+        type Error = Broken;
+
+        fn reset(&mut self) {
+            assert_eq!(
+                std::thread::current().id(),
+                self.owner,
+                "reset on another thread"
+            );
+            self.resets += 1;
+            self.pos = 0;
+        }
+
+        fn next(&mut self) -> Result<Option<Batch<'_>>, Broken> {
+            assert_eq!(
+                std::thread::current().id(),
+                self.owner,
+                "next on another thread"
+            );
+            self.calls += 1;
+            if self.fail_at == Some(self.calls) {
+                return Err(Broken(self.calls));
+            }
+            assert!(
+                self.panic_at != Some(self.calls),
+                "source panicked on purpose"
+            );
+            if self.pos == self.batches {
+                self.walks += 1;
+                return Ok(None);
+            }
+            let (a, b) = self.bounds(self.pos);
+            self.pos += 1;
+            self.buf.clear();
+            self.buf
+                .extend_from_slice(&self.x[a * self.cols..b * self.cols]);
+            let batch = Batch::new(&self.buf, self.cols, &self.y[a..b]);
+            Ok(Some(match &self.w {
+                Some(w) => batch.with_weights(&w[a..b]),
+                None => batch,
+            }))
+        }
+    }
+
+    fn train(m: &DMatrix, rounds: u32) -> Booster {
+        let mut b = Booster::new(&[m]).unwrap();
+        b.set_params(&[
+            ("objective", "binary:logistic"),
+            ("tree_method", "hist"),
+            ("max_bin", "64"),
+            ("max_depth", "3"),
+            ("nthread", "1"),
+        ])
+        .unwrap();
+        for i in 0..rounds {
+            b.update(i, m).unwrap();
+        }
+        b
+    }
+
+    #[test]
+    fn streamed_quantile_matrix_trains_like_dense() {
+        let (x, y) = testdata::binary(900, 21);
+        let mut source = Chunks::new(x.clone(), y.clone(), 4, 3);
+        let streamed = DMatrix::quantile_from_source(&mut source, 64, 1, None).unwrap();
+        eprintln!(
+            "quantile: {} resets, {} full walks, {} next calls",
+            source.resets, source.walks, source.calls
+        );
+        assert!(
+            source.resets > 1 && source.walks > 1,
+            "walked once only ({} resets)",
+            source.resets
+        );
+        assert_eq!(
+            (streamed.num_rows().unwrap(), streamed.num_cols().unwrap()),
+            (900, 4)
+        );
+
+        let mut dense = DMatrix::from_dense(&x, 900, 4, f32::NAN).unwrap();
+        dense.set_labels(&y).unwrap();
+
+        let (xt, yt) = testdata::binary(500, 22);
+        let mut test_source = Chunks::new(xt.clone(), yt.clone(), 4, 2);
+        let test_q =
+            DMatrix::quantile_from_source(&mut test_source, 64, 1, Some(&streamed)).unwrap();
+        let test = DMatrix::from_dense(&xt, 500, 4, f32::NAN).unwrap();
+
+        let b_stream = train(&streamed, 20);
+        let b_dense = train(&dense, 20);
+        let line = b_stream
+            .eval(19, &[(&streamed, "train"), (&test_q, "test")])
+            .unwrap();
+        assert!(
+            line.contains("train-logloss") && line.contains("test-logloss"),
+            "{line}"
+        );
+        let acc_stream = testdata::accuracy(&b_stream.predict(&test, false).unwrap().0, &yt);
+        let acc_dense = testdata::accuracy(&b_dense.predict(&test, false).unwrap().0, &yt);
+        let acc_q = testdata::accuracy(&b_stream.predict(&test_q, false).unwrap().0, &yt);
+        eprintln!(
+            "accuracy: streamed {acc_stream}, dense {acc_dense}, streamed on quantile test {acc_q}"
+        );
+        assert!(
+            acc_stream > 0.93 && acc_dense > 0.93,
+            "{acc_stream} {acc_dense}"
+        );
+        assert!(
+            (acc_stream - acc_dense).abs() < 0.03,
+            "{acc_stream} {acc_dense}"
+        );
+        assert!((acc_q - acc_stream).abs() < 0.03, "{acc_q} {acc_stream}");
+    }
+
+    #[test]
+    fn weights_are_streamed() {
+        let (x, y) = testdata::binary(300, 5);
+        let mut weighted = Chunks::new(x.clone(), y.clone(), 4, 3);
+        // Zero weight on every positive row: the model then predicts (nearly) only negatives.
+        weighted.w = Some(y.iter().map(|&l| if l > 0.5 { 0.0 } else { 1.0 }).collect());
+        let m = DMatrix::quantile_from_source(&mut weighted, 64, 1, None).unwrap();
+        let b = train(&m, 5);
+        let dense = DMatrix::from_dense(&x, 300, 4, f32::NAN).unwrap();
+        let (p, _) = b.predict(&dense, false).unwrap();
+        assert!(p.iter().all(|&p| p < 0.5), "weights ignored");
+    }
+
+    #[test]
+    fn source_error_mid_iteration_is_returned() {
+        let (x, y) = testdata::binary(300, 9);
+        // Fails on the 2nd batch of the first walk, and (separately) later in a second walk.
+        for fail_at in [2, 6] {
+            let mut source = Chunks::new(x.clone(), y.clone(), 4, 3);
+            source.fail_at = Some(fail_at);
+            let err = DMatrix::quantile_from_source(&mut source, 64, 1, None).unwrap_err();
+            let Error::Source(inner) = &err else {
+                panic!("{err:?}")
+            };
+            let broken = inner
+                .downcast_ref::<Broken>()
+                .expect("the source's own error");
+            assert_eq!(broken.0, fail_at);
+            assert!(err.to_string().contains("disk on fire"), "{err}");
+            assert_eq!(source.calls, fail_at, "source called again after failing");
+        }
+    }
+
+    #[test]
+    fn panic_in_source_is_caught() {
+        let (x, y) = testdata::binary(90, 9);
+        let mut source = Chunks::new(x, y, 4, 3);
+        source.panic_at = Some(3);
+        let err = DMatrix::quantile_from_source(&mut source, 64, 1, None).unwrap_err();
+        assert!(
+            matches!(&err, Error::Panic(m) if m.contains("on purpose")),
+            "{err:?}"
+        );
+    }
+
+    /// Features, columns, labels, weights.
+    type RawBatch = (Vec<f32>, usize, Vec<f32>, Option<Vec<f32>>);
+
+    /// A source with hand-made, possibly inconsistent batches, and its position.
+    struct Fixed(Vec<RawBatch>, usize);
+
+    impl BatchSource for Fixed {
+        type Error = std::io::Error;
+        fn reset(&mut self) {
+            self.1 = 0;
+        }
+        fn next(&mut self) -> Result<Option<Batch<'_>>, std::io::Error> {
+            let Some((x, cols, y, w)) = self.0.get(self.1) else {
+                return Ok(None);
+            };
+            self.1 += 1;
+            let b = Batch::new(x, *cols, y);
+            Ok(Some(if let Some(w) = w {
+                b.with_weights(w)
+            } else {
+                b
+            }))
+        }
+    }
+
+    #[test]
+    fn malformed_batches_are_rejected() {
+        let ok = (vec![0.0, 1.0, 2.0, 3.0], 2, vec![0.0, 1.0], None);
+        let cases = [
+            (
+                vec![ok.clone(), (vec![0.0; 6], 3, vec![0.0, 1.0], None)],
+                "columns",
+            ),
+            (
+                vec![ok.clone(), (vec![0.0; 3], 2, vec![0.0, 1.0], None)],
+                "values do not make",
+            ),
+            (
+                vec![
+                    ok.clone(),
+                    (vec![0.0; 4], 2, vec![0.0, 1.0], Some(vec![1.0, 1.0])),
+                ],
+                "every batch",
+            ),
+            (
+                vec![(vec![0.0; 4], 2, vec![0.0, 1.0], Some(vec![1.0]))],
+                "weights for 2 rows",
+            ),
+        ];
+        for (batches, want) in cases {
+            let err =
+                DMatrix::quantile_from_source(&mut Fixed(batches, 0), 16, 1, None).unwrap_err();
+            assert!(
+                matches!(&err, Error::InvalidInput(m) if m.contains(want)),
+                "{err:?} (want {want})"
+            );
+        }
+        // Labels must match rows when rows is set by hand.
+        let mut bad = Fixed(vec![ok], 0);
+        struct Rows<'a>(&'a mut Fixed);
+        impl BatchSource for Rows<'_> {
+            type Error = std::io::Error;
+            fn reset(&mut self) {
+                self.0.reset();
+            }
+            fn next(&mut self) -> Result<Option<Batch<'_>>, std::io::Error> {
+                Ok(self.0.next()?.map(|b| Batch {
+                    rows: 1,
+                    features: &b.features[..2],
+                    ..b
+                }))
+            }
+        }
+        let err = DMatrix::quantile_from_source(&mut Rows(&mut bad), 16, 1, None).unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidInput(m) if m.contains("labels")),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn nan_is_missing_in_streamed_batches() {
+        let nan = f32::NAN;
+        let batches = vec![
+            (vec![0.0, nan, 1.0, 0.0], 2, vec![0.0, 1.0], None),
+            (vec![nan, nan, 2.0, 0.5], 2, vec![1.0, 0.0], None),
+        ];
+        let m = DMatrix::quantile_from_source(&mut Fixed(batches, 0), 16, 1, None).unwrap();
+        assert_eq!(
+            (m.num_rows().unwrap(), m.num_non_missing().unwrap()),
+            (4, 5)
+        );
+    }
+
+    #[test]
+    fn empty_source_is_an_xgboost_error() {
+        let err = DMatrix::quantile_from_source(&mut Fixed(vec![], 0), 16, 1, None).unwrap_err();
+        assert!(matches!(err, Error::XGBoost { .. }), "{err:?}");
+        eprintln!("empty source: {err}");
+    }
+
+    #[test]
+    fn external_memory_quantile_matrix_trains() {
+        let (x, y) = testdata::binary(600, 31);
+        let dir = tempfile::tempdir().unwrap();
+        let mut source = Chunks::new(x.clone(), y.clone(), 4, 3);
+        let m = DMatrix::ext_mem_quantile_from_source(
+            &mut source,
+            64,
+            1,
+            None,
+            &dir.path().join("cache"),
+        )
+        .unwrap();
+        eprintln!(
+            "ext-mem: {} resets, {} full walks",
+            source.resets, source.walks
+        );
+        assert_eq!(m.num_rows().unwrap(), 600);
+        let b = train(&m, 10);
+        let dense = DMatrix::from_dense(&x, 600, 4, f32::NAN).unwrap();
+        let acc = testdata::accuracy(&b.predict(&dense, false).unwrap().0, &y);
+        assert!(acc > 0.93, "{acc}");
+        let files = |d: &Path| std::fs::read_dir(d).unwrap().count();
+        eprintln!("ext-mem cache files while alive: {}", files(dir.path()));
+        drop(b);
+        drop(m);
+        eprintln!("ext-mem cache files after drop: {}", files(dir.path()));
+    }
+}
