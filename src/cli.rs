@@ -49,6 +49,95 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Print the dataset schema (columns, types, roles, meanings).
     Schema(SchemaArgs),
+    /// Train the meta-model on a builder dataset: rows stream from Parquet straight into
+    /// XGBoost, gene-level cross-validation gives held-out predictions, per-class calibration is
+    /// fitted on them, and a final model is trained on all genes.
+    ///
+    /// Writes to --out-dir: the model (XGBoost JSON: model.json, or model-{neither,donor,acceptor}.json
+    /// for ovr), calibration.json, features.json, folds.json, train.json, metrics.json, and
+    /// report.md with PR curves and feature importance.
+    ///
+    /// Example: spliceforge train --dataset out/dmel --out-dir out/dmel-model --n-estimators 100
+    Train(TrainArgs),
+    /// Apply a trained model to a dataset with the same features; writes per-row calibrated
+    /// probabilities (p_neither, p_donor, p_acceptor) and the predicted class to a Parquet file.
+    Predict(PredictArgs),
+}
+
+/// Model objectives.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ObjectiveArg {
+    /// Three one-vs-rest binary boosters (neither / donor / acceptor), like the Python system.
+    Ovr,
+    /// One multi-class booster (multi:softprob).
+    Softprob,
+}
+
+/// Arguments of `train`.
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// The builder dataset (its --out). It must pass `spliceforge verify`.
+    #[arg(long, value_name = "DIR")]
+    pub dataset: PathBuf,
+    /// Where the model and its report go.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: PathBuf,
+    /// Gene-level cross-validation folds (below 2: no cross-validation, final model only).
+    #[arg(long, default_value_t = 5)]
+    pub n_folds: usize,
+    /// Boosting rounds.
+    #[arg(long, default_value_t = 800)]
+    pub n_estimators: u32,
+    /// Learning rate (eta).
+    #[arg(long, default_value_t = 0.1)]
+    pub learning_rate: f64,
+    /// Maximum tree depth.
+    #[arg(long, default_value_t = 6)]
+    pub max_depth: u32,
+    /// Row subsample per tree.
+    #[arg(long, default_value_t = 0.8)]
+    pub subsample: f64,
+    /// Column subsample per tree.
+    #[arg(long, default_value_t = 0.8)]
+    pub colsample: f64,
+    /// Histogram bins per feature (the binned matrix takes about one byte per value).
+    #[arg(long, default_value_t = 256)]
+    pub max_bin: u32,
+    /// ovr or softprob (default: softprob, which scored better on held-out genes; docs/training.md).
+    #[arg(long, value_enum, default_value = "softprob")]
+    pub objective: ObjectiveArg,
+    /// Fit per-class Platt calibration on out-of-fold margins (the default).
+    #[arg(long, overrides_with = "no_calibrate")]
+    pub calibrate_per_class: bool,
+    /// Do not calibrate.
+    #[arg(long)]
+    pub no_calibrate: bool,
+    /// Use sample_weight as training instance weights (default: only in metrics).
+    #[arg(long)]
+    pub train_weights: bool,
+    /// The base model's call threshold, for base-vs-meta figures.
+    #[arg(long, default_value_t = 0.5)]
+    pub threshold: f32,
+    /// Seed of folds and boosting.
+    #[arg(long, default_value_t = 42, env = "SPLICEFORGE_SEED")]
+    pub seed: u64,
+    /// Threads (default: all cores).
+    #[arg(long, env = "SPLICEFORGE_THREADS")]
+    pub threads: Option<usize>,
+}
+
+/// Arguments of `predict`.
+#[derive(Debug, Args)]
+pub struct PredictArgs {
+    /// A `train --out-dir`.
+    #[arg(long, value_name = "DIR")]
+    pub model: PathBuf,
+    /// A builder dataset with the same features.
+    #[arg(long, value_name = "DIR")]
+    pub dataset: PathBuf,
+    /// Output Parquet file.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
 }
 
 /// Arguments of `verify`.

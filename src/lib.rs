@@ -12,7 +12,9 @@ pub mod genome;
 pub mod inspect;
 pub mod mem;
 pub mod seed;
+pub mod stats;
 pub mod store;
+pub mod train;
 pub mod xgb;
 
 pub use error::Error;

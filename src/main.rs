@@ -8,7 +8,10 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::{AnnotationFormat, BuilderArgs, Cli, Command, InspectArgs, SelectionArgs, TnSampling};
+use cli::{
+    AnnotationFormat, BuilderArgs, Cli, Command, InspectArgs, ObjectiveArg, SelectionArgs,
+    TnSampling, TrainArgs,
+};
 use spliceforge::builder::BuildConfig;
 use spliceforge::error::exit;
 use spliceforge::features::{LabelConfig, RowConfig, Schema};
@@ -30,6 +33,12 @@ fn run(cli: Cli) -> Result<(), spliceforge::Error> {
         Command::Inspect(args) => inspect(args),
         Command::Builder(args) => builder(args),
         Command::Verify(args) => verify(&args.dir),
+        Command::Train(args) => train(args),
+        Command::Predict(args) => {
+            let n = spliceforge::train::predict::predict(&args.model, &args.dataset, &args.out)?;
+            println!("{n} rows predicted into {}", args.out.display());
+            Ok(())
+        }
         Command::Schema(args) => {
             let s = Schema::new(&args.kmer_sizes);
             let text = if args.markdown {
@@ -126,6 +135,49 @@ fn builder(args: BuilderArgs) -> Result<(), spliceforge::Error> {
     out.push_str(&report.table);
     out.push_str(&report.summary.table());
     let _ = std::io::stdout().write_all(out.as_bytes());
+    Ok(())
+}
+
+fn train(a: TrainArgs) -> Result<(), spliceforge::Error> {
+    use spliceforge::train::model::{Objective, Params};
+    if !(0.0..=1.0).contains(&a.subsample)
+        || a.subsample == 0.0
+        || !(0.0..=1.0).contains(&a.colsample)
+        || a.colsample == 0.0
+    {
+        usage("--subsample and --colsample are fractions in (0, 1]");
+    }
+    if a.n_estimators == 0 || a.max_bin < 2 {
+        usage("--n-estimators must be at least 1 and --max-bin at least 2");
+    }
+    let threads = a
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+    let cfg = spliceforge::train::TrainConfig {
+        dataset: a.dataset,
+        out: a.out_dir,
+        n_folds: a.n_folds,
+        params: Params {
+            objective: match a.objective {
+                ObjectiveArg::Ovr => Objective::Ovr,
+                ObjectiveArg::Softprob => Objective::Softprob,
+            },
+            n_estimators: a.n_estimators,
+            learning_rate: a.learning_rate,
+            max_depth: a.max_depth,
+            subsample: a.subsample,
+            colsample: a.colsample,
+            max_bin: a.max_bin,
+            seed: a.seed,
+            threads,
+        },
+        calibrate: !a.no_calibrate || a.calibrate_per_class,
+        train_weights: a.train_weights,
+        threshold: a.threshold,
+    };
+    let summary = spliceforge::train::train(&cfg)?;
+    print!("{}", summary.text);
     Ok(())
 }
 

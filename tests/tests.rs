@@ -5,3 +5,4 @@ mod util;
 mod builder;
 mod features;
 mod inspect;
+mod train;

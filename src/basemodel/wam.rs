@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use super::{Error, ScoreSource, Scores};
 use crate::genome::{Gene, GeneRegion, SiteKind};
 use crate::seed::gene_seed;
+use crate::stats::fit_logistic;
 
 /// Version of the model format and of its training procedure.
 pub const MODEL_VERSION: u32 = 1;
@@ -200,47 +201,17 @@ impl SiteTrainer {
             positives: self.sites.len(),
             decoys: self.decoys.len(),
         };
-        let xs: Vec<(f64, f64)> = self
+        let xs: Vec<(f64, f64, f64)> = self
             .sites
             .iter()
-            .map(|w| (model.llr(w), 1.0))
-            .chain(self.decoys.iter().map(|w| (model.llr(w), 0.0)))
+            .map(|w| (model.llr(w), 1.0, 1.0))
+            .chain(self.decoys.iter().map(|w| (model.llr(w), 0.0, 1.0)))
             .collect();
         let (slope, intercept) = fit_logistic(&xs);
         model.slope = slope;
         model.intercept = intercept;
         Ok(model)
     }
-}
-
-/// Fits `y ~ sigmoid(a·x + b)` by Newton's method with a tiny ridge for stability.
-fn fit_logistic(xy: &[(f64, f64)]) -> (f64, f64) {
-    let (mut a, mut b) = (1.0f64, 0.0f64);
-    for _ in 0..50 {
-        let (mut ga, mut gb, mut haa, mut hab, mut hbb) = (1e-6 * a, 1e-6 * b, 1e-6, 0.0, 1e-6);
-        for &(x, y) in xy {
-            let p = 1.0 / (1.0 + (-(a * x + b)).exp());
-            let r = p - y;
-            let w = (p * (1.0 - p)).max(1e-12);
-            ga += r * x;
-            gb += r;
-            haa += w * x * x;
-            hab += w * x;
-            hbb += w;
-        }
-        let det = haa * hbb - hab * hab;
-        if det.abs() < 1e-18 {
-            break;
-        }
-        let da = (hbb * ga - hab * gb) / det;
-        let db = (haa * gb - hab * ga) / det;
-        a -= da;
-        b -= db;
-        if da.abs() < 1e-10 && db.abs() < 1e-10 {
-            break;
-        }
-    }
-    (a, b)
 }
 
 /// The built-in base model, as saved with a dataset (`basemodel.json`).
@@ -316,21 +287,6 @@ impl ScoreSource for BuiltinModel {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn logistic_fit_recovers_known_parameters() {
-        let mut rng = crate::seed::Rng::new(1);
-        let xy: Vec<(f64, f64)> = (0..20_000)
-            .map(|_| {
-                let x = rng.next_f64() * 10.0 - 5.0;
-                let p = 1.0 / (1.0 + (-(1.5 * x - 2.0)).exp());
-                (x, if rng.next_f64() < p { 1.0 } else { 0.0 })
-            })
-            .collect();
-        let (a, b) = fit_logistic(&xy);
-        assert!((a - 1.5).abs() < 0.15, "slope {a}");
-        assert!((b + 2.0).abs() < 0.2, "intercept {b}");
-    }
 
     #[test]
     fn candidates_follow_the_dinucleotides() {

@@ -1,0 +1,240 @@
+//! Metrics on out-of-fold predictions, weighted by `sample_weight` where the metric needs it:
+//! per-class precision/recall/F1 at argmax and average precision, top-k accuracy per gene, and the
+//! base model against the meta-model on the same rows.
+
+use serde::Serialize;
+
+use super::source::RowInfo;
+
+/// Per-class figures.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClassMetrics {
+    /// Class name.
+    pub class: String,
+    /// Precision at argmax (weighted).
+    pub precision: f64,
+    /// Recall at argmax (weighted).
+    pub recall: f64,
+    /// F1 at argmax.
+    pub f1: f64,
+    /// Average precision of P(class) (weighted).
+    pub average_precision: f64,
+    /// Top-k accuracy per gene, k = the gene's true sites of this class (splice classes only).
+    pub top_k_accuracy: Option<f64>,
+}
+
+/// Base vs meta for one splice class on the same rows.
+#[derive(Debug, Clone, Serialize)]
+pub struct Comparison {
+    /// Class name.
+    pub class: String,
+    /// Base-model F1 (weighted).
+    pub base_f1: f64,
+    /// Meta-model F1 (weighted).
+    pub meta_f1: f64,
+    /// Base-model false positives (weighted count).
+    pub base_fp: f64,
+    /// Meta-model false positives (weighted count).
+    pub meta_fp: f64,
+    /// Base-model false negatives.
+    pub base_fn: f64,
+    /// Meta-model false negatives.
+    pub meta_fn: f64,
+    /// Rows the base model got wrong for this class and the meta-model right (weighted).
+    pub fixed: f64,
+    /// Rows the base model got right and the meta-model wrong (weighted).
+    pub introduced: f64,
+}
+
+/// Argmax class of each row of `p` (`n × 3`).
+pub fn argmax(p: &[f32]) -> Vec<u8> {
+    p.chunks_exact(3)
+        .map(|r| {
+            let mut best = 0;
+            for c in 1..3 {
+                if r[c] > r[best] {
+                    best = c;
+                }
+            }
+            best as u8
+        })
+        .collect()
+}
+
+/// The base model's class per row: the higher of donor/acceptor if it reaches `threshold`.
+pub fn base_calls(info: &RowInfo, threshold: f32) -> Vec<u8> {
+    info.base_donor
+        .iter()
+        .zip(&info.base_acceptor)
+        .map(|(&d, &a)| {
+            if d >= threshold && d >= a {
+                1
+            } else if a >= threshold {
+                2
+            } else {
+                0
+            }
+        })
+        .collect()
+}
+
+fn prf(pred: &[u8], labels: &[u8], w: &[f32], c: u8) -> (f64, f64, f64, f64, f64) {
+    let (mut tp, mut fp, mut fnn) = (0.0, 0.0, 0.0);
+    for i in 0..labels.len() {
+        let wi = f64::from(w[i]);
+        match (pred[i] == c, labels[i] == c) {
+            (true, true) => tp += wi,
+            (true, false) => fp += wi,
+            (false, true) => fnn += wi,
+            _ => {}
+        }
+    }
+    let p = if tp + fp > 0.0 { tp / (tp + fp) } else { 0.0 };
+    let r = if tp + fnn > 0.0 { tp / (tp + fnn) } else { 0.0 };
+    let f = if p + r > 0.0 {
+        2.0 * p * r / (p + r)
+    } else {
+        0.0
+    };
+    (p, r, f, fp, fnn)
+}
+
+/// Weighted average precision of scores `s` for positives `y`.
+pub fn average_precision(s: &[f32], y: &[bool], w: &[f32]) -> f64 {
+    pr_curve(s, y, w)
+        .iter()
+        .fold((0.0, 0.0), |(ap, prev_r), &(r, p)| {
+            (ap + (r - prev_r) * p, r)
+        })
+        .0
+}
+
+/// Weighted precision–recall curve, `(recall, precision)` at each distinct score, descending.
+pub fn pr_curve(s: &[f32], y: &[bool], w: &[f32]) -> Vec<(f64, f64)> {
+    let mut idx: Vec<usize> = (0..s.len()).collect();
+    idx.sort_by(|&a, &b| s[b].total_cmp(&s[a]));
+    let total: f64 = idx
+        .iter()
+        .filter(|&&i| y[i])
+        .map(|&i| f64::from(w[i]))
+        .sum();
+    if total == 0.0 {
+        return Vec::new();
+    }
+    let (mut tp, mut fp) = (0.0, 0.0);
+    let mut out = Vec::new();
+    for (k, &i) in idx.iter().enumerate() {
+        if y[i] {
+            tp += f64::from(w[i]);
+        } else {
+            fp += f64::from(w[i]);
+        }
+        let last_of_tie = k + 1 == idx.len() || s[idx[k + 1]] != s[i];
+        if last_of_tie {
+            out.push((tp / total, tp / (tp + fp)));
+        }
+    }
+    out
+}
+
+/// Top-k accuracy per gene for class `c`: over genes, hits among each gene's k best rows.
+pub fn top_k(p: &[f32], info: &RowInfo, c: usize) -> f64 {
+    let mut hits = 0usize;
+    let mut total = 0usize;
+    let mut start = 0;
+    let n = info.len();
+    while start < n {
+        let g = info.gene[start];
+        let mut end = start;
+        while end < n && info.gene[end] == g {
+            end += 1;
+        }
+        let k = (start..end)
+            .filter(|&i| info.label[i] as usize == c)
+            .count();
+        if k > 0 {
+            let mut rows: Vec<usize> = (start..end).collect();
+            rows.sort_by(|&a, &b| p[b * 3 + c].total_cmp(&p[a * 3 + c]));
+            hits += rows[..k]
+                .iter()
+                .filter(|&&i| info.label[i] as usize == c)
+                .count();
+            total += k;
+        }
+        start = end;
+    }
+    if total == 0 {
+        0.0
+    } else {
+        hits as f64 / total as f64
+    }
+}
+
+/// All per-class metrics of probabilities `p` (`n × 3`).
+pub fn class_metrics(p: &[f32], info: &RowInfo) -> Vec<ClassMetrics> {
+    let pred = argmax(p);
+    (0..3)
+        .map(|c| {
+            let (precision, recall, f1, _, _) = prf(&pred, &info.label, &info.weight, c as u8);
+            let s: Vec<f32> = p.chunks_exact(3).map(|r| r[c]).collect();
+            let y: Vec<bool> = info.label.iter().map(|&l| l as usize == c).collect();
+            ClassMetrics {
+                class: super::calibrate::CLASSES[c].into(),
+                precision,
+                recall,
+                f1,
+                average_precision: average_precision(&s, &y, &info.weight),
+                top_k_accuracy: (c > 0).then(|| top_k(p, info, c)),
+            }
+        })
+        .collect()
+}
+
+/// Base vs meta per splice class.
+pub fn compare(p: &[f32], info: &RowInfo, threshold: f32) -> Vec<Comparison> {
+    let meta = argmax(p);
+    let base = base_calls(info, threshold);
+    (1..3u8)
+        .map(|c| {
+            let (_, _, bf1, bfp, bfn) = prf(&base, &info.label, &info.weight, c);
+            let (_, _, mf1, mfp, mfn) = prf(&meta, &info.label, &info.weight, c);
+            let (mut fixed, mut introduced) = (0.0, 0.0);
+            for i in 0..info.len() {
+                let truth = info.label[i] == c;
+                let b_ok = (base[i] == c) == truth;
+                let m_ok = (meta[i] == c) == truth;
+                let w = f64::from(info.weight[i]);
+                if !b_ok && m_ok {
+                    fixed += w;
+                } else if b_ok && !m_ok {
+                    introduced += w;
+                }
+            }
+            Comparison {
+                class: super::calibrate::CLASSES[c as usize].into(),
+                base_f1: bf1,
+                meta_f1: mf1,
+                base_fp: bfp,
+                meta_fp: mfp,
+                base_fn: bfn,
+                meta_fn: mfn,
+                fixed,
+                introduced,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn average_precision_of_a_perfect_and_a_reversed_ranking() {
+        let s = [0.9, 0.8, 0.2, 0.1];
+        let w = [1.0; 4];
+        assert!((average_precision(&s, &[true, true, false, false], &w) - 1.0).abs() < 1e-12);
+        let ap = average_precision(&s, &[false, false, true, true], &w);
+        assert!(ap < 0.6, "{ap}");
+    }
+}

@@ -1,0 +1,302 @@
+//! `spliceforge train` and `predict`: the meta-model, learned from a builder dataset streamed
+//! straight from Parquet into XGBoost, with gene-level cross-validation, per-class calibration,
+//! metrics against the base model, and a final model saved in XGBoost's JSON format.
+
+pub mod calibrate;
+pub mod dataset;
+pub mod folds;
+pub mod metrics;
+pub mod model;
+pub mod predict;
+pub mod report;
+pub mod source;
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use self::calibrate::Calibration;
+use self::dataset::Dataset;
+use self::folds::Folds;
+use self::model::{Model, Objective, Params, xgb_error};
+use self::source::{RowInfo, RowSource};
+use crate::Error;
+use crate::mem;
+use crate::store::fsutil::write_atomic;
+use crate::xgb::DMatrix;
+
+/// Everything `train` runs on.
+#[derive(Debug, Clone)]
+pub struct TrainConfig {
+    /// The builder dataset.
+    pub dataset: PathBuf,
+    /// Where the model goes.
+    pub out: PathBuf,
+    /// Cross-validation folds (0 or 1: no cross-validation, final model only).
+    pub n_folds: usize,
+    /// Booster settings.
+    pub params: Params,
+    /// Fit per-class calibration on out-of-fold margins.
+    pub calibrate: bool,
+    /// Train with `sample_weight` as instance weights.
+    pub train_weights: bool,
+    /// The base model's call threshold (for base-vs-meta figures).
+    pub threshold: f32,
+}
+
+/// `train.json`: what was trained, on what, and how long it took.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TrainInfo {
+    /// Tool version.
+    pub version: String,
+    /// The dataset's fingerprint.
+    pub dataset_fingerprint: String,
+    /// Booster settings.
+    pub params: Params,
+    /// Folds used.
+    pub n_folds: usize,
+    /// Calibrated?
+    pub calibrated: bool,
+    /// Instance weights used in training?
+    pub train_weights: bool,
+    /// Rows and genes trained on (final model).
+    pub rows: usize,
+    /// Genes.
+    pub genes: usize,
+}
+
+/// `features.json`: the model's input columns, in order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeatureList {
+    /// Schema version of the dataset trained on.
+    pub schema_version: u32,
+    /// Feature names in order (XGBoost's f0, f1, …).
+    pub features: Vec<String>,
+}
+
+/// Out-of-fold predictions with their rows.
+pub struct Oof {
+    /// Rows (in fold order, genes contiguous).
+    pub info: RowInfo,
+    /// Margins `n × 3`.
+    pub margins: Vec<f32>,
+}
+
+/// What a phase of training cost.
+#[derive(Debug, Clone, Serialize)]
+pub struct Phase {
+    /// Name.
+    pub name: String,
+    /// Seconds.
+    pub secs: f64,
+    /// Peak RSS of the process at its end (bytes).
+    pub peak_rss: u64,
+}
+
+fn log(msg: &str) {
+    eprintln!("[{}] {msg}", mem::human(mem::rss_bytes()));
+}
+
+/// Builds the quantile matrix of the genes flagged in `keep`; returns it with the rows' info.
+fn matrix(
+    ds: &Dataset,
+    keep: &[bool],
+    p: &Params,
+    weights: bool,
+    reference: Option<&DMatrix>,
+) -> Result<(DMatrix, RowInfo), Error> {
+    let mut src = RowSource::new(ds, keep, weights)?;
+    let dm = DMatrix::quantile_from_source(&mut src, p.max_bin, p.threads as u32, reference)
+        .map_err(|e| match e {
+            crate::xgb::Error::Source(inner) => match inner.downcast::<crate::store::Error>() {
+                Ok(s) => Error::Store(*s),
+                Err(other) => Error::Internal(other.to_string()),
+            },
+            other => xgb_error(other),
+        })?;
+    Ok((dm, src.info))
+}
+
+/// Runs cross-validation, calibration, the final model and the report.
+pub fn train(cfg: &TrainConfig) -> Result<report::Summary, Error> {
+    let t0 = Instant::now();
+    let mut phases = Vec::new();
+    let mut phase = |name: &str, t: Instant| {
+        phases.push(Phase {
+            name: name.into(),
+            secs: t.elapsed().as_secs_f64(),
+            peak_rss: mem::peak_rss_bytes(),
+        })
+    };
+    let t = Instant::now();
+    let ds = Dataset::open(&cfg.dataset)?;
+    std::fs::create_dir_all(&cfg.out).map_err(|e| crate::store::Error::io(&cfg.out, e))?;
+    log(&format!(
+        "dataset {}: {} genes, {} rows, {} features (verified)",
+        cfg.dataset.display(),
+        ds.genes.len(),
+        ds.rows(),
+        ds.features.len()
+    ));
+    phase("open + verify", t);
+
+    let p = &cfg.params;
+    let folds = Folds::assign(&ds, cfg.n_folds.max(1), p.seed);
+    let mut oof = Oof {
+        info: RowInfo::default(),
+        margins: Vec::new(),
+    };
+    if cfg.n_folds >= 2 {
+        for k in 0..cfg.n_folds {
+            let t = Instant::now();
+            let train_mask = folds.train_mask(k);
+            let test_mask = folds.test_mask(k);
+            let (mut dtrain, tinfo) = matrix(&ds, &train_mask, p, cfg.train_weights, None)?;
+            let model = Model::fit(&mut dtrain, &tinfo.label, p)?;
+            let (dtest, info) = matrix(&ds, &test_mask, p, false, Some(&dtrain))?;
+            drop(dtrain);
+            let m = model.margins(&dtest)?;
+            log(&format!(
+                "fold {}/{}: trained on {} rows, predicted {} held-out rows of {} genes ({:.1} s)",
+                k + 1,
+                cfg.n_folds,
+                tinfo.len(),
+                info.len(),
+                folds.sizes[k],
+                t.elapsed().as_secs_f64()
+            ));
+            append(&mut oof, info, m);
+            phase(&format!("fold {}", k + 1), t);
+        }
+    }
+
+    let t = Instant::now();
+    let uncal = Model {
+        objective: p.objective,
+        boosters: Vec::new(),
+        calibration: None,
+    };
+    let calibration = (cfg.calibrate && !oof.info.is_empty()).then(|| {
+        Calibration::fit(
+            &uncal.raw_probs(&oof.margins),
+            &oof.info.label,
+            &oof.info.weight,
+        )
+    });
+    phase("calibration", t);
+
+    let t = Instant::now();
+    let all = vec![true; ds.genes.len()];
+    let (mut dall, info_all) = matrix(&ds, &all, p, cfg.train_weights, None)?;
+    let mut model = Model::fit(&mut dall, &info_all.label, p)?;
+    drop(dall);
+    model.calibration = calibration.clone();
+    log(&format!(
+        "final model: {} rows of {} genes ({:.1} s)",
+        info_all.len(),
+        ds.genes.len(),
+        t.elapsed().as_secs_f64()
+    ));
+    phase("final model", t);
+
+    // Save.
+    let t = Instant::now();
+    let out = &cfg.out;
+    model.save(out)?;
+    let json = |name: &str, v: &dyn erased_json::Json| -> Result<(), Error> {
+        let path = out.join(name);
+        let mut bytes = v.bytes();
+        bytes.push(b'\n');
+        write_atomic(&path, &out.join(".tmp"), &bytes)
+            .map_err(|e| crate::store::Error::io(&path, e).into())
+    };
+    json(
+        "features.json",
+        &FeatureList {
+            schema_version: ds.schema.version,
+            features: ds.features.clone(),
+        },
+    )?;
+    json("folds.json", &folds)?;
+    json("calibration.json", &calibration)?;
+    json(
+        "train.json",
+        &TrainInfo {
+            version: env!("CARGO_PKG_VERSION").into(),
+            dataset_fingerprint: ds.run.fingerprint.clone(),
+            params: p.clone(),
+            n_folds: cfg.n_folds,
+            calibrated: calibration.is_some(),
+            train_weights: cfg.train_weights,
+            rows: info_all.len(),
+            genes: ds.genes.len(),
+        },
+    )?;
+    let importance = model.importance(ds.features.len())?;
+    let summary = report::write(
+        out,
+        &ds,
+        &uncal,
+        &model,
+        &oof,
+        cfg.threshold,
+        &importance,
+        {
+            phase("save", t);
+            &phases
+        },
+        t0.elapsed().as_secs_f64(),
+    )?;
+    let _ = std::fs::remove_dir_all(out.join(".tmp"));
+    Ok(summary)
+}
+
+fn append(oof: &mut Oof, info: RowInfo, margins: Vec<f32>) {
+    let o = &mut oof.info;
+    o.gene.extend(info.gene);
+    o.label.extend(info.label);
+    o.weight.extend(info.weight);
+    o.base_donor.extend(info.base_donor);
+    o.base_acceptor.extend(info.base_acceptor);
+    o.position.extend(info.position);
+    oof.margins.extend(margins);
+}
+
+/// Reads a model directory's `train.json`, `features.json` and `calibration.json` and loads it.
+pub fn load_model(dir: &Path) -> Result<(Model, FeatureList, TrainInfo), Error> {
+    let read = |name: &str| -> Result<Vec<u8>, Error> {
+        let p = dir.join(name);
+        std::fs::read(&p).map_err(|e| crate::store::Error::io(&p, e).into())
+    };
+    let parse = |name: &str, e: serde_json::Error| -> Error {
+        crate::store::Error::Corrupt {
+            path: dir.join(name),
+            message: e.to_string(),
+        }
+        .into()
+    };
+    let info: TrainInfo =
+        serde_json::from_slice(&read("train.json")?).map_err(|e| parse("train.json", e))?;
+    let features: FeatureList =
+        serde_json::from_slice(&read("features.json")?).map_err(|e| parse("features.json", e))?;
+    let calibration: Option<Calibration> = serde_json::from_slice(&read("calibration.json")?)
+        .map_err(|e| parse("calibration.json", e))?;
+    let model = Model::load(dir, info.params.objective, calibration)?;
+    Ok((model, features, info))
+}
+
+mod erased_json {
+    /// Anything serialisable, as pretty JSON bytes.
+    pub trait Json {
+        fn bytes(&self) -> Vec<u8>;
+    }
+    impl<T: serde::Serialize> Json for T {
+        fn bytes(&self) -> Vec<u8> {
+            serde_json::to_vec_pretty(self).unwrap_or_default()
+        }
+    }
+}
+
+/// The default objective (see `docs/training.md` for the benchmark that chose it).
+pub const DEFAULT_OBJECTIVE: Objective = Objective::Softprob;

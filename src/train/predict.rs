@@ -1,0 +1,119 @@
+//! `spliceforge predict`: apply a trained model to any dataset with the same features.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, Float32Array, Int64Array, RecordBatch, StringArray};
+use arrow_schema::{DataType, Field};
+use parquet::arrow::ArrowWriter;
+
+use super::dataset::Dataset;
+use super::load_model;
+use super::model::xgb_error;
+use super::source::RowSource;
+use crate::Error;
+use crate::features::SpliceType;
+use crate::xgb::{BatchSource, DMatrix};
+
+/// Predicts every row of `dataset` with the model in `model_dir`; writes `out` (Parquet).
+/// Returns the number of rows.
+pub fn predict(model_dir: &Path, dataset: &Path, out: &Path) -> Result<usize, Error> {
+    let (model, features, _) = load_model(model_dir)?;
+    let ds = Dataset::open(dataset)?;
+    if ds.features != features.features {
+        let first = ds
+            .features
+            .iter()
+            .zip(&features.features)
+            .position(|(a, b)| a != b)
+            .unwrap_or(ds.features.len().min(features.features.len()));
+        return Err(crate::store::Error::Corrupt {
+            path: dataset.join("run.json"),
+            message: format!(
+                "its features do not match the model's ({} vs {} columns; first difference at column {}: {:?} vs {:?}); predict needs a dataset built with the same schema (same spliceforge version and --kmer-sizes)",
+                ds.features.len(),
+                features.features.len(),
+                first,
+                ds.features.get(first),
+                features.features.get(first)
+            ),
+        }
+        .into());
+    }
+    let keep = vec![true; ds.genes.len()];
+    let mut src = RowSource::new(&ds, &keep, false)?;
+    src.reset();
+    let mut probs: Vec<f32> = Vec::new();
+    loop {
+        let dm = match src.next()? {
+            None => break,
+            Some(b) => {
+                DMatrix::from_dense(b.features, b.rows, b.cols, f32::NAN).map_err(xgb_error)?
+            }
+        };
+        let m = model.margins(&dm)?;
+        probs.extend(model.probs(&m));
+    }
+    let info = &src.info;
+    let n = info.len();
+    let col = |c: usize| -> ArrayRef {
+        Arc::new(Float32Array::from(
+            probs.iter().skip(c).step_by(3).copied().collect::<Vec<_>>(),
+        ))
+    };
+    let pred: Vec<&str> = super::metrics::argmax(&probs)
+        .iter()
+        .map(|&c| {
+            [SpliceType::Neither, SpliceType::Donor, SpliceType::Acceptor][c as usize].as_str()
+        })
+        .collect();
+    let label: Vec<&str> = info
+        .label
+        .iter()
+        .map(|&c| {
+            [SpliceType::Neither, SpliceType::Donor, SpliceType::Acceptor][c as usize].as_str()
+        })
+        .collect();
+    let genes: Vec<&str> = info
+        .gene
+        .iter()
+        .map(|&g| ds.genes[g as usize].id.as_str())
+        .collect();
+    let cols: Vec<(&str, ArrayRef)> = vec![
+        ("gene_id", Arc::new(StringArray::from(genes))),
+        (
+            "position",
+            Arc::new(Int64Array::from(info.position.clone())),
+        ),
+        ("splice_type", Arc::new(StringArray::from(label))),
+        ("p_neither", col(0)),
+        ("p_donor", col(1)),
+        ("p_acceptor", col(2)),
+        ("predicted", Arc::new(StringArray::from(pred))),
+    ];
+    let schema = Arc::new(arrow_schema::Schema::new(
+        cols.iter()
+            .map(|(n, a)| Field::new(*n, a.data_type().clone(), false))
+            .collect::<Vec<_>>(),
+    ));
+    debug_assert!(
+        schema
+            .fields()
+            .iter()
+            .all(|f| f.data_type() != &DataType::Null)
+    );
+    let batch = RecordBatch::try_new(schema.clone(), cols.into_iter().map(|c| c.1).collect())
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    let tmp = out.with_extension("parquet.tmp");
+    let file = std::fs::File::create(&tmp).map_err(|e| crate::store::Error::io(&tmp, e))?;
+    let mut w = ArrowWriter::try_new(file, schema, None)
+        .map_err(|e| crate::store::Error::parquet(&tmp, e))?;
+    w.write(&batch)
+        .map_err(|e| crate::store::Error::parquet(&tmp, e))?;
+    let f = w
+        .into_inner()
+        .map_err(|e| crate::store::Error::parquet(&tmp, e))?;
+    f.sync_all().map_err(|e| crate::store::Error::io(&tmp, e))?;
+    std::fs::rename(&tmp, out).map_err(|e| crate::store::Error::io(out, e))?;
+    Ok(n)
+}

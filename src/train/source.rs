@@ -1,0 +1,221 @@
+//! Streaming rows of a dataset into XGBoost: one Parquet row group at a time, only the feature,
+//! label and weight columns, only the rows of the chosen genes, skipping part files that hold
+//! none of them. The iterator is walked several times by XGBoost; `reset` restarts it.
+
+use arrow_array::{Array, Float32Array, StringArray};
+
+use super::dataset::Dataset;
+use crate::features::SpliceType;
+use crate::store::reader::Part;
+use crate::store::{self};
+use crate::xgb::{Batch, BatchSource};
+
+/// What the first full pass records about each row it yields (for metrics and relabelling).
+#[derive(Debug, Clone, Default)]
+pub struct RowInfo {
+    /// Gene index.
+    pub gene: Vec<u32>,
+    /// Class: 0 neither, 1 donor, 2 acceptor.
+    pub label: Vec<u8>,
+    /// `sample_weight`.
+    pub weight: Vec<f32>,
+    /// Base-model P(donor).
+    pub base_donor: Vec<f32>,
+    /// Base-model P(acceptor).
+    pub base_acceptor: Vec<f32>,
+    /// Genomic position (for prediction files).
+    pub position: Vec<i64>,
+}
+
+impl RowInfo {
+    /// Rows recorded.
+    pub fn len(&self) -> usize {
+        self.label.len()
+    }
+
+    /// Whether no row was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.label.is_empty()
+    }
+}
+
+/// A [`BatchSource`] over the rows of the genes with `keep[gene] == true`.
+pub struct RowSource<'a> {
+    ds: &'a Dataset,
+    keep: &'a [bool],
+    units: Vec<(usize, usize)>,
+    next: usize,
+    with_weights: bool,
+    buf: Vec<f32>,
+    labels: Vec<f32>,
+    weights: Vec<f32>,
+    /// Filled during the first complete pass.
+    pub info: RowInfo,
+    recording: bool,
+    recorded: bool,
+}
+
+impl<'a> RowSource<'a> {
+    /// A source over `ds` for the genes flagged in `keep` (indexed like `ds.genes`).
+    pub fn new(
+        ds: &'a Dataset,
+        keep: &'a [bool],
+        with_weights: bool,
+    ) -> Result<Self, store::Error> {
+        let mut wanted = vec![false; ds.parts.len()];
+        for (g, k) in ds.genes.iter().zip(keep) {
+            if *k {
+                wanted[g.part] = true;
+            }
+        }
+        let mut units = Vec::new();
+        for (p, (path, _)) in ds.parts.iter().enumerate() {
+            if wanted[p] {
+                let n = Part::open(path)?.row_groups();
+                units.extend((0..n).map(|rg| (p, rg)));
+            }
+        }
+        Ok(Self {
+            ds,
+            keep,
+            units,
+            next: 0,
+            with_weights,
+            buf: Vec::new(),
+            labels: Vec::new(),
+            weights: Vec::new(),
+            info: RowInfo::default(),
+            recording: true,
+            recorded: false,
+        })
+    }
+
+    /// Walks the source once, so that `info` is filled without building a matrix.
+    pub fn record(&mut self) -> Result<(), store::Error> {
+        self.reset();
+        while self.next_batch()?.is_some() {}
+        Ok(())
+    }
+
+    fn next_batch(&mut self) -> Result<Option<()>, store::Error> {
+        let ds = self.ds;
+        let nf = ds.features.len();
+        let idx_donor = ds.feature("donor_score");
+        let idx_acceptor = ds.feature("acceptor_score");
+        while self.next < self.units.len() {
+            let (p, rg) = self.units[self.next];
+            self.next += 1;
+            let path = &ds.parts[p].0;
+            let mut cols: Vec<&str> = vec!["gene_id", "position", "splice_type", "sample_weight"];
+            cols.extend(ds.features.iter().map(String::as_str));
+            let reader = Part::open(path)?.read(&cols, Some(vec![rg]), 1 << 20)?;
+            self.buf.clear();
+            self.labels.clear();
+            self.weights.clear();
+            for batch in reader {
+                let batch = batch.map_err(|e| store::Error::parquet(path, e))?;
+                let n = batch.num_rows();
+                let bad = || store::Error::Corrupt {
+                    path: path.clone(),
+                    message: "unexpected column types".into(),
+                };
+                let gene = batch
+                    .column(0)
+                    .as_any()
+                    .downcast_ref::<StringArray>()
+                    .ok_or_else(bad)?;
+                let pos = batch
+                    .column(1)
+                    .as_any()
+                    .downcast_ref::<arrow_array::Int64Array>()
+                    .ok_or_else(bad)?;
+                let st = batch
+                    .column(2)
+                    .as_any()
+                    .downcast_ref::<StringArray>()
+                    .ok_or_else(bad)?;
+                let w = batch
+                    .column(3)
+                    .as_any()
+                    .downcast_ref::<Float32Array>()
+                    .ok_or_else(bad)?;
+                let feats: Vec<&[f32]> = (0..nf)
+                    .map(|f| {
+                        batch
+                            .column(4 + f)
+                            .as_any()
+                            .downcast_ref::<Float32Array>()
+                            .map(|a| a.values().as_ref())
+                            .ok_or_else(bad)
+                    })
+                    .collect::<Result<_, _>>()?;
+                let mut last_gene: Option<(&str, Option<u32>)> = None;
+                for r in 0..n {
+                    let id = gene.value(r);
+                    let g = match last_gene {
+                        Some((lid, g)) if lid == id => g,
+                        _ => {
+                            let g = ds.gene_index.get(id).copied();
+                            last_gene = Some((id, g));
+                            g
+                        }
+                    };
+                    let Some(g) = g else { continue };
+                    if !self.keep[g as usize] {
+                        continue;
+                    }
+                    let label = SpliceType::parse(st.value(r)).map_or(0, |t| t as u8);
+                    for col in &feats {
+                        self.buf.push(col[r]);
+                    }
+                    self.labels.push(f32::from(label));
+                    self.weights.push(w.value(r));
+                    if self.recording {
+                        let i = &mut self.info;
+                        i.gene.push(g);
+                        i.label.push(label);
+                        i.weight.push(w.value(r));
+                        i.position.push(pos.value(r));
+                        i.base_donor.push(idx_donor.map_or(0.0, |f| feats[f][r]));
+                        i.base_acceptor
+                            .push(idx_acceptor.map_or(0.0, |f| feats[f][r]));
+                    }
+                }
+            }
+            if !self.labels.is_empty() {
+                return Ok(Some(()));
+            }
+        }
+        if self.recording {
+            self.recording = false;
+            self.recorded = true;
+        }
+        Ok(None)
+    }
+}
+
+impl BatchSource for RowSource<'_> {
+    type Error = store::Error;
+
+    fn reset(&mut self) {
+        self.next = 0;
+        if !self.recorded {
+            self.info = RowInfo::default();
+            self.recording = true;
+        }
+    }
+
+    fn next(&mut self) -> Result<Option<Batch<'_>>, store::Error> {
+        match self.next_batch()? {
+            None => Ok(None),
+            Some(()) => {
+                let b = Batch::new(&self.buf, self.ds.features.len(), &self.labels);
+                Ok(Some(if self.with_weights {
+                    b.with_weights(&self.weights)
+                } else {
+                    b
+                }))
+            }
+        }
+    }
+}

@@ -1,0 +1,260 @@
+//! `train` and `predict` end to end on a dataset built from the embedded data: gene-disjoint
+//! folds, the files a user gets, Python's xgboost reproducing our predictions, schema refusal.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use crate::util::{Dir, GENOME, GTF, repo, run};
+
+/// One small dataset shared by the tests of this module (built once).
+fn dataset() -> &'static (Dir, PathBuf) {
+    static DS: OnceLock<(Dir, PathBuf)> = OnceLock::new();
+    DS.get_or_init(|| {
+        let dir = Dir::new();
+        let out = dir.join("ds");
+        let (g, a) = (repo(GENOME), repo(GTF));
+        run(dir.cmd(&[
+            "builder",
+            "--genome",
+            g.to_str().unwrap(),
+            "--annotation",
+            a.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--n-genes",
+            "40",
+            "--batch-size",
+            "8",
+            "-q",
+        ]))
+        .ok();
+        (dir, out)
+    })
+}
+
+fn train(dir: &Dir, ds: &Path, out: &Path, extra: &[&str]) -> crate::util::Run {
+    let mut args = vec![
+        "train",
+        "--dataset",
+        ds.to_str().unwrap(),
+        "--out-dir",
+        out.to_str().unwrap(),
+    ];
+    // Defaults for speed, unless the test sets them.
+    for (flag, value) in [
+        ("--n-estimators", "15"),
+        ("--learning-rate", "0.3"),
+        ("--max-depth", "4"),
+        ("--n-folds", "3"),
+    ] {
+        if !extra.contains(&flag) {
+            args.extend([flag, value]);
+        }
+    }
+    args.extend_from_slice(extra);
+    run(dir.cmd(&args))
+}
+
+fn json(p: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
+}
+
+#[test]
+fn train_writes_a_model_report_and_gene_disjoint_folds() {
+    let (_, ds) = dataset();
+    let dir = Dir::new();
+    let out = dir.join("model");
+    let r = train(&dir, ds, &out, &[]).ok();
+    assert!(r.stdout.contains("held-out F1: base"), "{}", r.stdout);
+    for f in [
+        "model.json",
+        "calibration.json",
+        "features.json",
+        "folds.json",
+        "train.json",
+        "metrics.json",
+        "report.md",
+        "pr_curves.svg",
+        "importance.svg",
+    ] {
+        assert!(out.join(f).exists(), "{f} missing");
+    }
+    // Every gene in exactly one fold; folds partition the genes; sites balanced.
+    let folds = json(&out.join("folds.json"));
+    let genes: Vec<(String, u64)> = folds["genes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| (g[0].as_str().unwrap().to_string(), g[1].as_u64().unwrap()))
+        .collect();
+    let ids: HashSet<&String> = genes.iter().map(|g| &g.0).collect();
+    assert_eq!(ids.len(), genes.len(), "a gene appears twice");
+    assert_eq!(genes.len(), 40);
+    let mut per_fold: HashMap<u64, usize> = HashMap::new();
+    for g in &genes {
+        *per_fold.entry(g.1).or_default() += 1;
+    }
+    assert_eq!(per_fold.len(), 3);
+    let sites: Vec<u64> = folds["sites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap())
+        .collect();
+    let (lo, hi) = (*sites.iter().min().unwrap(), *sites.iter().max().unwrap());
+    assert!(
+        hi - lo <= hi / 3,
+        "sites unbalanced across folds: {sites:?}"
+    );
+    // Held-out predictions cover every row once, from genes the fold's model never saw (the
+    // trainer selects rows by fold membership; the counts must add up).
+    let m = json(&out.join("metrics.json"));
+    let rows: u64 = json(&ds.join("summary.json"))["rows"].as_u64().unwrap();
+    assert_eq!(m["oof_rows"].as_u64().unwrap(), rows);
+    let cal = &m["calibration"];
+    assert!(cal["brier_after"].as_f64().unwrap() > 0.0);
+    let features = json(&out.join("features.json"));
+    assert_eq!(features["features"].as_array().unwrap().len(), 131);
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(report.contains("Base model vs meta-model") && report.contains("pr_curves.svg"));
+}
+
+#[test]
+fn folds_are_seeded() {
+    let (_, ds) = dataset();
+    let dir = Dir::new();
+    let (a, b, c) = (dir.join("a"), dir.join("b"), dir.join("c"));
+    train(&dir, ds, &a, &["--n-folds", "4", "--n-estimators", "2"]).ok();
+    train(&dir, ds, &b, &["--n-folds", "4", "--n-estimators", "2"]).ok();
+    train(
+        &dir,
+        ds,
+        &c,
+        &["--n-folds", "4", "--n-estimators", "2", "--seed", "7"],
+    )
+    .ok();
+    let f = |p: &Path| json(&p.join("folds.json"))["genes"].clone();
+    assert_eq!(f(&a), f(&b));
+    assert_ne!(f(&a), f(&c));
+}
+
+#[test]
+fn python_xgboost_reproduces_our_predictions_and_predict_works() {
+    let (_, ds) = dataset();
+    let dir = Dir::new();
+    let out = dir.join("model");
+    train(&dir, ds, &out, &["--objective", "ovr", "--n-folds", "1"]).ok();
+    let preds = dir.join("preds.parquet");
+    let r = run(dir.cmd(&[
+        "predict",
+        "--model",
+        out.to_str().unwrap(),
+        "--dataset",
+        ds.to_str().unwrap(),
+        "--out",
+        preds.to_str().unwrap(),
+    ]))
+    .ok();
+    assert!(r.stdout.contains("rows predicted"), "{}", r.stdout);
+    // Python's xgboost loads our JSON boosters and reproduces the probabilities we wrote.
+    let script = format!(
+        r#"
+import json, glob, numpy as np, pyarrow.dataset as pads, pyarrow.parquet as pq, xgboost as xgb
+m = "{m}"
+feats = json.load(open(m + "/features.json"))["features"]
+cal = json.load(open(m + "/calibration.json"))
+t = pads.dataset("{d}/parts", format="parquet").to_table(columns=feats)
+X = np.column_stack([t.column(f).to_numpy() for f in feats]).astype(np.float32)
+idx = np.arange(0, X.shape[0], max(1, X.shape[0] // 2000))
+D = xgb.DMatrix(X[idx], missing=np.nan)
+margins = np.column_stack([xgb.Booster(model_file=m + "/model-" + c + ".json").predict(D, output_margin=True) for c in ["neither", "donor", "acceptor"]])
+p = 1 / (1 + np.exp(-margins.astype(np.float64)))
+raw = (p / p.sum(axis=1, keepdims=True)).astype(np.float32)
+if cal:
+    z = np.log(np.clip(raw.astype(np.float64), 1e-7, 1 - 1e-7) / (1 - np.clip(raw.astype(np.float64), 1e-7, 1 - 1e-7)))
+    q = 1 / (1 + np.exp(-(np.array(cal["a"]) * z + np.array(cal["b"]))))
+    raw = (q / q.sum(axis=1, keepdims=True)).astype(np.float32)
+ours = pq.read_table("{p}")
+got = np.column_stack([ours.column(c).to_numpy() for c in ["p_neither", "p_donor", "p_acceptor"]])[idx]
+d = np.abs(got - raw).max()
+assert d < 1e-6, d
+print(len(idx), d)
+"#,
+        m = out.display(),
+        d = ds.display(),
+        p = preds.display()
+    );
+    let o = Command::new("python3")
+        .arg("-c")
+        .arg(&script)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "python: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
+fn predict_refuses_a_dataset_with_other_features() {
+    let (_, ds) = dataset();
+    let dir = Dir::new();
+    let out = dir.join("model");
+    train(&dir, ds, &out, &["--n-folds", "1", "--n-estimators", "2"]).ok();
+    let other = dir.join("k2");
+    let (g, a) = (repo(GENOME), repo(GTF));
+    run(dir.cmd(&[
+        "builder",
+        "--genome",
+        g.to_str().unwrap(),
+        "--annotation",
+        a.to_str().unwrap(),
+        "--out",
+        other.to_str().unwrap(),
+        "--n-genes",
+        "5",
+        "--kmer-sizes",
+        "2",
+        "-q",
+    ]))
+    .ok();
+    let preds = dir.join("p.parquet");
+    let r = run(dir.cmd(&[
+        "predict",
+        "--model",
+        out.to_str().unwrap(),
+        "--dataset",
+        other.to_str().unwrap(),
+        "--out",
+        preds.to_str().unwrap(),
+    ]))
+    .fails_with(8);
+    assert!(
+        r.stderr.contains("do not match the model's"),
+        "{}",
+        r.stderr
+    );
+    assert!(!preds.exists());
+}
+
+#[test]
+fn train_refuses_a_dataset_that_does_not_verify() {
+    let (_, ds) = dataset();
+    let dir = Dir::new();
+    let copy = dir.join("copy");
+    let o = Command::new("cp")
+        .args(["-r", ds.to_str().unwrap(), copy.to_str().unwrap()])
+        .status()
+        .unwrap();
+    assert!(o.success());
+    let part = copy.join("parts/batch-00001.parquet");
+    let mut b = std::fs::read(&part).unwrap();
+    let n = b.len() / 2;
+    b[n] ^= 0x55;
+    std::fs::write(&part, b).unwrap();
+    let r = train(&dir, &copy, &dir.join("m"), &[]).fails_with(6);
+    assert!(r.stderr.contains("checksum differs"), "{}", r.stderr);
+}
