@@ -154,6 +154,21 @@ fn svg_bars(title: &str, bars: &[(String, f64)]) -> String {
     s
 }
 
+/// The booster settings as a short phrase, from `train.json` in `out` (written before the report).
+fn model_params(out: &Path) -> String {
+    std::fs::read(out.join("train.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<super::TrainInfo>(&b).ok())
+        .map(|t| {
+            let p = t.params;
+            format!(
+                "{} rounds, eta {}, depth {}, subsample {}, colsample {}, max_bin {}",
+                p.n_estimators, p.learning_rate, p.max_depth, p.subsample, p.colsample, p.max_bin
+            )
+        })
+        .unwrap_or_default()
+}
+
 /// Computes the metrics, writes `metrics.json`, `report.md`, `pr_curves.svg`, `importance.svg`.
 #[allow(clippy::too_many_arguments)]
 pub fn write(
@@ -261,19 +276,13 @@ pub fn write(
     let _ = writeln!(r, "# spliceforge meta-model report\n");
     let _ = writeln!(
         r,
-        "Dataset `{}`: {} genes, {} rows, {} features. Objective `{:?}`, {} rounds, depth {}, eta {}.\n",
+        "Dataset `{}`: {} genes, {} rows, {} features. Objective `{:?}`, {}.\n",
         ds.dir.display(),
         ds.genes.len(),
         ds.rows(),
         ds.features.len(),
         model.objective,
-        model
-            .boosters
-            .first()
-            .and_then(|b| b.boosted_rounds().ok())
-            .unwrap_or(0),
-        "see train.json",
-        "see train.json"
+        model_params(out)
     );
     if have_oof {
         let _ = writeln!(r, "## Held-out genes (out-of-fold, {} rows)\n", info.len());
