@@ -296,6 +296,12 @@ mod tests {
         assert!(is_candidate(SiteKind::Acceptor, seq, 3)); // AG|G
         assert!(!is_candidate(SiteKind::Acceptor, seq, 1));
         assert!(!is_candidate(SiteKind::Donor, seq, 8));
+        // GC and AT donors, AC acceptors (U12 AT-AC introns) are candidates too; others are not.
+        assert!(is_candidate(SiteKind::Donor, b"AGCA", 0));
+        assert!(is_candidate(SiteKind::Donor, b"AATA", 0));
+        assert!(!is_candidate(SiteKind::Donor, b"AAGA", 0));
+        assert!(is_candidate(SiteKind::Acceptor, b"ACG", 2));
+        assert!(!is_candidate(SiteKind::Acceptor, b"GGG", 2));
     }
 
     #[test]

@@ -189,6 +189,14 @@ pub fn train(cfg: &TrainConfig) -> Result<report::Summary, Error> {
     let t = Instant::now();
     let all = vec![true; ds.genes.len()];
     let (mut dall, info_all) = matrix(&ds, &all, p, cfg.train_weights, None)?;
+    log(&format!(
+        "final model: streamed {} rows into the binned matrix ({:.1} s, peak RSS {})",
+        info_all.len(),
+        t.elapsed().as_secs_f64(),
+        mem::human(mem::peak_rss_bytes())
+    ));
+    phase("final: load", t);
+    let t = Instant::now();
     let mut model = Model::fit(&mut dall, &info_all.label, p)?;
     drop(dall);
     model.calibration = calibration.clone();
@@ -198,7 +206,7 @@ pub fn train(cfg: &TrainConfig) -> Result<report::Summary, Error> {
         ds.genes.len(),
         t.elapsed().as_secs_f64()
     ));
-    phase("final model", t);
+    phase("final: boosting", t);
 
     // Save.
     let t = Instant::now();
