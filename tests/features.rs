@@ -12,7 +12,7 @@ use spliceforge::genome::fasta::Reader;
 use spliceforge::genome::{Exon, GeneRegion, Transcript, annotation};
 use spliceforge::store::reader::Part;
 
-use crate::util::{Dir, GENOME, GTF, repo, run};
+use crate::util::{Dir, GENOME, GTF, build_cmd, repo, run};
 
 #[test]
 fn position_features_do_not_depend_on_annotated_exons() {
@@ -136,23 +136,12 @@ fn rows_do_not_depend_on_batch_composition_or_threads() {
         ("c", "7", "777", "2"),
     ] {
         let out = dir.join(name);
-        let args = [
-            "builder",
-            "--genome",
-            repo(GENOME).to_str().unwrap().to_owned().leak(),
-            "--annotation",
-            repo(GTF).to_str().unwrap().to_owned().leak(),
-            "--out",
-            out.to_str().unwrap().to_owned().leak(),
-            "--batch-size",
-            bs,
-            "--batch-rows",
-            br,
-            "--threads",
-            threads,
-            "-q",
-        ];
-        run(dir.cmd(&args)).ok();
+        run(build_cmd(
+            &dir,
+            &out,
+            &["--batch-size", bs, "--batch-rows", br, "--threads", threads],
+        ))
+        .ok();
         datasets.push(columns(&out));
     }
     let rows = datasets[0]

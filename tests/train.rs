@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use crate::util::{Dir, GENOME, GTF, repo, run};
+use crate::util::{Dir, build_cmd, run};
 
 /// One small dataset shared by the tests of this module (built once).
 fn dataset() -> &'static (Dir, PathBuf) {
@@ -14,21 +14,11 @@ fn dataset() -> &'static (Dir, PathBuf) {
     DS.get_or_init(|| {
         let dir = Dir::new();
         let out = dir.join("ds");
-        let (g, a) = (repo(GENOME), repo(GTF));
-        run(dir.cmd(&[
-            "builder",
-            "--genome",
-            g.to_str().unwrap(),
-            "--annotation",
-            a.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--n-genes",
-            "40",
-            "--batch-size",
-            "8",
-            "-q",
-        ]))
+        run(build_cmd(
+            &dir,
+            &out,
+            &["--n-genes", "40", "--batch-size", "8"],
+        ))
         .ok();
         (dir, out)
     })
@@ -205,21 +195,11 @@ fn predict_refuses_a_dataset_with_other_features() {
     let out = dir.join("model");
     train(&dir, ds, &out, &["--n-folds", "1", "--n-estimators", "2"]).ok();
     let other = dir.join("k2");
-    let (g, a) = (repo(GENOME), repo(GTF));
-    run(dir.cmd(&[
-        "builder",
-        "--genome",
-        g.to_str().unwrap(),
-        "--annotation",
-        a.to_str().unwrap(),
-        "--out",
-        other.to_str().unwrap(),
-        "--n-genes",
-        "5",
-        "--kmer-sizes",
-        "2",
-        "-q",
-    ]))
+    run(build_cmd(
+        &dir,
+        &other,
+        &["--n-genes", "5", "--kmer-sizes", "2"],
+    ))
     .ok();
     let preds = dir.join("p.parquet");
     let r = run(dir.cmd(&[

@@ -116,3 +116,20 @@ pub fn run(mut c: Command) -> Run {
         stderr: String::from_utf8_lossy(&stderr).into_owned(),
     }
 }
+
+/// A `builder` command on the embedded data (GTF) writing to `out`, quiet, with `extra` flags.
+pub fn build_cmd(dir: &Dir, out: &Path, extra: &[&str]) -> Command {
+    let (g, a) = (repo(GENOME), repo(GTF));
+    let mut args = vec![
+        "builder",
+        "--genome",
+        g.to_str().unwrap(),
+        "--annotation",
+        a.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ];
+    args.extend_from_slice(extra);
+    dir.cmd(&args)
+}

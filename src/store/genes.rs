@@ -3,14 +3,10 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use arrow_array::{ArrayRef, Int64Array, RecordBatch, StringArray};
-use arrow_schema::{DataType, Field};
-use parquet::arrow::ArrowWriter;
+use arrow_array::{ArrayRef, Int64Array, StringArray};
 
 use super::Error;
-use super::fsutil::{HashingWriter, fsync_dir};
 use super::manifest::FileEntry;
-use super::part::write_error;
 use crate::genome::Gene;
 
 /// The file name inside a dataset.
@@ -52,30 +48,7 @@ pub fn write(dir: &Path, records: &[GeneRecord<'_>]) -> Result<FileEntry, Error>
         ("rows", i(&|r| r.rows as i64)),
         ("batch", i(&|r| r.batch as i64)),
     ];
-    let schema = Arc::new(arrow_schema::Schema::new(
-        cols.iter()
-            .map(|(n, a)| Field::new(*n, a.data_type().clone(), false))
-            .collect::<Vec<_>>(),
-    ));
-    debug_assert!(
-        schema
-            .fields()
-            .iter()
-            .all(|f| f.data_type() != &DataType::Null)
-    );
-    let batch = RecordBatch::try_new(schema.clone(), cols.into_iter().map(|c| c.1).collect())
-        .map_err(|e| Error::parquet(dir, e))?;
-    let tmp_dir = dir.join(".tmp");
-    std::fs::create_dir_all(&tmp_dir).map_err(|e| Error::io(&tmp_dir, e))?;
-    let tmp = tmp_dir.join(GENES_PARQUET);
-    let file = HashingWriter::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
-    let mut w = ArrowWriter::try_new(file, schema, None).map_err(|e| Error::parquet(&tmp, e))?;
-    w.write(&batch).map_err(|e| write_error(&tmp, e))?;
-    let inner = w.into_inner().map_err(|e| write_error(&tmp, e))?;
-    let (sha256, bytes) = inner.finish().map_err(|e| Error::io(&tmp, e))?;
-    let dest = dir.join(GENES_PARQUET);
-    std::fs::rename(&tmp, &dest).map_err(|e| Error::io(&dest, e))?;
-    fsync_dir(dir).map_err(|e| Error::io(dir, e))?;
+    let (sha256, bytes) = super::table::write(&dir.join(GENES_PARQUET), &dir.join(".tmp"), cols)?;
     Ok(FileEntry {
         file: GENES_PARQUET.into(),
         rows: records.len() as u64,

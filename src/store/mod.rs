@@ -19,6 +19,7 @@ pub mod manifest;
 pub mod part;
 pub mod reader;
 pub mod run;
+pub mod table;
 pub mod verify;
 
 mod error;

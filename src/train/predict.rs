@@ -3,9 +3,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use arrow_array::{ArrayRef, Float32Array, Int64Array, RecordBatch, StringArray};
-use arrow_schema::{DataType, Field};
-use parquet::arrow::ArrowWriter;
+use arrow_array::{ArrayRef, Float32Array, Int64Array, StringArray};
 
 use super::dataset::Dataset;
 use super::load_model;
@@ -91,29 +89,12 @@ pub fn predict(model_dir: &Path, dataset: &Path, out: &Path) -> Result<usize, Er
         ("p_acceptor", col(2)),
         ("predicted", Arc::new(StringArray::from(pred))),
     ];
-    let schema = Arc::new(arrow_schema::Schema::new(
-        cols.iter()
-            .map(|(n, a)| Field::new(*n, a.data_type().clone(), false))
-            .collect::<Vec<_>>(),
-    ));
-    debug_assert!(
-        schema
-            .fields()
-            .iter()
-            .all(|f| f.data_type() != &DataType::Null)
-    );
-    let batch = RecordBatch::try_new(schema.clone(), cols.into_iter().map(|c| c.1).collect())
-        .map_err(|e| Error::Internal(e.to_string()))?;
-    let tmp = out.with_extension("parquet.tmp");
-    let file = std::fs::File::create(&tmp).map_err(|e| crate::store::Error::io(&tmp, e))?;
-    let mut w = ArrowWriter::try_new(file, schema, None)
-        .map_err(|e| crate::store::Error::parquet(&tmp, e))?;
-    w.write(&batch)
-        .map_err(|e| crate::store::Error::parquet(&tmp, e))?;
-    let f = w
-        .into_inner()
-        .map_err(|e| crate::store::Error::parquet(&tmp, e))?;
-    f.sync_all().map_err(|e| crate::store::Error::io(&tmp, e))?;
-    std::fs::rename(&tmp, out).map_err(|e| crate::store::Error::io(out, e))?;
+    let tmp_dir = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .join(".spliceforge-tmp");
+    crate::store::table::write(out, &tmp_dir, cols)?;
+    let _ = std::fs::remove_dir(&tmp_dir);
     Ok(n)
 }
