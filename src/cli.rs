@@ -118,12 +118,16 @@ pub struct TrainArgs {
     /// The base model's call threshold, for base-vs-meta figures.
     #[arg(long, default_value_t = 0.5)]
     pub threshold: f32,
-    /// Seed of folds and boosting.
+    /// Seed of folds, gene sampling and boosting.
     #[arg(long, default_value_t = 42, env = "SPLICEFORGE_SEED")]
     pub seed: u64,
     /// Threads (default: all cores).
     #[arg(long, env = "SPLICEFORGE_THREADS")]
     pub threads: Option<usize>,
+    /// Train on a seeded sample of N genes drawn from all genes of the dataset (only their rows
+    /// are read: part files without any are skipped, rows of other genes filtered out).
+    #[arg(long, value_name = "N")]
+    pub sample_genes: Option<usize>,
 }
 
 /// Arguments of `predict`.

@@ -147,6 +147,9 @@ fn train(a: TrainArgs) -> Result<(), spliceforge::Error> {
     {
         usage("--subsample and --colsample are fractions in (0, 1]");
     }
+    if a.sample_genes == Some(0) {
+        usage("--sample-genes must be at least 1");
+    }
     if a.n_estimators == 0 || a.max_bin < 2 {
         usage("--n-estimators must be at least 1 and --max-bin at least 2");
     }
@@ -175,6 +178,7 @@ fn train(a: TrainArgs) -> Result<(), spliceforge::Error> {
         calibrate: !a.no_calibrate || a.calibrate_per_class,
         train_weights: a.train_weights,
         threshold: a.threshold,
+        sample_genes: a.sample_genes,
     };
     let summary = spliceforge::train::train(&cfg)?;
     print!("{}", summary.text);

@@ -238,3 +238,82 @@ fn train_refuses_a_dataset_that_does_not_verify() {
     let r = train(&dir, &copy, &dir.join("m"), &[]).fails_with(6);
     assert!(r.stderr.contains("checksum differs"), "{}", r.stderr);
 }
+
+#[test]
+fn sample_genes_spans_many_part_files_and_reads_only_their_rows() {
+    let (_, ds) = dataset();
+    let dir = Dir::new();
+    let out = dir.join("sampled");
+    train(
+        &dir,
+        ds,
+        &out,
+        &[
+            "--sample-genes",
+            "9",
+            "--n-folds",
+            "3",
+            "--n-estimators",
+            "3",
+        ],
+    )
+    .ok();
+    let folds = json(&out.join("folds.json"));
+    let chosen: HashSet<String> = folds["genes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g[0].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(chosen.len(), 9);
+    // The sample spreads over the dataset's batches (5 batches of 8 genes), not the first file.
+    let manifest = std::fs::read_to_string(ds.join("manifest.jsonl")).unwrap();
+    let mut batches = HashSet::new();
+    let mut rows = 0;
+    for line in manifest.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        if v["kind"] != "batch" {
+            continue;
+        }
+        for g in v["genes"].as_array().unwrap() {
+            if chosen.contains(g["id"].as_str().unwrap()) {
+                batches.insert(v["batch"].as_u64().unwrap());
+                rows += g["rows"].as_u64().unwrap();
+            }
+        }
+    }
+    assert!(
+        batches.len() >= 3,
+        "sample drawn from batches {batches:?} only"
+    );
+    let info = json(&out.join("train.json"));
+    assert_eq!(info["genes"], 9);
+    assert_eq!(
+        info["rows"].as_u64().unwrap(),
+        rows,
+        "exactly the sampled genes' rows are read"
+    );
+    assert_eq!(
+        json(&out.join("metrics.json"))["oof_rows"]
+            .as_u64()
+            .unwrap(),
+        rows
+    );
+    // Seeded: the same sample again, another with another seed.
+    let again = dir.join("again");
+    train(
+        &dir,
+        ds,
+        &again,
+        &[
+            "--sample-genes",
+            "9",
+            "--n-folds",
+            "3",
+            "--n-estimators",
+            "3",
+        ],
+    )
+    .ok();
+    assert_eq!(json(&again.join("folds.json"))["genes"], folds["genes"]);
+}

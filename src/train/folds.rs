@@ -18,26 +18,30 @@ pub struct Folds {
     pub sites: Vec<u64>,
     /// Genes per fold.
     pub sizes: Vec<usize>,
+    /// Fold of each dataset gene (by index), `None` for genes left out by `--sample-genes`.
+    #[serde(skip)]
+    pub assignment: Vec<Option<usize>>,
 }
 
 impl Folds {
     /// Shuffles the genes with `seed`, then deals each, in that order, to the fold with the fewest
     /// sites so far (ties: fewest genes, then lowest fold): folds are random yet balanced.
-    pub fn assign(ds: &Dataset, n_folds: usize, seed: u64) -> Self {
+    /// Only genes with `universe[g]` take part.
+    pub fn assign(ds: &Dataset, n_folds: usize, seed: u64, universe: &[bool]) -> Self {
         let n_folds = n_folds.max(1);
-        let mut order: Vec<usize> = (0..ds.genes.len()).collect();
+        let mut order: Vec<usize> = (0..ds.genes.len()).filter(|&g| universe[g]).collect();
         let mut rng = Rng::new(gene_seed(seed, "folds", ""));
         for i in (1..order.len()).rev() {
             order.swap(i, rng.below(i as u64 + 1) as usize);
         }
         let mut sites = vec![0u64; n_folds];
         let mut sizes = vec![0usize; n_folds];
-        let mut fold = vec![0usize; ds.genes.len()];
+        let mut assignment = vec![None; ds.genes.len()];
         for g in order {
             let f = (0..n_folds)
                 .min_by_key(|&f| (sites[f], sizes[f], f))
                 .unwrap_or(0);
-            fold[g] = f;
+            assignment[g] = Some(f);
             sites[f] += ds.genes[g].sites;
             sizes[f] += 1;
         }
@@ -47,21 +51,30 @@ impl Folds {
             genes: ds
                 .genes
                 .iter()
-                .zip(&fold)
-                .map(|(g, &f)| (g.id.clone(), f))
+                .zip(&assignment)
+                .filter_map(|(g, f)| f.map(|f| (g.id.clone(), f)))
                 .collect(),
             sites,
             sizes,
+            assignment,
         }
     }
 
-    /// `keep` flags (by gene index) for the training genes of fold `k` (all genes but fold `k`).
+    /// `keep` flags (by gene index) for the training genes of fold `k` (the others).
     pub fn train_mask(&self, k: usize) -> Vec<bool> {
-        self.genes.iter().map(|(_, f)| *f != k).collect()
+        self.assignment
+            .iter()
+            .map(|f| f.is_some_and(|f| f != k))
+            .collect()
     }
 
     /// `keep` flags for the test genes of fold `k`.
     pub fn test_mask(&self, k: usize) -> Vec<bool> {
-        self.genes.iter().map(|(_, f)| *f == k).collect()
+        self.assignment.iter().map(|f| *f == Some(k)).collect()
+    }
+
+    /// `keep` flags for every participating gene.
+    pub fn all_mask(&self) -> Vec<bool> {
+        self.assignment.iter().map(Option::is_some).collect()
     }
 }

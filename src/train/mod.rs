@@ -43,6 +43,30 @@ pub struct TrainConfig {
     pub train_weights: bool,
     /// The base model's call threshold (for base-vs-meta figures).
     pub threshold: f32,
+    /// Train on a seeded sample of this many genes (over all genes of the dataset).
+    pub sample_genes: Option<usize>,
+}
+
+/// The genes taking part: all, or a sample of `n` ranked by a hash of `(seed, gene id)` — so a
+/// gene's inclusion depends on nothing else, and the sample spans every part file.
+pub fn sample_genes(ds: &Dataset, n: Option<usize>, seed: u64) -> Vec<bool> {
+    match n {
+        Some(n) if n < ds.genes.len() => {
+            let mut ranked: Vec<(u64, usize)> = ds
+                .genes
+                .iter()
+                .enumerate()
+                .map(|(i, g)| (crate::seed::gene_seed(seed, "sample-genes", &g.id), i))
+                .collect();
+            ranked.sort_unstable();
+            let mut keep = vec![false; ds.genes.len()];
+            for &(_, i) in &ranked[..n] {
+                keep[i] = true;
+            }
+            keep
+        }
+        _ => vec![true; ds.genes.len()],
+    }
 }
 
 /// `train.json`: what was trained, on what, and how long it took.
@@ -90,7 +114,7 @@ pub struct Phase {
     pub name: String,
     /// Seconds.
     pub secs: f64,
-    /// Peak RSS of the process at its end (bytes).
+    /// Peak RSS during the phase (bytes), sampled every 50 ms.
     pub peak_rss: u64,
 }
 
@@ -142,7 +166,16 @@ pub fn train(cfg: &TrainConfig) -> Result<report::Summary, Error> {
     phase("open + verify", t);
 
     let p = &cfg.params;
-    let folds = Folds::assign(&ds, cfg.n_folds.max(1), p.seed);
+    let universe = sample_genes(&ds, cfg.sample_genes, p.seed);
+    let genes_used = universe.iter().filter(|k| **k).count();
+    if genes_used < ds.genes.len() {
+        log(&format!(
+            "--sample-genes: {genes_used} of {} genes (seed {})",
+            ds.genes.len(),
+            p.seed
+        ));
+    }
+    let folds = Folds::assign(&ds, cfg.n_folds.max(1), p.seed, &universe);
     let mut oof = Oof {
         info: RowInfo::default(),
         margins: Vec::new(),
@@ -187,7 +220,7 @@ pub fn train(cfg: &TrainConfig) -> Result<report::Summary, Error> {
     phase("calibration", t);
 
     let t = Instant::now();
-    let all = vec![true; ds.genes.len()];
+    let all = folds.all_mask();
     let (mut dall, info_all) = matrix(&ds, &all, p, cfg.train_weights, None)?;
     log(&format!(
         "final model: streamed {} rows into the binned matrix ({:.1} s, peak RSS {})",
@@ -203,7 +236,7 @@ pub fn train(cfg: &TrainConfig) -> Result<report::Summary, Error> {
     log(&format!(
         "final model: {} rows of {} genes ({:.1} s)",
         info_all.len(),
-        ds.genes.len(),
+        genes_used,
         t.elapsed().as_secs_f64()
     ));
     phase("final: boosting", t);
@@ -238,7 +271,7 @@ pub fn train(cfg: &TrainConfig) -> Result<report::Summary, Error> {
             calibrated: calibration.is_some(),
             train_weights: cfg.train_weights,
             rows: info_all.len(),
-            genes: ds.genes.len(),
+            genes: genes_used,
         },
     )?;
     let importance = model.importance(ds.features.len())?;

@@ -271,6 +271,20 @@ pub fn write(
         svg_bars("Feature importance (total gain, final model)", &top).as_bytes(),
     )?;
 
+    let mem_bars: Vec<(String, f64)> = phases
+        .iter()
+        .map(|p| {
+            (
+                format!("{} ({:.0} MB)", p.name, p.peak_rss as f64 / 1e6),
+                p.peak_rss as f64,
+            )
+        })
+        .collect();
+    save(
+        "memory.svg",
+        svg_bars("Peak RSS per training phase", &mem_bars).as_bytes(),
+    )?;
+
     // report.md
     let mut r = String::new();
     let _ = writeln!(r, "# spliceforge meta-model report\n");
@@ -359,7 +373,7 @@ pub fn write(
     );
     let _ = writeln!(
         r,
-        "## Time and memory per phase\n\n| phase | seconds | peak RSS so far |\n|---|---|---|"
+        "## Time and memory per phase\n\nRSS sampled every 50 ms; each phase's own peak.\n\n![peak RSS per phase](memory.svg)\n\n| phase | seconds | peak RSS |\n|---|---|---|"
     );
     for p in phases {
         let _ = writeln!(
