@@ -38,6 +38,9 @@ pub enum Error {
     /// A dataset store problem.
     #[error(transparent)]
     Store(#[from] store::Error),
+    /// Settings that cannot work with this input (e.g. more folds than genes).
+    #[error("{0}")]
+    Usage(String),
     /// A bug.
     #[error("internal error: {0} (please report this)")]
     Internal(String),
@@ -55,6 +58,7 @@ impl Error {
                 store::Error::Io { .. } | store::Error::Parquet { .. } => exit::WRITE,
                 _ => exit::DATASET,
             },
+            Error::Usage(_) => exit::USAGE,
             Error::Internal(_) => exit::FAILURE,
         }
     }

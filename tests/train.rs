@@ -317,3 +317,21 @@ fn sample_genes_spans_many_part_files_and_reads_only_their_rows() {
     .ok();
     assert_eq!(json(&again.join("folds.json"))["genes"], folds["genes"]);
 }
+
+#[test]
+fn more_folds_than_genes_is_a_usage_error() {
+    let (_, ds) = dataset();
+    let dir = Dir::new();
+    let r = train(
+        &dir,
+        ds,
+        &dir.join("m"),
+        &["--sample-genes", "3", "--n-folds", "5"],
+    )
+    .fails_with(2);
+    assert!(
+        r.stderr.contains("--n-folds 5 is more than the 3 genes"),
+        "{}",
+        r.stderr
+    );
+}

@@ -175,6 +175,12 @@ pub fn train(cfg: &TrainConfig) -> Result<report::Summary, Error> {
             p.seed
         ));
     }
+    if cfg.n_folds > genes_used {
+        return Err(Error::Usage(format!(
+            "--n-folds {} is more than the {genes_used} genes trained on; use at most {genes_used} folds",
+            cfg.n_folds
+        )));
+    }
     let folds = Folds::assign(&ds, cfg.n_folds.max(1), p.seed, &universe);
     let mut oof = Oof {
         info: RowInfo::default(),
