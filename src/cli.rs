@@ -128,6 +128,18 @@ pub struct TrainArgs {
     /// are read: part files without any are skipped, rows of other genes filtered out).
     #[arg(long, value_name = "N")]
     pub sample_genes: Option<usize>,
+    /// Train K sub-models on disjoint gene subsets (or overlapping, see --ensemble-overlap),
+    /// each calibrated and checkpointed (a killed train resumes, skipping finished sub-models);
+    /// predictions average their calibrated probabilities. Each needs about 1/K of the memory.
+    #[arg(long, default_value_t = 1, value_name = "K")]
+    pub ensemble_size: usize,
+    /// Each sub-model also trains on this fraction of the next subset's genes (0: disjoint).
+    #[arg(long, default_value_t = 0.0, value_name = "F")]
+    pub ensemble_overlap: f64,
+    /// With --ensemble-size > 1: fraction of genes no sub-model sees, to compare the ensemble with a
+    /// single model and with the base model.
+    #[arg(long, default_value_t = 0.2, value_name = "F")]
+    pub holdout_fraction: f64,
 }
 
 /// Arguments of `predict`.

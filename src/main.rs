@@ -147,6 +147,12 @@ fn train(a: TrainArgs) -> Result<(), spliceforge::Error> {
     {
         usage("--subsample and --colsample are fractions in (0, 1]");
     }
+    if a.ensemble_size == 0 || !(0.0..=1.0).contains(&a.ensemble_overlap) {
+        usage("--ensemble-size must be at least 1 and --ensemble-overlap within [0, 1]");
+    }
+    if !(0.0..1.0).contains(&a.holdout_fraction) || a.holdout_fraction == 0.0 {
+        usage("--holdout-fraction must be in (0, 1)");
+    }
     if a.sample_genes == Some(0) {
         usage("--sample-genes must be at least 1");
     }
@@ -179,9 +185,12 @@ fn train(a: TrainArgs) -> Result<(), spliceforge::Error> {
         train_weights: a.train_weights,
         threshold: a.threshold,
         sample_genes: a.sample_genes,
+        ensemble_size: a.ensemble_size,
+        ensemble_overlap: a.ensemble_overlap,
+        holdout_fraction: a.holdout_fraction,
     };
     let summary = spliceforge::train::train(&cfg)?;
-    print!("{}", summary.text);
+    print!("{summary}");
     Ok(())
 }
 

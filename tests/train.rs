@@ -335,3 +335,96 @@ fn more_folds_than_genes_is_a_usage_error() {
         r.stderr
     );
 }
+
+#[test]
+fn ensemble_trains_checkpointed_sub_models_resumes_and_predicts() {
+    let (_, ds) = dataset();
+    let dir = Dir::new();
+    let out = dir.join("ens");
+    let args = ["--ensemble-size", "3", "--n-estimators", "5"];
+    let r = train(&dir, ds, &out, &args).ok();
+    assert!(
+        r.stdout.contains("ensemble of 3 sub-models") && r.stdout.contains("single"),
+        "{}",
+        r.stdout
+    );
+    let plan = json(&out.join("ensemble.json"));
+    let subsets: Vec<HashSet<String>> = plan["subsets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            s.as_array()
+                .unwrap()
+                .iter()
+                .map(|g| g.as_str().unwrap().to_string())
+                .collect()
+        })
+        .collect();
+    let holdout: HashSet<String> = plan["holdout"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g.as_str().unwrap().to_string())
+        .collect();
+    assert!(!holdout.is_empty());
+    for (i, a) in subsets.iter().enumerate() {
+        assert!(a.is_disjoint(&holdout), "sub-model {i} saw hold-out genes");
+        for b in &subsets[i + 1..] {
+            assert!(
+                a.is_disjoint(b),
+                "subsets overlap without --ensemble-overlap"
+            );
+        }
+    }
+    assert_eq!(plan["weights"].as_array().unwrap().len(), 3);
+    // A run killed before sub-model 3 finished: its checkpoint marker is missing.
+    std::fs::remove_file(out.join("sub-03/done.json")).unwrap();
+    let before = std::fs::read(out.join("sub-01/model.json")).unwrap();
+    let r = train(&dir, ds, &out, &args).ok();
+    assert!(
+        r.stderr.contains("sub-model 1/3: already trained"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("sub-model 2/3: already trained"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        !r.stderr.contains("sub-model 3/3: already trained"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        before,
+        std::fs::read(out.join("sub-01/model.json")).unwrap()
+    );
+    // Other settings in the same directory are refused.
+    let r = train(
+        &dir,
+        ds,
+        &out,
+        &["--ensemble-size", "3", "--n-estimators", "6"],
+    )
+    .fails_with(2);
+    assert!(
+        r.stderr.contains("holds an ensemble with other settings"),
+        "{}",
+        r.stderr
+    );
+    // predict applies the whole ensemble.
+    let preds = dir.join("p.parquet");
+    run(dir.cmd(&[
+        "predict",
+        "--model",
+        out.to_str().unwrap(),
+        "--dataset",
+        ds.to_str().unwrap(),
+        "--out",
+        preds.to_str().unwrap(),
+    ]))
+    .ok();
+    assert!(preds.exists());
+}

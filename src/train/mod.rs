@@ -4,6 +4,7 @@
 
 pub mod calibrate;
 pub mod dataset;
+pub mod ensemble;
 pub mod folds;
 pub mod metrics;
 pub mod model;
@@ -45,6 +46,12 @@ pub struct TrainConfig {
     pub threshold: f32,
     /// Train on a seeded sample of this many genes (over all genes of the dataset).
     pub sample_genes: Option<usize>,
+    /// Sub-models of an ensemble (1: a single model with cross-validation).
+    pub ensemble_size: usize,
+    /// Fraction of the next subset each sub-model also trains on.
+    pub ensemble_overlap: f64,
+    /// Fraction of genes held out from every sub-model to evaluate the ensemble.
+    pub holdout_fraction: f64,
 }
 
 /// The genes taking part: all, or a sample of `n` ranked by a hash of `(seed, gene id)` — so a
@@ -123,7 +130,7 @@ fn log(msg: &str) {
 }
 
 /// Builds the quantile matrix of the genes flagged in `keep`; returns it with the rows' info.
-fn matrix(
+pub(crate) fn matrix(
     ds: &Dataset,
     keep: &[bool],
     p: &Params,
@@ -143,7 +150,7 @@ fn matrix(
 }
 
 /// Runs cross-validation, calibration, the final model and the report.
-pub fn train(cfg: &TrainConfig) -> Result<report::Summary, Error> {
+pub fn train(cfg: &TrainConfig) -> Result<String, Error> {
     let t0 = Instant::now();
     let mut phases = Vec::new();
     let mut phase = |name: &str, t: Instant| {
@@ -174,6 +181,9 @@ pub fn train(cfg: &TrainConfig) -> Result<report::Summary, Error> {
             ds.genes.len(),
             p.seed
         ));
+    }
+    if cfg.ensemble_size > 1 {
+        return ensemble::train_ensemble(cfg, &ds, &universe);
     }
     if cfg.n_folds > genes_used {
         return Err(Error::Usage(format!(
@@ -296,7 +306,7 @@ pub fn train(cfg: &TrainConfig) -> Result<report::Summary, Error> {
         t0.elapsed().as_secs_f64(),
     )?;
     let _ = std::fs::remove_dir_all(out.join(".tmp"));
-    Ok(summary)
+    Ok(summary.text)
 }
 
 fn append(oof: &mut Oof, info: RowInfo, margins: Vec<f32>) {

@@ -7,16 +7,59 @@ use arrow_array::{ArrayRef, Float32Array, Int64Array, StringArray};
 
 use super::dataset::Dataset;
 use super::load_model;
+use super::model::Model;
 use super::model::xgb_error;
-use super::source::RowSource;
+use super::source::{RowInfo, RowSource};
 use crate::Error;
 use crate::features::SpliceType;
 use crate::xgb::{BatchSource, DMatrix};
 
+fn read_features(dir: &Path) -> Result<super::FeatureList, Error> {
+    let p = dir.join("features.json");
+    let bytes = std::fs::read(&p).map_err(|e| crate::store::Error::io(&p, e))?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        crate::store::Error::Corrupt {
+            path: p,
+            message: e.to_string(),
+        }
+        .into()
+    })
+}
+
+/// Calibrated probabilities (`n × 3`) of each model for the rows of the genes flagged in `keep`,
+/// read row group by row group into plain (exact, unbinned) matrices.
+pub fn probabilities(
+    ds: &Dataset,
+    keep: &[bool],
+    models: &[&Model],
+) -> Result<(RowInfo, Vec<Vec<f32>>), Error> {
+    let mut src = RowSource::new(ds, keep, false)?;
+    src.reset();
+    let mut probs: Vec<Vec<f32>> = vec![Vec::new(); models.len()];
+    loop {
+        let dm = match src.next()? {
+            None => break,
+            Some(b) => {
+                DMatrix::from_dense(b.features, b.rows, b.cols, f32::NAN).map_err(xgb_error)?
+            }
+        };
+        for (m, out) in models.iter().zip(probs.iter_mut()) {
+            out.extend(m.probs(&m.margins(&dm)?));
+        }
+    }
+    Ok((src.info, probs))
+}
+
 /// Predicts every row of `dataset` with the model in `model_dir`; writes `out` (Parquet).
 /// Returns the number of rows.
 pub fn predict(model_dir: &Path, dataset: &Path, out: &Path) -> Result<usize, Error> {
-    let (model, features, _) = load_model(model_dir)?;
+    let (features, models, weights) = match super::ensemble::load(model_dir)? {
+        Some((models, weights)) => (read_features(model_dir)?, models, weights),
+        None => {
+            let (model, features, _) = load_model(model_dir)?;
+            (features, vec![model], vec![1.0])
+        }
+    };
     let ds = Dataset::open(dataset)?;
     if ds.features != features.features {
         let first = ds
@@ -39,20 +82,15 @@ pub fn predict(model_dir: &Path, dataset: &Path, out: &Path) -> Result<usize, Er
         .into());
     }
     let keep = vec![true; ds.genes.len()];
-    let mut src = RowSource::new(&ds, &keep, false)?;
-    src.reset();
-    let mut probs: Vec<f32> = Vec::new();
-    loop {
-        let dm = match src.next()? {
-            None => break,
-            Some(b) => {
-                DMatrix::from_dense(b.features, b.rows, b.cols, f32::NAN).map_err(xgb_error)?
-            }
-        };
-        let m = model.margins(&dm)?;
-        probs.extend(model.probs(&m));
+    let refs: Vec<&Model> = models.iter().collect();
+    let (info, per_model) = probabilities(&ds, &keep, &refs)?;
+    let mut probs = vec![0.0f32; info.len() * 3];
+    for (w, pr) in weights.iter().zip(&per_model) {
+        for (p, x) in probs.iter_mut().zip(pr) {
+            *p += (*w as f32) * x;
+        }
     }
-    let info = &src.info;
+    let info = &info;
     let n = info.len();
     let col = |c: usize| -> ArrayRef {
         Arc::new(Float32Array::from(
