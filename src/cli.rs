@@ -112,6 +112,11 @@ pub struct TrainArgs {
     /// Do not calibrate.
     #[arg(long)]
     pub no_calibrate: bool,
+    /// Calibrate to the whole-gene population (rows weighted by sample_weight: probabilities mean
+    /// "at any position of a gene") instead of to the dataset's rows (the default, which keeps
+    /// argmax decisions at the recall the model was trained for).
+    #[arg(long)]
+    pub calibrate_population: bool,
     /// Use sample_weight as training instance weights (default: only in metrics).
     #[arg(long)]
     pub train_weights: bool,

@@ -182,6 +182,7 @@ fn train(a: TrainArgs) -> Result<(), spliceforge::Error> {
             threads,
         },
         calibrate: !a.no_calibrate || a.calibrate_per_class,
+        calibrate_population: a.calibrate_population,
         train_weights: a.train_weights,
         threshold: a.threshold,
         sample_genes: a.sample_genes,

@@ -191,7 +191,11 @@ pub fn train_ensemble(cfg: &TrainConfig, ds: &Dataset, universe: &[bool]) -> Res
             // No calibration is set yet, so these are the model's raw probabilities.
             let (cinfo, mut probs) = probabilities(ds, &mask(n, &cal_genes), &[&model])?;
             let raw = probs.pop().unwrap_or_default();
-            model.calibration = Some(Calibration::fit(&raw, &cinfo.label, &cinfo.weight));
+            model.calibration = Some(Calibration::fit(
+                &raw,
+                &cinfo.label,
+                &super::calibration_weights(&cinfo, cfg.calibrate_population),
+            ));
         }
         model.save(&dir)?;
         let cal_bytes = serde_json::to_vec_pretty(&model.calibration)

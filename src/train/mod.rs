@@ -40,6 +40,9 @@ pub struct TrainConfig {
     pub params: Params,
     /// Fit per-class calibration on out-of-fold margins.
     pub calibrate: bool,
+    /// Calibrate to the whole-gene population (rows weighted by `sample_weight`) instead of the
+    /// dataset's sampled rows.
+    pub calibrate_population: bool,
     /// Train with `sample_weight` as instance weights.
     pub train_weights: bool,
     /// The base model's call threshold (for base-vs-meta figures).
@@ -104,6 +107,16 @@ pub struct FeatureList {
     pub schema_version: u32,
     /// Feature names in order (XGBoost's f0, f1, …).
     pub features: Vec<String>,
+}
+
+/// The weights calibration is fitted and judged with: `sample_weight` (the whole-gene
+/// population) or 1 (the dataset's rows, the distribution the model was trained on).
+pub fn calibration_weights(info: &RowInfo, population: bool) -> Vec<f32> {
+    if population {
+        info.weight.clone()
+    } else {
+        vec![1.0; info.len()]
+    }
 }
 
 /// Out-of-fold predictions with their rows.
@@ -230,7 +243,7 @@ pub fn train(cfg: &TrainConfig) -> Result<String, Error> {
         Calibration::fit(
             &uncal.raw_probs(&oof.margins),
             &oof.info.label,
-            &oof.info.weight,
+            &calibration_weights(&oof.info, cfg.calibrate_population),
         )
     });
     phase("calibration", t);
@@ -293,6 +306,7 @@ pub fn train(cfg: &TrainConfig) -> Result<String, Error> {
     let importance = model.importance(ds.features.len())?;
     let summary = report::write(
         out,
+        cfg.calibrate_population,
         &ds,
         &uncal,
         &model,

@@ -173,6 +173,7 @@ fn model_params(out: &Path) -> String {
 #[allow(clippy::too_many_arguments)]
 pub fn write(
     out: &Path,
+    population: bool,
     ds: &Dataset,
     uncal: &Model,
     model: &Model,
@@ -186,11 +187,12 @@ pub fn write(
     let have_oof = !info.is_empty();
     let raw = uncal.raw_probs(&oof.margins);
     let cal = model.probs(&oof.margins);
+    let cw = super::calibration_weights(info, population);
     let calibration = (have_oof && model.calibration.is_some()).then(|| CalibrationFigures {
-        brier_before: brier(&raw, &info.label, &info.weight),
-        brier_after: brier(&cal, &info.label, &info.weight),
-        ece_before: [0, 1, 2].map(|c| ece(&raw, &info.label, &info.weight, c)),
-        ece_after: [0, 1, 2].map(|c| ece(&cal, &info.label, &info.weight, c)),
+        brier_before: brier(&raw, &info.label, &cw),
+        brier_after: brier(&cal, &info.label, &cw),
+        ece_before: [0, 1, 2].map(|c| ece(&raw, &info.label, &cw, c)),
+        ece_after: [0, 1, 2].map(|c| ece(&cal, &info.label, &cw, c)),
     });
     let mut top: Vec<(String, f64)> = ds
         .features
@@ -343,7 +345,12 @@ pub fn write(
         if let Some(c) = &m.calibration {
             let _ = writeln!(
                 r,
-                "\n## Calibration (per-class Platt scaling on out-of-fold margins, renormalised)\n"
+                "\n## Calibration (per-class Platt scaling on out-of-fold margins, renormalised; {})\n",
+                if population {
+                    "to the whole-gene population, rows weighted by sample_weight"
+                } else {
+                    "to the dataset's rows"
+                }
             );
             let _ = writeln!(
                 r,
