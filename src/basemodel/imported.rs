@@ -335,6 +335,44 @@ mod tests {
     }
 
     #[test]
+    fn loads_parquet_and_checks_values() {
+        use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
+        use std::sync::Arc;
+        let write = |pos: i64, donor: f64| {
+            let cols: Vec<(&str, ArrayRef)> = vec![
+                ("chrom", Arc::new(StringArray::from(vec!["c1", "c1"]))),
+                ("position", Arc::new(Int64Array::from(vec![5, pos]))),
+                ("strand", Arc::new(StringArray::from(vec!["+", "-"]))),
+                ("donor", Arc::new(Float64Array::from(vec![0.9, donor]))),
+                ("acceptor", Arc::new(Float64Array::from(vec![0.0, 0.1]))),
+            ];
+            let batch = RecordBatch::try_from_iter(cols).unwrap();
+            let f = tempfile::NamedTempFile::new().unwrap();
+            let mut w =
+                parquet::arrow::ArrowWriter::try_new(f.reopen().unwrap(), batch.schema(), None)
+                    .unwrap();
+            w.write(&batch).unwrap();
+            w.close().unwrap();
+            f
+        };
+        let ok = write(6, 0.2);
+        assert_eq!(
+            ImportedScores::load(ok.path(), &contigs()).unwrap().rows(),
+            2
+        );
+        let bad = write(101, 0.2);
+        let e = ImportedScores::load(bad.path(), &contigs())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(":2: position 101 is outside contig c1"), "{e}");
+        let bad = write(6, -0.5);
+        let e = ImportedScores::load(bad.path(), &contigs())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("not a probability"), "{e}");
+    }
+
+    #[test]
     fn loads_tsv_and_checks_values() {
         let s =
             tsv("chrom\tposition\tstrand\tdonor\tacceptor\nc1\t5\t+\t0.9\t0.0\nc1\t6\t-\t0\t0.5\n")

@@ -241,6 +241,21 @@ mod tests {
     }
 
     #[test]
+    fn reads_multi_member_gzip_as_bgzip_writes_it() {
+        use flate2::{Compression, write::GzEncoder};
+        let mut bytes = Vec::new();
+        for part in [&b">a\nACGT\nAC"[..], &b"GT\n>b\nTTTT\n"[..]] {
+            let mut e = GzEncoder::new(Vec::new(), Compression::default());
+            e.write_all(part).unwrap();
+            bytes.extend(e.finish().unwrap());
+        }
+        let f = write_tmp(&bytes);
+        let infos = scan(f.path()).unwrap();
+        let lens: Vec<_> = infos.iter().map(|i| (i.name.as_str(), i.length)).collect();
+        assert_eq!(lens, vec![("a", 8), ("b", 4)]);
+    }
+
+    #[test]
     fn scan_lists_lengths() {
         let f = write_tmp(b">a\nAC\nGT\n>b\n\n>c\nA");
         let infos = scan(f.path()).unwrap();
