@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::util::{Dir, GENOME, GTF, repo, run};
+use crate::util::{Dir, GENOME, GTF, python, repo, run};
 
 const FINGERPRINT: i32 = 4;
 const LOCKED: i32 = 5;
@@ -375,17 +375,7 @@ print(t.num_rows)
 "#,
         p = out.display()
     );
-    let o = Command::new("python3")
-        .arg("-c")
-        .arg(&script)
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "python failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), rows.to_string());
+    assert_eq!(python(&script).trim(), rows.to_string());
 }
 
 #[test]

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use crate::util::{Dir, build_cmd, run};
+use crate::util::{Dir, build_cmd, python, run};
 
 /// One small dataset shared by the tests of this module (built once).
 fn dataset() -> &'static (Dir, PathBuf) {
@@ -45,6 +45,12 @@ fn train(dir: &Dir, ds: &Path, out: &Path, extra: &[&str]) -> crate::util::Run {
     }
     args.extend_from_slice(extra);
     run(dir.cmd(&args))
+}
+
+fn predict(dir: &Dir, model: &Path, ds: &Path, out: &Path) -> crate::util::Run {
+    let path = |p: &Path| p.to_str().unwrap().to_string();
+    let (m, d, o) = (path(model), path(ds), path(out));
+    run(dir.cmd(&["predict", "--model", &m, "--dataset", &d, "--out", &o]))
 }
 
 fn json(p: &Path) -> serde_json::Value {
@@ -137,16 +143,7 @@ fn python_xgboost_reproduces_our_predictions_and_predict_works() {
     let out = dir.join("model");
     train(&dir, ds, &out, &["--objective", "ovr", "--n-folds", "1"]).ok();
     let preds = dir.join("preds.parquet");
-    let r = run(dir.cmd(&[
-        "predict",
-        "--model",
-        out.to_str().unwrap(),
-        "--dataset",
-        ds.to_str().unwrap(),
-        "--out",
-        preds.to_str().unwrap(),
-    ]))
-    .ok();
+    let r = predict(&dir, &out, ds, &preds).ok();
     assert!(r.stdout.contains("rows predicted"), "{}", r.stdout);
     // Python's xgboost loads our JSON boosters and reproduces the probabilities we wrote.
     let script = format!(
@@ -176,16 +173,7 @@ print(len(idx), d)
         d = ds.display(),
         p = preds.display()
     );
-    let o = Command::new("python3")
-        .arg("-c")
-        .arg(&script)
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "python: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    python(&script);
 }
 
 #[test]
@@ -202,16 +190,7 @@ fn predict_refuses_a_dataset_with_other_features() {
     ))
     .ok();
     let preds = dir.join("p.parquet");
-    let r = run(dir.cmd(&[
-        "predict",
-        "--model",
-        out.to_str().unwrap(),
-        "--dataset",
-        other.to_str().unwrap(),
-        "--out",
-        preds.to_str().unwrap(),
-    ]))
-    .fails_with(8);
+    let r = predict(&dir, &out, &other, &preds).fails_with(8);
     assert!(
         r.stderr.contains("do not match the model's"),
         "{}",
@@ -416,15 +395,6 @@ fn ensemble_trains_checkpointed_sub_models_resumes_and_predicts() {
     );
     // predict applies the whole ensemble.
     let preds = dir.join("p.parquet");
-    run(dir.cmd(&[
-        "predict",
-        "--model",
-        out.to_str().unwrap(),
-        "--dataset",
-        ds.to_str().unwrap(),
-        "--out",
-        preds.to_str().unwrap(),
-    ]))
-    .ok();
+    predict(&dir, &out, ds, &preds).ok();
     assert!(preds.exists());
 }

@@ -133,3 +133,18 @@ pub fn build_cmd(dir: &Dir, out: &Path, extra: &[&str]) -> Command {
     args.extend_from_slice(extra);
     dir.cmd(&args)
 }
+
+/// Runs a Python script (the interop checks), asserting it succeeds; returns its stdout.
+pub fn python(script: &str) -> String {
+    let o = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "python failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
