@@ -157,7 +157,6 @@ pub fn train_ensemble(cfg: &TrainConfig, ds: &Dataset, universe: &[bool]) -> Res
         })?,
     )?;
 
-    let mut models = Vec::new();
     let mut scored_meta: Vec<(f64, u64)> = Vec::new();
     for (i, sub) in subs.iter().enumerate() {
         let dir = out.join(format!("sub-{:02}", i + 1));
@@ -165,12 +164,6 @@ pub fn train_ensemble(cfg: &TrainConfig, ds: &Dataset, universe: &[bool]) -> Res
         let t = Instant::now();
         let _ = monitor.phase_peak();
         if done.exists() {
-            let calibration: Option<Calibration> = serde_json::from_slice(
-                &std::fs::read(dir.join("calibration.json"))
-                    .map_err(|e| crate::store::Error::io(&dir, e))?,
-            )
-            .map_err(|e| Error::Internal(e.to_string()))?;
-            models.push(Model::load(&dir, p.objective, calibration)?);
             eprintln!(
                 "sub-model {}/{k}: already trained, loaded from {}",
                 i + 1,
@@ -217,8 +210,10 @@ pub fn train_ensemble(cfg: &TrainConfig, ds: &Dataset, universe: &[bool]) -> Res
             mem::human(peak)
         );
         scored_meta.push((secs, peak));
-        models.push(model);
+        // Read back from disk for the evaluation, as `predict` will.
+        drop(model);
     }
+    let (models, _) = load(out)?.ok_or_else(|| Error::Internal("ensemble.json vanished".into()))?;
 
     // A single model on every non-hold-out gene, for comparison.
     let t = Instant::now();
