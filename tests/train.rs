@@ -223,20 +223,15 @@ fn sample_genes_spans_many_part_files_and_reads_only_their_rows() {
     let (_, ds) = dataset();
     let dir = Dir::new();
     let out = dir.join("sampled");
-    train(
-        &dir,
-        ds,
-        &out,
-        &[
-            "--sample-genes",
-            "9",
-            "--n-folds",
-            "3",
-            "--n-estimators",
-            "3",
-        ],
-    )
-    .ok();
+    let args = [
+        "--sample-genes",
+        "9",
+        "--n-folds",
+        "3",
+        "--n-estimators",
+        "3",
+    ];
+    train(&dir, ds, &out, &args).ok();
     let folds = json(&out.join("folds.json"));
     let chosen: HashSet<String> = folds["genes"]
         .as_array()
@@ -280,20 +275,7 @@ fn sample_genes_spans_many_part_files_and_reads_only_their_rows() {
     );
     // Seeded: the same sample again, another with another seed.
     let again = dir.join("again");
-    train(
-        &dir,
-        ds,
-        &again,
-        &[
-            "--sample-genes",
-            "9",
-            "--n-folds",
-            "3",
-            "--n-estimators",
-            "3",
-        ],
-    )
-    .ok();
+    train(&dir, ds, &again, &args).ok();
     assert_eq!(json(&again.join("folds.json"))["genes"], folds["genes"]);
 }
 

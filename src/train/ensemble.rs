@@ -15,11 +15,10 @@ use super::dataset::Dataset;
 use super::metrics::{self, ClassMetrics, Comparison};
 use super::model::Model;
 use super::predict::probabilities;
-use super::{FeatureList, TrainConfig, matrix};
+use super::{FeatureList, TrainConfig, files, matrix};
 use crate::Error;
 use crate::mem;
 use crate::seed::{Rng, gene_seed};
-use crate::store::fsutil::write_atomic;
 
 /// What decides an ensemble's content; a resumed `train` must find the same plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -90,14 +89,6 @@ pub fn train_ensemble(cfg: &TrainConfig, ds: &Dataset, universe: &[bool]) -> Res
     let n = ds.genes.len();
     let k = cfg.ensemble_size;
     let monitor = mem::Monitor::start(std::time::Duration::from_millis(50));
-    let save = |name: &str, bytes: Vec<u8>| -> Result<(), Error> {
-        let path = out.join(name);
-        write_atomic(&path, &out.join(".tmp"), &bytes)
-            .map_err(|e| crate::store::Error::io(&path, e).into())
-    };
-    let json = |v: &dyn Fn() -> serde_json::Result<Vec<u8>>| -> Result<Vec<u8>, Error> {
-        v().map_err(|e| Error::Internal(e.to_string()))
-    };
 
     // Outer hold-out by a hash of (seed, gene id); the rest shuffled and dealt into subsets.
     let used: Vec<usize> = (0..n).filter(|&g| universe[g]).collect();
@@ -145,16 +136,15 @@ pub fn train_ensemble(cfg: &TrainConfig, ds: &Dataset, universe: &[bool]) -> Res
                 )));
             }
         }
-        Err(_) => save("ensemble.json", json(&|| serde_json::to_vec_pretty(&plan))?)?,
+        Err(_) => files::write_json(out, "ensemble.json", &plan)?,
     }
-    save(
+    files::write_json(
+        out,
         "features.json",
-        json(&|| {
-            serde_json::to_vec_pretty(&FeatureList {
-                schema_version: ds.schema.version,
-                features: ds.features.clone(),
-            })
-        })?,
+        &FeatureList {
+            schema_version: ds.schema.version,
+            features: ds.features.clone(),
+        },
     )?;
 
     let mut scored_meta: Vec<(f64, u64)> = Vec::new();
@@ -191,15 +181,11 @@ pub fn train_ensemble(cfg: &TrainConfig, ds: &Dataset, universe: &[bool]) -> Res
             ));
         }
         model.save(&dir)?;
-        let cal_bytes = serde_json::to_vec_pretty(&model.calibration)
-            .map_err(|e| Error::Internal(e.to_string()))?;
-        write_atomic(&dir.join("calibration.json"), &dir.join(".tmp"), &cal_bytes)
-            .map_err(|e| crate::store::Error::io(&dir, e))?;
+        files::write_json(&dir, "calibration.json", &model.calibration)?;
         let secs = t.elapsed().as_secs_f64();
         let peak = monitor.phase_peak();
         let marker = serde_json::json!({"genes": sub.len(), "rows": info.len(), "secs": secs, "peak_rss": peak});
-        write_atomic(&done, &dir.join(".tmp"), marker.to_string().as_bytes())
-            .map_err(|e| crate::store::Error::io(&done, e))?;
+        files::write(&dir, "done.json", marker.to_string().as_bytes())?;
         let _ = std::fs::remove_dir_all(dir.join(".tmp"));
         eprintln!(
             "sub-model {}/{k}: {} genes, {} rows, {:.1} s, peak RSS {}",
@@ -295,8 +281,8 @@ pub fn train_ensemble(cfg: &TrainConfig, ds: &Dataset, universe: &[bool]) -> Res
         "| base model | {:.4} | {:.4} | – | – | – | – |",
         b[0].base_f1, b[1].base_f1
     );
-    save("report.md", r.into_bytes())?;
-    save("metrics.json", json(&|| serde_json::to_vec_pretty(&table))?)?;
+    files::write(out, "report.md", r.as_bytes())?;
+    files::write_json(out, "metrics.json", &table)?;
     let info_json = super::TrainInfo {
         version: env!("CARGO_PKG_VERSION").into(),
         dataset_fingerprint: ds.run.fingerprint.clone(),
@@ -307,10 +293,7 @@ pub fn train_ensemble(cfg: &TrainConfig, ds: &Dataset, universe: &[bool]) -> Res
         rows: info_all.len(),
         genes: rest.len(),
     };
-    save(
-        "train.json",
-        json(&|| serde_json::to_vec_pretty(&info_json))?,
-    )?;
+    files::write_json(out, "train.json", &info_json)?;
     let _ = std::fs::remove_dir_all(out.join(".tmp"));
 
     let e = &table[k];
@@ -350,19 +333,14 @@ pub type Loaded = (Vec<Model>, Vec<f64>);
 
 /// Loads every sub-model of an ensemble directory (for `predict`).
 pub fn load(dir: &Path) -> Result<Option<Loaded>, Error> {
-    let Ok(bytes) = std::fs::read(dir.join("ensemble.json")) else {
+    if !dir.join("ensemble.json").exists() {
         return Ok(None);
-    };
-    let plan: EnsemblePlan =
-        serde_json::from_slice(&bytes).map_err(|e| Error::Internal(e.to_string()))?;
+    }
+    let plan: EnsemblePlan = files::read_json(dir, "ensemble.json")?;
     let mut models = Vec::new();
     for i in 0..plan.size {
         let sub = dir.join(format!("sub-{:02}", i + 1));
-        let calibration: Option<Calibration> = serde_json::from_slice(
-            &std::fs::read(sub.join("calibration.json"))
-                .map_err(|e| crate::store::Error::io(&sub, e))?,
-        )
-        .map_err(|e| Error::Internal(e.to_string()))?;
+        let calibration: Option<Calibration> = files::read_json(&sub, "calibration.json")?;
         models.push(Model::load(&sub, plan.params.objective, calibration)?);
     }
     Ok(Some((models, plan.weights)))

@@ -5,6 +5,7 @@
 pub mod calibrate;
 pub mod dataset;
 pub mod ensemble;
+pub mod files;
 pub mod folds;
 pub mod metrics;
 pub mod model;
@@ -20,11 +21,10 @@ use serde::{Deserialize, Serialize};
 use self::calibrate::Calibration;
 use self::dataset::Dataset;
 use self::folds::Folds;
-use self::model::{Model, Objective, Params, xgb_error};
+use self::model::{Model, Params, xgb_error};
 use self::source::{RowInfo, RowSource};
 use crate::Error;
 use crate::mem;
-use crate::store::fsutil::write_atomic;
 use crate::xgb::DMatrix;
 
 /// Everything `train` runs on.
@@ -234,14 +234,9 @@ pub fn train(cfg: &TrainConfig) -> Result<String, Error> {
     }
 
     let t = Instant::now();
-    let uncal = Model {
-        objective: p.objective,
-        boosters: Vec::new(),
-        calibration: None,
-    };
     let calibration = (cfg.calibrate && !oof.info.is_empty()).then(|| {
         Calibration::fit(
-            &uncal.raw_probs(&oof.margins),
+            &model::raw_probs(p.objective, &oof.margins),
             &oof.info.label,
             &calibration_weights(&oof.info, cfg.calibrate_population),
         )
@@ -274,23 +269,18 @@ pub fn train(cfg: &TrainConfig) -> Result<String, Error> {
     let t = Instant::now();
     let out = &cfg.out;
     model.save(out)?;
-    let json = |name: &str, v: &dyn erased_json::Json| -> Result<(), Error> {
-        let path = out.join(name);
-        let mut bytes = v.bytes();
-        bytes.push(b'\n');
-        write_atomic(&path, &out.join(".tmp"), &bytes)
-            .map_err(|e| crate::store::Error::io(&path, e).into())
-    };
-    json(
+    files::write_json(
+        out,
         "features.json",
         &FeatureList {
             schema_version: ds.schema.version,
             features: ds.features.clone(),
         },
     )?;
-    json("folds.json", &folds)?;
-    json("calibration.json", &calibration)?;
-    json(
+    files::write_json(out, "folds.json", &folds)?;
+    files::write_json(out, "calibration.json", &calibration)?;
+    files::write_json(
+        out,
         "train.json",
         &TrainInfo {
             version: env!("CARGO_PKG_VERSION").into(),
@@ -308,7 +298,6 @@ pub fn train(cfg: &TrainConfig) -> Result<String, Error> {
         out,
         cfg.calibrate_population,
         &ds,
-        &uncal,
         &model,
         &oof,
         cfg.threshold,
@@ -336,38 +325,9 @@ fn append(oof: &mut Oof, info: RowInfo, margins: Vec<f32>) {
 
 /// Reads a model directory's `train.json`, `features.json` and `calibration.json` and loads it.
 pub fn load_model(dir: &Path) -> Result<(Model, FeatureList, TrainInfo), Error> {
-    let read = |name: &str| -> Result<Vec<u8>, Error> {
-        let p = dir.join(name);
-        std::fs::read(&p).map_err(|e| crate::store::Error::io(&p, e).into())
-    };
-    let parse = |name: &str, e: serde_json::Error| -> Error {
-        crate::store::Error::Corrupt {
-            path: dir.join(name),
-            message: e.to_string(),
-        }
-        .into()
-    };
-    let info: TrainInfo =
-        serde_json::from_slice(&read("train.json")?).map_err(|e| parse("train.json", e))?;
-    let features: FeatureList =
-        serde_json::from_slice(&read("features.json")?).map_err(|e| parse("features.json", e))?;
-    let calibration: Option<Calibration> = serde_json::from_slice(&read("calibration.json")?)
-        .map_err(|e| parse("calibration.json", e))?;
+    let info: TrainInfo = files::read_json(dir, "train.json")?;
+    let features: FeatureList = files::read_json(dir, "features.json")?;
+    let calibration: Option<Calibration> = files::read_json(dir, "calibration.json")?;
     let model = Model::load(dir, info.params.objective, calibration)?;
     Ok((model, features, info))
 }
-
-mod erased_json {
-    /// Anything serialisable, as pretty JSON bytes.
-    pub trait Json {
-        fn bytes(&self) -> Vec<u8>;
-    }
-    impl<T: serde::Serialize> Json for T {
-        fn bytes(&self) -> Vec<u8> {
-            serde_json::to_vec_pretty(self).unwrap_or_default()
-        }
-    }
-}
-
-/// The default objective (see `docs/training.md` for the benchmark that chose it).
-pub const DEFAULT_OBJECTIVE: Objective = Objective::Softprob;

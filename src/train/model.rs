@@ -67,6 +67,15 @@ impl Params {
     }
 }
 
+/// Probabilities from margins without calibration: softmax (softprob) or renormalised
+/// sigmoids (ovr).
+pub fn raw_probs(objective: Objective, margins: &[f32]) -> Vec<f32> {
+    match objective {
+        Objective::Softprob => softmax(margins),
+        Objective::Ovr => ovr_probs(margins),
+    }
+}
+
 /// A trained meta-model.
 pub struct Model {
     /// Objective.
@@ -148,13 +157,9 @@ impl Model {
         }
     }
 
-    /// Probabilities from margins without calibration: softmax (softprob) or renormalised
-    /// sigmoids (ovr).
+    /// Probabilities from margins without calibration (see [`raw_probs`]).
     pub fn raw_probs(&self, margins: &[f32]) -> Vec<f32> {
-        match self.objective {
-            Objective::Softprob => softmax(margins),
-            Objective::Ovr => ovr_probs(margins),
-        }
+        raw_probs(self.objective, margins)
     }
 
     /// Final probabilities: calibrated when a calibration is set.

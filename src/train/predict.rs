@@ -14,18 +14,6 @@ use crate::Error;
 use crate::features::SpliceType;
 use crate::xgb::{BatchSource, DMatrix};
 
-fn read_features(dir: &Path) -> Result<super::FeatureList, Error> {
-    let p = dir.join("features.json");
-    let bytes = std::fs::read(&p).map_err(|e| crate::store::Error::io(&p, e))?;
-    serde_json::from_slice(&bytes).map_err(|e| {
-        crate::store::Error::Corrupt {
-            path: p,
-            message: e.to_string(),
-        }
-        .into()
-    })
-}
-
 /// Calibrated probabilities (`n × 3`) of each model for the rows of the genes flagged in `keep`,
 /// read row group by row group into plain (exact, unbinned) matrices.
 pub fn probabilities(
@@ -54,7 +42,11 @@ pub fn probabilities(
 /// Returns the number of rows.
 pub fn predict(model_dir: &Path, dataset: &Path, out: &Path) -> Result<usize, Error> {
     let (features, models, weights) = match super::ensemble::load(model_dir)? {
-        Some((models, weights)) => (read_features(model_dir)?, models, weights),
+        Some((models, weights)) => (
+            super::files::read_json(model_dir, "features.json")?,
+            models,
+            weights,
+        ),
         None => {
             let (model, features, _) = load_model(model_dir)?;
             (features, vec![model], vec![1.0])

@@ -12,7 +12,6 @@ use super::model::Model;
 use super::{Oof, Phase};
 use crate::Error;
 use crate::mem;
-use crate::store::fsutil::write_atomic;
 
 /// Calibration quality before and after.
 #[derive(Debug, Clone, Serialize)]
@@ -175,7 +174,6 @@ pub fn write(
     out: &Path,
     population: bool,
     ds: &Dataset,
-    uncal: &Model,
     model: &Model,
     oof: &Oof,
     threshold: f32,
@@ -185,7 +183,7 @@ pub fn write(
 ) -> Result<Summary, Error> {
     let info = &oof.info;
     let have_oof = !info.is_empty();
-    let raw = uncal.raw_probs(&oof.margins);
+    let raw = model.raw_probs(&oof.margins);
     let cal = model.probs(&oof.margins);
     let cw = super::calibration_weights(info, population);
     let calibration = (have_oof && model.calibration.is_some()).then(|| CalibrationFigures {
@@ -226,14 +224,8 @@ pub fn write(
         total_secs,
         peak_rss: mem::peak_rss_bytes(),
     };
-    let save = |name: &str, bytes: &[u8]| -> Result<(), Error> {
-        let p = out.join(name);
-        write_atomic(&p, &out.join(".tmp"), bytes)
-            .map_err(|e| crate::store::Error::io(&p, e).into())
-    };
-    let mut j = serde_json::to_vec_pretty(&m).map_err(|e| Error::Internal(e.to_string()))?;
-    j.push(b'\n');
-    save("metrics.json", &j)?;
+    let save = |name: &str, bytes: &[u8]| super::files::write(out, name, bytes);
+    super::files::write_json(out, "metrics.json", &m)?;
 
     // Figures.
     if have_oof {

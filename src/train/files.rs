@@ -1,0 +1,37 @@
+//! The small files of a model directory (JSON, Markdown, SVG): written atomically, read with
+//! errors that name the file.
+
+use std::path::Path;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::Error;
+use crate::store::fsutil::write_atomic;
+
+/// Writes `dir/name` atomically (via `dir/.tmp`).
+pub fn write(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), Error> {
+    let path = dir.join(name);
+    write_atomic(&path, &dir.join(".tmp"), bytes)
+        .map_err(|e| crate::store::Error::io(&path, e).into())
+}
+
+/// Writes `v` as pretty JSON (with a final newline) to `dir/name`, atomically.
+pub fn write_json<T: Serialize>(dir: &Path, name: &str, v: &T) -> Result<(), Error> {
+    let mut bytes = serde_json::to_vec_pretty(v).map_err(|e| Error::Internal(e.to_string()))?;
+    bytes.push(b'\n');
+    write(dir, name, &bytes)
+}
+
+/// Reads `dir/name` as JSON.
+pub fn read_json<T: DeserializeOwned>(dir: &Path, name: &str) -> Result<T, Error> {
+    let path = dir.join(name);
+    let bytes = std::fs::read(&path).map_err(|e| crate::store::Error::io(&path, e))?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        crate::store::Error::Corrupt {
+            path,
+            message: e.to_string(),
+        }
+        .into()
+    })
+}
