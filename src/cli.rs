@@ -11,7 +11,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// (malformed or unreadable FASTA/GTF/GFF3/gene list/base scores, empty selection); 4 the output
 /// directory holds a run with other content settings; 5 another builder holds the directory;
 /// 6 verify found problems; 7 a write failed (disk full…), committed batches intact; 8 the
-/// output directory is not a dataset or is damaged.
+/// output directory is not a dataset or is damaged; 9 no training plan fits --memory-budget.
 #[derive(Debug, Parser)]
 #[command(
     name = "spliceforge",
@@ -59,6 +59,17 @@ pub enum Command {
     ///
     /// Example: spliceforge train --dataset out/dmel --out-dir out/dmel-model --n-estimators 100
     Train(TrainArgs),
+    /// Predict the peak memory of `train` from a dataset's manifest (or from a shape you give),
+    /// and what to do about it: a table of dataset sizes, the RAM each needs, and the strategy
+    /// `train --memory-budget` would pick.
+    ///
+    /// The model counts XGBoost's binned matrix (about 2 bytes per value in memory: XGBoost keeps
+    /// a row-major and a column-major copy), boosting buffers, held-out predictions and a fixed
+    /// part; docs/memory.md compares it with measured peaks.
+    ///
+    /// Examples: spliceforge estimate --dataset out/dmel --memory-budget 16G
+    ///           spliceforge estimate --genes 10000 --rows-per-gene 1300 --features 130
+    Estimate(EstimateArgs),
     /// Apply a trained model to a dataset with the same features; writes per-row calibrated
     /// probabilities (p_neither, p_donor, p_acceptor) and the predicted class to a Parquet file.
     Predict(PredictArgs),
@@ -82,9 +93,9 @@ pub struct TrainArgs {
     /// Where the model and its report go.
     #[arg(long, value_name = "DIR")]
     pub out_dir: PathBuf,
-    /// Gene-level cross-validation folds (below 2: no cross-validation, final model only).
-    #[arg(long, default_value_t = 5)]
-    pub n_folds: usize,
+    /// Memory-relevant settings, shared with `estimate`.
+    #[command(flatten)]
+    pub plan: PlanArgs,
     /// Boosting rounds.
     #[arg(long, default_value_t = 800)]
     pub n_estimators: u32,
@@ -100,12 +111,6 @@ pub struct TrainArgs {
     /// Column subsample per tree.
     #[arg(long, default_value_t = 0.8)]
     pub colsample: f64,
-    /// Histogram bins per feature (the binned matrix takes about one byte per value).
-    #[arg(long, default_value_t = 256)]
-    pub max_bin: u32,
-    /// ovr or softprob (default: softprob, which scored better on held-out genes; docs/training.md).
-    #[arg(long, value_enum, default_value = "softprob")]
-    pub objective: ObjectiveArg,
     /// Fit per-class Platt calibration on out-of-fold margins (the default).
     #[arg(long, overrides_with = "no_calibrate")]
     pub calibrate_per_class: bool,
@@ -117,9 +122,6 @@ pub struct TrainArgs {
     /// argmax decisions at the recall the model was trained for).
     #[arg(long)]
     pub calibrate_population: bool,
-    /// Use sample_weight as training instance weights (default: only in metrics).
-    #[arg(long)]
-    pub train_weights: bool,
     /// The base model's call threshold, for base-vs-meta figures.
     #[arg(long, default_value_t = 0.5)]
     pub threshold: f32,
@@ -129,6 +131,23 @@ pub struct TrainArgs {
     /// Threads (default: all cores).
     #[arg(long, env = "SPLICEFORGE_THREADS")]
     pub threads: Option<usize>,
+}
+
+/// Settings that decide how much memory `train` needs (shared by `train` and `estimate`).
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Gene-level cross-validation folds (below 2: no cross-validation, final model only).
+    #[arg(long, default_value_t = 5)]
+    pub n_folds: usize,
+    /// Histogram bins per feature (up to 256: one byte per value in the binned matrix, two above).
+    #[arg(long, default_value_t = 256)]
+    pub max_bin: u32,
+    /// ovr or softprob (default: softprob, which scored better on held-out genes; docs/training.md).
+    #[arg(long, value_enum, default_value = "softprob")]
+    pub objective: ObjectiveArg,
+    /// Use sample_weight as training instance weights (default: only in metrics).
+    #[arg(long)]
+    pub train_weights: bool,
     /// Train on a seeded sample of N genes drawn from all genes of the dataset (only their rows
     /// are read: part files without any are skipped, rows of other genes filtered out).
     #[arg(long, value_name = "N")]
@@ -136,8 +155,9 @@ pub struct TrainArgs {
     /// Train K sub-models on disjoint gene subsets (or overlapping, see --ensemble-overlap),
     /// each calibrated and checkpointed (a killed train resumes, skipping finished sub-models);
     /// predictions average their calibrated probabilities. Each needs about 1/K of the memory.
-    #[arg(long, default_value_t = 1, value_name = "K")]
-    pub ensemble_size: usize,
+    /// Default 1 (a single model with cross-validation).
+    #[arg(long, value_name = "K")]
+    pub ensemble_size: Option<usize>,
     /// Each sub-model also trains on this fraction of the next subset's genes (0: disjoint).
     #[arg(long, default_value_t = 0.0, value_name = "F")]
     pub ensemble_overlap: f64,
@@ -145,6 +165,42 @@ pub struct TrainArgs {
     /// single model and with the base model.
     #[arg(long, default_value_t = 0.2, value_name = "F")]
     pub holdout_fraction: f64,
+    /// Skip an ensemble's single comparison model (it needs the memory of one model on all genes).
+    #[arg(long)]
+    pub no_single_model: bool,
+    /// Build XGBoost external-memory matrices: bins go to cache files under --out-dir instead
+    /// of RAM (about 1/4 of the memory; boosting about 2x slower).
+    #[arg(long)]
+    pub external_memory: bool,
+    /// Plan to fit this much RAM (e.g. 16G, 2G, 512M; units of 1000): if the run as asked
+    /// does not fit, use external memory, then K sub-models, then a gene sample, whichever
+    /// fits first (settings you give explicitly are kept). Refused (exit 9) before any work if
+    /// nothing fits.
+    #[arg(long, value_name = "SIZE", env = "SPLICEFORGE_MEMORY_BUDGET")]
+    pub memory_budget: Option<String>,
+}
+
+/// Arguments of `estimate`.
+#[derive(Debug, Args)]
+pub struct EstimateArgs {
+    /// A builder dataset: its manifest gives genes, rows and features (nothing is loaded).
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["genes", "rows_per_gene", "features"])]
+    pub dataset: Option<PathBuf>,
+    /// Without --dataset: the number of genes.
+    #[arg(long, requires = "rows_per_gene")]
+    pub genes: Option<u64>,
+    /// Without --dataset: mean rows per gene (about 1,400–1,600 with the builder's defaults).
+    #[arg(long)]
+    pub rows_per_gene: Option<f64>,
+    /// Without --dataset: feature columns (131 with the default schema).
+    #[arg(long, default_value_t = 131)]
+    pub features: u64,
+    /// The training settings to estimate for.
+    #[command(flatten)]
+    pub plan: PlanArgs,
+    /// Print JSON instead of tables.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Arguments of `predict`.

@@ -23,6 +23,8 @@ pub mod exit {
     pub const WRITE: u8 = 7;
     /// The output directory is not a dataset, or is damaged beyond what resume repairs.
     pub const DATASET: u8 = 8;
+    /// No training plan fits `--memory-budget` (refused before any work).
+    pub const MEMORY: u8 = 9;
 }
 
 /// Any error the library reports to the binary.
@@ -41,6 +43,9 @@ pub enum Error {
     /// Settings that cannot work with this input (e.g. more folds than genes).
     #[error("{0}")]
     Usage(String),
+    /// No plan fits the memory budget.
+    #[error("{0}")]
+    Budget(String),
     /// A bug.
     #[error("internal error: {0} (please report this)")]
     Internal(String),
@@ -59,6 +64,7 @@ impl Error {
                 _ => exit::DATASET,
             },
             Error::Usage(_) => exit::USAGE,
+            Error::Budget(_) => exit::MEMORY,
             Error::Internal(_) => exit::FAILURE,
         }
     }

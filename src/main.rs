@@ -9,8 +9,8 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use cli::{
-    AnnotationFormat, BuilderArgs, Cli, Command, InspectArgs, ObjectiveArg, SelectionArgs,
-    TnSampling, TrainArgs,
+    AnnotationFormat, BuilderArgs, Cli, Command, EstimateArgs, InspectArgs, ObjectiveArg, PlanArgs,
+    SelectionArgs, TnSampling, TrainArgs,
 };
 use spliceforge::builder::BuildConfig;
 use spliceforge::error::exit;
@@ -34,6 +34,7 @@ fn run(cli: Cli) -> Result<(), spliceforge::Error> {
         Command::Builder(args) => builder(args),
         Command::Verify(args) => verify(&args.dir),
         Command::Train(args) => train(args),
+        Command::Estimate(args) => estimate(args),
         Command::Predict(args) => {
             let n = spliceforge::train::predict::predict(&args.model, &args.dataset, &args.out)?;
             println!("{n} rows predicted into {}", args.out.display());
@@ -138,16 +139,27 @@ fn builder(args: BuilderArgs) -> Result<(), spliceforge::Error> {
     Ok(())
 }
 
-fn train(a: TrainArgs) -> Result<(), spliceforge::Error> {
-    use spliceforge::train::model::{Objective, Params};
-    if !(0.0..=1.0).contains(&a.subsample)
-        || a.subsample == 0.0
-        || !(0.0..=1.0).contains(&a.colsample)
-        || a.colsample == 0.0
-    {
-        usage("--subsample and --colsample are fractions in (0, 1]");
-    }
-    if a.ensemble_size == 0 || !(0.0..=1.0).contains(&a.ensemble_overlap) {
+/// What `train` and `estimate` share: the memory-relevant settings, validated.
+struct Planned {
+    n_folds: usize,
+    max_bin: u32,
+    objective: spliceforge::train::model::Objective,
+    train_weights: bool,
+    sample_genes: Option<usize>,
+    ensemble_size: usize,
+    ensemble_overlap: f64,
+    holdout_fraction: f64,
+    compare_single: bool,
+    external_memory: bool,
+    memory_budget: Option<u64>,
+    fixed: spliceforge::train::memory::Fixed,
+}
+
+fn resolve_plan(a: &PlanArgs) -> Planned {
+    use spliceforge::train::memory::{Fixed, parse_size};
+    use spliceforge::train::model::Objective;
+    let ensemble_size = a.ensemble_size.unwrap_or(1);
+    if ensemble_size == 0 || !(0.0..=1.0).contains(&a.ensemble_overlap) {
         usage("--ensemble-size must be at least 1 and --ensemble-overlap within [0, 1]");
     }
     if !(0.0..1.0).contains(&a.holdout_fraction) || a.holdout_fraction == 0.0 {
@@ -156,9 +168,50 @@ fn train(a: TrainArgs) -> Result<(), spliceforge::Error> {
     if a.sample_genes == Some(0) {
         usage("--sample-genes must be at least 1");
     }
-    if a.n_estimators == 0 || a.max_bin < 2 {
-        usage("--n-estimators must be at least 1 and --max-bin at least 2");
+    if a.max_bin < 2 {
+        usage("--max-bin must be at least 2");
     }
+    let memory_budget = a
+        .memory_budget
+        .as_deref()
+        .map(|t| parse_size(t).unwrap_or_else(|e| usage(&format!("--memory-budget: {e}"))));
+    Planned {
+        n_folds: a.n_folds,
+        max_bin: a.max_bin,
+        objective: match a.objective {
+            ObjectiveArg::Ovr => Objective::Ovr,
+            ObjectiveArg::Softprob => Objective::Softprob,
+        },
+        train_weights: a.train_weights,
+        sample_genes: a.sample_genes,
+        ensemble_size,
+        ensemble_overlap: a.ensemble_overlap,
+        holdout_fraction: a.holdout_fraction,
+        compare_single: !a.no_single_model,
+        external_memory: a.external_memory,
+        memory_budget,
+        fixed: Fixed {
+            ensemble: a.ensemble_size.is_some(),
+            sample: a.sample_genes.is_some(),
+            external: a.external_memory,
+            compare_single: a.no_single_model,
+        },
+    }
+}
+
+fn train(a: TrainArgs) -> Result<(), spliceforge::Error> {
+    use spliceforge::train::model::Params;
+    if !(0.0..=1.0).contains(&a.subsample)
+        || a.subsample == 0.0
+        || !(0.0..=1.0).contains(&a.colsample)
+        || a.colsample == 0.0
+    {
+        usage("--subsample and --colsample are fractions in (0, 1]");
+    }
+    if a.n_estimators == 0 {
+        usage("--n-estimators must be at least 1");
+    }
+    let pl = resolve_plan(&a.plan);
     let threads = a
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
@@ -166,32 +219,95 @@ fn train(a: TrainArgs) -> Result<(), spliceforge::Error> {
     let cfg = spliceforge::train::TrainConfig {
         dataset: a.dataset,
         out: a.out_dir,
-        n_folds: a.n_folds,
+        n_folds: pl.n_folds,
         params: Params {
-            objective: match a.objective {
-                ObjectiveArg::Ovr => Objective::Ovr,
-                ObjectiveArg::Softprob => Objective::Softprob,
-            },
+            objective: pl.objective,
             n_estimators: a.n_estimators,
             learning_rate: a.learning_rate,
             max_depth: a.max_depth,
             subsample: a.subsample,
             colsample: a.colsample,
-            max_bin: a.max_bin,
+            max_bin: pl.max_bin,
             seed: a.seed,
             threads,
         },
         calibrate: !a.no_calibrate || a.calibrate_per_class,
         calibrate_population: a.calibrate_population,
-        train_weights: a.train_weights,
+        train_weights: pl.train_weights,
         threshold: a.threshold,
-        sample_genes: a.sample_genes,
-        ensemble_size: a.ensemble_size,
-        ensemble_overlap: a.ensemble_overlap,
-        holdout_fraction: a.holdout_fraction,
+        sample_genes: pl.sample_genes,
+        ensemble_size: pl.ensemble_size,
+        ensemble_overlap: pl.ensemble_overlap,
+        holdout_fraction: pl.holdout_fraction,
+        compare_single: pl.compare_single,
+        external_memory: pl.external_memory,
+        memory_budget: pl.memory_budget,
+        fixed: pl.fixed,
     };
     let summary = spliceforge::train::train(&cfg)?;
     print!("{summary}");
+    Ok(())
+}
+
+fn estimate(a: EstimateArgs) -> Result<(), spliceforge::Error> {
+    use spliceforge::train::estimate::{Request, render};
+    use spliceforge::train::memory::{Settings, Shape};
+    let pl = resolve_plan(&a.plan);
+    let (shape, dataset_genes, source) = match &a.dataset {
+        Some(dir) => {
+            let ds = spliceforge::train::dataset::Dataset::open_unverified(dir)?;
+            let universe = spliceforge::train::sample_genes(&ds, pl.sample_genes, 42);
+            (
+                spliceforge::train::shape(&ds, &universe),
+                ds.genes.len() as u64,
+                format!("dataset {}", dir.display()),
+            )
+        }
+        None => {
+            let (Some(genes), Some(rpg)) = (a.genes, a.rows_per_gene) else {
+                usage("give --dataset DIR, or --genes N --rows-per-gene R [--features F]")
+            };
+            if genes == 0 || rpg <= 0.0 || a.features == 0 {
+                usage("--genes, --rows-per-gene and --features must be positive");
+            }
+            (
+                Shape {
+                    genes,
+                    rows: (genes as f64 * rpg).round() as u64,
+                    features: a.features,
+                },
+                genes,
+                "the shape given".to_string(),
+            )
+        }
+    };
+    let req = Request {
+        shape,
+        dataset_genes,
+        source,
+        settings: Settings {
+            max_bin: pl.max_bin,
+            objective: pl.objective,
+            n_folds: pl.n_folds,
+            ensemble_size: pl.ensemble_size,
+            ensemble_overlap: pl.ensemble_overlap,
+            holdout_fraction: pl.holdout_fraction,
+            compare_single: pl.compare_single,
+            external_memory: pl.external_memory,
+            train_weights: pl.train_weights,
+        },
+        budget: pl.memory_budget,
+        fixed: pl.fixed,
+    };
+    let (text, json) = render(&req);
+    if a.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json).unwrap_or_default()
+        );
+    } else {
+        print!("{text}");
+    }
     Ok(())
 }
 

@@ -152,6 +152,16 @@ fn rows_do_not_depend_on_batch_composition_or_threads() {
         .len()
         / 8;
     assert!(rows > 100_000, "{rows}");
+    // No feature is ever missing: XGBoost's binned matrix stays dense (1 byte per value, not 4).
+    let schema = Schema::new(&[3]);
+    for c in schema.features() {
+        let bytes = &datasets[0].iter().find(|x| x.0 == c.name).unwrap().1;
+        let bad = bytes
+            .chunks_exact(4)
+            .filter(|b| !f32::from_le_bytes([b[0], b[1], b[2], b[3]]).is_finite())
+            .count();
+        assert_eq!(bad, 0, "feature {} has {bad} non-finite values", c.name);
+    }
     for d in &datasets[1..] {
         for ((name, a), (_, b)) in datasets[0].iter().zip(d) {
             assert!(a == b, "column {name} differs between batch layouts");

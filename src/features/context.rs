@@ -94,12 +94,17 @@ impl<'a> ScoreContext<'a> {
             i
         };
         let down = calls.get(down_i).copied();
-        let f = |c: Option<usize>, dist: fn(usize, usize) -> usize| match c {
-            Some(c) => [dist(j, c) as f32, v[c]],
-            None => [f32::NAN, f32::NAN],
+        // No call on a side: the distance is censored at the region's edge (one past it, so
+        // it is larger than any real distance on that side) and the score is 0. Every value
+        // is finite, which keeps XGBoost's binned matrix dense (one byte per value).
+        let (ud, us) = match up {
+            Some(c) => ((j - c) as f32, v[c]),
+            None => ((j + 1) as f32, 0.0),
         };
-        let [ud, us] = f(up, |j, c| j - c);
-        let [dd, ds] = f(down, |j, c| c - j);
+        let (dd, ds) = match down {
+            Some(c) => ((c - j) as f32, v[c]),
+            None => ((v.len() - j) as f32, 0.0),
+        };
         [ud, us, dd, ds]
     }
 

@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Bumped whenever a column is added, removed, renamed or computed differently.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// What a column is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -207,7 +207,8 @@ pub const SCORE_CONTEXT: &[(&str, &str)] = &[
 ];
 
 /// Prediction-context features: the nearest strong calls (score >= threshold) up- and
-/// downstream in the gene's region, self excluded; NaN where there is none.
+/// downstream in the gene's region, self excluded. Where there is none, the distance is
+/// censored at the region's edge (one past it) and the score is 0: no feature is ever missing.
 pub const PREDICTION_CONTEXT: &[(&str, &str)] = &[
     (
         "up_acceptor_dist",
@@ -378,7 +379,7 @@ impl Schema {
                         ColumnType::Int64 => DataType::Int64,
                         ColumnType::Float32 => DataType::Float32,
                     };
-                    // Prediction-context distances are NaN (not null) when absent.
+                    // Every feature is a finite float32: nothing is null or NaN.
                     Field::new(&c.name, dt, false)
                 })
                 .collect::<Vec<_>>(),

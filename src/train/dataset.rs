@@ -44,14 +44,21 @@ pub struct Dataset {
 impl Dataset {
     /// Opens `dir`, refusing a dataset that does not pass `verify`.
     pub fn open(dir: &Path) -> Result<Self, Error> {
-        let report = store::verify::verify(dir)?;
+        let ds = Self::open_unverified(dir)?;
+        ds.verify()?;
+        Ok(ds)
+    }
+
+    /// Runs `verify` on the dataset (checksums included); its problems are an error.
+    pub fn verify(&self) -> Result<(), Error> {
+        let report = store::verify::verify(&self.dir)?;
         if !report.problems.is_empty() {
             return Err(store::Error::Verify {
                 problems: report.problems,
             }
             .into());
         }
-        Self::open_unverified(dir)
+        Ok(())
     }
 
     /// Opens `dir` trusting its manifest (for callers that verified it already).

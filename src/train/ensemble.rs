@@ -15,6 +15,7 @@ use super::dataset::Dataset;
 use super::metrics::{self, ClassMetrics, Comparison};
 use super::model::Model;
 use super::predict::probabilities;
+use super::source::Record;
 use super::{FeatureList, TrainConfig, files, matrix};
 use crate::Error;
 use crate::mem;
@@ -167,7 +168,15 @@ pub fn train_ensemble(cfg: &TrainConfig, ds: &Dataset, universe: &[bool]) -> Res
         let (cal_genes, fit_genes): (Vec<usize>, Vec<usize>) = sub.iter().partition(|&&g| {
             gene_seed(p.seed, "ensemble-calibration", &ds.genes[g].id).is_multiple_of(5)
         });
-        let (mut dfit, info) = matrix(ds, &mask(n, &fit_genes), p, cfg.train_weights, None)?;
+        let (mut dfit, info) = matrix(
+            ds,
+            &mask(n, &fit_genes),
+            p,
+            cfg.train_weights,
+            None,
+            Record::Labels,
+            cfg.cache_dir().as_deref(),
+        )?;
         let mut model = Model::fit(&mut dfit, &info.label, p)?;
         drop(dfit);
         if cfg.calibrate && !cal_genes.is_empty() {
@@ -201,18 +210,33 @@ pub fn train_ensemble(cfg: &TrainConfig, ds: &Dataset, universe: &[bool]) -> Res
     }
     let (models, _) = load(out)?.ok_or_else(|| Error::Internal("ensemble.json vanished".into()))?;
 
-    // A single model on every non-hold-out gene, for comparison.
-    let t = Instant::now();
-    let _ = monitor.phase_peak();
-    let (mut dall, info_all) = matrix(ds, &mask(n, &rest), p, cfg.train_weights, None)?;
-    let single = Model::fit(&mut dall, &info_all.label, p)?;
-    drop(dall);
-    let single_secs = t.elapsed().as_secs_f64();
-    let single_peak = monitor.phase_peak();
+    // A single model on every non-hold-out gene, for comparison (it needs the memory of
+    // training on all of them; --no-single-model or a tight --memory-budget skips it).
+    let single = if cfg.compare_single {
+        let t = Instant::now();
+        let _ = monitor.phase_peak();
+        let (mut dall, info_all) = matrix(
+            ds,
+            &mask(n, &rest),
+            p,
+            cfg.train_weights,
+            None,
+            Record::Labels,
+            cfg.cache_dir().as_deref(),
+        )?;
+        let single = Model::fit(&mut dall, &info_all.label, p)?;
+        drop(dall);
+        Some((single, t.elapsed().as_secs_f64(), monitor.phase_peak()))
+    } else {
+        eprintln!("single comparison model skipped (--no-single-model or the memory plan)");
+        None
+    };
 
     // Hold-out evaluation.
-    let refs: Vec<&Model> = models.iter().chain(std::iter::once(&single)).collect();
+    let _ = monitor.phase_peak();
+    let refs: Vec<&Model> = models.iter().chain(single.as_ref().map(|s| &s.0)).collect();
     let (info, probs) = probabilities(ds, &mask(n, &holdout), &refs)?;
+    let eval_peak = monitor.phase_peak();
     let mut ensemble = vec![0.0f32; info.len() * 3];
     for (w, pr) in plan.weights.iter().zip(&probs[..k]) {
         for (e, x) in ensemble.iter_mut().zip(pr) {
@@ -242,12 +266,9 @@ pub fn train_ensemble(cfg: &TrainConfig, ds: &Dataset, universe: &[bool]) -> Res
         scored_meta.iter().map(|s| s.0).sum(),
         scored_meta.iter().map(|s| s.1).max().unwrap_or(0),
     ));
-    table.push(score(
-        "single model".into(),
-        &probs[k],
-        single_secs,
-        single_peak,
-    ));
+    if let Some((_, secs, peak)) = &single {
+        table.push(score("single model".into(), &probs[k], *secs, *peak));
+    }
 
     let mut r = String::new();
     let _ = writeln!(r, "# spliceforge ensemble report\n");
@@ -290,14 +311,15 @@ pub fn train_ensemble(cfg: &TrainConfig, ds: &Dataset, universe: &[bool]) -> Res
         n_folds: 0,
         calibrated: cfg.calibrate,
         train_weights: cfg.train_weights,
-        rows: info_all.len(),
+        rows: rest.iter().map(|&g| ds.genes[g].rows as usize).sum(),
         genes: rest.len(),
     };
     files::write_json(out, "train.json", &info_json)?;
     let _ = std::fs::remove_dir_all(out.join(".tmp"));
 
     let e = &table[k];
-    let s = &table[k + 1];
+    let s = table.get(k + 1);
+    let single_f1 = |c: usize| s.map_or("–".to_string(), |s| format!("{:.3}", s.classes[c].f1));
     let mut text = String::new();
     let _ = writeln!(
         text,
@@ -306,19 +328,24 @@ pub fn train_ensemble(cfg: &TrainConfig, ds: &Dataset, universe: &[bool]) -> Res
     );
     let _ = writeln!(
         text,
-        "  donor F1:    base {:.3} | single {:.3} | ensemble {:.3}",
-        b[0].base_f1, s.classes[1].f1, e.classes[1].f1
+        "  donor F1:    base {:.3} | single {} | ensemble {:.3}",
+        b[0].base_f1,
+        single_f1(1),
+        e.classes[1].f1
     );
     let _ = writeln!(
         text,
-        "  acceptor F1: base {:.3} | single {:.3} | ensemble {:.3}",
-        b[1].base_f1, s.classes[2].f1, e.classes[2].f1
+        "  acceptor F1: base {:.3} | single {} | ensemble {:.3}",
+        b[1].base_f1,
+        single_f1(2),
+        e.classes[2].f1
     );
     let _ = writeln!(
         text,
-        "  peak RSS: largest sub-model {}, single model {}",
+        "  peak RSS: largest sub-model {}, hold-out evaluation {}, single model {}",
         mem::human(e.peak_rss),
-        mem::human(s.peak_rss)
+        mem::human(eval_peak),
+        s.map_or("skipped".to_string(), |s| mem::human(s.peak_rss))
     );
     let _ = writeln!(
         text,

@@ -5,8 +5,10 @@
 pub mod calibrate;
 pub mod dataset;
 pub mod ensemble;
+pub mod estimate;
 pub mod files;
 pub mod folds;
+pub mod memory;
 pub mod metrics;
 pub mod model;
 pub mod predict;
@@ -22,7 +24,7 @@ use self::calibrate::Calibration;
 use self::dataset::Dataset;
 use self::folds::Folds;
 use self::model::{Model, Params, xgb_error};
-use self::source::{RowInfo, RowSource};
+use self::source::{Record, RowInfo, RowSource};
 use crate::Error;
 use crate::mem;
 use crate::xgb::DMatrix;
@@ -55,6 +57,68 @@ pub struct TrainConfig {
     pub ensemble_overlap: f64,
     /// Fraction of genes held out from every sub-model to evaluate the ensemble.
     pub holdout_fraction: f64,
+    /// Train an ensemble's single comparison model.
+    pub compare_single: bool,
+    /// Build XGBoost external-memory matrices (bins in cache files under the output directory).
+    pub external_memory: bool,
+    /// Choose the largest plan whose predicted peak RSS fits this many bytes.
+    pub memory_budget: Option<u64>,
+    /// Settings the user fixed explicitly (the planner keeps them).
+    pub fixed: memory::Fixed,
+}
+
+impl TrainConfig {
+    /// The settings the memory model needs.
+    pub fn memory_settings(&self) -> memory::Settings {
+        memory::Settings {
+            max_bin: self.params.max_bin,
+            objective: self.params.objective,
+            n_folds: self.n_folds,
+            ensemble_size: self.ensemble_size,
+            ensemble_overlap: self.ensemble_overlap,
+            holdout_fraction: self.holdout_fraction,
+            compare_single: self.compare_single,
+            external_memory: self.external_memory,
+            train_weights: self.train_weights,
+        }
+    }
+
+    /// Where external-memory cache files go (removed when training ends).
+    pub(crate) fn cache_dir(&self) -> Option<PathBuf> {
+        self.external_memory.then(|| self.out.join(".tmp"))
+    }
+}
+
+/// The shape of the data a run trains on: the genes flagged in `universe`.
+pub fn shape(ds: &Dataset, universe: &[bool]) -> memory::Shape {
+    let (genes, rows) = ds
+        .genes
+        .iter()
+        .zip(universe)
+        .filter(|(_, k)| **k)
+        .fold((0, 0), |(g, r), (gene, _)| (g + 1, r + gene.rows));
+    memory::Shape {
+        genes,
+        rows,
+        features: ds.features.len() as u64,
+    }
+}
+
+/// `memory.json`: what the memory model predicted, the plan, and what was measured.
+#[derive(Debug, Clone, Serialize)]
+pub struct MemoryReport {
+    /// The plan's reason (or "no --memory-budget").
+    pub plan: String,
+    /// The budget, if any (bytes).
+    pub budget: Option<u64>,
+    /// The data trained on.
+    pub shape: memory::Shape,
+    /// Settings the estimate used.
+    pub settings: memory::Settings,
+    /// Predicted phases and peak.
+    pub estimate: memory::Estimate,
+    /// Measured peak RSS of the whole run (bytes).
+    pub measured_peak: u64,
 }
 
 /// The genes taking part: all, or a sample of `n` ranked by a hash of `(seed, gene id)` — so a
@@ -149,16 +213,28 @@ pub(crate) fn matrix(
     p: &Params,
     weights: bool,
     reference: Option<&DMatrix>,
+    record: Record,
+    cache: Option<&Path>,
 ) -> Result<(DMatrix, RowInfo), Error> {
-    let mut src = RowSource::new(ds, keep, weights)?;
-    let dm = DMatrix::quantile_from_source(&mut src, p.max_bin, p.threads as u32, reference)
-        .map_err(|e| match e {
-            crate::xgb::Error::Source(inner) => match inner.downcast::<crate::store::Error>() {
-                Ok(s) => Error::Store(*s),
-                Err(other) => Error::Internal(other.to_string()),
-            },
-            other => xgb_error(other),
-        })?;
+    static CACHES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let mut src = RowSource::new(ds, keep, weights, record)?;
+    let (max_bin, threads) = (p.max_bin, p.threads as u32);
+    let dm = match cache {
+        None => DMatrix::quantile_from_source(&mut src, max_bin, threads, reference),
+        Some(dir) => {
+            std::fs::create_dir_all(dir).map_err(|e| crate::store::Error::io(dir, e))?;
+            let n = CACHES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let prefix = dir.join(format!("xgb-cache-{}-{n}", std::process::id()));
+            DMatrix::ext_mem_quantile_from_source(&mut src, max_bin, threads, reference, &prefix)
+        }
+    }
+    .map_err(|e| match e {
+        crate::xgb::Error::Source(inner) => match inner.downcast::<crate::store::Error>() {
+            Ok(s) => Error::Store(*s),
+            Err(other) => Error::Internal(other.to_string()),
+        },
+        other => xgb_error(other),
+    })?;
     Ok((dm, src.info))
 }
 
@@ -166,7 +242,7 @@ pub(crate) fn matrix(
 pub fn train(cfg: &TrainConfig) -> Result<String, Error> {
     let t0 = Instant::now();
     let mut phases = Vec::new();
-    let mut phase = |name: &str, t: Instant| {
+    let phase = |phases: &mut Vec<Phase>, name: &str, t: Instant| {
         phases.push(Phase {
             name: name.into(),
             secs: t.elapsed().as_secs_f64(),
@@ -174,7 +250,11 @@ pub fn train(cfg: &TrainConfig) -> Result<String, Error> {
         })
     };
     let t = Instant::now();
-    let ds = Dataset::open(&cfg.dataset)?;
+    let ds = Dataset::open_unverified(&cfg.dataset)?;
+    // Plan before any work: the memory model needs only the manifest.
+    let (cfg, estimate, plan_reason) = plan(cfg, &ds)?;
+    let cfg = &cfg;
+    ds.verify()?;
     std::fs::create_dir_all(&cfg.out).map_err(|e| crate::store::Error::io(&cfg.out, e))?;
     log(&format!(
         "dataset {}: {} genes, {} rows, {} features (verified)",
@@ -183,8 +263,82 @@ pub fn train(cfg: &TrainConfig) -> Result<String, Error> {
         ds.rows(),
         ds.features.len()
     ));
-    phase("open + verify", t);
+    log(&format!(
+        "memory: predicted peak {} ({plan_reason})",
+        mem::human(estimate.peak)
+    ));
+    phase(&mut phases, "open + verify", t);
+    let text = train_planned(cfg, &ds, t0, phases)?;
+    let measured = mem::peak_rss_bytes();
+    let universe = sample_genes(&ds, cfg.sample_genes, cfg.params.seed);
+    files::write_json(
+        &cfg.out,
+        "memory.json",
+        &MemoryReport {
+            plan: plan_reason.clone(),
+            budget: cfg.memory_budget,
+            shape: shape(&ds, &universe),
+            settings: cfg.memory_settings(),
+            estimate: estimate.clone(),
+            measured_peak: measured,
+        },
+    )?;
+    let _ = std::fs::remove_dir_all(cfg.out.join(".tmp"));
+    Ok(format!(
+        "{text}memory: peak RSS {} measured, {} predicted{}\n",
+        mem::human(measured),
+        mem::human(estimate.peak),
+        match cfg.memory_budget {
+            Some(b) => format!(" (budget {}; {plan_reason})", mem::human(b)),
+            None => String::new(),
+        }
+    ))
+}
 
+/// Applies `--memory-budget`: the configuration to run (possibly changed by the planner), its
+/// memory estimate and the reason for the plan. Refuses a budget that nothing fits.
+pub fn plan(
+    cfg: &TrainConfig,
+    ds: &Dataset,
+) -> Result<(TrainConfig, memory::Estimate, String), Error> {
+    let universe = sample_genes(ds, cfg.sample_genes, cfg.params.seed);
+    let sh = shape(ds, &universe);
+    let n_genes = ds.genes.len() as u64;
+    let asked = cfg.memory_settings();
+    let Some(budget) = cfg.memory_budget else {
+        return Ok((
+            cfg.clone(),
+            memory::estimate(&sh, n_genes, &asked),
+            "no --memory-budget".into(),
+        ));
+    };
+    let p = memory::plan(&sh, n_genes, &asked, budget, cfg.fixed).map_err(Error::Budget)?;
+    let mut out = cfg.clone();
+    let s = &p.settings;
+    out.ensemble_size = s.ensemble_size;
+    out.compare_single = s.compare_single;
+    out.external_memory = s.external_memory;
+    if let Some(n) = p.sample_genes {
+        out.sample_genes = Some(n as usize);
+    }
+    Ok((out, p.estimate, p.reason))
+}
+
+/// Runs cross-validation, calibration, the final model and the report for a planned config.
+fn train_planned(
+    cfg: &TrainConfig,
+    ds: &Dataset,
+    t0: Instant,
+    mut phases: Vec<Phase>,
+) -> Result<String, Error> {
+    let mut phase = |name: &str, t: Instant| {
+        phases.push(Phase {
+            name: name.into(),
+            secs: t.elapsed().as_secs_f64(),
+            peak_rss: mem::peak_rss_bytes(),
+        })
+    };
+    let ds = ds.clone();
     let p = &cfg.params;
     let universe = sample_genes(&ds, cfg.sample_genes, p.seed);
     let genes_used = universe.iter().filter(|k| **k).count();
@@ -214,11 +368,19 @@ pub fn train(cfg: &TrainConfig) -> Result<String, Error> {
             let t = Instant::now();
             let train_mask = folds.train_mask(k);
             let test_mask = folds.test_mask(k);
-            let (mut dtrain, tinfo) = matrix(&ds, &train_mask, p, cfg.train_weights, None)?;
+            let (mut dtrain, tinfo) = matrix(
+                &ds,
+                &train_mask,
+                p,
+                cfg.train_weights,
+                None,
+                Record::Labels,
+                cfg.cache_dir().as_deref(),
+            )?;
             let model = Model::fit(&mut dtrain, &tinfo.label, p)?;
-            let (dtest, info) = matrix(&ds, &test_mask, p, false, Some(&dtrain))?;
             drop(dtrain);
-            let m = model.margins(&dtest)?;
+            // Held-out rows are predicted batch by batch: no second matrix.
+            let (info, m) = predict::margins(&ds, &test_mask, &model)?;
             log(&format!(
                 "fold {}/{}: trained on {} rows, predicted {} held-out rows of {} genes ({:.1} s)",
                 k + 1,
@@ -245,7 +407,15 @@ pub fn train(cfg: &TrainConfig) -> Result<String, Error> {
 
     let t = Instant::now();
     let all = folds.all_mask();
-    let (mut dall, info_all) = matrix(&ds, &all, p, cfg.train_weights, None)?;
+    let (mut dall, info_all) = matrix(
+        &ds,
+        &all,
+        p,
+        cfg.train_weights,
+        None,
+        Record::Labels,
+        cfg.cache_dir().as_deref(),
+    )?;
     log(&format!(
         "final model: streamed {} rows into the binned matrix ({:.1} s, peak RSS {})",
         info_all.len(),
@@ -308,7 +478,6 @@ pub fn train(cfg: &TrainConfig) -> Result<String, Error> {
         },
         t0.elapsed().as_secs_f64(),
     )?;
-    let _ = std::fs::remove_dir_all(out.join(".tmp"));
     Ok(summary.text)
 }
 

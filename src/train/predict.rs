@@ -9,33 +9,50 @@ use super::dataset::Dataset;
 use super::load_model;
 use super::model::Model;
 use super::model::xgb_error;
-use super::source::{RowInfo, RowSource};
+use super::source::{Record, RowInfo, RowSource};
 use crate::Error;
 use crate::features::SpliceType;
 use crate::xgb::{BatchSource, DMatrix};
 
-/// Calibrated probabilities (`n × 3`) of each model for the rows of the genes flagged in `keep`,
-/// read row group by row group into plain (exact, unbinned) matrices.
+/// Walks the rows of the genes flagged in `keep` one row group at a time, as plain (exact,
+/// unbinned) matrices: only one batch of features is ever held. Returns the rows' info.
+fn each_batch(
+    ds: &Dataset,
+    keep: &[bool],
+    mut f: impl FnMut(&DMatrix) -> Result<(), Error>,
+) -> Result<RowInfo, Error> {
+    let mut src = RowSource::new(ds, keep, false, Record::Detail)?;
+    src.reset();
+    while let Some(b) = src.next()? {
+        f(&DMatrix::from_dense(b.features, b.rows, b.cols, f32::NAN).map_err(xgb_error)?)?;
+    }
+    Ok(src.info)
+}
+
+/// Calibrated probabilities (`n × 3`) of each model for the rows of the genes flagged in `keep`.
 pub fn probabilities(
     ds: &Dataset,
     keep: &[bool],
     models: &[&Model],
 ) -> Result<(RowInfo, Vec<Vec<f32>>), Error> {
-    let mut src = RowSource::new(ds, keep, false)?;
-    src.reset();
     let mut probs: Vec<Vec<f32>> = vec![Vec::new(); models.len()];
-    loop {
-        let dm = match src.next()? {
-            None => break,
-            Some(b) => {
-                DMatrix::from_dense(b.features, b.rows, b.cols, f32::NAN).map_err(xgb_error)?
-            }
-        };
+    let info = each_batch(ds, keep, |dm| {
         for (m, out) in models.iter().zip(probs.iter_mut()) {
-            out.extend(m.probs(&m.margins(&dm)?));
+            out.extend(m.probs(&m.margins(dm)?));
         }
-    }
-    Ok((src.info, probs))
+        Ok(())
+    })?;
+    Ok((info, probs))
+}
+
+/// Margins (`n × 3`) of `model` for the rows of the genes flagged in `keep` (held-out folds).
+pub fn margins(ds: &Dataset, keep: &[bool], model: &Model) -> Result<(RowInfo, Vec<f32>), Error> {
+    let mut out = Vec::new();
+    let info = each_batch(ds, keep, |dm| {
+        out.extend(model.margins(dm)?);
+        Ok(())
+    })?;
+    Ok((info, out))
 }
 
 /// Predicts every row of `dataset` with the model in `model_dir`; writes `out` (Parquet).

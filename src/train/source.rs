@@ -10,7 +10,9 @@ use crate::store::reader::Part;
 use crate::store::{self};
 use crate::xgb::{Batch, BatchSource};
 
-/// What the first full pass records about each row it yields (for metrics and relabelling).
+/// What the first full pass records about each row it yields: always the label (for
+/// relabelling); with [`Record::Detail`] also the gene, weight, base-model scores and position
+/// (for metrics and prediction files), which cost 25 bytes a row.
 #[derive(Debug, Clone, Default)]
 pub struct RowInfo {
     /// Gene index.
@@ -27,7 +29,28 @@ pub struct RowInfo {
     pub position: Vec<i64>,
 }
 
+/// How much of each row the source records in [`RowInfo`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Record {
+    /// Labels only (training matrices).
+    Labels,
+    /// Everything (matrices that are predicted and scored).
+    Detail,
+}
+
 impl RowInfo {
+    fn with_capacity(rows: usize, record: Record) -> Self {
+        let detail = if record == Record::Detail { rows } else { 0 };
+        RowInfo {
+            gene: Vec::with_capacity(detail),
+            label: Vec::with_capacity(rows),
+            weight: Vec::with_capacity(detail),
+            base_donor: Vec::with_capacity(detail),
+            base_acceptor: Vec::with_capacity(detail),
+            position: Vec::with_capacity(detail),
+        }
+    }
+
     /// Rows recorded.
     pub fn len(&self) -> usize {
         self.label.len()
@@ -51,6 +74,9 @@ pub struct RowSource<'a> {
     weights: Vec<f32>,
     /// Filled during the first complete pass.
     pub info: RowInfo,
+    record: Record,
+    /// Rows of the kept genes, from the manifest (the capacity reserved for `info`).
+    rows: usize,
     recording: bool,
     recorded: bool,
 }
@@ -61,11 +87,14 @@ impl<'a> RowSource<'a> {
         ds: &'a Dataset,
         keep: &'a [bool],
         with_weights: bool,
+        record: Record,
     ) -> Result<Self, store::Error> {
         let mut wanted = vec![false; ds.parts.len()];
+        let mut rows = 0;
         for (g, k) in ds.genes.iter().zip(keep) {
             if *k {
                 wanted[g.part] = true;
+                rows += g.rows as usize;
             }
         }
         let mut units = Vec::new();
@@ -85,6 +114,8 @@ impl<'a> RowSource<'a> {
             labels: Vec::new(),
             weights: Vec::new(),
             info: RowInfo::default(),
+            record,
+            rows,
             recording: true,
             recorded: false,
         })
@@ -102,6 +133,9 @@ impl<'a> RowSource<'a> {
         let nf = ds.features.len();
         let idx_donor = ds.feature("donor_score");
         let idx_acceptor = ds.feature("acceptor_score");
+        self.buf.clear();
+        self.labels.clear();
+        self.weights.clear();
         while self.next < self.units.len() {
             let (p, rg) = self.units[self.next];
             self.next += 1;
@@ -109,9 +143,6 @@ impl<'a> RowSource<'a> {
             let mut cols: Vec<&str> = vec!["gene_id", "position", "splice_type", "sample_weight"];
             cols.extend(ds.features.iter().map(String::as_str));
             let reader = Part::open(path)?.read(&cols, Some(vec![rg]), 1 << 20)?;
-            self.buf.clear();
-            self.labels.clear();
-            self.weights.clear();
             for batch in reader {
                 let batch = batch.map_err(|e| store::Error::parquet(path, e))?;
                 let n = batch.num_rows();
@@ -172,8 +203,11 @@ impl<'a> RowSource<'a> {
                     self.weights.push(w.value(r));
                     if self.recording {
                         let i = &mut self.info;
-                        i.gene.push(g);
                         i.label.push(label);
+                        if self.record == Record::Labels {
+                            continue;
+                        }
+                        i.gene.push(g);
                         i.weight.push(w.value(r));
                         i.position.push(pos.value(r));
                         i.base_donor.push(idx_donor.map_or(0.0, |f| feats[f][r]));
@@ -200,7 +234,7 @@ impl BatchSource for RowSource<'_> {
     fn reset(&mut self) {
         self.next = 0;
         if !self.recorded {
-            self.info = RowInfo::default();
+            self.info = RowInfo::with_capacity(self.rows, self.record);
             self.recording = true;
         }
     }

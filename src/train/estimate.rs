@@ -1,0 +1,215 @@
+//! `spliceforge estimate`: the memory model's prediction for one dataset and settings, the plan
+//! a `--memory-budget` would get, and a table of dataset sizes → RAM required → strategy.
+
+use std::fmt::Write as _;
+
+use serde_json::json;
+
+use super::memory::{self, Fixed, Settings, Shape};
+use crate::mem::human;
+
+/// The budget the size table is planned for when none is given: a 16 GB laptop.
+pub const LAPTOP: u64 = 16_000_000_000;
+
+/// What to estimate.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// The data trained on.
+    pub shape: Shape,
+    /// Genes in the whole dataset (the index is held even when sampling).
+    pub dataset_genes: u64,
+    /// Where the shape came from (for the header).
+    pub source: String,
+    /// Settings as asked.
+    pub settings: Settings,
+    /// `--memory-budget`, if given.
+    pub budget: Option<u64>,
+    /// Settings the user fixed.
+    pub fixed: Fixed,
+}
+
+fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn describe(s: &Settings) -> String {
+    let model = if s.ensemble_size > 1 {
+        format!(
+            "ensemble of {} (overlap {}, hold-out {}{})",
+            s.ensemble_size,
+            s.ensemble_overlap,
+            s.holdout_fraction,
+            if s.compare_single {
+                ", with a single comparison model"
+            } else {
+                ""
+            }
+        )
+    } else if s.n_folds >= 2 {
+        format!("single model, {}-fold cross-validation", s.n_folds)
+    } else {
+        "single model, no cross-validation".into()
+    };
+    format!(
+        "{:?}, max_bin {}, {model}, {}",
+        s.objective,
+        s.max_bin,
+        if s.external_memory {
+            "external memory"
+        } else {
+            "in memory"
+        }
+    )
+    .to_lowercase()
+}
+
+/// A short name for a plan's strategy.
+fn strategy(p: &memory::Plan, asked: &Settings) -> String {
+    let mut parts = Vec::new();
+    if let Some(n) = p.sample_genes {
+        parts.push(format!("sample {} genes", thousands(n)));
+    }
+    if p.settings.ensemble_size > asked.ensemble_size {
+        parts.push(format!("{} sub-models", p.settings.ensemble_size));
+    }
+    if p.settings.external_memory && !asked.external_memory {
+        parts.push("external memory".into());
+    }
+    if !p.settings.compare_single && asked.compare_single && asked.ensemble_size > 1 {
+        parts.push("no comparison model".into());
+    }
+    if parts.is_empty() {
+        "as asked".into()
+    } else {
+        parts.join(" + ")
+    }
+}
+
+/// The text report and its JSON form.
+pub fn render(r: &Request) -> (String, serde_json::Value) {
+    let mut t = String::new();
+    let sh = &r.shape;
+    let _ = writeln!(
+        t,
+        "{}: {} genes, {} rows ({:.0} per gene), {} features",
+        r.source,
+        thousands(sh.genes),
+        thousands(sh.rows),
+        sh.rows_per_gene(),
+        sh.features
+    );
+    let _ = writeln!(t, "settings: {}\n", describe(&r.settings));
+    let est = memory::estimate(sh, r.dataset_genes, &r.settings);
+    let _ = writeln!(t, "predicted peak RSS by phase:");
+    for p in &est.phases {
+        let _ = writeln!(
+            t,
+            "  {:<34} {:>14} rows  {:>10}",
+            p.name,
+            thousands(p.rows),
+            human(p.bytes)
+        );
+    }
+    let _ = writeln!(t, "  {:<34} {:>20}  {:>10}\n", "peak", "", human(est.peak));
+    let plan = r
+        .budget
+        .map(|b| memory::plan(sh, r.dataset_genes, &r.settings, b, r.fixed));
+    match &plan {
+        Some(Ok(p)) => {
+            let _ = writeln!(
+                t,
+                "with --memory-budget {}: {}\n  plan: {}\n",
+                human(r.budget.unwrap_or(0)),
+                strategy(p, &r.settings),
+                p.reason
+            );
+        }
+        Some(Err(e)) => {
+            let _ = writeln!(t, "refused: {e}\n");
+        }
+        None => {}
+    }
+
+    let budget = r.budget.unwrap_or(LAPTOP);
+    let mut sizes: Vec<u64> = vec![1_000, 2_000, 5_000, 10_000, 20_000, 50_000];
+    if !sizes.contains(&sh.genes) {
+        sizes.push(sh.genes);
+        sizes.sort_unstable();
+    }
+    let _ = writeln!(
+        t,
+        "dataset size -> RAM required -> strategy for a {} budget ({:.0} rows per gene):",
+        human(budget),
+        sh.rows_per_gene()
+    );
+    let _ = writeln!(
+        t,
+        "  {:>8} {:>12} {:>12} {:>12} {:>12}  strategy",
+        "genes", "rows", "as asked", "ext. memory", "ensemble 5"
+    );
+    let mut table = Vec::new();
+    for &g in &sizes {
+        let s = sh.with_genes(g);
+        let asked = memory::estimate(&s, g.max(r.dataset_genes), &r.settings).peak;
+        let ext = memory::estimate(
+            &s,
+            g,
+            &Settings {
+                external_memory: true,
+                ..r.settings.clone()
+            },
+        )
+        .peak;
+        let ens = memory::estimate(
+            &s,
+            g,
+            &Settings {
+                ensemble_size: 5,
+                compare_single: false,
+                ..r.settings.clone()
+            },
+        )
+        .peak;
+        let strat = match memory::plan(&s, g, &r.settings, budget, r.fixed) {
+            Ok(p) => strategy(&p, &r.settings),
+            Err(_) => "does not fit: raise the budget".into(),
+        };
+        let _ = writeln!(
+            t,
+            "  {:>8} {:>12} {:>12} {:>12} {:>12}  {}{}",
+            thousands(g),
+            thousands(s.rows),
+            human(asked),
+            human(ext),
+            human(ens),
+            strat,
+            if g == sh.genes { "  <- this data" } else { "" }
+        );
+        table.push(
+            json!({"genes": g, "rows": s.rows, "as_asked": asked, "external_memory": ext,
+                          "ensemble_5": ens, "strategy": strat}),
+        );
+    }
+    let json = json!({
+        "shape": sh,
+        "settings": r.settings,
+        "estimate": est,
+        "budget": r.budget,
+        "plan": plan.as_ref().map(|p| match p {
+            Ok(p) => json!({"strategy": strategy(p, &r.settings), "reason": p.reason,
+                            "sample_genes": p.sample_genes, "settings": p.settings, "estimate": p.estimate}),
+            Err(e) => json!({"refused": e}),
+        }),
+        "table_budget": budget,
+        "table": table,
+    });
+    (t, json)
+}

@@ -1,0 +1,510 @@
+//! The memory model of `train`: the peak resident memory of a training run, predicted from the
+//! dataset's shape (rows, genes, features) and the settings (max_bin, folds, ensemble, objective,
+//! external memory) before anything is loaded; and the planner that picks the largest plan that
+//! fits a `--memory-budget`.
+//!
+//! Every byte count below is a structure we hold or XGBoost 3.4 holds, with the per-value and
+//! per-row sizes measured on this machine (`scripts/bench/memory.sh` re-measures them and checks
+//! the model on datasets it was not fitted on; `docs/memory.md` has the table).
+
+use serde::Serialize;
+
+use super::model::Objective;
+
+/// A megabyte (decimal, as in budgets and reports).
+pub const MB: u64 = 1_000_000;
+
+/// What the process holds before any matrix: the binary, XGBoost and its OpenMP runtime, the
+/// allocator's per-thread arenas touched by the first pass over the Parquet parts, and
+/// XGBoost's quantile sketch. Measured: 18 MB at start, 67 MB more after the first pass.
+const FIXED: f64 = 85.0e6;
+/// XGBoost's quantile sketch, per feature and bin (19 MB at 131 features × 256 bins).
+const SKETCH_PER_FEATURE_BIN: f64 = 570.0;
+/// The in-core quantile matrix holds every value twice (row-major bin index and XGBoost's
+/// column-major copy used to partition rows), plus a missing-value bitmap: bytes per value and
+/// per byte of bin index (1 byte up to 256 bins, 2 above).
+const MATRIX_PER_VALUE: f64 = 2.06;
+/// Per row of the in-core matrix: row pointer (8 B), label and weight slots, our label byte.
+const MATRIX_PER_ROW: f64 = 14.0;
+/// Per row of an external-memory matrix (pages live in cache files; labels and row pointers
+/// stay in memory).
+const EXTMEM_PER_ROW: f64 = 14.0;
+/// Boosting, per row and per class trained at once: gradient pair (8 B), prediction cache
+/// (4 B) and XGBoost's row partitions and sampling buffers.
+const BOOST_PER_ROW_CLASS: f64 = 16.0;
+/// Boosting, per row whatever the classes.
+const BOOST_PER_ROW: f64 = 20.0;
+/// External-memory boosting streams bin pages back from the cache, a few at a time.
+const EXTMEM_BOOST_PER_ROW: f64 = 60.0;
+/// Held-out predictions kept for metrics: gene, label, weight, base scores, position (25 B)
+/// and three margins (12 B).
+const OOF_PER_ROW: f64 = 37.0;
+/// Per gene of the dataset index (id, counts, lookup table).
+const PER_GENE: f64 = 200.0;
+
+/// The data a plan trains on.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Shape {
+    /// Genes.
+    pub genes: u64,
+    /// Rows of those genes.
+    pub rows: u64,
+    /// Feature columns.
+    pub features: u64,
+}
+
+impl Shape {
+    /// Mean rows per gene.
+    pub fn rows_per_gene(&self) -> f64 {
+        self.rows as f64 / self.genes.max(1) as f64
+    }
+
+    /// The same data restricted to `genes` genes of average size.
+    pub fn with_genes(&self, genes: u64) -> Shape {
+        Shape {
+            genes,
+            rows: (self.rows_per_gene() * genes as f64).round() as u64,
+            features: self.features,
+        }
+    }
+}
+
+/// The settings that change memory.
+#[derive(Debug, Clone, Serialize)]
+pub struct Settings {
+    /// Histogram bins per feature.
+    pub max_bin: u32,
+    /// ovr or softprob.
+    pub objective: Objective,
+    /// Cross-validation folds (below 2: none).
+    pub n_folds: usize,
+    /// Sub-models (1: a single model).
+    pub ensemble_size: usize,
+    /// Ensemble overlap fraction.
+    pub ensemble_overlap: f64,
+    /// Ensemble outer hold-out fraction.
+    pub holdout_fraction: f64,
+    /// Train the single comparison model of an ensemble.
+    pub compare_single: bool,
+    /// XGBoost external-memory matrices (bins in cache files).
+    pub external_memory: bool,
+    /// Instance weights passed to XGBoost.
+    pub train_weights: bool,
+}
+
+/// One phase of a plan and its predicted peak.
+#[derive(Debug, Clone, Serialize)]
+pub struct PhaseEstimate {
+    /// What runs.
+    pub name: String,
+    /// Rows in XGBoost's matrix during the phase.
+    pub rows: u64,
+    /// Predicted peak RSS (bytes).
+    pub bytes: u64,
+}
+
+/// A predicted run: its phases and its peak.
+#[derive(Debug, Clone, Serialize)]
+pub struct Estimate {
+    /// The phases, in order.
+    pub phases: Vec<PhaseEstimate>,
+    /// The largest phase (bytes).
+    pub peak: u64,
+}
+
+fn bin_bytes(max_bin: u32) -> f64 {
+    if max_bin <= 256 { 1.0 } else { 2.0 }
+}
+
+/// Bytes of one training matrix of `rows` rows plus boosting on it (no fixed part).
+pub fn training_bytes(rows: f64, features: u64, s: &Settings) -> f64 {
+    let weights = if s.train_weights { 4.0 } else { 0.0 };
+    let classes = match s.objective {
+        Objective::Softprob => 3.0,
+        Objective::Ovr => 1.0,
+    };
+    if s.external_memory {
+        rows * (EXTMEM_PER_ROW + weights + EXTMEM_BOOST_PER_ROW + BOOST_PER_ROW_CLASS * classes)
+    } else {
+        let matrix = features as f64 * MATRIX_PER_VALUE * bin_bytes(s.max_bin);
+        rows * (matrix + MATRIX_PER_ROW + weights + BOOST_PER_ROW + BOOST_PER_ROW_CLASS * classes)
+    }
+}
+
+/// Predicts the phases and peak RSS of `train` on `shape` with settings `s`.
+pub fn estimate(shape: &Shape, dataset_genes: u64, s: &Settings) -> Estimate {
+    let fixed = FIXED
+        + SKETCH_PER_FEATURE_BIN * shape.features as f64 * f64::from(s.max_bin.min(1 << 16))
+        + PER_GENE * dataset_genes as f64;
+    let n = shape.rows as f64;
+    let mut phases = Vec::new();
+    let mut push = |name: String, rows: f64, extra: f64| {
+        phases.push(PhaseEstimate {
+            name,
+            rows: rows.round() as u64,
+            bytes: (fixed + training_bytes(rows, shape.features, s) + extra).round() as u64,
+        })
+    };
+    if s.ensemble_size <= 1 {
+        if s.n_folds >= 2 {
+            let f = s.n_folds as f64;
+            let train = n * (f - 1.0) / f;
+            push(
+                format!("cross-validation fold (of {})", s.n_folds),
+                train,
+                OOF_PER_ROW * train,
+            );
+            push("final model".into(), n, OOF_PER_ROW * n);
+        } else {
+            push("final model".into(), n, 0.0);
+        }
+    } else {
+        let k = s.ensemble_size as f64;
+        let rest = n * (1.0 - s.holdout_fraction);
+        let holdout = n - rest;
+        // A sub-model trains on four fifths of its subset; the other fifth calibrates it.
+        let sub = rest / k * (1.0 + s.ensemble_overlap) * 0.8;
+        push(format!("sub-model (of {})", s.ensemble_size), sub, 0.0);
+        if s.compare_single {
+            push("single model for comparison".into(), rest, 0.0);
+        }
+        let models = k + f64::from(u8::from(s.compare_single)) + 1.0;
+        phases.push(PhaseEstimate {
+            name: "hold-out evaluation".into(),
+            rows: 0,
+            bytes: (fixed + holdout * (25.0 + 12.0 * models)).round() as u64,
+        });
+    }
+    let peak = phases.iter().map(|p| p.bytes).max().unwrap_or(0);
+    Estimate { phases, peak }
+}
+
+/// The plan `train` runs: the settings it changed to fit a budget and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    /// Genes trained on (a sample when fewer than the dataset's).
+    pub sample_genes: Option<u64>,
+    /// Settings after planning.
+    pub settings: Settings,
+    /// The prediction for the plan.
+    pub estimate: Estimate,
+    /// One line: what was chosen and why.
+    pub reason: String,
+}
+
+/// The share of a budget the planner leaves free for the model's error (it predicts within
+/// ±25 %; docs/memory.md).
+pub const HEADROOM: f64 = 0.2;
+
+/// The largest sub-model count the planner tries.
+pub const MAX_ENSEMBLE: usize = 32;
+/// The fewest genes a sample may keep.
+pub const MIN_SAMPLE_GENES: u64 = 20;
+
+/// Picks the largest plan whose predicted peak fits `budget` bytes less [`HEADROOM`], in this
+/// order: the settings as given (all
+/// genes, in memory); the same on external memory; `K` sub-models (the smallest `K` that fits,
+/// in memory, then on external memory), skipping the single comparison model; a gene sample
+/// (the largest that fits). Settings the user fixed (`fixed_ensemble`, `fixed_sample`,
+/// `fixed_external`) are kept; only the others change. `Err` explains why nothing fits.
+pub fn plan(
+    shape: &Shape,
+    dataset_genes: u64,
+    asked: &Settings,
+    budget: u64,
+    fixed: Fixed,
+) -> Result<Plan, String> {
+    let usable = (budget as f64 * (1.0 - HEADROOM)) as u64;
+    let fits = |sh: &Shape, s: &Settings| {
+        let e = estimate(sh, dataset_genes, s);
+        (e.peak <= usable).then_some(e)
+    };
+    let human = crate::mem::human;
+    let full = estimate(shape, dataset_genes, asked);
+    if let Some(e) = fits(shape, asked) {
+        return Ok(Plan {
+            sample_genes: None,
+            settings: asked.clone(),
+            reason: format!(
+                "the run as asked fits: {} predicted, within the budget of {} less 20 % headroom",
+                human(e.peak),
+                human(budget)
+            ),
+            estimate: e,
+        });
+    }
+    // External memory: either way unless the user fixed it.
+    let ext_options: Vec<bool> = if fixed.external {
+        vec![asked.external_memory]
+    } else {
+        vec![false, true]
+    };
+    let mut tries: Vec<Settings> = Vec::new();
+    if !asked.external_memory && ext_options.contains(&true) {
+        tries.push(Settings {
+            external_memory: true,
+            ..asked.clone()
+        });
+    }
+    if asked.ensemble_size > 1 && asked.compare_single && !fixed.compare_single {
+        for &ext in &ext_options {
+            tries.push(Settings {
+                compare_single: false,
+                external_memory: ext,
+                ..asked.clone()
+            });
+        }
+    }
+    if !fixed.ensemble && asked.ensemble_size <= 1 {
+        for &ext in &ext_options {
+            for k in 2..=MAX_ENSEMBLE {
+                // Each sub-model needs a few genes besides the hold-out.
+                if (shape.genes as f64 * (1.0 - asked.holdout_fraction)) < (4 * k) as f64 {
+                    break;
+                }
+                tries.push(Settings {
+                    ensemble_size: k,
+                    compare_single: false,
+                    external_memory: ext,
+                    ..asked.clone()
+                });
+            }
+        }
+    }
+    for s in tries {
+        if let Some(e) = fits(shape, &s) {
+            let what = if s.ensemble_size > asked.ensemble_size {
+                format!(
+                    "{} sub-models of ~{} genes each{}",
+                    s.ensemble_size,
+                    (shape.genes as f64 * (1.0 - s.holdout_fraction) / s.ensemble_size as f64)
+                        .round(),
+                    if s.external_memory {
+                        ", on external memory"
+                    } else {
+                        ""
+                    }
+                )
+            } else if s.external_memory && !asked.external_memory {
+                "XGBoost external memory (bins in cache files; boosting about 2x slower)".into()
+            } else {
+                "the ensemble without its single comparison model".into()
+            };
+            return Ok(Plan {
+                sample_genes: None,
+                reason: format!(
+                    "as asked it needs {}, more than {} less 20 % headroom; chose {what}: {} predicted",
+                    human(full.peak),
+                    human(budget),
+                    human(e.peak)
+                ),
+                settings: s,
+                estimate: e,
+            });
+        }
+    }
+    // A gene sample: the largest that fits, by bisection (memory grows with genes).
+    if !fixed.sample {
+        let (mut lo, mut hi) = (0u64, shape.genes);
+        while lo < hi {
+            let mid = (lo + hi).div_ceil(2);
+            if fits(&shape.with_genes(mid), asked).is_some() {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        if lo >= MIN_SAMPLE_GENES
+            && let Some(e) = fits(&shape.with_genes(lo), asked)
+        {
+            return Ok(Plan {
+                sample_genes: Some(lo),
+                settings: asked.clone(),
+                reason: format!(
+                    "as asked it needs {}, more than {} less 20 % headroom; no ensemble fits either, so a seeded sample of {lo} of {} genes: {} predicted",
+                    human(full.peak),
+                    human(budget),
+                    shape.genes,
+                    human(e.peak)
+                ),
+                estimate: e,
+            });
+        }
+    }
+    let floor = estimate(
+        &shape.with_genes(MIN_SAMPLE_GENES.min(shape.genes)),
+        dataset_genes,
+        asked,
+    );
+    Err(format!(
+        "no plan fits a memory budget of {}: as asked the run needs {}{}; even the smallest plan ({} genes) needs {}. Raise --memory-budget{}",
+        human(budget),
+        human(full.peak),
+        if fixed.ensemble || fixed.sample || fixed.external {
+            " and the settings you fixed (--ensemble-size, --sample-genes, --external-memory) rule out the other plans"
+        } else {
+            ""
+        },
+        MIN_SAMPLE_GENES.min(shape.genes),
+        human(floor.peak),
+        if fixed.ensemble || fixed.sample || fixed.external {
+            ", or drop the settings you fixed so that the planner may change them"
+        } else {
+            ""
+        }
+    ))
+}
+
+/// Which settings the user gave explicitly (the planner keeps them).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Fixed {
+    /// `--ensemble-size` given.
+    pub ensemble: bool,
+    /// `--sample-genes` given.
+    pub sample: bool,
+    /// The external-memory choice is the user's (`--external-memory` given).
+    pub external: bool,
+    /// `--no-single-model` given (or the comparison asked for explicitly).
+    pub compare_single: bool,
+}
+
+/// Parses a memory size: a number with an optional unit K, M, G or T (powers of 1000, an
+/// optional trailing `B`), e.g. `16G`, `512M`, `1.5G`, `2000000000`.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let t = t.strip_suffix(['B', 'b']).unwrap_or(t);
+    let (num, mult) = match t.chars().last() {
+        Some('K' | 'k') => (&t[..t.len() - 1], 1e3),
+        Some('M' | 'm') => (&t[..t.len() - 1], 1e6),
+        Some('G' | 'g') => (&t[..t.len() - 1], 1e9),
+        Some('T' | 't') => (&t[..t.len() - 1], 1e12),
+        _ => (t, 1.0),
+    };
+    match num.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok((v * mult).round() as u64),
+        _ => Err(format!(
+            "'{text}' is not a memory size; write e.g. 16G, 512M or 1.5G (units of 1000)"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> Settings {
+        Settings {
+            max_bin: 256,
+            objective: Objective::Softprob,
+            n_folds: 1,
+            ensemble_size: 1,
+            ensemble_overlap: 0.0,
+            holdout_fraction: 0.2,
+            compare_single: true,
+            external_memory: false,
+            train_weights: false,
+        }
+    }
+
+    const SHAPE: Shape = Shape {
+        genes: 10_000,
+        rows: 15_000_000,
+        features: 131,
+    };
+
+    #[test]
+    fn sizes_parse_in_units_of_1000() {
+        assert_eq!(parse_size("16G").unwrap(), 16_000_000_000);
+        assert_eq!(parse_size("1.5g").unwrap(), 1_500_000_000);
+        assert_eq!(parse_size("512MB").unwrap(), 512_000_000);
+        assert_eq!(parse_size("1000").unwrap(), 1000);
+        assert!(parse_size("lots").is_err());
+        assert!(parse_size("-1G").is_err());
+        assert!(parse_size("").is_err());
+    }
+
+    #[test]
+    fn memory_grows_with_rows_features_bins_and_folds() {
+        let s = settings();
+        let a = estimate(&SHAPE, 10_000, &s).peak;
+        assert!(estimate(&SHAPE.with_genes(5_000), 10_000, &s).peak < a);
+        let wide = Shape {
+            features: 400,
+            ..SHAPE
+        };
+        assert!(estimate(&wide, 10_000, &s).peak > 2 * a);
+        let bins = Settings {
+            max_bin: 1024,
+            ..settings()
+        };
+        assert!(estimate(&SHAPE, 10_000, &bins).peak > a);
+        let cv = Settings {
+            n_folds: 5,
+            ..settings()
+        };
+        assert!(estimate(&SHAPE, 10_000, &cv).peak > a);
+        let ext = Settings {
+            external_memory: true,
+            ..settings()
+        };
+        assert!(estimate(&SHAPE, 10_000, &ext).peak < a / 2);
+    }
+
+    #[test]
+    fn ensemble_needs_about_a_kth_without_the_comparison_model() {
+        let single = estimate(&SHAPE, 10_000, &settings()).peak;
+        let ens = Settings {
+            ensemble_size: 5,
+            compare_single: false,
+            ..settings()
+        };
+        let e = estimate(&SHAPE, 10_000, &ens).peak;
+        assert!(e < single / 4, "{e} vs {single}");
+        let with_single = Settings {
+            compare_single: true,
+            ..ens
+        };
+        assert!(estimate(&SHAPE, 10_000, &with_single).peak > e);
+    }
+
+    #[test]
+    fn planner_keeps_a_fitting_run_and_shrinks_one_that_does_not() {
+        let s = settings();
+        let need = estimate(&SHAPE, 10_000, &s).peak;
+        assert!(plan(&SHAPE, 10_000, &s, need + 1, Fixed::default()).is_ok());
+        let roomy = (need as f64 / (1.0 - HEADROOM)) as u64 + 1;
+        let p = plan(&SHAPE, 10_000, &s, roomy, Fixed::default()).unwrap();
+        assert_eq!(p.settings.ensemble_size, 1);
+        assert!(!p.settings.external_memory);
+        assert!(p.sample_genes.is_none());
+        // Half the memory: external memory fits first.
+        let p = plan(&SHAPE, 10_000, &s, need / 2, Fixed::default()).unwrap();
+        assert!(p.settings.external_memory);
+        assert!(p.estimate.peak <= need / 2);
+        // With external memory ruled out, an ensemble.
+        let fixed = Fixed {
+            external: true,
+            ..Fixed::default()
+        };
+        let p = plan(&SHAPE, 10_000, &s, need / 3, fixed).unwrap();
+        assert!(p.settings.ensemble_size >= 3, "{p:?}");
+        assert!(!p.settings.compare_single);
+        assert!(p.estimate.peak <= need / 3);
+        // With the ensemble ruled out too, a sample.
+        let fixed = Fixed {
+            external: true,
+            ensemble: true,
+            ..Fixed::default()
+        };
+        let p = plan(&SHAPE, 10_000, &s, need / 3, fixed).unwrap();
+        let n = p.sample_genes.unwrap();
+        assert!((2_000..4_000).contains(&n), "{n}");
+    }
+
+    #[test]
+    fn planner_refuses_an_impossible_budget() {
+        let e = plan(&SHAPE, 10_000, &settings(), 50 * MB, Fixed::default()).unwrap_err();
+        assert!(e.contains("no plan fits a memory budget of 50.0 MB"), "{e}");
+        assert!(e.contains("Raise --memory-budget"), "{e}");
+    }
+}
