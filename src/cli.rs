@@ -72,6 +72,10 @@ pub enum Command {
     Estimate(EstimateArgs),
     /// Apply a trained model to a dataset with the same features; writes per-row calibrated
     /// probabilities (p_neither, p_donor, p_acceptor) and the predicted class to a Parquet file.
+    ///
+    /// The predicted class is the model's own call, its argmax before calibration (the call the
+    /// training report scores against the base model); for an ensemble, the argmax of the
+    /// averaged calibrated probabilities.
     Predict(PredictArgs),
 }
 

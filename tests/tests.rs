@@ -5,4 +5,5 @@ mod util;
 mod builder;
 mod features;
 mod inspect;
+mod memory;
 mod train;

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use crate::util::{Dir, build_cmd, python, run};
 
 /// One small dataset shared by the tests of this module (built once).
-fn dataset() -> &'static (Dir, PathBuf) {
+pub(crate) fn dataset() -> &'static (Dir, PathBuf) {
     static DS: OnceLock<(Dir, PathBuf)> = OnceLock::new();
     DS.get_or_init(|| {
         let dir = Dir::new();
@@ -24,7 +24,7 @@ fn dataset() -> &'static (Dir, PathBuf) {
     })
 }
 
-fn train(dir: &Dir, ds: &Path, out: &Path, extra: &[&str]) -> crate::util::Run {
+pub(crate) fn train(dir: &Dir, ds: &Path, out: &Path, extra: &[&str]) -> crate::util::Run {
     let mut args = vec![
         "train",
         "--dataset",
@@ -53,7 +53,7 @@ fn predict(dir: &Dir, model: &Path, ds: &Path, out: &Path) -> crate::util::Run {
     run(dir.cmd(&["predict", "--model", &m, "--dataset", &d, "--out", &o]))
 }
 
-fn json(p: &Path) -> serde_json::Value {
+pub(crate) fn json(p: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
 }
 

@@ -35,14 +35,34 @@ pub fn probabilities(
     keep: &[bool],
     models: &[&Model],
 ) -> Result<(RowInfo, Vec<Vec<f32>>), Error> {
+    let (info, probs, _) = probabilities_and_calls(ds, keep, models, false)?;
+    Ok((info, probs))
+}
+
+/// Rows, each model's calibrated probabilities, and the first model's calls.
+type Predicted = (RowInfo, Vec<Vec<f32>>, Vec<u8>);
+
+/// Like [`probabilities`]; with `calls`, also each row's class called by the first model before
+/// calibration (its own argmax).
+fn probabilities_and_calls(
+    ds: &Dataset,
+    keep: &[bool],
+    models: &[&Model],
+    calls: bool,
+) -> Result<Predicted, Error> {
     let mut probs: Vec<Vec<f32>> = vec![Vec::new(); models.len()];
+    let mut called = Vec::new();
     let info = each_batch(ds, keep, |dm| {
-        for (m, out) in models.iter().zip(probs.iter_mut()) {
-            out.extend(m.probs(&m.margins(dm)?));
+        for (i, (m, out)) in models.iter().zip(probs.iter_mut()).enumerate() {
+            let margins = m.margins(dm)?;
+            if calls && i == 0 {
+                called.extend(super::metrics::argmax(&m.raw_probs(&margins)));
+            }
+            out.extend(m.probs(&margins));
         }
         Ok(())
     })?;
-    Ok((info, probs))
+    Ok((info, probs, called))
 }
 
 /// Margins (`n × 3`) of `model` for the rows of the genes flagged in `keep` (held-out folds).
@@ -92,7 +112,10 @@ pub fn predict(model_dir: &Path, dataset: &Path, out: &Path) -> Result<usize, Er
     }
     let keep = vec![true; ds.genes.len()];
     let refs: Vec<&Model> = models.iter().collect();
-    let (info, per_model) = probabilities(&ds, &keep, &refs)?;
+    // A single model's call is its own argmax before calibration (as in the training report);
+    // an ensemble's is the argmax of its averaged calibrated probabilities.
+    let single = refs.len() == 1;
+    let (info, per_model, calls) = probabilities_and_calls(&ds, &keep, &refs, single)?;
     let mut probs = vec![0.0f32; info.len() * 3];
     for (w, pr) in weights.iter().zip(&per_model) {
         for (p, x) in probs.iter_mut().zip(pr) {
@@ -106,7 +129,12 @@ pub fn predict(model_dir: &Path, dataset: &Path, out: &Path) -> Result<usize, Er
             probs.iter().skip(c).step_by(3).copied().collect::<Vec<_>>(),
         ))
     };
-    let pred: Vec<&str> = super::metrics::argmax(&probs)
+    let calls = if single {
+        calls
+    } else {
+        super::metrics::argmax(&probs)
+    };
+    let pred: Vec<&str> = calls
         .iter()
         .map(|&c| {
             [SpliceType::Neither, SpliceType::Donor, SpliceType::Acceptor][c as usize].as_str()
