@@ -64,18 +64,26 @@ fn logit(p: f32) -> f64 {
     (p / (1.0 - p)).ln()
 }
 
-/// Renormalised sigmoids of one-vs-rest margins (`n × 3`).
+/// Renormalised sigmoids of one-vs-rest margins (`n × 3`): `p_c = σ(m_c) / Σ_k σ(m_k)`.
+///
+/// Computed in log space (`ln σ(m) = −softplus(−m)`, then a softmax), so rows whose three
+/// boosters all say "not me" with margins far below zero (common under heavy class imbalance)
+/// keep exact ratios instead of collapsing to zero.
 pub fn ovr_probs(margins: &[f32]) -> Vec<f32> {
     let mut out = Vec::with_capacity(margins.len());
     for row in margins.chunks_exact(3) {
-        let p: Vec<f64> = row
-            .iter()
-            .map(|&m| 1.0 / (1.0 + (-f64::from(m)).exp()))
-            .collect();
-        let s: f64 = p.iter().sum::<f64>().max(1e-12);
-        out.extend(p.iter().map(|x| (x / s) as f32));
+        let l: Vec<f64> = row.iter().map(|&m| -softplus(-f64::from(m))).collect();
+        let top = l.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let e: Vec<f64> = l.iter().map(|x| (x - top).exp()).collect();
+        let s: f64 = e.iter().sum();
+        out.extend(e.iter().map(|x| (x / s) as f32));
     }
     out
+}
+
+/// `ln(1 + eˣ)` without overflow or loss of precision.
+fn softplus(x: f64) -> f64 {
+    x.max(0.0) + (-x.abs()).exp().ln_1p()
 }
 
 /// Softmax of margins (`n × 3`): the uncalibrated probabilities of a softprob model.
@@ -128,4 +136,26 @@ pub fn ece(p: &[f32], labels: &[u8], weights: &[f32], c: usize) -> f64 {
         .filter(|&b| sum_w[b] > 0.0)
         .map(|b| (sum_w[b] / total) * ((sum_p[b] - sum_y[b]) / sum_w[b]).abs())
         .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ovr_probs_are_renormalised_sigmoids_even_for_extreme_margins() {
+        let sig = |m: f64| 1.0 / (1.0 + (-m).exp());
+        let row = [0.5f32, -1.0, 2.0];
+        let s: f64 = row.iter().map(|&m| sig(f64::from(m))).sum();
+        let p = ovr_probs(&row);
+        for (x, &m) in p.iter().zip(&row) {
+            assert!((f64::from(*x) - sig(f64::from(m)) / s).abs() < 1e-6);
+        }
+        // All three boosters far below zero: the ratios still hold (σ(m) ≈ eᵐ there).
+        let p = ovr_probs(&[-61.0, -83.0, -64.0]);
+        assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-6, "{p:?}");
+        let want = 1.0 / (1.0 + (-22.0f64).exp() + (-3.0f64).exp());
+        assert!((f64::from(p[0]) - want).abs() < 1e-6, "{p:?}");
+        assert!(p[0] > 0.9 && p[2] > 0.04, "{p:?}");
+    }
 }
