@@ -146,8 +146,9 @@ pub struct PlanArgs {
     /// Histogram bins per feature (up to 256: one byte per value in the binned matrix, two above).
     #[arg(long, default_value_t = 256)]
     pub max_bin: u32,
-    /// ovr or softprob (default: softprob, which scored better on held-out genes; docs/training.md).
-    #[arg(long, value_enum, default_value = "softprob")]
+    /// ovr or softprob (default: ovr, which scored better on held-out genes of A. thaliana:
+    /// F1, average precision and Brier score; docs/training.md).
+    #[arg(long, value_enum, default_value = "ovr")]
     pub objective: ObjectiveArg,
     /// Use sample_weight as training instance weights (default: only in metrics).
     #[arg(long)]
@@ -173,7 +174,7 @@ pub struct PlanArgs {
     #[arg(long)]
     pub no_single_model: bool,
     /// Build XGBoost external-memory matrices: bins go to cache files under --out-dir instead
-    /// of RAM (about 1/4 of the memory; boosting about 2x slower).
+    /// of RAM (a third of the memory or less; boosting 2-4x slower).
     #[arg(long)]
     pub external_memory: bool,
     /// Plan to fit this much RAM (e.g. 16G, 2G, 512M; units of 1000): if the run as asked

@@ -65,7 +65,9 @@ fn train_writes_a_model_report_and_gene_disjoint_folds() {
     let r = train(&dir, ds, &out, &[]).ok();
     assert!(r.stdout.contains("held-out F1: base"), "{}", r.stdout);
     for f in [
-        "model.json",
+        "model-neither.json",
+        "model-donor.json",
+        "model-acceptor.json",
         "calibration.json",
         "features.json",
         "folds.json",
@@ -341,7 +343,7 @@ fn ensemble_trains_checkpointed_sub_models_resumes_and_predicts() {
     assert_eq!(plan["weights"].as_array().unwrap().len(), 3);
     // A run killed before sub-model 3 finished: its checkpoint marker is missing.
     std::fs::remove_file(out.join("sub-03/done.json")).unwrap();
-    let before = std::fs::read(out.join("sub-01/model.json")).unwrap();
+    let before = std::fs::read(out.join("sub-01/model-donor.json")).unwrap();
     let r = train(&dir, ds, &out, &args).ok();
     assert!(
         r.stderr.contains("sub-model 1/3: already trained"),
@@ -360,7 +362,7 @@ fn ensemble_trains_checkpointed_sub_models_resumes_and_predicts() {
     );
     assert_eq!(
         before,
-        std::fs::read(out.join("sub-01/model.json")).unwrap()
+        std::fs::read(out.join("sub-01/model-donor.json")).unwrap()
     );
     // Other settings in the same directory are refused.
     let r = train(

@@ -5,7 +5,10 @@
 # RSS the memory model predicted (memory.json) with the one measured (/usr/bin/time -v).
 # Memory hardly depends on the number of rounds, so runs use 10 rounds to keep this short.
 #
-#   scripts/bench/memory.sh [OUT_DIR]        (default: out/bench-memory; about 45 min on 2 cores)
+#   scripts/bench/memory.sh [OUT_DIR] [CONFIG]   (default: out/bench-memory; about 50 min on 2 cores)
+#
+# With CONFIG (a substring of a configuration name), only matching runs are made and their
+# results are appended to OUT_DIR/results.jsonl; the table is rebuilt from all results.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 scripts/fetch-data.sh
@@ -26,11 +29,14 @@ runs=(
   "c10000|single, no CV|--n-folds 1"
   "c10000|single, no CV, external memory|--n-folds 1 --external-memory"
   "c10000|ensemble 5, no comparison model|--ensemble-size 5 --no-single-model"
+  "c10000|ensemble 5, external memory, no comparison model|--ensemble-size 5 --no-single-model --external-memory"
   "c10000|--memory-budget 2G|--n-folds 1 --memory-budget 2G"
 )
-: > "$out/results.jsonl"
+only=${2:-}
+[[ -n $only ]] || : > "$out/results.jsonl"
 for r in "${runs[@]}"; do
   IFS='|' read -r ds name args <<< "$r"
+  [[ -z $only || $name == *"$only"* ]] || continue
   m="$out/model-$ds-$(echo "$name" | tr -c 'a-zA-Z0-9' '-')"
   rm -rf "$m"
   # shellcheck disable=SC2086

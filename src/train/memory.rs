@@ -286,7 +286,7 @@ pub fn plan(
                     }
                 )
             } else if s.external_memory && !asked.external_memory {
-                "XGBoost external memory (bins in cache files; boosting about 2x slower)".into()
+                "XGBoost external memory (bins in cache files; boosting 2-4x slower)".into()
             } else {
                 "the ensemble without its single comparison model".into()
             };

@@ -124,6 +124,15 @@ impl Model {
                     for it in 0..p.n_estimators {
                         b.update(it, train).map_err(xgb_error)?;
                     }
+                    // A trained booster keeps its training state on `train` (gradients, row
+                    // partitions, prediction cache: tens of bytes per row) for as long as it
+                    // lives. Reloading it from its own (exact) UBJSON keeps only the trees, so
+                    // the three boosters never hold that state at once.
+                    let bytes = b.to_ubj_bytes().map_err(xgb_error)?;
+                    drop(b);
+                    let mut b = Booster::from_buffer(&bytes).map_err(xgb_error)?;
+                    b.set_param("nthread", &p.threads.to_string())
+                        .map_err(xgb_error)?;
                     boosters.push(b);
                 }
                 let y: Vec<f32> = labels.iter().map(|&l| f32::from(l)).collect();
