@@ -70,15 +70,7 @@ fn logit(p: f32) -> f64 {
 /// boosters all say "not me" with margins far below zero (common under heavy class imbalance)
 /// keep exact ratios instead of collapsing to zero.
 pub fn ovr_probs(margins: &[f32]) -> Vec<f32> {
-    let mut out = Vec::with_capacity(margins.len());
-    for row in margins.chunks_exact(3) {
-        let l: Vec<f64> = row.iter().map(|&m| -softplus(-f64::from(m))).collect();
-        let top = l.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let e: Vec<f64> = l.iter().map(|x| (x - top).exp()).collect();
-        let s: f64 = e.iter().sum();
-        out.extend(e.iter().map(|x| (x / s) as f32));
-    }
-    out
+    rowwise_softmax(margins, |m| -softplus(-m))
 }
 
 /// `ln(1 + eˣ)` without overflow or loss of precision.
@@ -88,12 +80,19 @@ fn softplus(x: f64) -> f64 {
 
 /// Softmax of margins (`n × 3`): the uncalibrated probabilities of a softprob model.
 pub fn softmax(margins: &[f32]) -> Vec<f32> {
-    let mut out = Vec::with_capacity(margins.len());
-    for row in margins.chunks_exact(3) {
-        let m = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-        let e: Vec<f32> = row.iter().map(|x| (x - m).exp()).collect();
-        let s: f32 = e.iter().sum();
-        out.extend(e.iter().map(|x| x / s));
+    rowwise_softmax(margins, |m| m)
+}
+
+/// Softmax of each row of `n × 3` values after mapping each through `f` (shifted by the row's
+/// largest value, so nothing overflows).
+fn rowwise_softmax(values: &[f32], f: impl Fn(f64) -> f64) -> Vec<f32> {
+    let mut out = Vec::with_capacity(values.len());
+    for row in values.chunks_exact(3) {
+        let l = [row[0], row[1], row[2]].map(|v| f(f64::from(v)));
+        let top = l[0].max(l[1]).max(l[2]);
+        let e = l.map(|x| (x - top).exp());
+        let s: f64 = e.iter().sum();
+        out.extend(e.map(|x| (x / s) as f32));
     }
     out
 }

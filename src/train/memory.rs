@@ -233,51 +233,32 @@ pub fn plan(
             estimate: e,
         });
     }
-    // External memory: either way unless the user fixed it.
-    let ext_options: Vec<bool> = if fixed.external {
-        vec![asked.external_memory]
-    } else {
-        vec![false, true]
-    };
     let mut tries: Vec<Settings> = Vec::new();
-    if !asked.external_memory && ext_options.contains(&true) {
+    // External memory, unless the user chose either way.
+    if !asked.external_memory && !fixed.external {
         tries.push(Settings {
             external_memory: true,
             ..asked.clone()
         });
     }
-    // Sub-models on external memory are only what the user asked for, never the planner's
-    // choice: their peak grows from sub-model to sub-model beyond this model (measured 0.41 GB
-    // predicted, 1.01 GB peak on 10,000 genes; docs/memory.md), so a budget could not trust it.
-    let ensemble_ext: Vec<bool> = if fixed.external {
-        vec![asked.external_memory]
-    } else {
-        vec![false]
+    // Sub-models run on external memory only when the user asked for it, never by the planner's
+    // choice: their peak grows from sub-model to sub-model beyond this model (0.41 GB predicted,
+    // 1.01 GB measured on 10,000 genes; docs/memory.md), so a budget could not trust it.
+    let sub_models = Settings {
+        compare_single: false,
+        external_memory: asked.external_memory && fixed.external,
+        ..asked.clone()
     };
     if asked.ensemble_size > 1 && asked.compare_single && !fixed.compare_single {
-        for &ext in &ensemble_ext {
-            tries.push(Settings {
-                compare_single: false,
-                external_memory: ext,
-                ..asked.clone()
-            });
-        }
+        tries.push(sub_models.clone());
     }
     if !fixed.ensemble && asked.ensemble_size <= 1 {
-        for &ext in &ensemble_ext {
-            for k in 2..=MAX_ENSEMBLE {
-                // Each sub-model needs a few genes besides the hold-out.
-                if (shape.genes as f64 * (1.0 - asked.holdout_fraction)) < (4 * k) as f64 {
-                    break;
-                }
-                tries.push(Settings {
-                    ensemble_size: k,
-                    compare_single: false,
-                    external_memory: ext,
-                    ..asked.clone()
-                });
-            }
-        }
+        // Each sub-model needs a few genes besides the hold-out.
+        let most = (shape.genes as f64 * (1.0 - asked.holdout_fraction) / 4.0) as usize;
+        tries.extend((2..=MAX_ENSEMBLE.min(most)).map(|k| Settings {
+            ensemble_size: k,
+            ..sub_models.clone()
+        }));
     }
     for s in tries {
         if let Some(e) = fits(shape, &s) {

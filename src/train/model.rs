@@ -93,6 +93,18 @@ fn set_params(b: &mut Booster, params: &[(String, String)]) -> Result<(), Error>
     Ok(())
 }
 
+/// A trained booster keeps its training state on the training matrix (gradients, row
+/// partitions, prediction cache: tens of bytes per row) for as long as it lives. Reloading it
+/// from its own (exact) UBJSON keeps only the trees.
+fn trees_only(b: Booster, threads: usize) -> Result<Booster, Error> {
+    let bytes = b.to_ubj_bytes().map_err(xgb_error)?;
+    drop(b);
+    let mut b = Booster::from_buffer(&bytes).map_err(xgb_error)?;
+    b.set_param("nthread", &threads.to_string())
+        .map_err(xgb_error)?;
+    Ok(b)
+}
+
 /// An XGBoost failure as a library error.
 pub fn xgb_error(e: crate::xgb::Error) -> Error {
     Error::Internal(format!("XGBoost: {e}"))
@@ -110,7 +122,7 @@ impl Model {
                 for it in 0..p.n_estimators {
                     b.update(it, train).map_err(xgb_error)?;
                 }
-                boosters.push(b);
+                boosters.push(trees_only(b, p.threads)?);
             }
             Objective::Ovr => {
                 for c in 0..3u8 {
@@ -124,16 +136,9 @@ impl Model {
                     for it in 0..p.n_estimators {
                         b.update(it, train).map_err(xgb_error)?;
                     }
-                    // A trained booster keeps its training state on `train` (gradients, row
-                    // partitions, prediction cache: tens of bytes per row) for as long as it
-                    // lives. Reloading it from its own (exact) UBJSON keeps only the trees, so
-                    // the three boosters never hold that state at once.
-                    let bytes = b.to_ubj_bytes().map_err(xgb_error)?;
-                    drop(b);
-                    let mut b = Booster::from_buffer(&bytes).map_err(xgb_error)?;
-                    b.set_param("nthread", &p.threads.to_string())
-                        .map_err(xgb_error)?;
-                    boosters.push(b);
+                    // Dropped before the next class, so the three boosters never hold their
+                    // training state at once.
+                    boosters.push(trees_only(b, p.threads)?);
                 }
                 let y: Vec<f32> = labels.iter().map(|&l| f32::from(l)).collect();
                 train.set_labels(&y).map_err(xgb_error)?;
