@@ -208,6 +208,9 @@ fn train(a: TrainArgs) -> Result<(), spliceforge::Error> {
     {
         usage("--subsample and --colsample are fractions in (0, 1]");
     }
+    if !(a.max_delta_step >= 0.0 && a.max_delta_step.is_finite()) {
+        usage("--max-delta-step must be 0 (no limit) or a positive number");
+    }
     if a.n_estimators == 0 {
         usage("--n-estimators must be at least 1");
     }
@@ -228,6 +231,7 @@ fn train(a: TrainArgs) -> Result<(), spliceforge::Error> {
             subsample: a.subsample,
             colsample: a.colsample,
             max_bin: pl.max_bin,
+            max_delta_step: a.max_delta_step,
             seed: a.seed,
             threads,
         },

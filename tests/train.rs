@@ -117,6 +117,29 @@ fn train_writes_a_model_report_and_gene_disjoint_folds() {
     assert_eq!(features["features"].as_array().unwrap().len(), 131);
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(report.contains("Base model vs meta-model") && report.contains("pr_curves.svg"));
+    // The ovr boosters' leaves are capped (--max-delta-step 5 by default, times eta 0.3):
+    // uncapped, leaves of 200+ logits occur under this class imbalance.
+    assert_eq!(
+        json(&out.join("train.json"))["params"]["max_delta_step"],
+        5.0
+    );
+    assert!(report.contains("max_delta_step 5"), "{report}");
+    for class in ["neither", "donor", "acceptor"] {
+        let m = json(&out.join(format!("model-{class}.json")));
+        let trees = m["learner"]["gradient_booster"]["model"]["trees"]
+            .as_array()
+            .unwrap();
+        assert_eq!(trees.len(), 15);
+        for t in trees {
+            let values = t["split_conditions"].as_array().unwrap();
+            for (i, left) in t["left_children"].as_array().unwrap().iter().enumerate() {
+                if left.as_i64() == Some(-1) {
+                    let v = values[i].as_f64().unwrap();
+                    assert!(v.abs() <= 1.5 + 1e-5, "{class}: leaf {v} beyond 5 x eta");
+                }
+            }
+        }
+    }
 }
 
 #[test]
@@ -279,6 +302,22 @@ fn sample_genes_spans_many_part_files_and_reads_only_their_rows() {
     let again = dir.join("again");
     train(&dir, ds, &again, &args).ok();
     assert_eq!(json(&again.join("folds.json"))["genes"], folds["genes"]);
+}
+
+#[test]
+fn a_negative_max_delta_step_is_a_usage_error() {
+    let (_, ds) = dataset();
+    let dir = Dir::new();
+    let r = train(&dir, ds, &dir.join("m"), &["--max-delta-step=-1"]).fails_with(2);
+    assert!(
+        r.stderr.contains("--max-delta-step must be 0"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        !dir.join("m").exists(),
+        "nothing is created for a usage error"
+    );
 }
 
 #[test]

@@ -173,12 +173,12 @@ pub fn train_ensemble(cfg: &TrainConfig, ds: &Dataset, universe: &[bool]) -> Res
             &mask(n, &fit_genes),
             p,
             cfg.train_weights,
-            None,
             Record::Labels,
             cfg.cache_dir().as_deref(),
         )?;
         let mut model = Model::fit(&mut dfit, &info.label, p)?;
         drop(dfit);
+        mem::release_free_memory();
         if cfg.calibrate && !cal_genes.is_empty() {
             // No calibration is set yet, so these are the model's raw probabilities.
             let (cinfo, mut probs) = probabilities(ds, &mask(n, &cal_genes), &[&model])?;
@@ -207,6 +207,7 @@ pub fn train_ensemble(cfg: &TrainConfig, ds: &Dataset, universe: &[bool]) -> Res
         scored_meta.push((secs, peak));
         // Read back from disk for the evaluation, as `predict` will.
         drop(model);
+        mem::release_free_memory();
     }
     let (models, _) = load(out)?.ok_or_else(|| Error::Internal("ensemble.json vanished".into()))?;
 
@@ -220,12 +221,12 @@ pub fn train_ensemble(cfg: &TrainConfig, ds: &Dataset, universe: &[bool]) -> Res
             &mask(n, &rest),
             p,
             cfg.train_weights,
-            None,
             Record::Labels,
             cfg.cache_dir().as_deref(),
         )?;
         let single = Model::fit(&mut dall, &info_all.label, p)?;
         drop(dall);
+        mem::release_free_memory();
         Some((single, t.elapsed().as_secs_f64(), monitor.phase_peak()))
     } else {
         eprintln!("single comparison model skipped (--no-single-model or the memory plan)");

@@ -39,6 +39,9 @@ const EXTMEM_BOOST_PER_ROW: f64 = 60.0;
 /// Held-out predictions kept for metrics: gene, label, weight, base scores, position (25 B)
 /// and three margins (12 B).
 const OOF_PER_ROW: f64 = 37.0;
+/// Scoring a held-out set, per row: one class's scores, truth flags and sort index for average
+/// precision (4 + 1 + 4 B), and the argmax calls of the model and of the base model (2 B).
+const METRICS_PER_ROW: f64 = 11.0;
 /// Per gene of the dataset index (id, counts, lookup table).
 const PER_GENE: f64 = 200.0;
 
@@ -70,7 +73,7 @@ impl Shape {
 }
 
 /// The settings that change memory.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Settings {
     /// Histogram bins per feature.
     pub max_bin: u32,
@@ -172,7 +175,7 @@ pub fn estimate(shape: &Shape, dataset_genes: u64, s: &Settings) -> Estimate {
         phases.push(PhaseEstimate {
             name: "hold-out evaluation".into(),
             rows: 0,
-            bytes: (fixed + holdout * (25.0 + 12.0 * models)).round() as u64,
+            bytes: (fixed + holdout * (25.0 + 12.0 * models + METRICS_PER_ROW)).round() as u64,
         });
     }
     let peak = phases.iter().map(|p| p.bytes).max().unwrap_or(0);
@@ -202,11 +205,10 @@ pub const MAX_ENSEMBLE: usize = 32;
 pub const MIN_SAMPLE_GENES: u64 = 20;
 
 /// Picks the largest plan whose predicted peak fits `budget` bytes less [`HEADROOM`], in this
-/// order: the settings as given (all
-/// genes, in memory); the same on external memory; `K` sub-models (the smallest `K` that fits,
-/// in memory), skipping the single comparison model; a gene sample
-/// (the largest that fits). Settings the user fixed (`fixed_ensemble`, `fixed_sample`,
-/// `fixed_external`) are kept; only the others change. `Err` explains why nothing fits.
+/// order: the settings as given (all genes, in memory); the same on external memory; `K`
+/// sub-models without the single comparison model (the smallest `K` that fits), in memory, then
+/// on external memory; a gene sample (the largest that fits). Settings the user fixed
+/// ([`Fixed`]) are kept; only the others change. `Err` explains why nothing fits.
 pub fn plan(
     shape: &Shape,
     dataset_genes: u64,
@@ -241,24 +243,30 @@ pub fn plan(
             ..asked.clone()
         });
     }
-    // Sub-models run on external memory only when the user asked for it, never by the planner's
-    // choice: their peak grows from sub-model to sub-model beyond this model (0.41 GB predicted,
-    // 1.01 GB measured on 10,000 genes; docs/memory.md), so a budget could not trust it.
-    let sub_models = Settings {
-        compare_single: false,
-        external_memory: asked.external_memory && fixed.external,
-        ..asked.clone()
-    };
-    if asked.ensemble_size > 1 && asked.compare_single && !fixed.compare_single {
-        tries.push(sub_models.clone());
+    // Sub-models, without the comparison model (it needs the memory of all genes): in memory
+    // first (faster), then on external memory (smallest), unless the user chose either way.
+    let mut externals = vec![asked.external_memory];
+    if !asked.external_memory && !fixed.external {
+        externals.push(true);
     }
-    if !fixed.ensemble && asked.ensemble_size <= 1 {
-        // Each sub-model needs a few genes besides the hold-out.
-        let most = (shape.genes as f64 * (1.0 - asked.holdout_fraction) / 4.0) as usize;
-        tries.extend((2..=MAX_ENSEMBLE.min(most)).map(|k| Settings {
-            ensemble_size: k,
-            ..sub_models.clone()
-        }));
+    for external_memory in externals {
+        let sub_models = Settings {
+            compare_single: false,
+            external_memory,
+            ..asked.clone()
+        };
+        if asked.ensemble_size > 1 {
+            if sub_models != *asked {
+                tries.push(sub_models);
+            }
+        } else if !fixed.ensemble {
+            // Each sub-model needs a few genes besides the hold-out.
+            let most = (shape.genes as f64 * (1.0 - asked.holdout_fraction) / 4.0) as usize;
+            tries.extend((2..=MAX_ENSEMBLE.min(most)).map(|k| Settings {
+                ensemble_size: k,
+                ..sub_models.clone()
+            }));
+        }
     }
     for s in tries {
         if let Some(e) = fits(shape, &s) {
@@ -274,10 +282,17 @@ pub fn plan(
                         ""
                     }
                 )
-            } else if s.external_memory && !asked.external_memory {
-                "XGBoost external memory (bins in cache files; boosting 2-4x slower)".into()
+            } else if s.ensemble_size > 1 {
+                format!(
+                    "the ensemble without its single comparison model{}",
+                    if s.external_memory && !asked.external_memory {
+                        ", on external memory"
+                    } else {
+                        ""
+                    }
+                )
             } else {
-                "the ensemble without its single comparison model".into()
+                "XGBoost external memory (bins in cache files; boosting 2-4x slower)".into()
             };
             return Ok(Plan {
                 sample_genes: None,
@@ -488,6 +503,63 @@ mod tests {
         let p = plan(&SHAPE, 10_000, &s, need / 3, fixed).unwrap();
         let n = p.sample_genes.unwrap();
         assert!((2_000..4_000).contains(&n), "{n}");
+    }
+
+    #[test]
+    fn planner_tries_sub_models_in_memory_before_external_memory() {
+        let sub = |k: usize, external_memory: bool| Settings {
+            ensemble_size: k,
+            compare_single: false,
+            external_memory,
+            ..settings()
+        };
+        let smallest_in_memory = (2..=MAX_ENSEMBLE)
+            .map(|k| estimate(&SHAPE, 10_000, &sub(k, false)).peak)
+            .min()
+            .unwrap();
+        let budget = |usable: u64| (usable as f64 / (1.0 - HEADROOM)) as u64;
+        // Room for sub-models in memory: they are chosen (external memory is slower).
+        let p = plan(
+            &SHAPE,
+            10_000,
+            &settings(),
+            budget(smallest_in_memory + 1_000),
+            Fixed::default(),
+        )
+        .unwrap();
+        assert!(p.settings.ensemble_size >= 2, "{p:?}");
+        assert!(!p.settings.external_memory, "{p:?}");
+        // Less than any in-memory ensemble needs: sub-models on external memory.
+        let tight = budget(smallest_in_memory - 1_000);
+        let p = plan(&SHAPE, 10_000, &settings(), tight, Fixed::default()).unwrap();
+        assert!(p.settings.ensemble_size >= 2, "{p:?}");
+        assert!(p.settings.external_memory, "{p:?}");
+        assert!(p.sample_genes.is_none());
+        assert!(p.reason.contains("on external memory"), "{}", p.reason);
+        assert!(p.estimate.peak < smallest_in_memory);
+        // An ensemble the user asked for moves to external memory rather than shrinking.
+        let asked = sub(5, false);
+        let need5 = estimate(&SHAPE, 10_000, &asked).peak;
+        let p = plan(
+            &SHAPE,
+            10_000,
+            &asked,
+            budget(need5 - 1_000),
+            Fixed {
+                ensemble: true,
+                ..Fixed::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(p.settings, sub(5, true));
+        // The user kept XGBoost in memory (`external` fixed): a gene sample instead.
+        let fixed = Fixed {
+            external: true,
+            ..Fixed::default()
+        };
+        let p = plan(&SHAPE, 10_000, &settings(), tight, fixed).unwrap();
+        assert!(!p.settings.external_memory, "{p:?}");
+        assert!(p.sample_genes.is_some(), "{p:?}");
     }
 
     #[test]

@@ -99,42 +99,49 @@ fn prf(pred: &[u8], labels: &[u8], w: &[f32], c: u8) -> (f64, f64, f64, f64, f64
     (p, r, f, fp, fnn)
 }
 
-/// Weighted average precision of scores `s` for positives `y`.
+/// Weighted average precision of scores `s` for positives `y` (no curve is kept: this runs on
+/// every held-out row of every model).
 pub fn average_precision(s: &[f32], y: &[bool], w: &[f32]) -> f64 {
-    pr_curve(s, y, w)
-        .iter()
-        .fold((0.0, 0.0), |(ap, prev_r), &(r, p)| {
-            (ap + (r - prev_r) * p, r)
-        })
-        .0
+    let (mut ap, mut prev_r) = (0.0, 0.0);
+    walk_pr(s, y, w, |r, p| {
+        ap += (r - prev_r) * p;
+        prev_r = r;
+    });
+    ap
 }
 
 /// Weighted precision–recall curve, `(recall, precision)` at each distinct score, descending.
 pub fn pr_curve(s: &[f32], y: &[bool], w: &[f32]) -> Vec<(f64, f64)> {
-    let mut idx: Vec<usize> = (0..s.len()).collect();
-    idx.sort_by(|&a, &b| s[b].total_cmp(&s[a]));
-    let total: f64 = idx
-        .iter()
-        .filter(|&&i| y[i])
-        .map(|&i| f64::from(w[i]))
+    let mut out = Vec::new();
+    walk_pr(s, y, w, |r, p| out.push((r, p)));
+    out
+}
+
+/// Calls `f(recall, precision)` at each distinct score, from the highest down (nothing if there
+/// is no positive). Holds one `u32` index per row.
+fn walk_pr(s: &[f32], y: &[bool], w: &[f32], mut f: impl FnMut(f64, f64)) {
+    let mut idx: Vec<u32> = (0..s.len() as u32).collect();
+    idx.sort_unstable_by(|&a, &b| s[b as usize].total_cmp(&s[a as usize]).then(a.cmp(&b)));
+    let total: f64 = (0..s.len())
+        .filter(|&i| y[i])
+        .map(|i| f64::from(w[i]))
         .sum();
     if total == 0.0 {
-        return Vec::new();
+        return;
     }
     let (mut tp, mut fp) = (0.0, 0.0);
-    let mut out = Vec::new();
     for (k, &i) in idx.iter().enumerate() {
+        let i = i as usize;
         if y[i] {
             tp += f64::from(w[i]);
         } else {
             fp += f64::from(w[i]);
         }
-        let last_of_tie = k + 1 == idx.len() || s[idx[k + 1]] != s[i];
+        let last_of_tie = k + 1 == idx.len() || s[idx[k + 1] as usize] != s[i];
         if last_of_tie {
-            out.push((tp / total, tp / (tp + fp)));
+            f(tp / total, tp / (tp + fp));
         }
     }
-    out
 }
 
 /// Top-k accuracy per gene for class `c`: over genes, hits among each gene's k best rows.
@@ -236,5 +243,27 @@ mod tests {
         assert!((average_precision(&s, &[true, true, false, false], &w) - 1.0).abs() < 1e-12);
         let ap = average_precision(&s, &[false, false, true, true], &w);
         assert!(ap < 0.6, "{ap}");
+        // Interleaved: recall 1/2 at precision 1, then 1 at precision 2/3.
+        let y = [true, false, true, false];
+        let ap = average_precision(&s, &y, &w);
+        assert!((ap - (0.5 + 0.5 * 2.0 / 3.0)).abs() < 1e-12, "{ap}");
+        // The curve gives the same area.
+        let curve = pr_curve(&s, &y, &w);
+        assert_eq!(curve.len(), 4);
+        let mut prev = 0.0;
+        let area: f64 = curve
+            .iter()
+            .map(|&(r, p)| {
+                let a = (r - prev) * p;
+                prev = r;
+                a
+            })
+            .sum();
+        assert!((area - ap).abs() < 1e-12);
+        // Tied scores form one step; a class with no positive has AP 0 and no curve.
+        let tied = [0.5f32, 0.5, 0.5, 0.1];
+        assert_eq!(pr_curve(&tied, &y, &w).len(), 2);
+        assert_eq!(average_precision(&s, &[false; 4], &w), 0.0);
+        assert!(pr_curve(&s, &[false; 4], &w).is_empty());
     }
 }

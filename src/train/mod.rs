@@ -212,7 +212,6 @@ pub(crate) fn matrix(
     keep: &[bool],
     p: &Params,
     weights: bool,
-    reference: Option<&DMatrix>,
     record: Record,
     cache: Option<&Path>,
 ) -> Result<(DMatrix, RowInfo), Error> {
@@ -220,12 +219,12 @@ pub(crate) fn matrix(
     let mut src = RowSource::new(ds, keep, weights, record)?;
     let (max_bin, threads) = (p.max_bin, p.threads as u32);
     let dm = match cache {
-        None => DMatrix::quantile_from_source(&mut src, max_bin, threads, reference),
+        None => DMatrix::quantile_from_source(&mut src, max_bin, threads, None),
         Some(dir) => {
             std::fs::create_dir_all(dir).map_err(|e| crate::store::Error::io(dir, e))?;
             let n = CACHES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let prefix = dir.join(format!("xgb-cache-{}-{n}", std::process::id()));
-            DMatrix::ext_mem_quantile_from_source(&mut src, max_bin, threads, reference, &prefix)
+            DMatrix::ext_mem_quantile_from_source(&mut src, max_bin, threads, None, &prefix)
         }
     }
     .map_err(|e| match e {
@@ -235,6 +234,8 @@ pub(crate) fn matrix(
         },
         other => xgb_error(other),
     })?;
+    // The sketch's scratch is freed by now; give it back before boosting allocates elsewhere.
+    mem::release_free_memory();
     Ok((dm, src.info))
 }
 
@@ -373,12 +374,12 @@ fn train_planned(
                 &train_mask,
                 p,
                 cfg.train_weights,
-                None,
                 Record::Labels,
                 cfg.cache_dir().as_deref(),
             )?;
             let model = Model::fit(&mut dtrain, &tinfo.label, p)?;
             drop(dtrain);
+            mem::release_free_memory();
             // Held-out rows are predicted batch by batch: no second matrix.
             let (info, m) = predict::margins(&ds, &test_mask, &model)?;
             log(&format!(
@@ -412,7 +413,6 @@ fn train_planned(
         &all,
         p,
         cfg.train_weights,
-        None,
         Record::Labels,
         cfg.cache_dir().as_deref(),
     )?;
@@ -426,6 +426,7 @@ fn train_planned(
     let t = Instant::now();
     let mut model = Model::fit(&mut dall, &info_all.label, p)?;
     drop(dall);
+    mem::release_free_memory();
     model.calibration = calibration.clone();
     log(&format!(
         "final model: {} rows of {} genes ({:.1} s)",

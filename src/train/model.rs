@@ -36,6 +36,9 @@ pub struct Params {
     pub colsample: f64,
     /// Histogram bins.
     pub max_bin: u32,
+    /// Largest step of a leaf's value in the `ovr` boosters (0: no limit).
+    #[serde(default)]
+    pub max_delta_step: f64,
     /// Seed.
     pub seed: u64,
     /// Threads.
@@ -58,6 +61,7 @@ impl Params {
         if binary {
             p.push(("objective".into(), "binary:logistic".into()));
             p.push(("eval_metric".into(), "logloss".into()));
+            p.push(("max_delta_step".into(), self.max_delta_step.to_string()));
         } else {
             p.push(("objective".into(), "multi:softprob".into()));
             p.push(("num_class".into(), "3".into()));
@@ -99,6 +103,7 @@ fn set_params(b: &mut Booster, params: &[(String, String)]) -> Result<(), Error>
 fn trees_only(b: Booster, threads: usize) -> Result<Booster, Error> {
     let bytes = b.to_ubj_bytes().map_err(xgb_error)?;
     drop(b);
+    crate::mem::release_free_memory();
     let mut b = Booster::from_buffer(&bytes).map_err(xgb_error)?;
     b.set_param("nthread", &threads.to_string())
         .map_err(xgb_error)?;

@@ -165,8 +165,18 @@ fn model_params(out: &Path) -> String {
         .map(|t| {
             let p = t.params;
             format!(
-                "{} rounds, eta {}, depth {}, subsample {}, colsample {}, max_bin {}",
-                p.n_estimators, p.learning_rate, p.max_depth, p.subsample, p.colsample, p.max_bin
+                "{} rounds, eta {}, depth {}, subsample {}, colsample {}, max_bin {}{}",
+                p.n_estimators,
+                p.learning_rate,
+                p.max_depth,
+                p.subsample,
+                p.colsample,
+                p.max_bin,
+                if p.max_delta_step > 0.0 {
+                    format!(", max_delta_step {}", p.max_delta_step)
+                } else {
+                    String::new()
+                }
             )
         })
         .unwrap_or_default()
