@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Trainer benchmark: the same dataset and booster settings through `spliceforge train` (Parquet
 # row groups streamed into a QuantileDMatrix) and through the Python system's loading path
-# (polars -> numpy -> pandas float64 -> xgboost.DMatrix), in one run. One model, no CV. Ours runs
+# (polars -> numpy -> pandas float64 -> xgboost.DMatrix), in one run. One softprob model (as
+# python_train.py trains), no CV. Ours runs
 # twice: in memory (the default) and with --external-memory.
 #
 #   scripts/bench/train.sh [N_GENES] [ROUNDS]     (defaults: 1000 genes of A. thaliana, 50 rounds)
@@ -16,9 +17,9 @@ out=out/bench-train; ds=$out/atha-$n
 mkdir -p "$out"
 [[ -f $ds/summary.json ]] || "$bin" builder --genome data/fetched/athaliana.fna.gz --annotation data/fetched/athaliana.gtf.gz --out "$ds" --n-genes "$n" -q > /dev/null
 rm -rf "$out/model" "$out/model-ext"
-/usr/bin/time -v "$bin" train --dataset "$ds" --out-dir "$out/model" --n-folds 1 --no-calibrate --n-estimators "$rounds" \
+/usr/bin/time -v "$bin" train --dataset "$ds" --out-dir "$out/model" --n-folds 1 --no-calibrate --objective softprob --n-estimators "$rounds" \
   --learning-rate $eta --max-depth $depth --max-bin $max_bin --threads $threads > "$out/ours.log" 2> "$out/ours.time"
-/usr/bin/time -v "$bin" train --dataset "$ds" --out-dir "$out/model-ext" --n-folds 1 --no-calibrate --n-estimators "$rounds" \
+/usr/bin/time -v "$bin" train --dataset "$ds" --out-dir "$out/model-ext" --n-folds 1 --no-calibrate --objective softprob --n-estimators "$rounds" \
   --learning-rate $eta --max-depth $depth --max-bin $max_bin --threads $threads --external-memory > "$out/ours-ext.log" 2> "$out/ours-ext.time"
 /usr/bin/time -v python3 scripts/bench/python_train.py "$ds" "$rounds" $eta $depth $max_bin $threads > "$out/python.json" 2> "$out/python.time"
 python3 - "$out" <<'PY'
