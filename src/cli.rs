@@ -115,8 +115,7 @@ pub struct TrainArgs {
     /// Column subsample per tree.
     #[arg(long, default_value_t = 0.8)]
     pub colsample: f64,
-    /// Cap on how far one tree can move a leaf's value in the ovr boosters (XGBoost's
-    /// max_delta_step; 0 = no cap). Splice sites are ~0.3 % of rows, so the binary:logistic
+    /// Cap on each leaf's step in the ovr boosters (XGBoost's max_delta_step; 0 = no cap). Splice sites are ~0.3 % of rows, so the binary:logistic
     /// hessians are tiny and, uncapped, leaves jump by tens of logits: on 82 fly genes the donor
     /// booster collapsed (F1 0.21, against 0.48 at 5). On held-out A. thaliana genes 5 gave donor
     /// F1 0.66 and acceptor 0.64 (0.58 / 0.54 uncapped); 10 collapsed on the fly set, 1-5 did not

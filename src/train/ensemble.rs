@@ -168,7 +168,7 @@ pub fn train_ensemble(cfg: &TrainConfig, ds: &Dataset, universe: &[bool]) -> Res
         let (cal_genes, fit_genes): (Vec<usize>, Vec<usize>) = sub.iter().partition(|&&g| {
             gene_seed(p.seed, "ensemble-calibration", &ds.genes[g].id).is_multiple_of(5)
         });
-        let (mut dfit, info) = matrix(
+        let (dfit, info) = matrix(
             ds,
             &mask(n, &fit_genes),
             p,
@@ -176,9 +176,7 @@ pub fn train_ensemble(cfg: &TrainConfig, ds: &Dataset, universe: &[bool]) -> Res
             Record::Labels,
             cfg.cache_dir().as_deref(),
         )?;
-        let mut model = Model::fit(&mut dfit, &info.label, p)?;
-        drop(dfit);
-        mem::release_free_memory();
+        let mut model = Model::fit(dfit, &info.label, p)?;
         if cfg.calibrate && !cal_genes.is_empty() {
             // No calibration is set yet, so these are the model's raw probabilities.
             let (cinfo, mut probs) = probabilities(ds, &mask(n, &cal_genes), &[&model])?;
@@ -216,7 +214,7 @@ pub fn train_ensemble(cfg: &TrainConfig, ds: &Dataset, universe: &[bool]) -> Res
     let single = if cfg.compare_single {
         let t = Instant::now();
         let _ = monitor.phase_peak();
-        let (mut dall, info_all) = matrix(
+        let (dall, info_all) = matrix(
             ds,
             &mask(n, &rest),
             p,
@@ -224,9 +222,7 @@ pub fn train_ensemble(cfg: &TrainConfig, ds: &Dataset, universe: &[bool]) -> Res
             Record::Labels,
             cfg.cache_dir().as_deref(),
         )?;
-        let single = Model::fit(&mut dall, &info_all.label, p)?;
-        drop(dall);
-        mem::release_free_memory();
+        let single = Model::fit(dall, &info_all.label, p)?;
         Some((single, t.elapsed().as_secs_f64(), monitor.phase_peak()))
     } else {
         eprintln!("single comparison model skipped (--no-single-model or the memory plan)");

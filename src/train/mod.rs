@@ -369,7 +369,7 @@ fn train_planned(
             let t = Instant::now();
             let train_mask = folds.train_mask(k);
             let test_mask = folds.test_mask(k);
-            let (mut dtrain, tinfo) = matrix(
+            let (dtrain, tinfo) = matrix(
                 &ds,
                 &train_mask,
                 p,
@@ -377,9 +377,7 @@ fn train_planned(
                 Record::Labels,
                 cfg.cache_dir().as_deref(),
             )?;
-            let model = Model::fit(&mut dtrain, &tinfo.label, p)?;
-            drop(dtrain);
-            mem::release_free_memory();
+            let model = Model::fit(dtrain, &tinfo.label, p)?;
             // Held-out rows are predicted batch by batch: no second matrix.
             let (info, m) = predict::margins(&ds, &test_mask, &model)?;
             log(&format!(
@@ -408,7 +406,7 @@ fn train_planned(
 
     let t = Instant::now();
     let all = folds.all_mask();
-    let (mut dall, info_all) = matrix(
+    let (dall, info_all) = matrix(
         &ds,
         &all,
         p,
@@ -424,9 +422,7 @@ fn train_planned(
     ));
     phase("final: load", t);
     let t = Instant::now();
-    let mut model = Model::fit(&mut dall, &info_all.label, p)?;
-    drop(dall);
-    mem::release_free_memory();
+    let mut model = Model::fit(dall, &info_all.label, p)?;
     model.calibration = calibration.clone();
     log(&format!(
         "final model: {} rows of {} genes ({:.1} s)",

@@ -117,15 +117,16 @@ pub fn xgb_error(e: crate::xgb::Error) -> Error {
 
 impl Model {
     /// Trains on `train` whose labels are the classes `labels` (0/1/2); for `ovr` the matrix's
-    /// labels are replaced by each class's 0/1 in turn.
-    pub fn fit(train: &mut DMatrix, labels: &[u8], p: &Params) -> Result<Self, Error> {
+    /// labels are replaced by each class's 0/1 in turn. The matrix is consumed: it is freed,
+    /// and its memory handed back to the kernel, before the model is returned.
+    pub fn fit(mut train: DMatrix, labels: &[u8], p: &Params) -> Result<Self, Error> {
         let mut boosters = Vec::new();
         match p.objective {
             Objective::Softprob => {
-                let mut b = Booster::new(&[&*train]).map_err(xgb_error)?;
+                let mut b = Booster::new(&[&train]).map_err(xgb_error)?;
                 set_params(&mut b, &p.booster_params(false))?;
                 for it in 0..p.n_estimators {
-                    b.update(it, train).map_err(xgb_error)?;
+                    b.update(it, &train).map_err(xgb_error)?;
                 }
                 boosters.push(trees_only(b, p.threads)?);
             }
@@ -136,19 +137,19 @@ impl Model {
                         .map(|&l| f32::from(u8::from(l == c)))
                         .collect();
                     train.set_labels(&y).map_err(xgb_error)?;
-                    let mut b = Booster::new(&[&*train]).map_err(xgb_error)?;
+                    let mut b = Booster::new(&[&train]).map_err(xgb_error)?;
                     set_params(&mut b, &p.booster_params(true))?;
                     for it in 0..p.n_estimators {
-                        b.update(it, train).map_err(xgb_error)?;
+                        b.update(it, &train).map_err(xgb_error)?;
                     }
                     // Dropped before the next class, so the three boosters never hold their
                     // training state at once.
                     boosters.push(trees_only(b, p.threads)?);
                 }
-                let y: Vec<f32> = labels.iter().map(|&l| f32::from(l)).collect();
-                train.set_labels(&y).map_err(xgb_error)?;
             }
         }
+        drop(train);
+        crate::mem::release_free_memory();
         Ok(Self {
             objective: p.objective,
             boosters,
