@@ -278,9 +278,12 @@ pub struct BuilderArgs {
     #[arg(long, env = "SPLICEFORGE_THREADS", value_name = "N")]
     pub threads: Option<usize>,
     /// Imported base-model scores (Parquet or TSV: chrom, position (1-based), strand, donor,
-    /// acceptor[, neither]), e.g. SpliceAI output. Default: the built-in base model.
-    #[arg(long, value_name = "FILE")]
+    /// acceptor[, neither]), e.g. from `spliceforge score`. Replaces --base-model.
+    #[arg(long, value_name = "FILE", conflicts_with = "base_model")]
     pub base_scores: Option<PathBuf>,
+    /// The base model.
+    #[command(flatten)]
+    pub model: BaseModelArgs,
     /// Fraction of intron-containing genes reserved (by a hash of the gene id) to fit the
     /// built-in base model; they never become rows.
     #[arg(long, default_value_t = 0.1, value_name = "F")]
@@ -315,6 +318,34 @@ pub struct BuilderArgs {
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// Which base model scores the positions.
+#[derive(Debug, Args)]
+pub struct BaseModelArgs {
+    /// The base model that scores every position: `builtin` (fitted on reserved genes, no
+    /// download) or `spliceai` (SpliceAI-10k computed natively; needs --spliceai-weights).
+    #[arg(long, value_enum, default_value = "builtin")]
+    pub base_model: BaseModelKind,
+    /// Directory holding SpliceAI's spliceai1.h5 … spliceai5.h5, as fetched by
+    /// `scripts/fetch-spliceai.sh` (which prints it). The weights are Illumina's, licensed
+    /// CC BY-NC 4.0: non-commercial use only.
+    #[arg(long, env = "SPLICEFORGE_SPLICEAI_WEIGHTS", value_name = "DIR")]
+    pub spliceai_weights: Option<PathBuf>,
+    /// How many of SpliceAI's five networks to average (1–5; fewer is faster, five is the
+    /// published model).
+    #[arg(long, default_value_t = 5, value_name = "N",
+          value_parser = clap::value_parser!(u8).range(1..=5))]
+    pub spliceai_models: u8,
+}
+
+/// Base models.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BaseModelKind {
+    /// The built-in weight-array model, fitted on reserved genes of the annotation.
+    Builtin,
+    /// SpliceAI-10k (five networks averaged), from weights fetched by scripts/fetch-spliceai.sh.
+    Spliceai,
 }
 
 /// Arguments of `inspect`.

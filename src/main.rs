@@ -9,10 +9,10 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use cli::{
-    AnnotationFormat, BuilderArgs, Cli, Command, EstimateArgs, InspectArgs, ObjectiveArg, PlanArgs,
-    SelectionArgs, TnSampling, TrainArgs,
+    AnnotationFormat, BaseModelArgs, BaseModelKind, BuilderArgs, Cli, Command, EstimateArgs,
+    InspectArgs, ObjectiveArg, PlanArgs, SelectionArgs, TnSampling, TrainArgs,
 };
-use spliceforge::builder::BuildConfig;
+use spliceforge::builder::{BuildConfig, SpliceAiSettings};
 use spliceforge::error::exit;
 use spliceforge::features::{LabelConfig, RowConfig, Schema};
 use spliceforge::genome::{Format, Selection};
@@ -110,9 +110,25 @@ fn resolve_builder(a: BuilderArgs) -> BuildConfig {
         flank: a.flank,
         reserve_fraction: a.reserve_fraction,
         base_scores: a.base_scores,
+        spliceai: resolve_spliceai(&a.model),
         threads,
         overwrite: a.overwrite,
     }
+}
+
+fn resolve_spliceai(m: &BaseModelArgs) -> Option<SpliceAiSettings> {
+    if m.base_model != BaseModelKind::Spliceai {
+        return None;
+    }
+    let Some(weights) = m.spliceai_weights.clone() else {
+        usage(
+            "--base-model spliceai needs --spliceai-weights DIR (or SPLICEFORGE_SPLICEAI_WEIGHTS); scripts/fetch-spliceai.sh fetches the weights and prints the directory",
+        );
+    };
+    Some(SpliceAiSettings {
+        weights,
+        models: usize::from(m.spliceai_models),
+    })
 }
 
 fn builder(args: BuilderArgs) -> Result<(), spliceforge::Error> {

@@ -1,4 +1,4 @@
-//! Errors of the base models: imported score files and saved models.
+//! Errors of the base models: imported score files, saved models, SpliceAI's weights.
 
 use std::path::PathBuf;
 
@@ -51,6 +51,9 @@ pub enum Error {
         /// The parser's message.
         message: String,
     },
+    /// SpliceAI's weights are missing or unusable.
+    #[error(transparent)]
+    SpliceAi(#[from] super::spliceai::Error),
     /// The built-in model has nothing to learn from.
     #[error(
         "the built-in base model needs reserved genes with introns to train on, and found {sites} site(s); use a larger annotation, raise --reserve-fraction, or import scores with --base-scores"

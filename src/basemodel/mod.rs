@@ -2,9 +2,11 @@
 //!
 //! The meta-model learns where a base model is wrong, so the base model is an input like the
 //! genome: either the built-in weight-array model ([`wam`]), fitted on reserved genes that never
-//! become rows, or scores computed elsewhere (SpliceAI…) and imported ([`imported`]).
+//! become rows; SpliceAI computed natively ([`spliceai`], weights fetched by the user); or
+//! scores computed elsewhere and imported ([`imported`]).
 
 pub mod imported;
+pub mod spliceai;
 pub mod wam;
 
 mod error;
@@ -62,4 +64,10 @@ impl Scores {
 pub trait ScoreSource: Send + Sync {
     /// Scores every position of `region` (the gene ± flank, gene-oriented).
     fn score(&self, gene: &Gene, region: &GeneRegion) -> Scores;
+
+    /// Bases of genomic context the model reads on each side of the region
+    /// ([`GeneRegion::outer`]); 0 when it needs none.
+    fn context(&self) -> usize {
+        0
+    }
 }

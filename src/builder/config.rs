@@ -32,13 +32,35 @@ pub struct BuildConfig {
     pub reserve_fraction: f64,
     /// Imported base-model scores instead of the built-in model.
     pub base_scores: Option<PathBuf>,
+    /// SpliceAI instead of the built-in model.
+    pub spliceai: Option<SpliceAiSettings>,
     /// Compute threads.
     pub threads: usize,
     /// Start over, discarding what `out` holds.
     pub overwrite: bool,
 }
 
+/// Which SpliceAI weights to run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpliceAiSettings {
+    /// The directory holding `spliceai1.h5` … `spliceai5.h5`.
+    pub weights: PathBuf,
+    /// How many of them to average (1–5, in file order).
+    pub models: usize,
+}
+
 impl BuildConfig {
+    /// The base model's name as summaries show it.
+    pub fn base_model_name(&self) -> &'static str {
+        if self.base_scores.is_some() {
+            "imported"
+        } else if self.spliceai.is_some() {
+            "spliceai"
+        } else {
+            "builtin"
+        }
+    }
+
     /// The settings that decide the dataset's bytes (no paths, no threads): what the
     /// fingerprint hashes together with the input checksums.
     pub fn content(&self) -> serde_json::Value {
@@ -66,8 +88,11 @@ impl BuildConfig {
             "batch_size": self.batch_size,
             "batch_rows": self.batch_rows,
             "flank": self.flank,
+            // The weight files themselves are fingerprinted as inputs.
             "base_model": if self.base_scores.is_some() {
                 json!({"kind": "imported"})
+            } else if let Some(sa) = &self.spliceai {
+                json!({"kind": "spliceai", "models": sa.models})
             } else {
                 json!({"kind": "builtin", "reserve_fraction": self.reserve_fraction,
                        "version": crate::basemodel::wam::MODEL_VERSION})

@@ -11,7 +11,7 @@ use std::fs;
 use std::path::Path;
 use std::time::Instant;
 
-pub use config::BuildConfig;
+pub use config::{BuildConfig, SpliceAiSettings};
 pub use summary::Summary;
 
 use crate::Error;
@@ -216,6 +216,7 @@ pub fn build(cfg: &BuildConfig, progress: bool) -> Result<Report, Error> {
         rows: &cfg.rows,
         batch_rows: cfg.batch_rows,
         threads: cfg.threads,
+        score_threads: cfg.threads,
         first_batch: resumed_from + 1,
         progress,
     };

@@ -1,6 +1,7 @@
-//! The build pipeline: a reader thread (genome → gene regions), compute workers (scores, labels,
-//! features) and the writer (this thread: ordered rows → Parquet parts → manifest commits), joined
-//! by bounded channels so that memory stays bounded whatever the number of genes.
+//! The build pipeline: a reader thread (genome → gene regions), scoring workers (the base model),
+//! feature workers (labels, sampling, features) and the writer (this thread: ordered rows →
+//! Parquet parts → manifest commits), joined by bounded channels so that memory stays bounded
+//! whatever the number of genes.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -14,6 +15,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::plan::Prepared;
 use crate::Error;
+use crate::basemodel::Scores;
 use crate::features::{GeneRows, PredType, RowConfig, Schema, SpliceType, gene_rows};
 use crate::genome::{GeneRegion, fasta};
 use crate::mem;
@@ -30,6 +32,8 @@ pub struct StageStats {
     pub threads: usize,
     /// Genes it handled.
     pub genes: u64,
+    /// Bases it handled (gene regions, flanks included).
+    pub nt: u64,
     /// Summed busy time of its threads.
     pub busy: Duration,
 }
@@ -75,8 +79,10 @@ pub struct Settings<'a> {
     pub rows: &'a RowConfig,
     /// Rows per row group.
     pub batch_rows: usize,
-    /// Compute threads.
+    /// Feature threads.
     pub threads: usize,
+    /// Scoring threads.
+    pub score_threads: usize,
     /// First batch to build (1-based).
     pub first_batch: usize,
     /// Show a progress bar.
@@ -96,10 +102,13 @@ pub fn run(s: &Settings<'_>, prep: &Prepared, schema: &Schema) -> Result<Outcome
         cond: Condvar::new(),
         abort: AtomicBool::new(false),
     };
-    let (job_tx, job_rx) = sync_channel::<Job>(2 * threads);
+    let score_threads = s.score_threads.max(1);
+    let (job_tx, job_rx) = sync_channel::<Job>(2 * score_threads);
+    let (scored_tx, scored_rx) = sync_channel::<(Job, Scores)>(2 * threads);
     let (row_tx, row_rx) = sync_channel::<(usize, GeneRows, RecordBatch)>(2 * threads);
     let arrow = Arc::new(schema.arrow());
     let job_rx = Arc::new(Mutex::new(job_rx));
+    let scored_rx = Arc::new(Mutex::new(scored_rx));
 
     let bar = if s.progress && pending > 0 {
         let b = ProgressBar::new(pending as u64);
@@ -116,14 +125,14 @@ pub fn run(s: &Settings<'_>, prep: &Prepared, schema: &Schema) -> Result<Outcome
 
     std::thread::scope(|scope| {
         let reader = scope.spawn(|| read_stage(s, prep, first_gene, job_tx, &flow, window));
-        let mut workers = Vec::new();
-        for _ in 0..threads {
+        let mut scorers = Vec::new();
+        for _ in 0..score_threads {
             let rx = Arc::clone(&job_rx);
-            let tx = row_tx.clone();
+            let tx = scored_tx.clone();
             let source = Arc::clone(&prep.source);
-            let arrow = Arc::clone(&arrow);
-            workers.push(scope.spawn(move || {
+            scorers.push(scope.spawn(move || {
                 let mut busy = Duration::ZERO;
+                let mut nt = 0u64;
                 loop {
                     let job = match rx.lock() {
                         Ok(guard) => guard.recv(),
@@ -133,6 +142,31 @@ pub fn run(s: &Settings<'_>, prep: &Prepared, schema: &Schema) -> Result<Outcome
                     let t = Instant::now();
                     let gene = &prep.genes[first_gene + job.seq];
                     let scores = source.score(gene, &job.region);
+                    nt += job.region.len() as u64;
+                    busy += t.elapsed();
+                    if tx.send((job, scores)).is_err() {
+                        break;
+                    }
+                }
+                (busy, nt)
+            }));
+        }
+        drop(scored_tx);
+        let mut workers = Vec::new();
+        for _ in 0..threads {
+            let rx = Arc::clone(&scored_rx);
+            let tx = row_tx.clone();
+            let arrow = Arc::clone(&arrow);
+            workers.push(scope.spawn(move || {
+                let mut busy = Duration::ZERO;
+                loop {
+                    let job = match rx.lock() {
+                        Ok(guard) => guard.recv(),
+                        Err(_) => break,
+                    };
+                    let Ok((job, scores)) = job else { break };
+                    let t = Instant::now();
+                    let gene = &prep.genes[first_gene + job.seq];
                     let mut rows = gene_rows(gene, &job.region, &scores, schema, s.rows);
                     let batch = match gene_batch(&arrow, &mut rows) {
                         Ok(b) => b,
@@ -149,6 +183,7 @@ pub fn run(s: &Settings<'_>, prep: &Prepared, schema: &Schema) -> Result<Outcome
         // Only the workers may keep the job queue open: if they all stop (the writer failed),
         // the reader's next send fails instead of blocking forever.
         drop(job_rx);
+        drop(scored_rx);
         drop(row_tx);
         let written = write_stage(s, prep, first_gene, pending, row_rx, &flow, &bar);
         if written.is_err() {
@@ -158,13 +193,17 @@ pub fn run(s: &Settings<'_>, prep: &Prepared, schema: &Schema) -> Result<Outcome
         let read = reader
             .join()
             .unwrap_or_else(|_| Err(Error::Internal("reader thread panicked".into())));
+        let (score_busy, score_nt) = scorers
+            .into_iter()
+            .map(|w| w.join().unwrap_or_default())
+            .fold((Duration::ZERO, 0u64), |(b, n), (b2, n2)| (b + b2, n + n2));
         let compute_busy: Duration = workers
             .into_iter()
             .map(|w| w.join().unwrap_or_default())
             .sum();
         bar.finish_and_clear();
         let (w, write_busy) = written?;
-        let (read_busy, read_genes) = read?;
+        let (read_busy, read_genes, read_nt) = read?;
         if w.genes < pending as u64 {
             return Err(Error::Internal(format!(
                 "the pipeline stopped after {} of {pending} genes",
@@ -177,18 +216,28 @@ pub fn run(s: &Settings<'_>, prep: &Prepared, schema: &Schema) -> Result<Outcome
                     name: "read genome",
                     threads: 1,
                     genes: read_genes,
+                    nt: read_nt,
                     busy: read_busy,
                 },
                 StageStats {
-                    name: "score + features",
+                    name: "base model",
+                    threads: score_threads,
+                    genes: w.genes,
+                    nt: score_nt,
+                    busy: score_busy,
+                },
+                StageStats {
+                    name: "features",
                     threads,
                     genes: w.genes,
+                    nt: score_nt,
                     busy: compute_busy,
                 },
                 StageStats {
                     name: "write + commit",
                     threads: 1,
                     genes: w.genes,
+                    nt: score_nt,
                     busy: write_busy,
                 },
             ],
@@ -208,8 +257,10 @@ fn read_stage(
     tx: SyncSender<Job>,
     flow: &Flow,
     window: usize,
-) -> Result<(Duration, u64), Error> {
+) -> Result<(Duration, u64, u64), Error> {
     let mut busy = Duration::ZERO;
+    let mut nt = 0u64;
+    let context = prep.source.context();
     let genes = &prep.genes[first_gene..];
     let mut next = 0usize;
     let mut reader = fasta::Reader::open(s.genome)?;
@@ -219,7 +270,8 @@ fn read_stage(
             break;
         };
         while next < genes.len() && genes[next].contig == contig.name {
-            let region = GeneRegion::new(&genes[next], &contig, s.flank);
+            let region = GeneRegion::with_context(&genes[next], &contig, s.flank, context);
+            nt += region.len() as u64;
             busy += t.elapsed();
             {
                 let mut w = flow
@@ -234,14 +286,14 @@ fn read_stage(
                 }
             }
             if flow.abort.load(Ordering::SeqCst) || tx.send(Job { seq: next, region }).is_err() {
-                return Ok((busy, next as u64));
+                return Ok((busy, next as u64, nt));
             }
             t = Instant::now();
             next += 1;
         }
     }
     busy += t.elapsed();
-    Ok((busy, next as u64))
+    Ok((busy, next as u64, nt))
 }
 
 fn write_stage(

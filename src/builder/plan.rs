@@ -7,9 +7,9 @@ use std::time::Instant;
 
 use super::config::BuildConfig;
 use crate::Error;
-use crate::basemodel::ScoreSource;
 use crate::basemodel::imported::ImportedScores;
 use crate::basemodel::wam::{BuiltinModel, Trainer, is_reserved};
+use crate::basemodel::{self, ScoreSource, spliceai};
 use crate::features::Schema;
 use crate::genome::fasta::{self, ContigInfo};
 use crate::genome::{Gene, GeneRegion, annotation, select};
@@ -26,6 +26,11 @@ pub fn fingerprint(cfg: &BuildConfig) -> Result<Fingerprint, Error> {
     }
     if let Some(p) = &cfg.base_scores {
         inputs.push(InputFile::of("base_scores", p)?);
+    }
+    if let Some(sa) = &cfg.spliceai {
+        for p in spliceai::weight_files(&sa.weights, sa.models).map_err(basemodel::Error::from)? {
+            inputs.push(InputFile::of("spliceai_weights", &p)?);
+        }
     }
     Ok(Fingerprint {
         format: DATASET_FORMAT,
@@ -68,13 +73,19 @@ pub fn prepare(cfg: &BuildConfig) -> Result<Prepared, Error> {
         Vec<Gene>,
         usize,
         _,
-    ) = match &cfg.base_scores {
-        Some(path) => {
+    ) = match (&cfg.base_scores, &cfg.spliceai) {
+        (Some(path), _) => {
             let contigs = fasta::scan(&cfg.genome)?;
             let scores = ImportedScores::load(path, &contigs)?;
             (Arc::new(scores), None, ann.genes, 0, contigs)
         }
-        None => {
+        (None, Some(sa)) => {
+            let model =
+                spliceai::SpliceAi::load(&sa.weights, sa.models).map_err(basemodel::Error::from)?;
+            let contigs = fasta::scan(&cfg.genome)?;
+            (Arc::new(model), None, ann.genes, 0, contigs)
+        }
+        (None, None) => {
             // Reserved genes are drawn among intron-containing genes; those on contigs the
             // FASTA lacks are never seen by the trainer (and selection reports the contig).
             let (reserved, rest): (Vec<Gene>, Vec<Gene>) = ann
@@ -97,11 +108,7 @@ pub fn prepare(cfg: &BuildConfig) -> Result<Prepared, Error> {
         batches,
         genes: ids,
         reserved_genes: reserved_count,
-        base_model: if builtin.is_some() {
-            "builtin".into()
-        } else {
-            "imported".into()
-        },
+        base_model: cfg.base_model_name().into(),
     };
     Ok(Prepared {
         genes: selected.genes,

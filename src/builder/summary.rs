@@ -156,7 +156,7 @@ pub fn pipeline_table(o: &Outcome, prepare_secs: f64, total_secs: f64) -> String
     let wall = o.wall.as_secs_f64().max(1e-9);
     let _ = writeln!(
         s,
-        "stage               threads   genes    busy s   genes/s   utilisation"
+        "stage               threads   genes    busy s   genes/s      nt/s   utilisation"
     );
     let mut bottleneck = ("", 0.0f64);
     for st in &o.stages {
@@ -165,19 +165,22 @@ pub fn pipeline_table(o: &Outcome, prepare_secs: f64, total_secs: f64) -> String
         if util > bottleneck.1 {
             bottleneck = (st.name, util);
         }
-        let rate = if busy > 0.0 {
-            st.genes as f64 / busy * st.threads as f64
-        } else {
-            0.0
+        let per_s = |x: u64| {
+            if busy > 0.0 {
+                x as f64 / busy * st.threads as f64
+            } else {
+                0.0
+            }
         };
         let _ = writeln!(
             s,
-            "  {:<18}{:>6} {:>7} {:>9.2} {:>9.0} {:>10.0} %",
+            "  {:<18}{:>6} {:>7} {:>9.2} {:>9.0} {:>9.0} {:>10.0} %",
             st.name,
             st.threads,
             st.genes,
             busy,
-            rate,
+            per_s(st.genes),
+            per_s(st.nt),
             100.0 * util
         );
     }

@@ -23,9 +23,27 @@ pub struct GeneRegion {
     pub gene_first: usize,
     /// Local index of the gene's last (3') base.
     pub gene_last: usize,
+    /// `seq` with more genomic context on each side (N beyond the contig's ends), in the same
+    /// orientation: what a base model with a receptive field reads. Empty unless asked for
+    /// ([`GeneRegion::with_context`]).
+    pub outer: Vec<u8>,
 }
 
 impl GeneRegion {
+    /// Like [`GeneRegion::new`], also cutting `context` more bases on each side into
+    /// [`GeneRegion::outer`].
+    pub fn with_context(gene: &Gene, contig: &Contig, flank: u64, context: usize) -> Self {
+        let mut r = Self::new(gene, contig, flank);
+        if context > 0 {
+            r.outer = padded_slice(contig, r.lo, r.hi, context as u64);
+            if r.strand == Strand::Reverse {
+                r.outer.reverse();
+                r.outer.iter_mut().for_each(|b| *b = complement(*b));
+            }
+        }
+        r
+    }
+
     /// Cuts `gene` ± `flank` bases (clipped to the contig) out of `contig`.
     pub fn new(gene: &Gene, contig: &Contig, flank: u64) -> Self {
         let len = contig.seq.len() as u64;
@@ -47,6 +65,7 @@ impl GeneRegion {
             seq,
             gene_first: gene_first as usize,
             gene_last: gene_last as usize,
+            outer: Vec::new(),
         }
     }
 
@@ -91,6 +110,23 @@ impl GeneRegion {
     }
 }
 
+/// Forward-strand bases `lo − pad ..= hi + pad` (1-based), N where that leaves the contig.
+fn padded_slice(contig: &Contig, lo: u64, hi: u64, pad: u64) -> Vec<u8> {
+    let len = contig.seq.len() as u64;
+    let want = (hi - lo + 1 + 2 * pad) as usize;
+    let mut out = Vec::with_capacity(want);
+    let first = lo as i64 - pad as i64; // may be ≤ 0
+    let before = (1 - first).max(0) as usize;
+    out.resize(before, b'N');
+    let from = first.max(1) as u64;
+    let to = (hi + pad).min(len);
+    if from <= to {
+        out.extend_from_slice(contig.slice(from, to));
+    }
+    out.resize(want, b'N');
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,5 +158,9 @@ mod tests {
         for j in 0..r.len() {
             assert_eq!(r.local(r.genomic(j)), Some(j));
         }
+        // Context beyond the contig's ends is N, and oriented like the region.
+        let r = GeneRegion::with_context(&gene, &contig, 2, 4);
+        assert_eq!(r.outer, b"NNAAAACCGGGTTTTNN");
+        assert_eq!(&r.outer[4..4 + r.len()], &r.seq[..]);
     }
 }
