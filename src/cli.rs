@@ -49,6 +49,16 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Print the dataset schema (columns, types, roles, meanings).
     Schema(SchemaArgs),
+    /// Score every position of the selected genes with a base model (SpliceAI or the built-in
+    /// one) into one Parquet file: chrom, position (1-based), strand, gene_id, donor, acceptor.
+    ///
+    /// It is exactly the format `builder --base-scores` imports: compute SpliceAI once, then build
+    /// datasets with other sampling or feature settings from its scores. Long runs commit each
+    /// batch of genes; the same command again resumes after a kill.
+    ///
+    /// Example: spliceforge score --genome g.fa.gz --annotation a.gtf.gz --base-model spliceai
+    /// --spliceai-weights "$(scripts/fetch-spliceai.sh)" --out scores.parquet
+    Score(ScoreArgs),
     /// Train the meta-model on a builder dataset: rows stream from Parquet straight into
     /// XGBoost, gene-level cross-validation gives held-out predictions, per-class calibration is
     /// fitted on them, and a final model is trained on all genes.
@@ -313,6 +323,43 @@ pub struct BuilderArgs {
     #[arg(long, default_value_t = 250, value_name = "NT")]
     pub flank: u64,
     /// Discard what --out holds and start over.
+    #[arg(long)]
+    pub overwrite: bool,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Arguments of `score`.
+#[derive(Debug, Args)]
+pub struct ScoreArgs {
+    /// The genome and annotation.
+    #[command(flatten)]
+    pub inputs: InputArgs,
+    /// Which genes are scored.
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+    /// The base model.
+    #[command(flatten)]
+    pub model: BaseModelArgs,
+    /// The Parquet file to write. Its work directory (OUT.work/) holds committed batches until
+    /// the run completes.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Bases scored on each side of a gene (match the builder's --flank so that every position
+    /// it looks up has a score).
+    #[arg(long, default_value_t = 250, value_name = "NT")]
+    pub flank: u64,
+    /// Genes per committed batch.
+    #[arg(long, default_value_t = 50, value_name = "N")]
+    pub batch_size: usize,
+    /// Scoring threads (default: all cores). Does not change the output.
+    #[arg(long, env = "SPLICEFORGE_THREADS", value_name = "N")]
+    pub threads: Option<usize>,
+    /// Fraction of intron-containing genes reserved to fit the built-in base model.
+    #[arg(long, default_value_t = 0.1, value_name = "F")]
+    pub reserve_fraction: f64,
+    /// Discard a finished or partial output and start over.
     #[arg(long)]
     pub overwrite: bool,
     /// No progress bar.

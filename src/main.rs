@@ -10,7 +10,7 @@ use clap::Parser;
 
 use cli::{
     AnnotationFormat, BaseModelArgs, BaseModelKind, BuilderArgs, Cli, Command, EstimateArgs,
-    InspectArgs, ObjectiveArg, PlanArgs, SelectionArgs, TnSampling, TrainArgs,
+    InspectArgs, ObjectiveArg, PlanArgs, ScoreArgs, SelectionArgs, TnSampling, TrainArgs,
 };
 use spliceforge::builder::{BuildConfig, SpliceAiSettings};
 use spliceforge::error::exit;
@@ -40,6 +40,7 @@ fn run(cli: Cli) -> Result<(), spliceforge::Error> {
             println!("{n} rows predicted into {}", args.out.display());
             Ok(())
         }
+        Command::Score(args) => score(args),
         Command::Schema(args) => {
             let s = Schema::new(&args.kmer_sizes);
             let text = if args.markdown {
@@ -129,6 +130,69 @@ fn resolve_spliceai(m: &BaseModelArgs) -> Option<SpliceAiSettings> {
         weights,
         models: usize::from(m.spliceai_models),
     })
+}
+
+fn score(a: ScoreArgs) -> Result<(), spliceforge::Error> {
+    if a.batch_size == 0 {
+        usage("--batch-size must be at least 1");
+    }
+    let threads = a
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+    let selection = resolve_selection(a.selection);
+    let cfg = BuildConfig {
+        genome: a.inputs.genome,
+        annotation: a.inputs.annotation,
+        annotation_format: resolve_format(a.inputs.annotation_format),
+        out: a.out,
+        rows: RowConfig {
+            label: LabelConfig::default(),
+            kmer_sizes: vec![3],
+            seed: selection.seed,
+        },
+        selection,
+        batch_size: a.batch_size,
+        batch_rows: 10_000,
+        flank: a.flank,
+        reserve_fraction: a.reserve_fraction,
+        base_scores: None,
+        spliceai: resolve_spliceai(&a.model),
+        threads,
+        overwrite: a.overwrite,
+    };
+    if cfg.spliceai.is_some() && !a.quiet {
+        eprintln!("note: {}", spliceforge::basemodel::spliceai::LICENCE);
+    }
+    let r = spliceforge::builder::score::score(&cfg, !a.quiet)?;
+    if r.already_complete {
+        println!(
+            "{} is already complete ({} positions); nothing to do (--overwrite starts over)",
+            cfg.out.display(),
+            r.rows
+        );
+        return Ok(());
+    }
+    if r.resumed_from > 0 {
+        println!("resumed after {} committed batches", r.resumed_from);
+    }
+    println!(
+        "scored {} genes, {} positions in {:.1} s ({:.0} nt/s, {} base model{}, {} threads); {} rows in {}; peak RSS {}",
+        r.genes,
+        r.positions,
+        r.score_secs,
+        r.positions as f64 / r.score_secs.max(1e-9),
+        cfg.base_model_name(),
+        cfg.spliceai
+            .as_ref()
+            .map(|s| format!(" × {} networks", s.models))
+            .unwrap_or_default(),
+        cfg.threads,
+        r.rows,
+        cfg.out.display(),
+        spliceforge::mem::human(spliceforge::mem::peak_rss_bytes())
+    );
+    Ok(())
 }
 
 fn builder(args: BuilderArgs) -> Result<(), spliceforge::Error> {

@@ -5,6 +5,7 @@
 pub mod config;
 pub mod pipeline;
 pub mod plan;
+pub mod score;
 pub mod summary;
 
 use std::fs;

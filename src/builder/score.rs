@@ -1,0 +1,465 @@
+//! `spliceforge score`: per-position base-model probabilities for every base of the selected
+//! genes (± `flank`), in the format `builder --base-scores` imports, so that scores computed once
+//! (SpliceAI: the expensive part) feed later builds with other sampling or feature settings.
+//!
+//! A run works in `OUT.work/` with the builder's rules: a lock, a fingerprint of inputs and
+//! settings, one part per batch of genes written under a temporary name, fsynced, renamed, then
+//! recorded in a manifest; the same command again resumes after the last recorded batch. When all
+//! batches are in, the parts are concatenated into `OUT` (temporary name, fsync, rename) and the
+//! work directory is removed. `OUT` carries the fingerprint in its Parquet metadata, so a finished
+//! run is recognised and a changed one refused.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use arrow_array::{Float32Array, Int64Array, RecordBatch, StringArray};
+use arrow_schema::{DataType, Field, Schema as ArrowSchema};
+use indicatif::{ProgressBar, ProgressStyle};
+use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::metadata::KeyValue;
+use parquet::file::properties::WriterProperties;
+use parquet::file::reader::FileReader;
+use serde_json::json;
+
+use super::config::BuildConfig;
+use super::plan;
+use crate::Error;
+use crate::genome::{Gene, GeneRegion, Strand, fasta};
+use crate::store::fsutil::{HashingWriter, fsync_dir};
+use crate::store::manifest::{self, BatchEntry, Entry, FileEntry, GeneEntry, MANIFEST};
+use crate::store::{self, lock::Lock};
+
+/// Parquet metadata key holding the run's fingerprint.
+const FINGERPRINT_KEY: &str = "spliceforge.scores.fingerprint";
+
+/// What a `score` run did.
+#[derive(Debug, Clone)]
+pub struct ScoreReport {
+    /// The output was already complete; nothing was done.
+    pub already_complete: bool,
+    /// Batches found committed from an earlier run.
+    pub resumed_from: usize,
+    /// Genes scored by this run.
+    pub genes: usize,
+    /// Positions written by this run.
+    pub positions: u64,
+    /// Seconds spent scoring (wall).
+    pub score_secs: f64,
+    /// Rows in the output file.
+    pub rows: u64,
+}
+
+fn work_dir(out: &Path) -> PathBuf {
+    let mut s = out.as_os_str().to_owned();
+    s.push(".work");
+    PathBuf::from(s)
+}
+
+fn arrow_schema() -> Arc<ArrowSchema> {
+    Arc::new(ArrowSchema::new(vec![
+        Field::new("chrom", DataType::Utf8, false),
+        Field::new("position", DataType::Int64, false),
+        Field::new("strand", DataType::Utf8, false),
+        Field::new("gene_id", DataType::Utf8, false),
+        Field::new("donor", DataType::Float32, false),
+        Field::new("acceptor", DataType::Float32, false),
+    ]))
+}
+
+fn properties(fingerprint: Option<&str>) -> WriterProperties {
+    WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .set_dictionary_enabled(false)
+        .set_column_dictionary_enabled("chrom".into(), true)
+        .set_column_dictionary_enabled("strand".into(), true)
+        .set_column_dictionary_enabled("gene_id".into(), true)
+        .set_max_row_group_row_count(Some(1 << 20))
+        .set_key_value_metadata(
+            fingerprint.map(|f| vec![KeyValue::new(FINGERPRINT_KEY.to_string(), f.to_string())]),
+        )
+        .build()
+}
+
+/// The fingerprint a finished output file carries, if it is one of ours.
+fn file_fingerprint(path: &Path) -> Option<String> {
+    let f = fs::File::open(path).ok()?;
+    let reader = parquet::file::reader::SerializedFileReader::new(f).ok()?;
+    reader
+        .metadata()
+        .file_metadata()
+        .key_value_metadata()?
+        .iter()
+        .find(|kv| kv.key == FINGERPRINT_KEY)
+        .and_then(|kv| kv.value.clone())
+}
+
+/// Scores the genes `cfg` selects into `cfg.out` (a Parquet file), resuming a killed run.
+pub fn score(cfg: &BuildConfig, progress: bool) -> Result<ScoreReport, Error> {
+    let out = cfg.out.as_path();
+    let mut fp = plan::fingerprint(cfg)?;
+    fp.format = SCORES_FORMAT;
+    fp.config = content(cfg);
+    let digest = fp.digest();
+    let work = work_dir(out);
+    if out.exists() && !cfg.overwrite {
+        match file_fingerprint(out) {
+            Some(f) if f == digest && !work.exists() => {
+                let rows = count_rows(out)?;
+                return Ok(ScoreReport {
+                    already_complete: true,
+                    resumed_from: 0,
+                    genes: 0,
+                    positions: 0,
+                    score_secs: 0.0,
+                    rows,
+                });
+            }
+            Some(_) => {
+                return Err(store::Error::FingerprintMismatch {
+                    dir: out.to_path_buf(),
+                    changes: vec![
+                        "the inputs or settings differ from the run that wrote it".into(),
+                    ],
+                }
+                .into());
+            }
+            None => {
+                return Err(store::Error::NotADataset {
+                    dir: out.to_path_buf(),
+                }
+                .into());
+            }
+        }
+    }
+    // Inputs are read and checked before anything is written.
+    let prep = plan::prepare(cfg)?;
+    if cfg.overwrite && work.exists() {
+        fs::remove_dir_all(&work).map_err(|e| store::Error::io(&work, e))?;
+    }
+    fs::create_dir_all(work.join("parts")).map_err(|e| store::Error::io(&work, e))?;
+    let _lock = Lock::acquire(&work)?;
+    let fp_path = work.join("fingerprint");
+    match fs::read_to_string(&fp_path) {
+        Ok(old) if old.trim() != digest => {
+            return Err(store::Error::FingerprintMismatch {
+                dir: work.clone(),
+                changes: fp_changes(&work, &fp),
+            }
+            .into());
+        }
+        Ok(_) => {}
+        Err(_) => {
+            let text =
+                serde_json::to_vec_pretty(&fp).map_err(|e| Error::Internal(e.to_string()))?;
+            store::fsutil::write_atomic(&work.join("run.json"), &work.join(".tmp"), &text)
+                .map_err(|e| store::Error::io(&work, e))?;
+            store::fsutil::write_atomic(&fp_path, &work.join(".tmp"), digest.as_bytes())
+                .map_err(|e| store::Error::io(&fp_path, e))?;
+        }
+    }
+    let manifest_path = work.join(MANIFEST);
+    let m = manifest::load(&manifest_path, true)?;
+    drop_unrecorded(&work, &m)?;
+
+    let resumed_from = m.batches.len();
+    let batches: Vec<&[Gene]> = prep.genes.chunks(cfg.batch_size).collect();
+    let todo_genes: usize = batches.iter().skip(resumed_from).map(|b| b.len()).sum();
+    let bar = bar(progress, todo_genes);
+    let t = Instant::now();
+    let mut positions = 0u64;
+    let mut genome = fasta::Reader::open(&cfg.genome)?;
+    let mut contig: Option<fasta::Contig> = None;
+    for (i, genes) in batches.iter().enumerate().skip(resumed_from) {
+        let mut regions = Vec::with_capacity(genes.len());
+        for g in genes.iter() {
+            while contig.as_ref().is_none_or(|c| c.name != g.contig) {
+                contig = genome.next_contig()?;
+                if contig.is_none() {
+                    return Err(Error::Internal(format!(
+                        "contig {} of gene {} not found while reading the genome in order",
+                        g.contig, g.id
+                    )));
+                }
+            }
+            let c = contig.as_ref().expect("just read");
+            regions.push(GeneRegion::with_context(
+                g,
+                c,
+                cfg.flank,
+                prep.source.context(),
+            ));
+        }
+        let scores = score_parallel(&*prep.source, genes, &regions, cfg.threads, &bar);
+        let batch = to_batch(genes, &regions, &scores)?;
+        positions += batch.num_rows() as u64;
+        let file = write_part(&work, i + 1, &batch)?;
+        manifest::append(
+            &manifest_path,
+            &Entry::Batch(BatchEntry {
+                batch: i + 1,
+                genes: genes
+                    .iter()
+                    .zip(&regions)
+                    .map(|(g, r)| GeneEntry {
+                        id: g.id.clone(),
+                        rows: r.len() as u64,
+                        sites: 0,
+                    })
+                    .collect(),
+                rows: file.rows,
+                parts: vec![file],
+                classes: Default::default(),
+                quality: Default::default(),
+            }),
+        )?;
+    }
+    bar.finish_and_clear();
+    let score_secs = t.elapsed().as_secs_f64();
+    let rows = assemble(&work, out, &digest)?;
+    fs::remove_dir_all(&work).map_err(|e| store::Error::io(&work, e))?;
+    Ok(ScoreReport {
+        already_complete: false,
+        resumed_from,
+        genes: todo_genes,
+        positions,
+        score_secs,
+        rows,
+    })
+}
+
+/// `format` of a scores run's fingerprint (distinct from the dataset format).
+pub const SCORES_FORMAT: u32 = 1001;
+
+/// The settings that decide a scores file's bytes.
+fn content(cfg: &BuildConfig) -> serde_json::Value {
+    let full = cfg.content();
+    json!({
+        "command": "score",
+        "annotation_format": full["annotation_format"],
+        "selection": full["selection"],
+        "seed": full["seed"],
+        "flank": cfg.flank,
+        "batch_size": cfg.batch_size,
+        "base_model": full["base_model"],
+    })
+}
+
+fn fp_changes(work: &Path, new: &store::Fingerprint) -> Vec<String> {
+    fs::read(work.join("run.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<store::Fingerprint>(&b).ok())
+        .map(|old| old.diff(new))
+        .filter(|d| !d.is_empty())
+        .unwrap_or_else(|| vec!["the run fingerprint".into()])
+}
+
+fn bar(progress: bool, genes: usize) -> ProgressBar {
+    if !progress || genes == 0 {
+        return ProgressBar::hidden();
+    }
+    let b = ProgressBar::new(genes as u64);
+    b.set_style(
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} genes · ETA {eta} · {msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    b
+}
+
+/// Scores `genes` on `threads` threads (each takes the next unscored gene).
+fn score_parallel(
+    source: &dyn crate::basemodel::ScoreSource,
+    genes: &[Gene],
+    regions: &[GeneRegion],
+    threads: usize,
+    bar: &ProgressBar,
+) -> Vec<crate::basemodel::Scores> {
+    let next = AtomicUsize::new(0);
+    let done = std::sync::Mutex::new(vec![None; genes.len()]);
+    let started = Instant::now();
+    let nt_done = std::sync::atomic::AtomicU64::new(0);
+    std::thread::scope(|s| {
+        for _ in 0..threads.max(1) {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    if i >= genes.len() {
+                        break;
+                    }
+                    let sc = source.score(&genes[i], &regions[i]);
+                    let nt = nt_done.fetch_add(regions[i].len() as u64, Ordering::SeqCst)
+                        + regions[i].len() as u64;
+                    if let Ok(mut d) = done.lock() {
+                        d[i] = Some(sc);
+                    }
+                    bar.inc(1);
+                    bar.set_message(format!(
+                        "{:.0} nt/s",
+                        nt as f64 / started.elapsed().as_secs_f64().max(1e-9)
+                    ));
+                }
+            });
+        }
+    });
+    done.into_inner()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|s| s.expect("every gene was scored"))
+        .collect()
+}
+
+/// One row per base of each region, in ascending genomic position per gene.
+fn to_batch(
+    genes: &[Gene],
+    regions: &[GeneRegion],
+    scores: &[crate::basemodel::Scores],
+) -> Result<RecordBatch, Error> {
+    let n: usize = regions.iter().map(GeneRegion::len).sum();
+    let mut chrom = Vec::with_capacity(n);
+    let mut pos = Vec::with_capacity(n);
+    let mut strand = Vec::with_capacity(n);
+    let mut gene = Vec::with_capacity(n);
+    let mut donor = Vec::with_capacity(n);
+    let mut acceptor = Vec::with_capacity(n);
+    for ((g, r), s) in genes.iter().zip(regions).zip(scores) {
+        let st = match r.strand {
+            Strand::Forward => "+",
+            Strand::Reverse => "-",
+        };
+        for p in r.lo..=r.hi {
+            let j = r.local(p).expect("inside the region");
+            chrom.push(g.contig.as_str());
+            pos.push(p as i64);
+            strand.push(st);
+            gene.push(g.id.as_str());
+            donor.push(s.donor[j]);
+            acceptor.push(s.acceptor[j]);
+        }
+    }
+    RecordBatch::try_new(
+        arrow_schema(),
+        vec![
+            Arc::new(StringArray::from(chrom)),
+            Arc::new(Int64Array::from(pos)),
+            Arc::new(StringArray::from(strand)),
+            Arc::new(StringArray::from(gene)),
+            Arc::new(Float32Array::from(donor)),
+            Arc::new(Float32Array::from(acceptor)),
+        ],
+    )
+    .map_err(|e| Error::Internal(e.to_string()))
+}
+
+/// Writes `parts/batch-NNNNN.parquet` under a temporary name, fsyncs and renames it.
+fn write_part(work: &Path, batch_no: usize, batch: &RecordBatch) -> Result<FileEntry, Error> {
+    let name = store::part_name(batch_no);
+    let tmp_dir = work.join(".tmp");
+    fs::create_dir_all(&tmp_dir).map_err(|e| store::Error::io(&tmp_dir, e))?;
+    let tmp = tmp_dir.join(&name);
+    let file = HashingWriter::create(&tmp).map_err(|e| store::Error::io(&tmp, e))?;
+    let mut w = ArrowWriter::try_new(file, arrow_schema(), Some(properties(None)))
+        .map_err(|e| store::part::write_error(&tmp, e))?;
+    w.write(batch)
+        .map_err(|e| store::part::write_error(&tmp, e))?;
+    let inner = w
+        .into_inner()
+        .map_err(|e| store::part::write_error(&tmp, e))?;
+    let (sha256, bytes) = inner.finish().map_err(|e| store::Error::io(&tmp, e))?;
+    let parts = work.join("parts");
+    let dest = parts.join(&name);
+    fs::rename(&tmp, &dest).map_err(|e| store::Error::io(&dest, e))?;
+    fsync_dir(&parts).map_err(|e| store::Error::io(&parts, e))?;
+    Ok(FileEntry {
+        file: format!("parts/{name}"),
+        rows: batch.num_rows() as u64,
+        bytes,
+        sha256,
+    })
+}
+
+/// Removes temporary files and parts no manifest line names; refuses a recorded part whose
+/// size changed.
+fn drop_unrecorded(work: &Path, m: &manifest::Manifest) -> Result<(), Error> {
+    let tmp = work.join(".tmp");
+    if tmp.exists() {
+        fs::remove_dir_all(&tmp).map_err(|e| store::Error::io(&tmp, e))?;
+    }
+    let mut named = std::collections::HashSet::new();
+    for b in &m.batches {
+        for f in &b.parts {
+            let p = work.join(&f.file);
+            if fs::metadata(&p).map(|md| md.len()).ok() != Some(f.bytes) {
+                return Err(store::Error::Corrupt {
+                    path: p,
+                    message:
+                        "a committed part is missing or changed size; start over with --overwrite"
+                            .into(),
+                }
+                .into());
+            }
+            named.insert(f.file.clone());
+        }
+    }
+    if let Ok(entries) = fs::read_dir(work.join("parts")) {
+        for e in entries.flatten() {
+            let rel = format!("parts/{}", e.file_name().to_string_lossy());
+            if !named.contains(&rel) {
+                fs::remove_file(e.path()).map_err(|err| store::Error::io(&e.path(), err))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Concatenates the committed parts, in batch order, into `out` (atomically).
+fn assemble(work: &Path, out: &Path, digest: &str) -> Result<u64, Error> {
+    let m = manifest::load(&work.join(MANIFEST), false)?;
+    let tmp = work.join(".tmp").join("scores.parquet");
+    fs::create_dir_all(work.join(".tmp")).map_err(|e| store::Error::io(work, e))?;
+    let file = HashingWriter::create(&tmp).map_err(|e| store::Error::io(&tmp, e))?;
+    let mut w = ArrowWriter::try_new(file, arrow_schema(), Some(properties(Some(digest))))
+        .map_err(|e| store::part::write_error(&tmp, e))?;
+    let mut rows = 0u64;
+    for b in &m.batches {
+        for f in &b.parts {
+            let path = work.join(&f.file);
+            let file = fs::File::open(&path).map_err(|e| store::Error::io(&path, e))?;
+            let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+                .and_then(|r| r.build())
+                .map_err(|e| store::part::write_error(&path, e))?;
+            for batch in reader {
+                let batch = batch.map_err(|e| Error::Internal(e.to_string()))?;
+                rows += batch.num_rows() as u64;
+                w.write(&batch)
+                    .map_err(|e| store::part::write_error(&tmp, e))?;
+            }
+        }
+    }
+    let inner = w
+        .into_inner()
+        .map_err(|e| store::part::write_error(&tmp, e))?;
+    inner.finish().map_err(|e| store::Error::io(&tmp, e))?;
+    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        fs::create_dir_all(parent).map_err(|e| store::Error::io(parent, e))?;
+    }
+    fs::rename(&tmp, out).map_err(|e| store::Error::io(out, e))?;
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    fsync_dir(parent).map_err(|e| store::Error::io(parent, e))?;
+    Ok(rows)
+}
+
+fn count_rows(path: &Path) -> Result<u64, Error> {
+    let f = fs::File::open(path).map_err(|e| store::Error::io(path, e))?;
+    let reader = parquet::file::reader::SerializedFileReader::new(f)
+        .map_err(|e| store::part::write_error(path, e))?;
+    Ok(reader.metadata().file_metadata().num_rows() as u64)
+}
