@@ -6,4 +6,5 @@ mod builder;
 mod features;
 mod inspect;
 mod memory;
+mod spliceai;
 mod train;

@@ -61,6 +61,9 @@ impl Dir {
             "SPLICEFORGE_GENOME",
             "SPLICEFORGE_ANNOTATION",
             "SPLICEFORGE_SEED",
+            "SPLICEFORGE_SPLICEAI_WEIGHTS",
+            "SPLICEFORGE_THREADS",
+            "SPLICEFORGE_OUT",
         ] {
             c.env_remove(var);
         }

@@ -1,0 +1,334 @@
+//! SpliceAI as a base model: exact against an independent numpy forward pass, the same bits
+//! whatever the tile and thread count, builds that resume after kills, and clear refusals.
+//!
+//! The weights (CC BY-NC 4.0) are fetched by `scripts/setup.sh` through
+//! `scripts/fetch-spliceai.sh`; these tests fail, saying so, when they cannot be had.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use spliceforge::basemodel::spliceai::SpliceAi;
+
+use crate::util::{Dir, GENOME, GTF, repo, run};
+
+/// The weights directory, fetched (or found in the cache) by the project's script.
+fn weights() -> PathBuf {
+    let o = Command::new(repo("scripts/fetch-spliceai.sh"))
+        .arg("--quiet")
+        .output()
+        .expect("running scripts/fetch-spliceai.sh");
+    assert!(
+        o.status.success(),
+        "the SpliceAI weights could not be fetched (scripts/fetch-spliceai.sh failed: {}); these tests need them",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    PathBuf::from(String::from_utf8_lossy(&o.stdout).trim())
+}
+
+/// A plus-strand gene within 5 kb of the contig's start, and a minus-strand gene.
+const GENES: &str = "Dmel_CG45760\nDmel_CG17245\n";
+
+fn score_cmd(dir: &Dir, w: &Path, out: &str, extra: &[&str]) -> Command {
+    let ids = dir.write("ids.txt", GENES);
+    let (g, a) = (repo(GENOME), repo(GTF));
+    let mut args = vec![
+        "score",
+        "--genome",
+        g.to_str().unwrap(),
+        "--annotation",
+        a.to_str().unwrap(),
+        "--gene-ids",
+        ids.to_str().unwrap(),
+        "--base-model",
+        "spliceai",
+        "--spliceai-weights",
+        w.to_str().unwrap(),
+        "--out",
+        out,
+        "-q",
+    ];
+    args.extend_from_slice(extra);
+    dir.cmd(&args)
+}
+
+#[test]
+fn scores_equal_an_independent_numpy_forward_pass_on_both_strands() {
+    let dir = Dir::new();
+    let w = weights();
+    let r = run(score_cmd(
+        &dir,
+        &w,
+        "s.parquet",
+        &["--spliceai-models", "2"],
+    ))
+    .ok();
+    assert!(r.stdout.contains("scored 2 genes"), "{}", r.stdout);
+    let o = Command::new("python3")
+        .arg(repo("tests/spliceai_ref.py"))
+        .args(["--weights", w.to_str().unwrap(), "--models", "1,2"])
+        .args(["--fasta", repo(GENOME).to_str().unwrap()])
+        .args([
+            "--check",
+            dir.join("s.parquet").to_str().unwrap(),
+            "--tol",
+            "1e-4",
+        ])
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "numpy reference disagrees:\n{text}");
+    // Both genes were compared, every position of each (gene ± 250 nt flank).
+    assert!(text.contains("overall: 2 genes"), "{text}");
+}
+
+#[test]
+fn scores_are_bit_identical_whatever_the_tile_length_and_thread_count() {
+    let dir = Dir::new();
+    let w = weights();
+    // Library: one 30 kb stretch of chromosome 4, tiles of three lengths.
+    let mut reader = spliceforge::genome::fasta::Reader::open(&repo(GENOME)).unwrap();
+    let contig = reader.next_contig().unwrap().unwrap();
+    let seq = &contig.seq[100_000..100_000 + 30_000 + 10_000];
+    let one = |tile: usize| {
+        SpliceAi::load(&w, 1)
+            .unwrap()
+            .with_tile(tile)
+            .score_padded(seq)
+    };
+    let long = one(50_000);
+    assert_eq!(long.len(), 30_000);
+    assert!(
+        long.donor.iter().any(|&p| p > 0.5),
+        "no donor call in 30 kb"
+    );
+    for tile in [9_999, 1_234] {
+        let s = one(tile);
+        let same = |a: &[f32], b: &[f32]| a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits());
+        assert!(
+            same(&s.donor, &long.donor) && same(&s.acceptor, &long.acceptor),
+            "tile {tile}"
+        );
+    }
+    // Command: one thread or two write the same bytes.
+    for t in ["1", "2"] {
+        run(score_cmd(
+            &dir,
+            &w,
+            &format!("t{t}.parquet"),
+            &["--spliceai-models", "1", "--threads", t],
+        ))
+        .ok();
+    }
+    assert_eq!(
+        std::fs::read(dir.join("t1.parquet")).unwrap(),
+        std::fs::read(dir.join("t2.parquet")).unwrap()
+    );
+    // A finished output is recognised; other settings are refused (exit 4).
+    let r = run(score_cmd(
+        &dir,
+        &w,
+        "t1.parquet",
+        &["--spliceai-models", "1"],
+    ))
+    .ok();
+    assert!(r.stdout.contains("already complete"), "{}", r.stdout);
+    let r = run(score_cmd(
+        &dir,
+        &w,
+        "t1.parquet",
+        &["--spliceai-models", "2"],
+    ))
+    .fails_with(4);
+    assert!(r.stderr.contains("t1.parquet"), "{}", r.stderr);
+}
+
+fn build(dir: &Dir, w: &Path, out: &Path, models: &str, extra: &[&str]) -> Command {
+    let (g, a) = (repo(GENOME), repo(GTF));
+    let mut args = vec![
+        "builder",
+        "--genome",
+        g.to_str().unwrap(),
+        "--annotation",
+        a.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--n-genes",
+        "6",
+        "--batch-size",
+        "2",
+        "--base-model",
+        "spliceai",
+        "--spliceai-models",
+        models,
+        "--spliceai-weights",
+        w.to_str().unwrap(),
+        "-q",
+    ];
+    args.extend_from_slice(extra);
+    dir.cmd(&args)
+}
+
+fn files(out: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut m = BTreeMap::new();
+    for rel in [
+        "run.json",
+        "manifest.jsonl",
+        "genes.parquet",
+        "summary.json",
+    ] {
+        m.insert(rel.to_string(), std::fs::read(out.join(rel)).unwrap());
+    }
+    for e in std::fs::read_dir(out.join("parts")).unwrap() {
+        let e = e.unwrap();
+        m.insert(
+            format!("parts/{}", e.file_name().to_string_lossy()),
+            std::fs::read(e.path()).unwrap(),
+        );
+    }
+    m
+}
+
+#[test]
+fn spliceai_builds_resume_after_kills_to_identical_bytes_and_refuse_changed_weights() {
+    let dir = Dir::new();
+    let w = weights();
+    let reference = dir.join("ref");
+    let r = run(build(&dir, &w, &reference, "1", &[])).ok();
+    assert!(
+        r.stdout.contains("for the spliceai base model"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("base model"), "{}", r.stdout);
+    let want = files(&reference);
+
+    let out = dir.join("killed");
+    let mut rng = spliceforge::seed::Rng::new(7);
+    let mut kills = 0;
+    loop {
+        let mut child = build(&dir, &w, &out, "1", &["--threads", "2"])
+            .env("SPLICEFORGE_TEST_PAUSE_MS", "15")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let delay = Duration::from_millis(300 + rng.below(2_500));
+        let start = Instant::now();
+        let mut finished = false;
+        while start.elapsed() < delay {
+            if let Some(status) = child.try_wait().unwrap() {
+                assert!(status.success());
+                finished = true;
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        if finished {
+            break;
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        kills += 1;
+        assert!(kills < 50, "the build never finished");
+    }
+    assert!(kills >= 1, "no kill landed before the build finished");
+    assert_eq!(files(&out), want, "resumed build differs ({kills} kills)");
+
+    // Other weights: another number of networks, or a changed weights file, refuse a resume.
+    run(build(&dir, &w, &reference, "2", &[])).fails_with(4);
+    let copy = dir.join("weights");
+    std::fs::create_dir(&copy).unwrap();
+    for f in spliceforge::basemodel::spliceai::FILES {
+        std::fs::copy(w.join(f), copy.join(f)).unwrap();
+    }
+    let mut bytes = std::fs::read(copy.join("spliceai1.h5")).unwrap();
+    bytes.push(0);
+    std::fs::write(copy.join("spliceai1.h5"), bytes).unwrap();
+    let r = run(build(&dir, &copy, &reference, "1", &[])).fails_with(4);
+    assert!(
+        r.stderr.contains("spliceai_weights changed"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn missing_truncated_foreign_and_non_spliceai_weights_are_refused_with_the_fix() {
+    let dir = Dir::new();
+    let w = weights();
+    let score =
+        |weights: &Path, out: &str| run(score_cmd(&dir, weights, out, &["--spliceai-models", "1"]));
+
+    let r = score(&dir.join("nowhere"), "a.parquet").fails_with(3);
+    assert!(
+        r.stderr.contains("does not exist") && r.stderr.contains("scripts/fetch-spliceai.sh"),
+        "{}",
+        r.stderr
+    );
+    let empty = dir.join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let r = score(&empty, "a.parquet").fails_with(3);
+    assert!(r.stderr.contains("spliceai1.h5 is missing"), "{}", r.stderr);
+
+    let bad = dir.join("bad");
+    std::fs::create_dir(&bad).unwrap();
+    let original = std::fs::read(w.join("spliceai1.h5")).unwrap();
+    std::fs::write(bad.join("spliceai1.h5"), &original[..original.len() / 3]).unwrap();
+    let r = score(&bad, "a.parquet").fails_with(3);
+    assert!(
+        r.stderr.contains("spliceai1.h5") && r.stderr.contains("re-fetch"),
+        "{}",
+        r.stderr
+    );
+
+    std::fs::write(bad.join("spliceai1.h5"), "chrom\tposition\n").unwrap();
+    let r = score(&bad, "a.parquet").fails_with(3);
+    assert!(
+        r.stderr.contains("not a readable HDF5 file"),
+        "{}",
+        r.stderr
+    );
+
+    // A Keras model whose crop no longer matches the receptive field is not SpliceAI.
+    let edited = bad.join("spliceai1.h5");
+    std::fs::copy(w.join("spliceai1.h5"), &edited).unwrap();
+    let script = format!(
+        "import h5py, json\nf = h5py.File({:?}, 'r+')\nc = json.loads(f.attrs['model_config'])\nfor l in c['config']['layers']:\n    if l['class_name'] == 'Cropping1D': l['config']['cropping'] = [4000, 4000]\nf.attrs['model_config'] = json.dumps(c)\nf.close()\n",
+        edited.to_str().unwrap()
+    );
+    crate::util::python(&script);
+    let r = score(&bad, "a.parquet").fails_with(3);
+    assert!(
+        r.stderr.contains("not a SpliceAI network") && r.stderr.contains("crop (4000)"),
+        "{}",
+        r.stderr
+    );
+    // Nothing was written by any of these.
+    assert!(!dir.join("a.parquet").exists() && !dir.join("a.parquet.work").exists());
+
+    for n in ["0", "6"] {
+        let r = run(score_cmd(&dir, &w, "b.parquet", &["--spliceai-models", n])).fails_with(2);
+        assert!(r.stderr.contains("--spliceai-models"), "{}", r.stderr);
+    }
+    let (g, a) = (repo(GENOME), repo(GTF));
+    let r = run(dir.cmd(&[
+        "score",
+        "--genome",
+        g.to_str().unwrap(),
+        "--annotation",
+        a.to_str().unwrap(),
+        "--base-model",
+        "spliceai",
+        "--out",
+        "c.parquet",
+    ]))
+    .fails_with(2);
+    assert!(
+        r.stderr.contains("scripts/fetch-spliceai.sh"),
+        "{}",
+        r.stderr
+    );
+}
