@@ -2,7 +2,7 @@
 //! the same run (our convolution kernel in cache, and `matrixmultiply`'s square SGEMM).
 //!
 //! `cargo bench --bench spliceai -- --weights DIR [--len 200000] [--threads 2] [--models 1,5]
-//! [--fasta F --contig C]`. Prints a JSON line per measurement (read by `scripts/bench/spliceai.sh`).
+//! [--fasta F --contig C [--start POS]] [--tile N]`. Prints a JSON line per measurement (read by `scripts/bench/spliceai.sh`).
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -16,6 +16,7 @@ struct Args {
     models: Vec<usize>,
     fasta: Option<PathBuf>,
     contig: Option<String>,
+    start: Option<usize>,
     tile: usize,
 }
 
@@ -27,6 +28,7 @@ fn args() -> Args {
         models: vec![1, 5],
         fasta: None,
         contig: None,
+        start: None,
         tile: spliceforge::basemodel::spliceai::DEFAULT_TILE,
     };
     let mut it = std::env::args().skip(1);
@@ -45,6 +47,7 @@ fn args() -> Args {
             }
             "--fasta" => a.fasta = Some(v().into()),
             "--contig" => a.contig = Some(v()),
+            "--start" => a.start = Some(v().parse().expect("--start POS (1-based)")),
             "--bench" => {}
             other => panic!("unknown argument {other}"),
         }
@@ -64,7 +67,11 @@ fn sequence(a: &Args, flank: usize) -> Vec<u8> {
         let mut r = spliceforge::genome::fasta::Reader::open(f).expect("FASTA");
         while let Some(contig) = r.next_contig().expect("FASTA") {
             if &contig.name == c {
-                let start = contig.seq.len().saturating_sub(n) / 2;
+                // The scored bases start at --start (1-based); the flank comes before them.
+                let start = match a.start {
+                    Some(s) => (s - 1).saturating_sub(flank),
+                    None => contig.seq.len().saturating_sub(n) / 2,
+                };
                 return contig.seq[start..(start + n).min(contig.seq.len())].to_vec();
             }
         }
