@@ -332,3 +332,47 @@ fn missing_truncated_foreign_and_non_spliceai_weights_are_refused_with_the_fix()
         r.stderr
     );
 }
+
+#[test]
+fn neighbouring_genes_scored_in_one_window_get_the_scores_they_get_alone() {
+    let dir = Dir::new();
+    let w = weights();
+    let (g, a) = (repo(GENOME), repo(GTF));
+    // Two minus-strand genes 1.5 kb apart (one window) and a plus-strand gene.
+    let ids = |name: &str, list: &str| dir.write(name, list).to_str().unwrap().to_string();
+    let sets = [
+        (
+            "both",
+            ids("both.txt", "Dmel_CG31997\nDmel_CG33978\nDmel_CG45760\n"),
+        ),
+        ("one", ids("one.txt", "Dmel_CG31997\n")),
+        ("two", ids("two.txt", "Dmel_CG33978\n")),
+    ];
+    for (name, list) in &sets {
+        run(dir.cmd(&[
+            "score",
+            "--genome",
+            g.to_str().unwrap(),
+            "--annotation",
+            a.to_str().unwrap(),
+            "--gene-ids",
+            list,
+            "--base-model",
+            "spliceai",
+            "--spliceai-models",
+            "1",
+            "--spliceai-weights",
+            w.to_str().unwrap(),
+            "--out",
+            &format!("{name}.parquet"),
+            "-q",
+        ]))
+        .ok();
+    }
+    let script = format!(
+        "import pyarrow.parquet as pq\nd = {:?}\nboth = pq.read_table(d + '/both.parquet').to_pydict()\nkey = lambda t: {{(g, p): (x, y) for g, p, x, y in zip(t['gene_id'], t['position'], t['donor'], t['acceptor'])}}\nb = key(both)\nn = 0\nfor f in ['one', 'two']:\n    for k, v in key(pq.read_table(d + '/' + f + '.parquet').to_pydict()).items():\n        assert b[k] == v, (f, k, b[k], v)\n        n += 1\nprint(n)\n",
+        dir.path().to_str().unwrap()
+    );
+    let n: usize = crate::util::python(&script).trim().parse().unwrap();
+    assert!(n > 10_000, "compared only {n} positions");
+}

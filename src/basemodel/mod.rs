@@ -70,4 +70,14 @@ pub trait ScoreSource: Send + Sync {
     fn context(&self) -> usize {
         0
     }
+
+    /// Scores several regions of one contig, sorted by start, at once: a model with a receptive
+    /// field scores overlapping windows once (the results are the same as one region at a time).
+    fn score_many(&self, genes: &[&Gene], regions: &[&GeneRegion]) -> Vec<Scores> {
+        genes
+            .iter()
+            .zip(regions)
+            .map(|(g, r)| self.score(g, r))
+            .collect()
+    }
 }

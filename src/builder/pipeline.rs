@@ -60,6 +60,24 @@ struct Job {
     region: GeneRegion,
 }
 
+/// Most genes scored as one group (bounded so the reader stays within its window).
+const MAX_CLUSTER: usize = 16;
+/// A gene joins the group when its region starts at most this far after the group's end.
+const CLUSTER_GAP: u64 = 5_000;
+
+/// Whether `next` joins a group of `len` genes on `contig` whose regions end at `hi`.
+pub(super) fn joins_cluster(
+    len: usize,
+    hi: u64,
+    contig: &str,
+    next: &crate::genome::Gene,
+    flank: u64,
+) -> bool {
+    len < MAX_CLUSTER
+        && next.contig == contig
+        && next.start.saturating_sub(flank) <= hi + CLUSTER_GAP
+}
+
 /// Shared flow control: the reader may run at most `window` genes ahead of the writer.
 struct Flow {
     written: Mutex<usize>,
@@ -96,14 +114,14 @@ pub fn run(s: &Settings<'_>, prep: &Prepared, schema: &Schema) -> Result<Outcome
     let first_gene = (s.first_batch - 1) * bs;
     let pending = prep.genes.len().saturating_sub(first_gene);
     let threads = s.threads.max(1);
-    let window = 8 * threads + 16;
+    let window = 8 * threads + 16 + MAX_CLUSTER;
     let flow = Flow {
         written: Mutex::new(0),
         cond: Condvar::new(),
         abort: AtomicBool::new(false),
     };
     let score_threads = s.score_threads.max(1);
-    let (job_tx, job_rx) = sync_channel::<Job>(2 * score_threads);
+    let (job_tx, job_rx) = sync_channel::<Vec<Job>>(2 * score_threads);
     let (scored_tx, scored_rx) = sync_channel::<(Job, Scores)>(2 * threads);
     let (row_tx, row_rx) = sync_channel::<(usize, GeneRows, RecordBatch)>(2 * threads);
     let arrow = Arc::new(schema.arrow());
@@ -138,13 +156,24 @@ pub fn run(s: &Settings<'_>, prep: &Prepared, schema: &Schema) -> Result<Outcome
                         Ok(guard) => guard.recv(),
                         Err(_) => break,
                     };
-                    let Ok(job) = job else { break };
+                    let Ok(jobs) = job else { break };
                     let t = Instant::now();
-                    let gene = &prep.genes[first_gene + job.seq];
-                    let scores = source.score(gene, &job.region);
-                    nt += job.region.len() as u64;
+                    let genes: Vec<&crate::genome::Gene> = jobs
+                        .iter()
+                        .map(|j| &prep.genes[first_gene + j.seq])
+                        .collect();
+                    let regions: Vec<&GeneRegion> = jobs.iter().map(|j| &j.region).collect();
+                    let scores = source.score_many(&genes, &regions);
+                    nt += regions.iter().map(|r| r.len() as u64).sum::<u64>();
                     busy += t.elapsed();
-                    if tx.send((job, scores)).is_err() {
+                    let mut stop = false;
+                    for (job, sc) in jobs.into_iter().zip(scores) {
+                        if tx.send((job, sc)).is_err() {
+                            stop = true;
+                            break;
+                        }
+                    }
+                    if stop {
                         break;
                     }
                 }
@@ -254,7 +283,7 @@ fn read_stage(
     s: &Settings<'_>,
     prep: &Prepared,
     first_gene: usize,
-    tx: SyncSender<Job>,
+    tx: SyncSender<Vec<Job>>,
     flow: &Flow,
     window: usize,
 ) -> Result<(Duration, u64, u64), Error> {
@@ -269,27 +298,44 @@ fn read_stage(
         let Some(contig) = reader.next_contig()? else {
             break;
         };
+        let mut cluster: Vec<Job> = Vec::new();
+        let mut cluster_hi = 0u64;
         while next < genes.len() && genes[next].contig == contig.name {
             let region = GeneRegion::with_context(&genes[next], &contig, s.flank, context);
             nt += region.len() as u64;
+            cluster_hi = cluster_hi.max(region.hi);
+            cluster.push(Job { seq: next, region });
+            next += 1;
+            // Genes close enough to share a scoring window travel together (only for a model
+            // with a receptive field; the scores do not depend on the grouping).
+            if context > 0
+                && genes.get(next).is_some_and(|g| {
+                    joins_cluster(cluster.len(), cluster_hi, &contig.name, g, s.flank)
+                })
+            {
+                continue;
+            }
             busy += t.elapsed();
+            let last = next - 1;
             {
                 let mut w = flow
                     .written
                     .lock()
                     .map_err(|_| Error::Internal("lock".into()))?;
-                while next >= *w + window && !flow.abort.load(Ordering::SeqCst) {
+                while last >= *w + window && !flow.abort.load(Ordering::SeqCst) {
                     w = flow
                         .cond
                         .wait(w)
                         .map_err(|_| Error::Internal("lock".into()))?;
                 }
             }
-            if flow.abort.load(Ordering::SeqCst) || tx.send(Job { seq: next, region }).is_err() {
-                return Ok((busy, next as u64, nt));
+            let jobs = std::mem::take(&mut cluster);
+            let sent_before = jobs[0].seq as u64;
+            cluster_hi = 0;
+            if flow.abort.load(Ordering::SeqCst) || tx.send(jobs).is_err() {
+                return Ok((busy, sent_before, nt));
             }
             t = Instant::now();
-            next += 1;
         }
     }
     busy += t.elapsed();

@@ -194,7 +194,7 @@ pub fn score(cfg: &BuildConfig, progress: bool) -> Result<ScoreReport, Error> {
                 prep.source.context(),
             ));
         }
-        let scores = score_parallel(&*prep.source, genes, &regions, cfg.threads, &bar);
+        let scores = score_parallel(&*prep.source, genes, &regions, cfg.flank, cfg.threads, &bar);
         let batch = to_batch(genes, &regions, &scores)?;
         positions += batch.num_rows() as u64;
         let file = write_part(&work, i + 1, &batch)?;
@@ -272,14 +272,31 @@ fn bar(progress: bool, genes: usize) -> ProgressBar {
     b
 }
 
-/// Scores `genes` on `threads` threads (each takes the next unscored gene).
+/// Scores `genes` on `threads` threads; each takes the next group of genes close enough to share
+/// a scoring window.
 fn score_parallel(
     source: &dyn crate::basemodel::ScoreSource,
     genes: &[Gene],
     regions: &[GeneRegion],
+    flank: u64,
     threads: usize,
     bar: &ProgressBar,
 ) -> Vec<crate::basemodel::Scores> {
+    let mut groups: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut start = 0;
+    let mut hi = 0;
+    for i in 0..genes.len() {
+        hi = hi.max(regions[i].hi);
+        let joins = source.context() > 0
+            && genes.get(i + 1).is_some_and(|g| {
+                super::pipeline::joins_cluster(i + 1 - start, hi, &genes[i].contig, g, flank)
+            });
+        if !joins {
+            groups.push(start..i + 1);
+            start = i + 1;
+            hi = 0;
+        }
+    }
     let next = AtomicUsize::new(0);
     let done = std::sync::Mutex::new(vec![None; genes.len()]);
     let started = Instant::now();
@@ -288,17 +305,21 @@ fn score_parallel(
         for _ in 0..threads.max(1) {
             s.spawn(|| {
                 loop {
-                    let i = next.fetch_add(1, Ordering::SeqCst);
-                    if i >= genes.len() {
+                    let k = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(range) = groups.get(k).cloned() else {
                         break;
-                    }
-                    let sc = source.score(&genes[i], &regions[i]);
-                    let nt = nt_done.fetch_add(regions[i].len() as u64, Ordering::SeqCst)
-                        + regions[i].len() as u64;
+                    };
+                    let g: Vec<&Gene> = genes[range.clone()].iter().collect();
+                    let r: Vec<&GeneRegion> = regions[range.clone()].iter().collect();
+                    let scores = source.score_many(&g, &r);
+                    let len: u64 = r.iter().map(|x| x.len() as u64).sum();
+                    let nt = nt_done.fetch_add(len, Ordering::SeqCst) + len;
                     if let Ok(mut d) = done.lock() {
-                        d[i] = Some(sc);
+                        for (i, sc) in range.clone().zip(scores) {
+                            d[i] = Some(sc);
+                        }
                     }
-                    bar.inc(1);
+                    bar.inc(range.len() as u64);
                     bar.set_message(format!(
                         "{:.0} nt/s",
                         nt as f64 / started.elapsed().as_secs_f64().max(1e-9)

@@ -31,7 +31,8 @@ pub use model::{Network, Node, Op, fold_batch_norm};
 pub use program::Scratch;
 
 use super::{ScoreSource, Scores};
-use crate::genome::{Gene, GeneRegion};
+use crate::genome::fasta::complement;
+use crate::genome::{Gene, GeneRegion, Strand};
 
 /// Where users meet the weights, this is said.
 pub const LICENCE: &str = "SpliceAI's weights (Illumina; Jaganathan et al., Cell 2019) are licensed CC BY-NC 4.0: non-commercial use only";
@@ -179,6 +180,47 @@ impl SpliceAi {
     }
 }
 
+impl SpliceAi {
+    /// Scores the window spanning the regions of `chain` (same strand, overlapping contexts) once
+    /// and gives each region its part.
+    fn score_chain(&self, regions: &[&GeneRegion], chain: &[usize], out: &mut [Option<Scores>]) {
+        let ctx = self.flank() as u64;
+        let lo = chain.iter().map(|&i| regions[i].lo).min().unwrap_or(0);
+        let hi = chain.iter().map(|&i| regions[i].hi).max().unwrap_or(0);
+        // The window's forward-strand bases lo − ctx ..= hi + ctx, from the regions' contexts
+        // (their union covers it: consecutive contexts overlap by construction).
+        let span = (hi - lo + 1 + 2 * ctx) as usize;
+        let mut fwd = vec![b'N'; span];
+        for &i in chain {
+            let r = regions[i];
+            let off = (r.lo - lo) as usize;
+            let bases: Vec<u8> = match r.strand {
+                Strand::Forward => r.outer.clone(),
+                Strand::Reverse => r.outer.iter().rev().map(|&b| complement(b)).collect(),
+            };
+            fwd[off..off + bases.len()].copy_from_slice(&bases);
+        }
+        let strand = regions[chain[0]].strand;
+        let padded = match strand {
+            Strand::Forward => fwd,
+            Strand::Reverse => fwd.iter().rev().map(|&b| complement(b)).collect(),
+        };
+        let all = self.score_padded(&padded);
+        for &i in chain {
+            let r = regions[i];
+            // Index of the region's first local base in the window's own orientation.
+            let first = match strand {
+                Strand::Forward => (r.lo - lo) as usize,
+                Strand::Reverse => (hi - r.hi) as usize,
+            };
+            out[i] = Some(Scores {
+                donor: all.donor[first..first + r.len()].to_vec(),
+                acceptor: all.acceptor[first..first + r.len()].to_vec(),
+            });
+        }
+    }
+}
+
 /// One-hot rows (A, C, G, T); anything else is all zeros.
 fn encode(seq: &[u8], out: &mut Vec<f32>) {
     out.clear();
@@ -194,9 +236,43 @@ fn encode(seq: &[u8], out: &mut Vec<f32>) {
     }
 }
 
+/// Regions whose gaps are at most this many bases are scored as one window: below it the bases
+/// between them cost less than the second window's flanks would.
+const MERGE_GAP: u64 = 5_000;
+
 impl ScoreSource for SpliceAi {
     fn context(&self) -> usize {
         self.flank()
+    }
+
+    fn score_many(&self, genes: &[&Gene], regions: &[&GeneRegion]) -> Vec<Scores> {
+        let ctx = self.flank();
+        let mut out: Vec<Option<Scores>> = vec![None; regions.len()];
+        for strand in [Strand::Forward, Strand::Reverse] {
+            // Chains of same-strand regions, in genomic order, with small gaps and context cut.
+            let mut chain: Vec<usize> = Vec::new();
+            let idx: Vec<usize> = (0..regions.len())
+                .filter(|&i| {
+                    regions[i].strand == strand
+                        && regions[i].outer.len() == regions[i].len() + 2 * ctx
+                })
+                .collect();
+            for (n, &i) in idx.iter().enumerate() {
+                chain.push(i);
+                let hi = chain.iter().map(|&j| regions[j].hi).max().unwrap_or(0);
+                let next_close = idx
+                    .get(n + 1)
+                    .is_some_and(|&k| regions[k].lo <= hi + MERGE_GAP + 1);
+                if !next_close {
+                    self.score_chain(regions, &chain, &mut out);
+                    chain.clear();
+                }
+            }
+        }
+        out.into_iter()
+            .enumerate()
+            .map(|(i, s)| s.unwrap_or_else(|| self.score(genes[i], regions[i])))
+            .collect()
     }
 
     fn score(&self, _gene: &Gene, region: &GeneRegion) -> Scores {
