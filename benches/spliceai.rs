@@ -165,7 +165,8 @@ fn main() {
     for &models in &a.models {
         let model = SpliceAi::load(&a.weights, models)
             .expect("weights")
-            .with_tile(a.tile);
+            .with_tile(a.tile)
+            .with_threads(1);
         let flank = model.flank();
         let seq = sequence(&a, flank);
         let len = seq.len() - 2 * flank;

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use spliceforge::basemodel::spliceai::SpliceAi;
 
-use crate::util::{Dir, GENOME, GTF, repo, run};
+use crate::util::{Dir, GENOME, inputs_cmd, repo, run};
 
 /// The weights directory, fetched (or found in the cache) by the project's script.
 fn weights() -> PathBuf {
@@ -32,25 +32,21 @@ const GENES: &str = "Dmel_CG45760\nDmel_CG17245\n";
 
 fn score_cmd(dir: &Dir, w: &Path, out: &str, extra: &[&str]) -> Command {
     let ids = dir.write("ids.txt", GENES);
-    let (g, a) = (repo(GENOME), repo(GTF));
     let mut args = vec![
-        "score",
-        "--genome",
-        g.to_str().unwrap(),
-        "--annotation",
-        a.to_str().unwrap(),
         "--gene-ids",
         ids.to_str().unwrap(),
         "--base-model",
         "spliceai",
+    ];
+    args.extend([
         "--spliceai-weights",
         w.to_str().unwrap(),
         "--out",
         out,
         "-q",
-    ];
+    ]);
     args.extend_from_slice(extra);
-    dir.cmd(&args)
+    crate::util::inputs_cmd(dir, "score", &args)
 }
 
 #[test]
@@ -92,24 +88,25 @@ fn scores_are_bit_identical_whatever_the_tile_length_and_thread_count() {
     let mut reader = spliceforge::genome::fasta::Reader::open(&repo(GENOME)).unwrap();
     let contig = reader.next_contig().unwrap().unwrap();
     let seq = &contig.seq[100_000..100_000 + 30_000 + 10_000];
-    let one = |tile: usize| {
+    let one = |tile: usize, threads: usize| {
         SpliceAi::load(&w, 1)
             .unwrap()
             .with_tile(tile)
+            .with_threads(threads)
             .score_padded(seq)
     };
-    let long = one(50_000);
+    let long = one(50_000, 1);
     assert_eq!(long.len(), 30_000);
     assert!(
         long.donor.iter().any(|&p| p > 0.5),
         "no donor call in 30 kb"
     );
-    for tile in [9_999, 1_234] {
-        let s = one(tile);
+    for (tile, threads) in [(9_999, 2), (1_234, 1), (1_234, 3)] {
+        let s = one(tile, threads);
         let same = |a: &[f32], b: &[f32]| a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits());
         assert!(
             same(&s.donor, &long.donor) && same(&s.acceptor, &long.acceptor),
-            "tile {tile}"
+            "tile {tile}, {threads} threads"
         );
     }
     // Command: one thread or two write the same bytes.
@@ -146,29 +143,22 @@ fn scores_are_bit_identical_whatever_the_tile_length_and_thread_count() {
 }
 
 fn build(dir: &Dir, w: &Path, out: &Path, models: &str, extra: &[&str]) -> Command {
-    let (g, a) = (repo(GENOME), repo(GTF));
     let mut args = vec![
-        "builder",
-        "--genome",
-        g.to_str().unwrap(),
-        "--annotation",
-        a.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
         "--n-genes",
         "6",
         "--batch-size",
         "2",
         "--base-model",
         "spliceai",
+    ];
+    args.extend([
         "--spliceai-models",
         models,
         "--spliceai-weights",
         w.to_str().unwrap(),
-        "-q",
-    ];
+    ]);
     args.extend_from_slice(extra);
-    dir.cmd(&args)
+    crate::util::build_cmd(dir, out, &args)
 }
 
 fn files(out: &Path) -> BTreeMap<String, Vec<u8>> {
@@ -313,18 +303,11 @@ fn missing_truncated_foreign_and_non_spliceai_weights_are_refused_with_the_fix()
         let r = run(score_cmd(&dir, &w, "b.parquet", &["--spliceai-models", n])).fails_with(2);
         assert!(r.stderr.contains("--spliceai-models"), "{}", r.stderr);
     }
-    let (g, a) = (repo(GENOME), repo(GTF));
-    let r = run(dir.cmd(&[
+    let r = run(inputs_cmd(
+        &dir,
         "score",
-        "--genome",
-        g.to_str().unwrap(),
-        "--annotation",
-        a.to_str().unwrap(),
-        "--base-model",
-        "spliceai",
-        "--out",
-        "c.parquet",
-    ]))
+        &["--base-model", "spliceai", "--out", "c.parquet"],
+    ))
     .fails_with(2);
     assert!(
         r.stderr.contains("scripts/fetch-spliceai.sh"),
@@ -337,7 +320,6 @@ fn missing_truncated_foreign_and_non_spliceai_weights_are_refused_with_the_fix()
 fn neighbouring_genes_scored_in_one_window_get_the_scores_they_get_alone() {
     let dir = Dir::new();
     let w = weights();
-    let (g, a) = (repo(GENOME), repo(GTF));
     // Two minus-strand genes 1.5 kb apart (one window) and a plus-strand gene.
     let ids = |name: &str, list: &str| dir.write(name, list).to_str().unwrap().to_string();
     let sets = [
@@ -349,24 +331,19 @@ fn neighbouring_genes_scored_in_one_window_get_the_scores_they_get_alone() {
         ("two", ids("two.txt", "Dmel_CG33978\n")),
     ];
     for (name, list) in &sets {
-        run(dir.cmd(&[
-            "score",
-            "--genome",
-            g.to_str().unwrap(),
-            "--annotation",
-            a.to_str().unwrap(),
-            "--gene-ids",
-            list,
-            "--base-model",
-            "spliceai",
+        let out = format!("{name}.parquet");
+        let mut args = vec!["--gene-ids", list, "--base-model", "spliceai"];
+        args.extend([
             "--spliceai-models",
             "1",
             "--spliceai-weights",
             w.to_str().unwrap(),
-            "--out",
-            &format!("{name}.parquet"),
-            "-q",
-        ]))
+        ]);
+        run(inputs_cmd(
+            &dir,
+            "score",
+            &[args, vec!["--out", &out, "-q"]].concat(),
+        ))
         .ok();
     }
     let script = format!(

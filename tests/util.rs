@@ -122,16 +122,20 @@ pub fn run(mut c: Command) -> Run {
 
 /// A `builder` command on the embedded data (GTF) writing to `out`, quiet, with `extra` flags.
 pub fn build_cmd(dir: &Dir, out: &Path, extra: &[&str]) -> Command {
+    let mut args = vec!["--out", out.to_str().unwrap(), "-q"];
+    args.extend_from_slice(extra);
+    inputs_cmd(dir, "builder", &args)
+}
+
+/// The command `verb --genome … --annotation …` on the embedded data (GTF), with `extra` flags.
+pub fn inputs_cmd(dir: &Dir, verb: &str, extra: &[&str]) -> Command {
     let (g, a) = (repo(GENOME), repo(GTF));
     let mut args = vec![
-        "builder",
+        verb,
         "--genome",
         g.to_str().unwrap(),
         "--annotation",
         a.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "-q",
     ];
     args.extend_from_slice(extra);
     dir.cmd(&args)

@@ -80,8 +80,9 @@ pub fn prepare(cfg: &BuildConfig) -> Result<Prepared, Error> {
             (Arc::new(scores), None, ann.genes, 0, contigs)
         }
         (None, Some(sa)) => {
-            let model =
-                spliceai::SpliceAi::load(&sa.weights, sa.models).map_err(basemodel::Error::from)?;
+            let model = spliceai::SpliceAi::load(&sa.weights, sa.models)
+                .map_err(basemodel::Error::from)?
+                .with_threads(cfg.threads);
             let contigs = fasta::scan(&cfg.genome)?;
             (Arc::new(model), None, ann.genes, 0, contigs)
         }

@@ -10,8 +10,9 @@
 //!   contig's ends; minus-strand genes are scored on the reverse complement;
 //! - one to five models (`spliceai1.h5` … `spliceaiN.h5`), their softmax outputs averaged;
 //! - a long sequence is cut into tiles of at most [`DEFAULT_TILE`] outputs, each with its own
-//!   flanks; every output is computed in the same order whatever the tile or thread, so scores are
-//!   bit-identical for any tile length and thread count.
+//!   flanks, spread over threads; every output is computed in the same order whatever the tile or
+//!   thread, so scores are bit-identical for any tile length and thread count;
+//! - neighbouring genes of one strand share one window ([`ScoreSource::score_many`]).
 //!
 //! Memory per scoring thread is bounded by the tile, not the gene: about
 //! `5 × (tile + 10,000) × 32 × 4` bytes of activations (≈ 38 MB at the default tile), plus the
@@ -74,6 +75,7 @@ pub fn weight_files(dir: &Path, models: usize) -> Result<Vec<PathBuf>, Error> {
 pub struct SpliceAi {
     nets: Vec<(Network, Vec<usize>)>,
     tile: usize,
+    threads: usize,
     pool: Mutex<Vec<Scratch>>,
 }
 
@@ -107,6 +109,7 @@ impl SpliceAi {
                 })
                 .collect(),
             tile: DEFAULT_TILE,
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             pool: Mutex::new(Vec::new()),
         }
     }
@@ -132,8 +135,16 @@ impl SpliceAi {
         self.nets.iter().map(|(n, _)| n.flops_per_position()).sum()
     }
 
+    /// Sets the most threads one long window's tiles are spread over (default: the cores).
+    /// Results do not depend on it.
+    pub fn with_threads(mut self, threads: usize) -> Self {
+        self.threads = threads.max(1);
+        self
+    }
+
     /// Scores the middle `padded.len() − 2·flank()` bases of `padded` (already oriented; the
-    /// flanks are context only). Returns P(donor) and P(acceptor) per scored base.
+    /// flanks are context only). Returns P(donor) and P(acceptor) per scored base. A window of
+    /// several tiles spreads them over up to `with_threads` threads.
     pub fn score_padded(&self, padded: &[u8]) -> Scores {
         let ctx = self.flank();
         let len = padded.len().saturating_sub(2 * ctx);
@@ -141,42 +152,70 @@ impl SpliceAi {
         if len == 0 || self.nets.is_empty() {
             return scores;
         }
+        let tiles = len.div_ceil(self.tile);
+        let step = len.div_ceil(tiles);
+        let starts: Vec<usize> = (0..len).step_by(step).collect();
+        let mut parts: Vec<Option<Vec<f32>>> = vec![None; starts.len()];
+        let workers = self.threads.min(starts.len());
+        if workers <= 1 {
+            for (k, &start) in starts.iter().enumerate() {
+                parts[k] = Some(self.score_tile(padded, start, step.min(len - start)));
+            }
+        } else {
+            let next = std::sync::atomic::AtomicUsize::new(0);
+            let done = Mutex::new(&mut parts);
+            std::thread::scope(|s| {
+                for _ in 0..workers {
+                    s.spawn(|| {
+                        loop {
+                            let k = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                            let Some(&start) = starts.get(k) else { break };
+                            let t = self.score_tile(padded, start, step.min(len - start));
+                            if let Ok(mut d) = done.lock() {
+                                d[k] = Some(t);
+                            }
+                        }
+                    });
+                }
+            });
+        }
+        for (&start, part) in starts.iter().zip(parts) {
+            let sum = part.expect("every tile was scored");
+            let k = self.nets.len() as f32;
+            for (j, p) in sum.chunks_exact(3).enumerate() {
+                scores.acceptor[start + j] = p[1] / k;
+                scores.donor[start + j] = p[2] / k;
+            }
+        }
+        scores
+    }
+
+    /// The summed class probabilities of every network (in file order) for `n` outputs from
+    /// `start`: 3 per position.
+    fn score_tile(&self, padded: &[u8], start: usize, n: usize) -> Vec<f32> {
+        let ctx = self.flank();
         let mut scratch = self
             .pool
             .lock()
             .ok()
             .and_then(|mut p| p.pop())
             .unwrap_or_default();
-        let tiles = len.div_ceil(self.tile);
-        let step = len.div_ceil(tiles);
         let mut onehot = Vec::new();
-        let mut probs = Vec::new();
-        let mut sum = Vec::new();
-        for start in (0..len).step_by(step) {
-            let n = step.min(len - start);
-            encode(&padded[start..start + n + 2 * ctx], &mut onehot);
-            sum.clear();
-            sum.resize(n * 3, 0.0f32);
-            for (net, ext) in &self.nets {
-                probs.clear();
-                probs.resize(n * 3, 0.0f32);
-                // Networks with a smaller context read the middle of the one-hot rows.
-                let skip = (ctx - net.context) * 4;
-                program::run(net, ext, &onehot[skip..], n, &mut probs, &mut scratch);
-                for (s, p) in sum.iter_mut().zip(&probs) {
-                    *s += p;
-                }
-            }
-            let k = self.nets.len() as f32;
-            for j in 0..n {
-                scores.acceptor[start + j] = sum[j * 3 + 1] / k;
-                scores.donor[start + j] = sum[j * 3 + 2] / k;
+        encode(&padded[start..start + n + 2 * ctx], &mut onehot);
+        let mut sum = vec![0.0f32; n * 3];
+        let mut probs = vec![0.0f32; n * 3];
+        for (net, ext) in &self.nets {
+            // Networks with a smaller context read the middle of the one-hot rows.
+            let skip = (ctx - net.context) * 4;
+            program::run(net, ext, &onehot[skip..], n, &mut probs, &mut scratch);
+            for (s, p) in sum.iter_mut().zip(&probs) {
+                *s += p;
             }
         }
         if let Ok(mut p) = self.pool.lock() {
             p.push(scratch);
         }
-        scores
+        sum
     }
 }
 
