@@ -196,35 +196,11 @@ fn spliceai_builds_resume_after_kills_to_identical_bytes_and_refuse_changed_weig
     let want = files(&reference);
 
     let out = dir.join("killed");
-    let mut rng = spliceforge::seed::Rng::new(7);
-    let mut kills = 0;
-    loop {
-        let mut child = build(&dir, &w, &out, "1", &["--threads", "2"])
-            .env("SPLICEFORGE_TEST_PAUSE_MS", "15")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let delay = Duration::from_millis(300 + rng.below(2_500));
-        let start = Instant::now();
-        let mut finished = false;
-        while start.elapsed() < delay {
-            if let Some(status) = child.try_wait().unwrap() {
-                assert!(status.success());
-                finished = true;
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        if finished {
-            break;
-        }
-        child.kill().unwrap();
-        child.wait().unwrap();
-        kills += 1;
-        assert!(kills < 50, "the build never finished");
-    }
-    assert!(kills >= 1, "no kill landed before the build finished");
+    let kills = kill_until_done(7, 300, 2_500, || {
+        let mut c = build(&dir, &w, &out, "1", &["--threads", "2"]);
+        c.env("SPLICEFORGE_TEST_PAUSE_MS", "15");
+        c
+    });
     assert_eq!(files(&out), want, "resumed build differs ({kills} kills)");
 
     // Other weights: another number of networks, or a changed weights file, refuse a resume.
@@ -296,8 +272,11 @@ fn missing_truncated_foreign_and_non_spliceai_weights_are_refused_with_the_fix()
         "{}",
         r.stderr
     );
-    // Nothing was written by any of these.
+    // Nothing was written by any of these, nor by a builder pointed at missing weights.
     assert!(!dir.join("a.parquet").exists() && !dir.join("a.parquet.work").exists());
+    let out = dir.join("never");
+    run(build(&dir, &dir.join("nowhere"), &out, "1", &[])).fails_with(3);
+    assert!(!out.exists(), "a failed start left {}", out.display());
 
     for n in ["0", "6"] {
         let r = run(score_cmd(&dir, &w, "b.parquet", &["--spliceai-models", n])).fails_with(2);
@@ -352,4 +331,66 @@ fn neighbouring_genes_scored_in_one_window_get_the_scores_they_get_alone() {
     );
     let n: usize = crate::util::python(&script).trim().parse().unwrap();
     assert!(n > 10_000, "compared only {n} positions");
+}
+
+#[test]
+fn a_killed_score_run_resumes_to_the_same_file() {
+    let dir = Dir::new();
+    let w = weights();
+    let ids = dir.write(
+        "four.txt",
+        "Dmel_CG45760\nDmel_CG17245\nDmel_CG31997\nDmel_CG33978\n",
+    );
+    let cmd = |out: &str| {
+        let mut args = vec!["--gene-ids", ids.to_str().unwrap(), "--batch-size", "1"];
+        args.extend(["--base-model", "spliceai", "--spliceai-models", "1"]);
+        args.extend([
+            "--spliceai-weights",
+            w.to_str().unwrap(),
+            "--out",
+            out,
+            "-q",
+        ]);
+        inputs_cmd(&dir, "score", &args)
+    };
+    run(cmd("ref.parquet")).ok();
+    let kills = kill_until_done(11, 100, 1_500, || cmd("k.parquet"));
+    assert!(kills >= 1, "no kill landed");
+    assert_eq!(
+        std::fs::read(dir.join("k.parquet")).unwrap(),
+        std::fs::read(dir.join("ref.parquet")).unwrap(),
+        "{kills} kills"
+    );
+    assert!(!dir.join("k.parquet.work").exists());
+}
+
+/// Runs `cmd` again and again, killing it (SIGKILL) after `min_ms` the first time and after a
+/// seeded random delay of `min_ms` plus up to `spread_ms` later, until a run finishes by itself;
+/// returns the number of kills (at least 1).
+fn kill_until_done(seed: u64, min_ms: u64, spread_ms: u64, cmd: impl Fn() -> Command) -> usize {
+    let mut rng = spliceforge::seed::Rng::new(seed);
+    let mut kills = 0;
+    loop {
+        let mut child = cmd()
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // The first kill comes early (so at least one lands), later ones anywhere.
+        let extra = if kills == 0 { 0 } else { rng.below(spread_ms) };
+        let delay = Duration::from_millis(min_ms + extra);
+        let start = Instant::now();
+        while start.elapsed() < delay {
+            if let Some(status) = child.try_wait().unwrap() {
+                assert!(status.success(), "a run failed");
+                assert!(kills >= 1, "no kill landed before the run finished");
+                return kills;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        kills += 1;
+        assert!(kills < 50, "the run never finished");
+    }
 }

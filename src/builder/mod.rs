@@ -119,9 +119,10 @@ fn check_file(dir: &Path, f: &FileEntry) -> bool {
 pub fn build(cfg: &BuildConfig, progress: bool) -> Result<Report, Error> {
     let t0 = Instant::now();
     let dir = cfg.out.as_path();
+    // Inputs are found and hashed before anything is created: a missing input leaves no trace.
+    let fp = plan::fingerprint(cfg)?;
     fs::create_dir_all(dir).map_err(|e| store::Error::io(dir, e))?;
     let _lock = Lock::acquire(dir)?;
-    let fp = plan::fingerprint(cfg)?;
     let digest = fp.digest();
     if cfg.overwrite {
         clean(dir, false)?;

@@ -129,8 +129,9 @@ pub fn score(cfg: &BuildConfig, progress: bool) -> Result<ScoreReport, Error> {
                 .into());
             }
             None => {
-                return Err(store::Error::NotADataset {
-                    dir: out.to_path_buf(),
+                return Err(store::Error::Corrupt {
+                    path: out.to_path_buf(),
+                    message: "exists and is not a scores file written by `spliceforge score`; move it away, or pass --overwrite to replace it".into(),
                 }
                 .into());
             }
