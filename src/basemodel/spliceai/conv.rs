@@ -156,16 +156,29 @@ mod simd {
 
     /// All `n` positions; one GEMM per tap over a chunk of positions (the tap's 4 KB of weights
     /// and the chunk's outputs stay in L1), blocks of [`B512`] positions, then single ones.
-    /// Returns `n`.
+    /// Returns how many positions it computed: `n`, or 0 for input widths other than 32 and 4.
     #[target_feature(enable = "avx512f")]
     pub fn wide_avx512(c: &Conv, x: &[f32], n: usize, out: &mut [f32]) -> usize {
+        if c.c_in != 32 && c.c_in != 4 {
+            // Other widths (none in SpliceAI): the caller's scalar loop does all of them.
+            return 0;
+        }
         let mut from = 0;
         while from < n {
             let to = (from + CHUNK).min(n);
             let full = from + (to - from) / B512 * B512;
             for t in 0..c.k {
-                taps512::<B512>(c, x, t, from, full, out);
-                taps512::<1>(c, x, t, full, to, out);
+                match c.c_in {
+                    32 => {
+                        taps512::<B512, 32>(c, x, t, from, full, out);
+                        taps512::<1, 32>(c, x, t, full, to, out);
+                    }
+                    4 => {
+                        taps512::<B512, 4>(c, x, t, from, full, out);
+                        taps512::<1, 4>(c, x, t, full, to, out);
+                    }
+                    _ => unreachable!("checked above"),
+                }
             }
             from = to;
         }
@@ -176,7 +189,7 @@ mod simd {
     /// tap starts from the bias. Each output is `bias`, then taps and input channels in
     /// ascending order, one fused multiply-add each, whatever `B` is.
     #[target_feature(enable = "avx512f")]
-    fn taps512<const B: usize>(
+    fn taps512<const B: usize, const CIN: usize>(
         c: &Conv,
         x: &[f32],
         t: usize,
@@ -184,8 +197,8 @@ mod simd {
         to: usize,
         out: &mut [f32],
     ) {
-        let cin = c.c_in;
-        let wt = &c.w[t * cin * WIDTH..][..cin * WIDTH];
+        // Constant widths let the compiler drop the bounds checks of the inner loop.
+        let wt = &c.w[t * CIN * WIDTH..][..CIN * WIDTH];
         let bias = [load512(&c.b[..16]), load512(&c.b[16..WIDTH])];
         let mut p = from;
         while p + B <= to {
@@ -196,12 +209,12 @@ mod simd {
                     *a = [load512(&o[..16]), load512(&o[16..])];
                 }
             }
-            let xs = &x[(p + t * c.d) * cin..][..B * cin];
-            for ci in 0..cin {
-                let w0 = load512(&wt[ci * WIDTH..]);
-                let w1 = load512(&wt[ci * WIDTH + 16..]);
+            let xs = &x[(p + t * c.d) * CIN..][..B * CIN];
+            for ci in 0..CIN {
+                let w0 = load512(&wt[ci * WIDTH..ci * WIDTH + 16]);
+                let w1 = load512(&wt[ci * WIDTH + 16..ci * WIDTH + 32]);
                 for (i, a) in acc.iter_mut().enumerate() {
-                    let xv = _mm512_set1_ps(xs[i * cin + ci]);
+                    let xv = _mm512_set1_ps(xs[i * CIN + ci]);
                     a[0] = _mm512_fmadd_ps(xv, w0, a[0]);
                     a[1] = _mm512_fmadd_ps(xv, w1, a[1]);
                 }
@@ -362,6 +375,70 @@ mod tests {
             for co in 0..WIDTH {
                 let want = plain[p * WIDTH + co] * scale[co] + shift[co];
                 assert!((row[co] - want).abs() < 1e-5, "{} vs {want}", row[co]);
+            }
+        }
+    }
+}
+
+#[cfg(all(test, target_arch = "x86_64"))]
+mod simd_tests {
+    use super::*;
+
+    /// Each position by the definition, with one fused multiply-add per term in the kernels'
+    /// order (bias, taps, input channels), as the scalar loop computes it.
+    fn scalar(c: &Conv, x: &[f32], n: usize) -> Vec<f32> {
+        let mut out = vec![0.0; n * WIDTH];
+        for (p, row) in out.chunks_exact_mut(WIDTH).enumerate() {
+            row.copy_from_slice(&c.b[..WIDTH]);
+            for t in 0..c.k {
+                for ci in 0..c.c_in {
+                    let xv = x[(p + t * c.d) * c.c_in + ci];
+                    for (co, a) in row.iter_mut().enumerate() {
+                        *a = xv.mul_add(c.w[(t * c.c_in + ci) * WIDTH + co], *a);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_instruction_set_gives_the_scalar_bits() {
+        for c_in in [32, 4] {
+            let c = Conv {
+                c_in,
+                c_out: WIDTH,
+                k: 5,
+                d: 3,
+                w: (0..5 * c_in * WIDTH)
+                    .map(|i| (i as f32 * 0.618).sin())
+                    .collect(),
+                b: (0..WIDTH).map(|i| (i as f32).cos()).collect(),
+            };
+            let n = 300; // more than one chunk, blocks and a tail
+            let x: Vec<f32> = (0..(n + 12) * c_in)
+                .map(|i| (i as f32 * 0.37).sin())
+                .collect();
+            let want = scalar(&c, &x, n);
+            if std::arch::is_x86_feature_detected!("avx2")
+                && std::arch::is_x86_feature_detected!("fma")
+            {
+                let mut out = vec![0.0; n * WIDTH];
+                // SAFETY: AVX2 and FMA are present (checked just above).
+                let done = unsafe { simd::wide_avx2(&c, &x, n, &mut out) };
+                assert_eq!(
+                    out[..done * WIDTH],
+                    want[..done * WIDTH],
+                    "AVX2, c_in {c_in}"
+                );
+                assert!(done >= n - 1);
+            }
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                let mut out = vec![0.0; n * WIDTH];
+                // SAFETY: AVX-512F is present (checked just above).
+                let done = unsafe { simd::wide_avx512(&c, &x, n, &mut out) };
+                assert_eq!(done, n);
+                assert_eq!(out, want, "AVX-512, c_in {c_in}");
             }
         }
     }
