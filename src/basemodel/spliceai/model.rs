@@ -242,70 +242,8 @@ fn layer_op(file: &File, l: &Layer) -> Result<Op, Problem> {
                 channels: channels as usize,
             })
         }
-        "Conv1D" => {
-            let first = |key: &str| {
-                c[key]
-                    .as_array()
-                    .and_then(|a| a.first())
-                    .and_then(Value::as_u64)
-            };
-            let k = first("kernel_size").ok_or_else(|| unsupported("no kernel_size".into()))?;
-            let d = first("dilation_rate").unwrap_or(1);
-            if first("strides").unwrap_or(1) != 1 {
-                return Err(unsupported("strides other than 1".into()));
-            }
-            if k % 2 == 0 || (k > 1 && c["padding"].as_str() != Some("same")) {
-                return Err(unsupported(format!(
-                    "kernel {k} with padding {}: only odd kernels with \"same\" padding",
-                    c["padding"]
-                )));
-            }
-            let weights = read_weights(file, &l.name)?;
-            let kernel = find(&weights, "kernel", &l.name)?;
-            let (shape, w) = kernel;
-            if shape.len() != 3 || shape[0] != k as usize {
-                return Err(unsupported(format!("kernel of shape {shape:?}")));
-            }
-            let (c_in, c_out) = (shape[1], shape[2]);
-            let b = if c["use_bias"].as_bool().unwrap_or(true) {
-                find(&weights, "bias", &l.name)?.1.clone()
-            } else {
-                vec![0.0; c_out]
-            };
-            let conv = Conv {
-                c_in,
-                c_out,
-                k: k as usize,
-                d: d as usize,
-                w: w.clone(),
-                b,
-            };
-            match c["activation"].as_str().unwrap_or("linear") {
-                "linear" => Ok(Op::Conv { conv, relu: false }),
-                "relu" => Ok(Op::Conv { conv, relu: true }),
-                "softmax" => Ok(Op::Head { conv }),
-                other => Err(unsupported(format!("activation {other:?}"))),
-            }
-        }
-        "BatchNormalization" => {
-            let eps = c["epsilon"].as_f64().unwrap_or(1e-3);
-            let weights = read_weights(file, &l.name)?;
-            let mean = &find(&weights, "moving_mean", &l.name)?.1;
-            let var = &find(&weights, "moving_variance", &l.name)?.1;
-            let n = mean.len();
-            let gamma = find(&weights, "gamma", &l.name)
-                .map(|g| g.1.clone())
-                .unwrap_or(vec![1.0; n]);
-            let beta = find(&weights, "beta", &l.name)
-                .map(|b| b.1.clone())
-                .unwrap_or(vec![0.0; n]);
-            let (scale, shift) = fold_batch_norm(&gamma, &beta, mean, var, eps);
-            Ok(Op::Affine {
-                scale,
-                shift,
-                relu: false,
-            })
-        }
+        "Conv1D" => conv_layer(file, l),
+        "BatchNormalization" => batch_norm_layer(file, l),
         "Activation" => match c["activation"].as_str() {
             Some("relu") => Ok(Op::Relu),
             Some("linear") => Ok(Op::Crop { left: 0, right: 0 }),
@@ -328,6 +266,78 @@ fn layer_op(file: &File, l: &Layer) -> Result<Op, Problem> {
             l.name
         ))),
     }
+}
+
+/// A Conv1D layer: its shape from the config, its weights from the file.
+fn conv_layer(file: &File, l: &Layer) -> Result<Op, Problem> {
+    let c = &l.config;
+    let unsupported =
+        |what: String| Problem::Graph(format!("layer {} ({}): {what}", l.name, l.class));
+    let first = |key: &str| {
+        c[key]
+            .as_array()
+            .and_then(|a| a.first())
+            .and_then(Value::as_u64)
+    };
+    let k = first("kernel_size").ok_or_else(|| unsupported("no kernel_size".into()))?;
+    let d = first("dilation_rate").unwrap_or(1);
+    if first("strides").unwrap_or(1) != 1 {
+        return Err(unsupported("strides other than 1".into()));
+    }
+    if k % 2 == 0 || (k > 1 && c["padding"].as_str() != Some("same")) {
+        return Err(unsupported(format!(
+            "kernel {k} with padding {}: only odd kernels with \"same\" padding",
+            c["padding"]
+        )));
+    }
+    let weights = read_weights(file, &l.name)?;
+    let kernel = find(&weights, "kernel", &l.name)?;
+    let (shape, w) = kernel;
+    if shape.len() != 3 || shape[0] != k as usize {
+        return Err(unsupported(format!("kernel of shape {shape:?}")));
+    }
+    let (c_in, c_out) = (shape[1], shape[2]);
+    let b = if c["use_bias"].as_bool().unwrap_or(true) {
+        find(&weights, "bias", &l.name)?.1.clone()
+    } else {
+        vec![0.0; c_out]
+    };
+    let conv = Conv {
+        c_in,
+        c_out,
+        k: k as usize,
+        d: d as usize,
+        w: w.clone(),
+        b,
+    };
+    match c["activation"].as_str().unwrap_or("linear") {
+        "linear" => Ok(Op::Conv { conv, relu: false }),
+        "relu" => Ok(Op::Conv { conv, relu: true }),
+        "softmax" => Ok(Op::Head { conv }),
+        other => Err(unsupported(format!("activation {other:?}"))),
+    }
+}
+
+/// A BatchNormalization layer, folded into a per-channel affine map.
+fn batch_norm_layer(file: &File, l: &Layer) -> Result<Op, Problem> {
+    let c = &l.config;
+    let eps = c["epsilon"].as_f64().unwrap_or(1e-3);
+    let weights = read_weights(file, &l.name)?;
+    let mean = &find(&weights, "moving_mean", &l.name)?.1;
+    let var = &find(&weights, "moving_variance", &l.name)?.1;
+    let n = mean.len();
+    let gamma = find(&weights, "gamma", &l.name)
+        .map(|g| g.1.clone())
+        .unwrap_or(vec![1.0; n]);
+    let beta = find(&weights, "beta", &l.name)
+        .map(|b| b.1.clone())
+        .unwrap_or(vec![0.0; n]);
+    let (scale, shift) = fold_batch_norm(&gamma, &beta, mean, var, eps);
+    Ok(Op::Affine {
+        scale,
+        shift,
+        relu: false,
+    })
 }
 
 /// BatchNorm at inference: `γ·(x − mean)/√(var + ε) + β` as `scale·x + shift` (computed in f64).
