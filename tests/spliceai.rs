@@ -394,3 +394,39 @@ fn kill_until_done(seed: u64, min_ms: u64, spread_ms: u64, cmd: impl Fn() -> Com
         assert!(kills < 50, "the run never finished");
     }
 }
+
+#[test]
+fn scores_from_the_score_command_build_the_same_parts_as_spliceai_itself() {
+    let dir = Dir::new();
+    let w = weights();
+    // The same genes and batches as `build` (6 genes, batches of 2).
+    let common = ["--n-genes", "6", "--batch-size", "2"];
+    let mut args = common.to_vec();
+    args.extend(["--base-model", "spliceai", "--spliceai-models", "1"]);
+    args.extend([
+        "--spliceai-weights",
+        w.to_str().unwrap(),
+        "--out",
+        "s.parquet",
+        "-q",
+    ]);
+    run(inputs_cmd(&dir, "score", &args)).ok();
+    let direct = dir.join("direct");
+    run(build(&dir, &w, &direct, "1", &[])).ok();
+    let imported = dir.join("imported");
+    let scores = dir.join("s.parquet");
+    let mut args = common.to_vec();
+    args.extend(["--base-scores", scores.to_str().unwrap()]);
+    let r = run(crate::util::build_cmd(&dir, &imported, &args)).ok();
+    assert!(
+        r.stdout.contains("for the imported base model"),
+        "{}",
+        r.stdout
+    );
+    let (a, b) = (files(&direct), files(&imported));
+    for (name, bytes) in &a {
+        if name.starts_with("parts/") || name == "genes.parquet" {
+            assert!(b.get(name) == Some(bytes), "{name} differs");
+        }
+    }
+}
