@@ -69,8 +69,8 @@ fn clean(dir: &Path, keep_run: bool) -> Result<(), Error> {
 }
 
 /// Removes `.tmp/` and any part file the manifest does not name; checks the named ones exist
-/// with their recorded sizes.
-fn tidy(dir: &Path, m: &manifest::Manifest) -> Result<(), Error> {
+/// with their recorded sizes (a dataset, or `score`'s work directory).
+pub(crate) fn tidy(dir: &Path, m: &manifest::Manifest) -> Result<(), Error> {
     let tmp = dir.join(".tmp");
     if tmp.exists() {
         fs::remove_dir_all(&tmp).map_err(|e| store::Error::io(&tmp, e))?;
@@ -88,7 +88,7 @@ fn tidy(dir: &Path, m: &manifest::Manifest) -> Result<(), Error> {
                 return Err(store::Error::Corrupt {
                     path: p,
                     message: format!(
-                        "committed in batch {} with {} bytes but {}; the dataset was modified (run `spliceforge verify`, or start over with --overwrite)",
+                        "committed in batch {} with {} bytes but {}; the output was modified (start over with --overwrite; for a dataset, `spliceforge verify` says what else changed)",
                         b.batch,
                         f.bytes,
                         len.map_or("missing".to_string(), |l| format!("{l} bytes"))

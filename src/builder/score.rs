@@ -165,7 +165,7 @@ pub fn score(cfg: &BuildConfig, progress: bool) -> Result<ScoreReport, Error> {
     }
     let manifest_path = work.join(MANIFEST);
     let m = manifest::load(&manifest_path, true)?;
-    drop_unrecorded(&work, &m)?;
+    super::tidy(&work, &m)?;
 
     let resumed_from = m.batches.len();
     let batches: Vec<&[Gene]> = prep.genes.chunks(cfg.batch_size).collect();
@@ -403,40 +403,6 @@ fn write_part(work: &Path, batch_no: usize, batch: &RecordBatch) -> Result<FileE
         bytes,
         sha256,
     })
-}
-
-/// Removes temporary files and parts no manifest line names; refuses a recorded part whose
-/// size changed.
-fn drop_unrecorded(work: &Path, m: &manifest::Manifest) -> Result<(), Error> {
-    let tmp = work.join(".tmp");
-    if tmp.exists() {
-        fs::remove_dir_all(&tmp).map_err(|e| store::Error::io(&tmp, e))?;
-    }
-    let mut named = std::collections::HashSet::new();
-    for b in &m.batches {
-        for f in &b.parts {
-            let p = work.join(&f.file);
-            if fs::metadata(&p).map(|md| md.len()).ok() != Some(f.bytes) {
-                return Err(store::Error::Corrupt {
-                    path: p,
-                    message:
-                        "a committed part is missing or changed size; start over with --overwrite"
-                            .into(),
-                }
-                .into());
-            }
-            named.insert(f.file.clone());
-        }
-    }
-    if let Ok(entries) = fs::read_dir(work.join("parts")) {
-        for e in entries.flatten() {
-            let rel = format!("parts/{}", e.file_name().to_string_lossy());
-            if !named.contains(&rel) {
-                fs::remove_file(e.path()).map_err(|err| store::Error::io(&e.path(), err))?;
-            }
-        }
-    }
-    Ok(())
 }
 
 /// Concatenates the committed parts, in batch order, into `out` (atomically).
