@@ -83,10 +83,7 @@ fn resolve_builder(a: BuilderArgs) -> BuildConfig {
     if a.easy_ratio < 0.0 {
         usage("--easy-ratio cannot be negative");
     }
-    let threads = a
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .max(1);
+    let threads = resolve_threads(a.threads);
     let selection = resolve_selection(a.selection);
     BuildConfig {
         genome: a.inputs.genome,
@@ -117,6 +114,13 @@ fn resolve_builder(a: BuilderArgs) -> BuildConfig {
     }
 }
 
+/// `--threads`, or all cores.
+fn resolve_threads(threads: Option<usize>) -> usize {
+    threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1)
+}
+
 fn resolve_spliceai(m: &BaseModelArgs) -> Option<SpliceAiSettings> {
     if m.base_model != BaseModelKind::Spliceai {
         return None;
@@ -136,10 +140,7 @@ fn score(a: ScoreArgs) -> Result<(), spliceforge::Error> {
     if a.batch_size == 0 {
         usage("--batch-size must be at least 1");
     }
-    let threads = a
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .max(1);
+    let threads = resolve_threads(a.threads);
     let selection = resolve_selection(a.selection);
     let cfg = BuildConfig {
         genome: a.inputs.genome,
