@@ -223,6 +223,11 @@ impl SpliceAi {
     /// Scores the window spanning the regions of `chain` (same strand, overlapping contexts) once
     /// and gives each region its part.
     fn score_chain(&self, regions: &[&GeneRegion], chain: &[usize], out: &mut [Option<Scores>]) {
+        if let [i] = chain {
+            // A window of one: its own context, already oriented.
+            out[*i] = Some(self.score_padded(&regions[*i].outer));
+            return;
+        }
         let ctx = self.flank() as u64;
         let lo = chain.iter().map(|&i| regions[i].lo).min().unwrap_or(0);
         let hi = chain.iter().map(|&i| regions[i].hi).max().unwrap_or(0);
@@ -232,12 +237,15 @@ impl SpliceAi {
         let mut fwd = vec![b'N'; span];
         for &i in chain {
             let r = regions[i];
-            let off = (r.lo - lo) as usize;
-            let bases: Vec<u8> = match r.strand {
-                Strand::Forward => r.outer.clone(),
-                Strand::Reverse => r.outer.iter().rev().map(|&b| complement(b)).collect(),
-            };
-            fwd[off..off + bases.len()].copy_from_slice(&bases);
+            let dest = &mut fwd[(r.lo - lo) as usize..][..r.outer.len()];
+            match r.strand {
+                Strand::Forward => dest.copy_from_slice(&r.outer),
+                Strand::Reverse => {
+                    for (d, &b) in dest.iter_mut().zip(r.outer.iter().rev()) {
+                        *d = complement(b);
+                    }
+                }
+            }
         }
         let strand = regions[chain[0]].strand;
         let padded = match strand {
@@ -290,6 +298,7 @@ impl ScoreSource for SpliceAi {
         for strand in [Strand::Forward, Strand::Reverse] {
             // Chains of same-strand regions, in genomic order, with small gaps and context cut.
             let mut chain: Vec<usize> = Vec::new();
+            let mut hi = 0;
             let idx: Vec<usize> = (0..regions.len())
                 .filter(|&i| {
                     regions[i].strand == strand
@@ -298,13 +307,14 @@ impl ScoreSource for SpliceAi {
                 .collect();
             for (n, &i) in idx.iter().enumerate() {
                 chain.push(i);
-                let hi = chain.iter().map(|&j| regions[j].hi).max().unwrap_or(0);
+                hi = hi.max(regions[i].hi);
                 let next_close = idx
                     .get(n + 1)
                     .is_some_and(|&k| regions[k].lo <= hi + MERGE_GAP + 1);
                 if !next_close {
                     self.score_chain(regions, &chain, &mut out);
                     chain.clear();
+                    hi = 0;
                 }
             }
         }
