@@ -98,15 +98,30 @@ pub enum ObjectiveArg {
     Softprob,
 }
 
+/// An ensemble's single comparison model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SingleModelArg {
+    /// On a gene sample as large as a sub-model's (no more memory than a sub-model).
+    SameMemory,
+    /// On every non-hold-out gene.
+    All,
+    /// None.
+    None,
+}
+
 /// Arguments of `train`.
 #[derive(Debug, Args)]
 pub struct TrainArgs {
     /// The builder dataset (its --out). It must pass `spliceforge verify`.
     #[arg(long, value_name = "DIR")]
     pub dataset: PathBuf,
-    /// Where the model and its report go.
+    /// Where the model and its report go: a new or empty directory (an unfinished ensemble there
+    /// is resumed; a trained model is never overwritten without --overwrite).
     #[arg(long, value_name = "DIR")]
     pub out_dir: PathBuf,
+    /// Replace a trained model (or unfinished ensemble) found in --out-dir.
+    #[arg(long)]
+    pub overwrite: bool,
     /// Memory-relevant settings, shared with `estimate`.
     #[command(flatten)]
     pub plan: PlanArgs,
@@ -176,7 +191,9 @@ pub struct PlanArgs {
     pub sample_genes: Option<usize>,
     /// Train K sub-models on disjoint gene subsets (or overlapping, see --ensemble-overlap),
     /// each calibrated and checkpointed (a killed train resumes, skipping finished sub-models);
-    /// predictions average their calibrated probabilities. Each needs about 1/K of the memory.
+    /// predictions average their calibrated probabilities. Each trains on about 0.8/K of the
+    /// non-hold-out genes, so its boosting memory shrinks with K (the fixed cost of the process,
+    /// ~20-100 MB, does not; `estimate` shows both).
     /// Default 1 (a single model with cross-validation).
     #[arg(long, value_name = "K")]
     pub ensemble_size: Option<usize>,
@@ -187,8 +204,15 @@ pub struct PlanArgs {
     /// single model and with the base model.
     #[arg(long, default_value_t = 0.2, value_name = "F")]
     pub holdout_fraction: f64,
-    /// Skip an ensemble's single comparison model (it needs the memory of one model on all genes).
-    #[arg(long)]
+    /// With --ensemble-size > 1: the single model the ensemble is compared with on the hold-out.
+    /// same-memory (default) trains it on a seeded gene sample as large as a sub-model's, so it
+    /// needs no more memory than a sub-model and shows what the ensemble gains at that memory;
+    /// all trains it on every non-hold-out gene (the memory of one model on all of them);
+    /// none skips it.
+    #[arg(long, value_enum, default_value = "same-memory", value_name = "WHICH")]
+    pub single_model: SingleModelArg,
+    /// The same as --single-model none.
+    #[arg(long, hide = true)]
     pub no_single_model: bool,
     /// Build XGBoost external-memory matrices: bins go to cache files under --out-dir instead
     /// of RAM (a third of the memory or less; boosting 2-4x slower).

@@ -46,6 +46,12 @@ pub enum Error {
     /// No plan fits the memory budget.
     #[error("{0}")]
     Budget(String),
+    /// `train --out-dir` holds a trained model or another run: nothing is overwritten.
+    #[error("{0}")]
+    ModelDirTaken(String),
+    /// `train --out-dir` (or `predict --model`) is not a spliceforge model directory.
+    #[error("{0}")]
+    NotAModelDir(String),
     /// A bug.
     #[error("internal error: {0} (please report this)")]
     Internal(String),
@@ -65,6 +71,8 @@ impl Error {
             },
             Error::Usage(_) => exit::USAGE,
             Error::Budget(_) => exit::MEMORY,
+            Error::ModelDirTaken(_) => exit::FINGERPRINT,
+            Error::NotAModelDir(_) => exit::DATASET,
             Error::Internal(_) => exit::FAILURE,
         }
     }

@@ -10,7 +10,8 @@ use clap::Parser;
 
 use cli::{
     AnnotationFormat, BaseModelArgs, BaseModelKind, BuilderArgs, Cli, Command, EstimateArgs,
-    InspectArgs, ObjectiveArg, PlanArgs, ScoreArgs, SelectionArgs, TnSampling, TrainArgs,
+    InspectArgs, ObjectiveArg, PlanArgs, ScoreArgs, SelectionArgs, SingleModelArg, TnSampling,
+    TrainArgs,
 };
 use spliceforge::builder::{BuildConfig, SpliceAiSettings};
 use spliceforge::error::exit;
@@ -230,13 +231,14 @@ struct Planned {
     ensemble_size: usize,
     ensemble_overlap: f64,
     holdout_fraction: f64,
-    compare_single: bool,
+    single_model: spliceforge::train::SingleModel,
     external_memory: bool,
     memory_budget: Option<u64>,
     fixed: spliceforge::train::memory::Fixed,
 }
 
 fn resolve_plan(a: &PlanArgs) -> Planned {
+    use spliceforge::train::SingleModel;
     use spliceforge::train::memory::{Fixed, parse_size};
     use spliceforge::train::model::Objective;
     let ensemble_size = a.ensemble_size.unwrap_or(1);
@@ -268,14 +270,22 @@ fn resolve_plan(a: &PlanArgs) -> Planned {
         ensemble_size,
         ensemble_overlap: a.ensemble_overlap,
         holdout_fraction: a.holdout_fraction,
-        compare_single: !a.no_single_model,
+        single_model: if a.no_single_model {
+            SingleModel::None
+        } else {
+            match a.single_model {
+                SingleModelArg::SameMemory => SingleModel::SameMemory,
+                SingleModelArg::All => SingleModel::All,
+                SingleModelArg::None => SingleModel::None,
+            }
+        },
         external_memory: a.external_memory,
         memory_budget,
         fixed: Fixed {
             ensemble: a.ensemble_size.is_some(),
             sample: a.sample_genes.is_some(),
             external: a.external_memory,
-            compare_single: a.no_single_model,
+            compare_single: a.no_single_model || a.single_model != SingleModelArg::SameMemory,
         },
     }
 }
@@ -324,7 +334,8 @@ fn train(a: TrainArgs) -> Result<(), spliceforge::Error> {
         ensemble_size: pl.ensemble_size,
         ensemble_overlap: pl.ensemble_overlap,
         holdout_fraction: pl.holdout_fraction,
-        compare_single: pl.compare_single,
+        single_model: pl.single_model,
+        overwrite: a.overwrite,
         external_memory: pl.external_memory,
         memory_budget: pl.memory_budget,
         fixed: pl.fixed,
@@ -377,7 +388,7 @@ fn estimate(a: EstimateArgs) -> Result<(), spliceforge::Error> {
             ensemble_size: pl.ensemble_size,
             ensemble_overlap: pl.ensemble_overlap,
             holdout_fraction: pl.holdout_fraction,
-            compare_single: pl.compare_single,
+            compare_single: pl.single_model == spliceforge::train::SingleModel::All,
             external_memory: pl.external_memory,
             train_weights: pl.train_weights,
         },

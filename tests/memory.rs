@@ -146,7 +146,7 @@ fn external_memory_and_an_ensemble_without_its_comparison_model_train() {
     let dir = Dir::new();
     let out = dir.join("ext");
     let r = train(&dir, ds, &out, &["--external-memory", "--n-folds", "2"]).ok();
-    assert!(r.stdout.contains("held-out F1: base"), "{}", r.stdout);
+    assert!(r.stdout.contains("F1: base"), "{}", r.stdout);
     assert!(
         !out.join(".tmp").exists(),
         "external-memory cache files are removed"
@@ -160,11 +160,15 @@ fn external_memory_and_an_ensemble_without_its_comparison_model_train() {
         &dir,
         ds,
         &out,
-        &["--ensemble-size", "3", "--no-single-model"],
+        &["--ensemble-size", "3", "--single-model", "none"],
     )
     .ok();
-    assert!(r.stdout.contains("single model skipped"), "{}", r.stdout);
-    let names: Vec<String> = json(&out.join("metrics.json"))
+    assert!(
+        r.stderr.contains("comparison model skipped"),
+        "{}",
+        r.stderr
+    );
+    let names: Vec<String> = json(&out.join("metrics.json"))["models"]
         .as_array()
         .unwrap()
         .iter()
@@ -172,6 +176,6 @@ fn external_memory_and_an_ensemble_without_its_comparison_model_train() {
         .collect();
     assert_eq!(
         names,
-        ["sub-model 1", "sub-model 2", "sub-model 3", "ensemble"]
+        ["ensemble", "sub-model 1", "sub-model 2", "sub-model 3"]
     );
 }

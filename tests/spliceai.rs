@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use spliceforge::basemodel::spliceai::SpliceAi;
 
-use crate::util::{Dir, GENOME, inputs_cmd, repo, run};
+use crate::util::{Dir, GENOME, inputs_cmd, python_cmd, repo, run};
 
 /// The weights directory, fetched (or found in the cache) by the project's script.
 fn weights() -> PathBuf {
@@ -61,7 +61,7 @@ fn scores_equal_an_independent_numpy_forward_pass_on_both_strands() {
     ))
     .ok();
     assert!(r.stdout.contains("scored 2 genes"), "{}", r.stdout);
-    let o = Command::new("python3")
+    let o = python_cmd()
         .arg(repo("tests/spliceai_ref.py"))
         .args(["--weights", w.to_str().unwrap(), "--models", "1,2"])
         .args(["--fasta", repo(GENOME).to_str().unwrap()])

@@ -6,5 +6,6 @@ mod builder;
 mod features;
 mod inspect;
 mod memory;
+mod readme;
 mod spliceai;
 mod train;

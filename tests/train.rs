@@ -63,7 +63,12 @@ fn train_writes_a_model_report_and_gene_disjoint_folds() {
     let dir = Dir::new();
     let out = dir.join("model");
     let r = train(&dir, ds, &out, &[]).ok();
-    assert!(r.stdout.contains("held-out F1: base"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("result on held-out genes"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("F1: base"), "{}", r.stdout);
     for f in [
         "model-neither.json",
         "model-donor.json",
@@ -116,7 +121,14 @@ fn train_writes_a_model_report_and_gene_disjoint_folds() {
     let features = json(&out.join("features.json"));
     assert_eq!(features["features"].as_array().unwrap().len(), 131);
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
-    assert!(report.contains("Base model vs meta-model") && report.contains("pr_curves.svg"));
+    assert!(
+        report.contains("## Result: base model vs meta-model") && report.contains("pr_curves.svg")
+    );
+    // The result comes first; the argmax figures are labelled secondary.
+    assert!(
+        report.find("## Result").unwrap() < report.find("## Secondary").unwrap(),
+        "{report}"
+    );
     // The ovr boosters' leaves are capped (--max-delta-step 5 by default, times eta 0.3):
     // uncapped, leaves of 200+ logits occur under this class imbalance.
     assert_eq!(
@@ -184,6 +196,7 @@ D = xgb.DMatrix(X[idx], missing=np.nan)
 margins = np.column_stack([xgb.Booster(model_file=m + "/model-" + c + ".json").predict(D, output_margin=True) for c in ["neither", "donor", "acceptor"]])
 p = 1 / (1 + np.exp(-margins.astype(np.float64)))
 raw = (p / p.sum(axis=1, keepdims=True)).astype(np.float32)
+uncal = raw.copy()
 if cal:
     z = np.log(np.clip(raw.astype(np.float64), 1e-7, 1 - 1e-7) / (1 - np.clip(raw.astype(np.float64), 1e-7, 1 - 1e-7)))
     q = 1 / (1 + np.exp(-(np.array(cal["a"]) * z + np.array(cal["b"]))))
@@ -192,6 +205,12 @@ ours = pq.read_table("{p}")
 got = np.column_stack([ours.column(c).to_numpy() for c in ["p_neither", "p_donor", "p_acceptor"]])[idx]
 d = np.abs(got - raw).max()
 assert d < 1e-6, d
+assert ours.column_names[:4] == ["chrom", "position", "strand", "gene_id"], ours.column_names
+assert set(ours.column("strand").to_pylist()) <= {{"+", "-"}}
+assert set(ours.column("chrom").to_pylist()) == {{"NC_004353.4"}}, set(ours.column("chrom").to_pylist())
+# predicted = the model's own call: the argmax before calibration
+want = np.array(["neither", "donor", "acceptor"])[uncal.argmax(axis=1)]
+assert (np.array(ours.column("predicted").to_pylist()) == want).all()
 print(len(idx), d)
 "#,
         m = out.display(),
@@ -380,8 +399,17 @@ fn ensemble_trains_checkpointed_sub_models_resumes_and_predicts() {
         }
     }
     assert_eq!(plan["weights"].as_array().unwrap().len(), 3);
-    // A run killed before sub-model 3 finished: its checkpoint marker is missing.
+    // A finished model directory is never overwritten silently.
+    let r = train(&dir, ds, &out, &args).fails_with(4);
+    assert!(
+        r.stderr.contains("already holds a trained model"),
+        "{}",
+        r.stderr
+    );
+    // A run killed before sub-model 3 finished: its checkpoint marker and the ensemble's
+    // final files are missing.
     std::fs::remove_file(out.join("sub-03/done.json")).unwrap();
+    std::fs::remove_file(out.join("train.json")).unwrap();
     let before = std::fs::read(out.join("sub-01/model-donor.json")).unwrap();
     let r = train(&dir, ds, &out, &args).ok();
     assert!(
@@ -403,21 +431,70 @@ fn ensemble_trains_checkpointed_sub_models_resumes_and_predicts() {
         before,
         std::fs::read(out.join("sub-01/model-donor.json")).unwrap()
     );
-    // Other settings in the same directory are refused.
+    // Other settings in an unfinished ensemble's directory are refused.
+    std::fs::remove_file(out.join("train.json")).unwrap();
     let r = train(
         &dir,
         ds,
         &out,
         &["--ensemble-size", "3", "--n-estimators", "6"],
     )
-    .fails_with(2);
+    .fails_with(4);
     assert!(
-        r.stderr.contains("holds an ensemble with other settings"),
+        r.stderr
+            .contains("unfinished ensemble with another dataset, settings"),
         "{}",
         r.stderr
     );
     // predict applies the whole ensemble.
+    // Resumed with the original arguments, it completes.
+    train(&dir, ds, &out, &args).ok();
     let preds = dir.join("p.parquet");
     predict(&dir, &out, ds, &preds).ok();
     assert!(preds.exists());
+}
+
+#[test]
+fn train_refuses_a_trained_model_directory_and_overwrite_replaces_it() {
+    let (_, ds) = dataset();
+    let dir = Dir::new();
+    let out = dir.join("m");
+    let args = ["--n-folds", "2", "--n-estimators", "3"];
+    train(&dir, ds, &out, &args).ok();
+    let before = std::fs::read(out.join("metrics.json")).unwrap();
+    let r = train(&dir, ds, &out, &["--n-folds", "2", "--n-estimators", "4"]).fails_with(4);
+    assert!(
+        r.stderr.contains("already holds a trained model") && r.stderr.contains("--overwrite"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(before, std::fs::read(out.join("metrics.json")).unwrap());
+    let r = train(
+        &dir,
+        ds,
+        &out,
+        &["--n-folds", "2", "--n-estimators", "4", "--overwrite"],
+    )
+    .ok();
+    assert!(
+        r.stderr.contains("replacing the trained model"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(json(&out.join("train.json"))["params"]["n_estimators"], 4);
+    // A directory of something else is not written into.
+    let other = dir.join("other");
+    std::fs::create_dir(&other).unwrap();
+    std::fs::write(other.join("notes.txt"), "mine").unwrap();
+    let r = train(&dir, ds, &other, &args).fails_with(8);
+    assert!(
+        r.stderr.contains("is not a spliceforge model directory"),
+        "{}",
+        r.stderr
+    );
+    // A start that fails (no such dataset) leaves no directory behind.
+    let gone = dir.join("gone");
+    let r = train(&dir, &dir.join("no-such-dataset"), &gone, &args);
+    assert_ne!(r.code, 0);
+    assert!(!gone.exists(), "a failed start left {}", gone.display());
 }

@@ -22,17 +22,14 @@ pub fn repo(rel: &str) -> PathBuf {
 
 /// A fresh directory for one test, removed at the end.
 pub struct Dir {
-    tmp: tempfile::TempDir,
+    tmp: spliceforge::store::fsutil::TempDir,
 }
 
 impl Dir {
     /// Makes the directory.
     pub fn new() -> Self {
         Self {
-            tmp: tempfile::Builder::new()
-                .prefix("spliceforge-test-")
-                .tempdir()
-                .unwrap(),
+            tmp: spliceforge::store::fsutil::TempDir::new("spliceforge-test-").unwrap(),
         }
     }
 
@@ -141,13 +138,23 @@ pub fn inputs_cmd(dir: &Dir, verb: &str, extra: &[&str]) -> Command {
     dir.cmd(&args)
 }
 
+/// The Python that has the test-only packages: the project's virtual environment made by
+/// `scripts/setup.sh` (`SPLICEFORGE_VENV`, default `.venv`), else `python3`.
+pub fn python_cmd() -> Command {
+    let venv = std::env::var_os("SPLICEFORGE_VENV")
+        .map(PathBuf::from)
+        .map_or_else(|| repo(".venv"), |v| root().join(v));
+    let py = venv.join("bin/python");
+    Command::new(if py.exists() {
+        py
+    } else {
+        PathBuf::from("python3")
+    })
+}
+
 /// Runs a Python script (the interop checks), asserting it succeeds; returns its stdout.
 pub fn python(script: &str) -> String {
-    let o = Command::new("python3")
-        .arg("-c")
-        .arg(script)
-        .output()
-        .unwrap();
+    let o = python_cmd().arg("-c").arg(script).output().unwrap();
     assert!(
         o.status.success(),
         "python failed: {}",

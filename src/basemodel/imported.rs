@@ -319,7 +319,6 @@ impl ScoreSource for ImportedScores {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
 
     fn contigs() -> Vec<ContigInfo> {
         vec![ContigInfo {
@@ -329,8 +328,7 @@ mod tests {
     }
 
     fn tsv(text: &str) -> Result<ImportedScores, Error> {
-        let mut f = tempfile::NamedTempFile::new().unwrap();
-        f.write_all(text.as_bytes()).unwrap();
+        let f = crate::store::fsutil::TempFile::new(text.as_bytes()).unwrap();
         ImportedScores::load(f.path(), &contigs())
     }
 
@@ -347,10 +345,9 @@ mod tests {
                 ("acceptor", Arc::new(Float64Array::from(vec![0.0, 0.1]))),
             ];
             let batch = RecordBatch::try_from_iter(cols).unwrap();
-            let f = tempfile::NamedTempFile::new().unwrap();
-            let mut w =
-                parquet::arrow::ArrowWriter::try_new(f.reopen().unwrap(), batch.schema(), None)
-                    .unwrap();
+            let f = crate::store::fsutil::TempFile::new(b"").unwrap();
+            let file = std::fs::File::create(f.path()).unwrap();
+            let mut w = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), None).unwrap();
             w.write(&batch).unwrap();
             w.close().unwrap();
             f

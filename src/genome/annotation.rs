@@ -606,7 +606,6 @@ impl Parser {
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
-    use std::io::Write;
 
     use super::*;
     use crate::genome::{Site, SiteKind, fasta};
@@ -697,8 +696,7 @@ mod tests {
     }
 
     fn parse_err(format: Format, text: &str) -> (u64, ParseErrorKind) {
-        let mut f = tempfile::NamedTempFile::new().unwrap();
-        f.write_all(text.as_bytes()).unwrap();
+        let f = crate::store::fsutil::TempFile::new(text.as_bytes()).unwrap();
         match read(f.path(), Some(format)) {
             Err(Error::Parse { line, kind, .. }) => (line, kind),
             other => panic!("expected a parse error, got {other:?}"),

@@ -220,10 +220,8 @@ mod tests {
     use super::*;
     use std::io::Write;
 
-    fn write_tmp(content: &[u8]) -> tempfile::NamedTempFile {
-        let mut f = tempfile::NamedTempFile::new().unwrap();
-        f.write_all(content).unwrap();
-        f
+    fn write_tmp(content: &[u8]) -> crate::store::fsutil::TempFile {
+        crate::store::fsutil::TempFile::new(content).unwrap()
     }
 
     #[test]

@@ -105,3 +105,70 @@ impl Write for HashingWriter {
         self.file.flush()
     }
 }
+
+/// A fresh directory under the system's temporary directory, removed (with its content) when
+/// dropped. For tests and scratch work; names never collide within or across processes.
+#[derive(Debug)]
+pub struct TempDir {
+    path: std::path::PathBuf,
+}
+
+impl TempDir {
+    /// Creates `$TMPDIR/<prefix><pid>-<n>-<nanos>`.
+    pub fn new(prefix: &str) -> io::Result<Self> {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static N: AtomicU64 = AtomicU64::new(0);
+        let base = std::env::temp_dir();
+        loop {
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.subsec_nanos());
+            let n = N.fetch_add(1, Ordering::Relaxed);
+            let path = base.join(format!("{prefix}{}-{n}-{nanos}", std::process::id()));
+            match fs::create_dir(&path) {
+                Ok(()) => return Ok(Self { path }),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// The directory.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Writes `bytes` to the file `name` inside the directory; returns its path.
+    pub fn file(&self, name: &str, bytes: &[u8]) -> io::Result<std::path::PathBuf> {
+        let p = self.path.join(name);
+        fs::write(&p, bytes)?;
+        Ok(p)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.path);
+    }
+}
+
+/// One file in its own [`TempDir`], removed when dropped.
+#[derive(Debug)]
+pub struct TempFile {
+    _dir: TempDir,
+    path: std::path::PathBuf,
+}
+
+impl TempFile {
+    /// A temporary file holding `bytes`.
+    pub fn new(bytes: &[u8]) -> io::Result<Self> {
+        let dir = TempDir::new("spliceforge-")?;
+        let path = dir.file("file", bytes)?;
+        Ok(Self { _dir: dir, path })
+    }
+
+    /// Its path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}

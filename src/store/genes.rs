@@ -56,3 +56,63 @@ pub fn write(dir: &Path, records: &[GeneRecord<'_>]) -> Result<FileEntry, Error>
         sha256,
     })
 }
+
+/// Where a gene lies: its contig and strand, as `genes.parquet` records them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Locus {
+    /// Gene id.
+    pub id: String,
+    /// Contig name.
+    pub chrom: String,
+    /// `+` or `-`.
+    pub strand: String,
+}
+
+/// Reads the contig and strand of every gene from `DIR/genes.parquet`, in table order.
+pub fn read_loci(dir: &Path) -> Result<Vec<Locus>, Error> {
+    use parquet::arrow::ProjectionMask;
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let path = dir.join(GENES_PARQUET);
+    let file = std::fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
+    let corrupt = |message: String| Error::Corrupt {
+        path: path.clone(),
+        message,
+    };
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+        .map_err(|e| corrupt(format!("not a readable Parquet file: {e}")))?;
+    let wanted = ["gene_id", "chrom", "strand"];
+    let fields = builder.parquet_schema().columns();
+    let idx: Vec<usize> = wanted
+        .iter()
+        .map(|w| {
+            fields
+                .iter()
+                .position(|c| c.name() == *w)
+                .ok_or_else(|| corrupt(format!("has no column {w}")))
+        })
+        .collect::<Result<_, _>>()?;
+    let mask = ProjectionMask::leaves(builder.parquet_schema(), idx);
+    let reader = builder
+        .with_projection(mask)
+        .build()
+        .map_err(|e| corrupt(e.to_string()))?;
+    let mut out = Vec::new();
+    for batch in reader {
+        let batch = batch.map_err(|e| corrupt(e.to_string()))?;
+        let col = |name: &str| {
+            batch
+                .column_by_name(name)
+                .and_then(|c| c.as_any().downcast_ref::<StringArray>())
+                .ok_or_else(|| corrupt(format!("column {name} is not text")))
+        };
+        let (id, chrom, strand) = (col("gene_id")?, col("chrom")?, col("strand")?);
+        for i in 0..batch.num_rows() {
+            out.push(Locus {
+                id: id.value(i).to_string(),
+                chrom: chrom.value(i).to_string(),
+                strand: strand.value(i).to_string(),
+            });
+        }
+    }
+    Ok(out)
+}

@@ -338,7 +338,7 @@ mod tests {
 
     #[test]
     fn torn_last_line_is_dropped_and_repaired() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = crate::store::fsutil::TempDir::new("spliceforge-").unwrap();
         let p = dir.path().join(MANIFEST);
         append(&p, &batch(1)).unwrap();
         append(&p, &batch(2)).unwrap();
@@ -360,7 +360,7 @@ mod tests {
 
     #[test]
     fn damage_before_the_last_line_is_corruption() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = crate::store::fsutil::TempDir::new("spliceforge-").unwrap();
         let p = dir.path().join(MANIFEST);
         std::fs::write(&p, b"{oops}\n").unwrap();
         append(&p, &batch(1)).unwrap();

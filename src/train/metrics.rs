@@ -1,5 +1,5 @@
 //! Metrics on out-of-fold predictions, weighted by `sample_weight` where the metric needs it:
-//! per-class precision/recall/F1 at argmax and average precision, top-k accuracy per gene, and the
+//! per-class precision/recall/F1 of a set of calls and average precision, top-k accuracy per gene, and the
 //! base model against the meta-model on the same rows.
 
 use serde::Serialize;
@@ -11,11 +11,11 @@ use super::source::RowInfo;
 pub struct ClassMetrics {
     /// Class name.
     pub class: String,
-    /// Precision at argmax (weighted).
+    /// Precision of the calls (weighted).
     pub precision: f64,
-    /// Recall at argmax (weighted).
+    /// Recall of the calls (weighted).
     pub recall: f64,
-    /// F1 at argmax.
+    /// F1 of the calls.
     pub f1: f64,
     /// Average precision of P(class) (weighted).
     pub average_precision: f64,
@@ -44,6 +44,49 @@ pub struct Comparison {
     pub fixed: f64,
     /// Rows the base model got right and the meta-model wrong (weighted).
     pub introduced: f64,
+    /// Base-model average precision (threshold-free, weighted).
+    pub base_ap: f64,
+    /// Meta-model average precision of its probabilities (threshold-free, weighted).
+    pub meta_ap: f64,
+}
+
+/// Everything measured of one decision rule on the same rows: per-class figures and the
+/// comparison with the base model.
+#[derive(Debug, Clone, Serialize)]
+pub struct Figures {
+    /// Per-class metrics (neither, donor, acceptor).
+    pub classes: Vec<ClassMetrics>,
+    /// Against the base model (donor, acceptor).
+    pub base_vs_meta: Vec<Comparison>,
+}
+
+impl Figures {
+    /// The figures of calls `pred` made from probabilities `p` (`n × 3`); the base model calls at
+    /// `threshold`.
+    pub fn new(p: &[f32], pred: &[u8], info: &RowInfo, threshold: f32) -> Self {
+        let classes = class_metrics(p, pred, info);
+        let mut base_vs_meta = compare(pred, info, threshold);
+        for (c, cmp) in base_vs_meta.iter_mut().enumerate() {
+            let class = c + 1;
+            let y: Vec<bool> = info.label.iter().map(|&l| l as usize == class).collect();
+            let base = if class == 1 {
+                &info.base_donor
+            } else {
+                &info.base_acceptor
+            };
+            cmp.base_ap = average_precision(base, &y, &info.weight);
+            cmp.meta_ap = classes[class].average_precision;
+        }
+        Self {
+            classes,
+            base_vs_meta,
+        }
+    }
+
+    /// The meta-model's F1 for splice class `c` (1 donor, 2 acceptor).
+    pub fn f1(&self, c: usize) -> f64 {
+        self.classes[c].f1
+    }
 }
 
 /// Argmax class of each row of `p` (`n × 3`).
@@ -103,7 +146,7 @@ fn prf(pred: &[u8], labels: &[u8], w: &[f32], c: u8) -> (f64, f64, f64, f64, f64
 /// every held-out row of every model).
 pub fn average_precision(s: &[f32], y: &[bool], w: &[f32]) -> f64 {
     let (mut ap, mut prev_r) = (0.0, 0.0);
-    walk_pr(s, y, w, |r, p| {
+    walk_pr(s, y, w, |_, r, p| {
         ap += (r - prev_r) * p;
         prev_r = r;
     });
@@ -113,13 +156,30 @@ pub fn average_precision(s: &[f32], y: &[bool], w: &[f32]) -> f64 {
 /// Weighted precision–recall curve, `(recall, precision)` at each distinct score, descending.
 pub fn pr_curve(s: &[f32], y: &[bool], w: &[f32]) -> Vec<(f64, f64)> {
     let mut out = Vec::new();
-    walk_pr(s, y, w, |r, p| out.push((r, p)));
+    walk_pr(s, y, w, |_, r, p| out.push((r, p)));
     out
 }
 
-/// Calls `f(recall, precision)` at each distinct score, from the highest down (nothing if there
-/// is no positive). Holds one `u32` index per row.
-fn walk_pr(s: &[f32], y: &[bool], w: &[f32], mut f: impl FnMut(f64, f64)) {
+/// The score threshold (call when `s ≥ t`) with the highest weighted F1, or `None` when there is
+/// no positive. Ties go to the higher threshold (fewer calls).
+pub fn best_f1_threshold(s: &[f32], y: &[bool], w: &[f32]) -> Option<f32> {
+    let mut best: Option<(f64, f32)> = None;
+    walk_pr(s, y, w, |t, r, p| {
+        let f1 = if p + r > 0.0 {
+            2.0 * p * r / (p + r)
+        } else {
+            0.0
+        };
+        if best.is_none_or(|(b, _)| f1 > b) {
+            best = Some((f1, t));
+        }
+    });
+    best.map(|(_, t)| t)
+}
+
+/// Calls `f(score, recall, precision)` at each distinct score, from the highest down (nothing if
+/// there is no positive). Holds one `u32` index per row.
+fn walk_pr(s: &[f32], y: &[bool], w: &[f32], mut f: impl FnMut(f32, f64, f64)) {
     let mut idx: Vec<u32> = (0..s.len() as u32).collect();
     idx.sort_unstable_by(|&a, &b| s[b as usize].total_cmp(&s[a as usize]).then(a.cmp(&b)));
     let total: f64 = (0..s.len())
@@ -139,7 +199,7 @@ fn walk_pr(s: &[f32], y: &[bool], w: &[f32], mut f: impl FnMut(f64, f64)) {
         }
         let last_of_tie = k + 1 == idx.len() || s[idx[k + 1] as usize] != s[i];
         if last_of_tie {
-            f(tp / total, tp / (tp + fp));
+            f(s[i], tp / total, tp / (tp + fp));
         }
     }
 }
@@ -177,12 +237,12 @@ pub fn top_k(p: &[f32], info: &RowInfo, c: usize) -> f64 {
     }
 }
 
-/// All per-class metrics of probabilities `p` (`n × 3`).
-pub fn class_metrics(p: &[f32], info: &RowInfo) -> Vec<ClassMetrics> {
-    let pred = argmax(p);
+/// All per-class metrics of probabilities `p` (`n × 3`), precision, recall and F1 of the calls
+/// `pred` (one class per row).
+pub fn class_metrics(p: &[f32], pred: &[u8], info: &RowInfo) -> Vec<ClassMetrics> {
     (0..3)
         .map(|c| {
-            let (precision, recall, f1, _, _) = prf(&pred, &info.label, &info.weight, c as u8);
+            let (precision, recall, f1, _, _) = prf(pred, &info.label, &info.weight, c as u8);
             let s: Vec<f32> = p.chunks_exact(3).map(|r| r[c]).collect();
             let y: Vec<bool> = info.label.iter().map(|&l| l as usize == c).collect();
             ClassMetrics {
@@ -197,14 +257,14 @@ pub fn class_metrics(p: &[f32], info: &RowInfo) -> Vec<ClassMetrics> {
         .collect()
 }
 
-/// Base vs meta per splice class.
-pub fn compare(p: &[f32], info: &RowInfo, threshold: f32) -> Vec<Comparison> {
-    let meta = argmax(p);
+/// Base vs meta per splice class: the meta-model's calls `meta` against the base model's at
+/// `threshold`.
+pub fn compare(meta: &[u8], info: &RowInfo, threshold: f32) -> Vec<Comparison> {
     let base = base_calls(info, threshold);
     (1..3u8)
         .map(|c| {
             let (_, _, bf1, bfp, bfn) = prf(&base, &info.label, &info.weight, c);
-            let (_, _, mf1, mfp, mfn) = prf(&meta, &info.label, &info.weight, c);
+            let (_, _, mf1, mfp, mfn) = prf(meta, &info.label, &info.weight, c);
             let (mut fixed, mut introduced) = (0.0, 0.0);
             for i in 0..info.len() {
                 let truth = info.label[i] == c;
@@ -227,6 +287,8 @@ pub fn compare(p: &[f32], info: &RowInfo, threshold: f32) -> Vec<Comparison> {
                 meta_fn: mfn,
                 fixed,
                 introduced,
+                base_ap: 0.0,
+                meta_ap: 0.0,
             }
         })
         .collect()

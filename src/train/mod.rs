@@ -4,6 +4,7 @@
 
 pub mod calibrate;
 pub mod dataset;
+pub mod decision;
 pub mod ensemble;
 pub mod estimate;
 pub mod files;
@@ -11,6 +12,7 @@ pub mod folds;
 pub mod memory;
 pub mod metrics;
 pub mod model;
+pub mod outdir;
 pub mod predict;
 pub mod report;
 pub mod source;
@@ -22,6 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use self::calibrate::Calibration;
 use self::dataset::Dataset;
+use self::decision::Decision;
 use self::folds::Folds;
 use self::model::{Model, Params, xgb_error};
 use self::source::{Record, RowInfo, RowSource};
@@ -57,14 +60,28 @@ pub struct TrainConfig {
     pub ensemble_overlap: f64,
     /// Fraction of genes held out from every sub-model to evaluate the ensemble.
     pub holdout_fraction: f64,
-    /// Train an ensemble's single comparison model.
-    pub compare_single: bool,
+    /// An ensemble's single comparison model.
+    pub single_model: SingleModel,
+    /// Replace a trained model found in `out`.
+    pub overwrite: bool,
     /// Build XGBoost external-memory matrices (bins in cache files under the output directory).
     pub external_memory: bool,
     /// Choose the largest plan whose predicted peak RSS fits this many bytes.
     pub memory_budget: Option<u64>,
     /// Settings the user fixed explicitly (the planner keeps them).
     pub fixed: memory::Fixed,
+}
+
+/// What an ensemble is compared with on its hold-out, besides the base model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SingleModel {
+    /// One model on a seeded gene sample as large as a sub-model's: no more memory than a
+    /// sub-model (the default).
+    SameMemory,
+    /// One model on every non-hold-out gene: the memory of a single model on all of them.
+    All,
+    /// No comparison model.
+    None,
 }
 
 impl TrainConfig {
@@ -77,7 +94,7 @@ impl TrainConfig {
             ensemble_size: self.ensemble_size,
             ensemble_overlap: self.ensemble_overlap,
             holdout_fraction: self.holdout_fraction,
-            compare_single: self.compare_single,
+            compare_single: self.single_model == SingleModel::All,
             external_memory: self.external_memory,
             train_weights: self.train_weights,
         }
@@ -184,11 +201,14 @@ pub fn calibration_weights(info: &RowInfo, population: bool) -> Vec<f32> {
 }
 
 /// Out-of-fold predictions with their rows.
+#[derive(Default)]
 pub struct Oof {
     /// Rows (in fold order, genes contiguous).
     pub info: RowInfo,
     /// Margins `n × 3`.
     pub margins: Vec<f32>,
+    /// The fold each row was held out in.
+    pub fold: Vec<u8>,
 }
 
 /// What a phase of training cost.
@@ -203,7 +223,8 @@ pub struct Phase {
 }
 
 fn log(msg: &str) {
-    eprintln!("[{}] {msg}", mem::human(mem::rss_bytes()));
+    // Each progress line starts with the process's resident memory (RSS) at that moment.
+    eprintln!("[RSS {}] {msg}", mem::human(mem::rss_bytes()));
 }
 
 /// Builds the quantile matrix of the genes flagged in `keep`; returns it with the rows' info.
@@ -256,7 +277,24 @@ pub fn train(cfg: &TrainConfig) -> Result<String, Error> {
     let (cfg, estimate, plan_reason) = plan(cfg, &ds)?;
     let cfg = &cfg;
     ds.verify()?;
-    std::fs::create_dir_all(&cfg.out).map_err(|e| crate::store::Error::io(&cfg.out, e))?;
+    phase(&mut phases, "open + verify", t);
+    let created = outdir::prepare(cfg)?;
+    let result = train_in(cfg, &ds, &estimate, &plan_reason, t0, phases);
+    if result.is_err() && created {
+        outdir::discard_if_nothing_kept(&cfg.out);
+    }
+    result
+}
+
+/// [`train`] once the output directory is ready.
+fn train_in(
+    cfg: &TrainConfig,
+    ds: &Dataset,
+    estimate: &memory::Estimate,
+    plan_reason: &str,
+    t0: Instant,
+    phases: Vec<Phase>,
+) -> Result<String, Error> {
     log(&format!(
         "dataset {}: {} genes, {} rows, {} features (verified)",
         cfg.dataset.display(),
@@ -268,17 +306,16 @@ pub fn train(cfg: &TrainConfig) -> Result<String, Error> {
         "memory: predicted peak {} ({plan_reason})",
         mem::human(estimate.peak)
     ));
-    phase(&mut phases, "open + verify", t);
-    let text = train_planned(cfg, &ds, t0, phases)?;
+    let text = train_planned(cfg, ds, t0, phases)?;
     let measured = mem::peak_rss_bytes();
-    let universe = sample_genes(&ds, cfg.sample_genes, cfg.params.seed);
+    let universe = sample_genes(ds, cfg.sample_genes, cfg.params.seed);
     files::write_json(
         &cfg.out,
         "memory.json",
         &MemoryReport {
-            plan: plan_reason.clone(),
+            plan: plan_reason.to_string(),
             budget: cfg.memory_budget,
-            shape: shape(&ds, &universe),
+            shape: shape(ds, &universe),
             settings: cfg.memory_settings(),
             estimate: estimate.clone(),
             measured_peak: measured,
@@ -317,7 +354,9 @@ pub fn plan(
     let mut out = cfg.clone();
     let s = &p.settings;
     out.ensemble_size = s.ensemble_size;
-    out.compare_single = s.compare_single;
+    if cfg.single_model == SingleModel::All && !s.compare_single {
+        out.single_model = SingleModel::SameMemory;
+    }
     out.external_memory = s.external_memory;
     if let Some(n) = p.sample_genes {
         out.sample_genes = Some(n as usize);
@@ -360,10 +399,7 @@ fn train_planned(
         )));
     }
     let folds = Folds::assign(&ds, cfg.n_folds.max(1), p.seed, &universe);
-    let mut oof = Oof {
-        info: RowInfo::default(),
-        margins: Vec::new(),
-    };
+    let mut oof = Oof::default();
     if cfg.n_folds >= 2 {
         for k in 0..cfg.n_folds {
             let t = Instant::now();
@@ -389,7 +425,7 @@ fn train_planned(
                 folds.sizes[k],
                 t.elapsed().as_secs_f64()
             ));
-            append(&mut oof, info, m);
+            append(&mut oof, info, m, k as u8);
             phase(&format!("fold {}", k + 1), t);
         }
     }
@@ -460,25 +496,34 @@ fn train_planned(
             genes: genes_used,
         },
     )?;
+    let oof_probs = model.probs(&oof.margins);
+    let decision = if oof.info.is_empty() {
+        Decision::default()
+    } else {
+        Decision::fit(&oof_probs, &oof.info, |_| true)
+    };
+    let calls = decision::cross_fitted_calls(&oof_probs, &oof.info, &oof.fold, decision);
+    drop(oof_probs);
     let importance = model.importance(ds.features.len())?;
-    let summary = report::write(
+    phase("save", t);
+    let summary = report::write(&report::Inputs {
         out,
-        cfg.calibrate_population,
-        &ds,
-        &model,
-        &oof,
-        cfg.threshold,
-        &importance,
-        {
-            phase("save", t);
-            &phases
-        },
-        t0.elapsed().as_secs_f64(),
-    )?;
+        population: cfg.calibrate_population,
+        ds: &ds,
+        model: &model,
+        oof: &oof,
+        threshold: cfg.threshold,
+        decision,
+        calls: &calls,
+        importance: &importance,
+        phases: &phases,
+        total_secs: t0.elapsed().as_secs_f64(),
+    })?;
     Ok(summary.text)
 }
 
-fn append(oof: &mut Oof, info: RowInfo, margins: Vec<f32>) {
+fn append(oof: &mut Oof, info: RowInfo, margins: Vec<f32>, fold: u8) {
+    oof.fold.extend(std::iter::repeat_n(fold, info.len()));
     let o = &mut oof.info;
     o.gene.extend(info.gene);
     o.label.extend(info.label);

@@ -35,34 +35,77 @@ pub fn probabilities(
     keep: &[bool],
     models: &[&Model],
 ) -> Result<(RowInfo, Vec<Vec<f32>>), Error> {
-    let (info, probs, _) = probabilities_and_calls(ds, keep, models, false)?;
-    Ok((info, probs))
-}
-
-/// Rows, each model's calibrated probabilities, and the first model's calls.
-type Predicted = (RowInfo, Vec<Vec<f32>>, Vec<u8>);
-
-/// Like [`probabilities`]; with `calls`, also each row's class called by the first model before
-/// calibration (its own argmax).
-fn probabilities_and_calls(
-    ds: &Dataset,
-    keep: &[bool],
-    models: &[&Model],
-    calls: bool,
-) -> Result<Predicted, Error> {
     let mut probs: Vec<Vec<f32>> = vec![Vec::new(); models.len()];
-    let mut called = Vec::new();
     let info = each_batch(ds, keep, |dm| {
-        for (i, (m, out)) in models.iter().zip(probs.iter_mut()).enumerate() {
-            let margins = m.margins(dm)?;
-            if calls && i == 0 {
-                called.extend(super::metrics::argmax(&m.raw_probs(&margins)));
-            }
-            out.extend(m.probs(&margins));
+        for (m, out) in models.iter().zip(probs.iter_mut()) {
+            out.extend(m.probs(&m.margins(dm)?));
         }
         Ok(())
     })?;
-    Ok((info, probs, called))
+    Ok((info, probs))
+}
+
+/// Each model's probabilities before and after calibration (`n × 3` each) for the rows of the
+/// genes flagged in `keep`.
+pub struct Both {
+    /// The rows.
+    pub info: RowInfo,
+    /// Calibrated, per model.
+    pub calibrated: Vec<Vec<f32>>,
+    /// Before calibration, per model.
+    pub raw: Vec<Vec<f32>>,
+}
+
+/// [`Both`] for `models` on the genes flagged in `keep`.
+pub fn both_probabilities(ds: &Dataset, keep: &[bool], models: &[&Model]) -> Result<Both, Error> {
+    let mut calibrated: Vec<Vec<f32>> = vec![Vec::new(); models.len()];
+    let mut raw: Vec<Vec<f32>> = vec![Vec::new(); models.len()];
+    let info = each_batch(ds, keep, |dm| {
+        for (i, m) in models.iter().enumerate() {
+            let margins = m.margins(dm)?;
+            calibrated[i].extend(m.probs(&margins));
+            raw[i].extend(m.raw_probs(&margins));
+        }
+        Ok(())
+    })?;
+    Ok(Both {
+        info,
+        calibrated,
+        raw,
+    })
+}
+
+/// The weighted mean over models of their calibrated probabilities, and the call of each row:
+/// the argmax of the weighted mean of their probabilities before calibration (for one model, its
+/// own argmax), as in the training report. Only the two sums are held.
+fn mean_probabilities(
+    ds: &Dataset,
+    models: &[Model],
+    weights: &[f64],
+) -> Result<(RowInfo, Vec<f32>, Vec<u8>), Error> {
+    let mut cal = Vec::new();
+    let mut calls = Vec::new();
+    let keep = vec![true; ds.genes.len()];
+    let info = each_batch(ds, &keep, |dm| {
+        let mut c_sum: Vec<f32> = Vec::new();
+        let mut r_sum: Vec<f32> = Vec::new();
+        for (m, &w) in models.iter().zip(weights) {
+            let margins = m.margins(dm)?;
+            for (sum, p) in [
+                (&mut c_sum, m.probs(&margins)),
+                (&mut r_sum, m.raw_probs(&margins)),
+            ] {
+                sum.resize(p.len(), 0.0);
+                for (s, x) in sum.iter_mut().zip(p) {
+                    *s += w as f32 * x;
+                }
+            }
+        }
+        calls.extend(super::metrics::argmax(&r_sum));
+        cal.extend(c_sum);
+        Ok(())
+    })?;
+    Ok((info, cal, calls))
 }
 
 /// Margins (`n × 3`) of `model` for the rows of the genes flagged in `keep` (held-out folds).
@@ -110,54 +153,49 @@ pub fn predict(model_dir: &Path, dataset: &Path, out: &Path) -> Result<usize, Er
         }
         .into());
     }
-    let keep = vec![true; ds.genes.len()];
-    let refs: Vec<&Model> = models.iter().collect();
-    // A single model's call is its own argmax before calibration (as in the training report);
-    // an ensemble's is the argmax of its averaged calibrated probabilities.
-    let single = refs.len() == 1;
-    let (info, per_model, calls) = probabilities_and_calls(&ds, &keep, &refs, single)?;
-    let mut probs = vec![0.0f32; info.len() * 3];
-    for (w, pr) in weights.iter().zip(&per_model) {
-        for (p, x) in probs.iter_mut().zip(pr) {
-            *p += (*w as f32) * x;
-        }
-    }
-    let info = &info;
+    let loci = crate::store::genes::read_loci(&ds.dir)?;
+    let (info, probs, calls) = mean_probabilities(&ds, &models, &weights)?;
     let n = info.len();
     let col = |c: usize| -> ArrayRef {
         Arc::new(Float32Array::from(
             probs.iter().skip(c).step_by(3).copied().collect::<Vec<_>>(),
         ))
     };
-    let calls = if single {
-        calls
-    } else {
-        super::metrics::argmax(&probs)
+    let class = |c: &u8| {
+        [SpliceType::Neither, SpliceType::Donor, SpliceType::Acceptor][*c as usize].as_str()
     };
-    let pred: Vec<&str> = calls
-        .iter()
-        .map(|&c| {
-            [SpliceType::Neither, SpliceType::Donor, SpliceType::Acceptor][c as usize].as_str()
+    let pred: Vec<&str> = calls.iter().map(class).collect();
+    let label: Vec<&str> = info.label.iter().map(class).collect();
+    // The genes table and the manifest list genes in the same order; look loci up by id anyway.
+    let by_id: std::collections::HashMap<&str, &crate::store::genes::Locus> =
+        loci.iter().map(|l| (l.id.as_str(), l)).collect();
+    let locus = |g: u32| -> Result<&crate::store::genes::Locus, Error> {
+        let id = ds.genes[g as usize].id.as_str();
+        by_id.get(id).copied().ok_or_else(|| {
+            crate::store::Error::Corrupt {
+                path: ds.dir.join(crate::store::genes::GENES_PARQUET),
+                message: format!("gene {id} of the manifest is missing from the genes table"),
+            }
+            .into()
         })
-        .collect();
-    let label: Vec<&str> = info
-        .label
-        .iter()
-        .map(|&c| {
-            [SpliceType::Neither, SpliceType::Donor, SpliceType::Acceptor][c as usize].as_str()
-        })
-        .collect();
-    let genes: Vec<&str> = info
-        .gene
-        .iter()
-        .map(|&g| ds.genes[g as usize].id.as_str())
-        .collect();
+    };
+    let mut chrom = Vec::with_capacity(n);
+    let mut strand = Vec::with_capacity(n);
+    let mut genes = Vec::with_capacity(n);
+    for &g in &info.gene {
+        let l = locus(g)?;
+        chrom.push(l.chrom.as_str());
+        strand.push(l.strand.as_str());
+        genes.push(l.id.as_str());
+    }
     let cols: Vec<(&str, ArrayRef)> = vec![
-        ("gene_id", Arc::new(StringArray::from(genes))),
+        ("chrom", Arc::new(StringArray::from(chrom))),
         (
             "position",
             Arc::new(Int64Array::from(info.position.clone())),
         ),
+        ("strand", Arc::new(StringArray::from(strand))),
+        ("gene_id", Arc::new(StringArray::from(genes))),
         ("splice_type", Arc::new(StringArray::from(label))),
         ("p_neither", col(0)),
         ("p_donor", col(1)),

@@ -7,7 +7,8 @@ use serde::Serialize;
 
 use super::calibrate::{CLASSES, brier, ece};
 use super::dataset::Dataset;
-use super::metrics::{self, ClassMetrics, Comparison};
+use super::decision::Decision;
+use super::metrics::{self, ClassMetrics, Comparison, Figures};
 use super::model::Model;
 use super::{Oof, Phase};
 use crate::Error;
@@ -33,16 +34,19 @@ pub struct Metrics {
     pub oof_rows: usize,
     /// Genes in the dataset.
     pub genes: usize,
-    /// Per-class metrics of the uncalibrated out-of-fold probabilities.
-    pub classes_uncalibrated: Vec<ClassMetrics>,
-    /// Per-class metrics of the final (calibrated) out-of-fold probabilities.
-    pub classes: Vec<ClassMetrics>,
-    /// Base model vs meta-model on the same held-out rows; the meta-model's call is its own
-    /// argmax (before calibration).
-    pub base_vs_meta: Vec<Comparison>,
-    /// The same with the meta-model's call taken at the argmax of calibrated probabilities
-    /// (per-class Platt scaling shifts it towards "neither": more precision, less recall).
-    pub base_vs_meta_calibrated: Vec<Comparison>,
+    /// How the result's calls are made (see [`RULE`]).
+    pub rule: String,
+    /// **The result**: the meta-model's own out-of-fold calls (see [`RULE`]), against the base
+    /// model on the same rows; AP from the calibrated probabilities.
+    pub result: Option<Figures>,
+    /// Secondary: per-class thresholds on calibrated probabilities, chosen on all out-of-fold
+    /// rows to maximise F1.
+    pub thresholds: Decision,
+    /// Secondary: calls at those thresholds, cross-fitted (each fold's rows called with
+    /// thresholds chosen on the other folds).
+    pub at_thresholds: Option<Figures>,
+    /// Secondary: the argmax of the calibrated probabilities.
+    pub argmax_calibrated: Option<Figures>,
     /// Calibration figures.
     pub calibration: Option<CalibrationFigures>,
     /// Top features by total gain in the final model.
@@ -54,6 +58,9 @@ pub struct Metrics {
     /// Peak RSS (bytes).
     pub peak_rss: u64,
 }
+
+/// The decision rule in words (report, `metrics.json`).
+pub const RULE: &str = "the meta-model's own call: the class whose booster gives the highest probability before calibration (a fixed rule: nothing is chosen on the rows it is judged on)";
 
 /// What `train` tells the user.
 pub struct Summary {
@@ -182,72 +189,86 @@ fn model_params(out: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// Computes the metrics, writes `metrics.json`, `report.md`, `pr_curves.svg`, `importance.svg`.
-#[allow(clippy::too_many_arguments)]
-pub fn write(
-    out: &Path,
-    population: bool,
-    ds: &Dataset,
-    model: &Model,
-    oof: &Oof,
-    threshold: f32,
-    importance: &[f64],
-    phases: &[Phase],
-    total_secs: f64,
-) -> Result<Summary, Error> {
-    let info = &oof.info;
+/// What the report is made of.
+pub struct Inputs<'a> {
+    /// The model directory.
+    pub out: &'a Path,
+    /// Calibrated to the whole-gene population (`--calibrate-population`)?
+    pub population: bool,
+    /// The dataset trained on.
+    pub ds: &'a Dataset,
+    /// The final model (with its calibration).
+    pub model: &'a Model,
+    /// Out-of-fold predictions.
+    pub oof: &'a Oof,
+    /// The base model's call threshold.
+    pub threshold: f32,
+    /// Secondary: thresholds on calibrated probabilities chosen on all out-of-fold rows.
+    pub decision: Decision,
+    /// Secondary: out-of-fold calls at thresholds chosen on the other folds.
+    pub calls: &'a [u8],
+    /// Total gain per feature of the final model.
+    pub importance: &'a [f64],
+    /// Time and memory per phase.
+    pub phases: &'a [Phase],
+    /// Seconds since the start.
+    pub total_secs: f64,
+}
+
+/// Computes the metrics, writes `metrics.json`, `report.md`, `pr_curves.svg`, `importance.svg`
+/// and `memory.svg`; returns the metrics and the console summary.
+pub fn write(r: &Inputs<'_>) -> Result<Summary, Error> {
+    let m = compute(r);
+    super::files::write_json(r.out, "metrics.json", &m)?;
+    write_figures(r, &m)?;
+    super::files::write(r.out, "report.md", markdown(r, &m).as_bytes())?;
+    let text = headline(r, &m);
+    Ok(Summary { metrics: m, text })
+}
+
+fn compute(r: &Inputs<'_>) -> Metrics {
+    let info = &r.oof.info;
     let have_oof = !info.is_empty();
-    let raw = model.raw_probs(&oof.margins);
-    let cal = model.probs(&oof.margins);
-    let cw = super::calibration_weights(info, population);
-    let calibration = (have_oof && model.calibration.is_some()).then(|| CalibrationFigures {
+    let raw = r.model.raw_probs(&r.oof.margins);
+    let cal = r.model.probs(&r.oof.margins);
+    let cw = super::calibration_weights(info, r.population);
+    let calibrated = have_oof && r.model.calibration.is_some();
+    let calibration = calibrated.then(|| CalibrationFigures {
         brier_before: brier(&raw, &info.label, &cw),
         brier_after: brier(&cal, &info.label, &cw),
         ece_before: [0, 1, 2].map(|c| ece(&raw, &info.label, &cw, c)),
         ece_after: [0, 1, 2].map(|c| ece(&cal, &info.label, &cw, c)),
     });
-    let mut top: Vec<(String, f64)> = ds
-        .features
-        .iter()
-        .cloned()
-        .zip(importance.iter().copied())
-        .collect();
+    let mut top: Vec<(String, f64)> =
+        r.ds.features
+            .iter()
+            .cloned()
+            .zip(r.importance.iter().copied())
+            .collect();
     top.sort_by(|a, b| b.1.total_cmp(&a.1));
     top.truncate(20);
-    let m = Metrics {
+    let figures = |p: &[f32], calls: &[u8]| Figures::new(p, calls, info, r.threshold);
+    Metrics {
         oof_rows: info.len(),
-        genes: ds.genes.len(),
-        classes_uncalibrated: if have_oof {
-            metrics::class_metrics(&raw, info)
-        } else {
-            Vec::new()
-        },
-        classes: if have_oof {
-            metrics::class_metrics(&cal, info)
-        } else {
-            Vec::new()
-        },
-        base_vs_meta: if have_oof {
-            metrics::compare(&raw, info, threshold)
-        } else {
-            Vec::new()
-        },
-        base_vs_meta_calibrated: if have_oof && model.calibration.is_some() {
-            metrics::compare(&cal, info, threshold)
-        } else {
-            Vec::new()
-        },
+        genes: r.ds.genes.len(),
+        rule: RULE.into(),
+        result: have_oof.then(|| figures(&cal, &metrics::argmax(&raw))),
+        thresholds: r.decision,
+        at_thresholds: have_oof.then(|| figures(&cal, r.calls)),
+        argmax_calibrated: calibrated.then(|| figures(&cal, &metrics::argmax(&cal))),
         calibration,
-        importance: top.clone(),
-        phases: phases.to_vec(),
-        total_secs,
+        importance: top,
+        phases: r.phases.to_vec(),
+        total_secs: r.total_secs,
         peak_rss: mem::peak_rss_bytes(),
-    };
-    let save = |name: &str, bytes: &[u8]| super::files::write(out, name, bytes);
-    super::files::write_json(out, "metrics.json", &m)?;
+    }
+}
 
-    // Figures.
-    if have_oof {
+fn write_figures(r: &Inputs<'_>, m: &Metrics) -> Result<(), Error> {
+    let save = |name: &str, bytes: &[u8]| super::files::write(r.out, name, bytes);
+    let info = &r.oof.info;
+    if !info.is_empty() {
+        let cal = r.model.probs(&r.oof.margins);
         let mut series = Vec::new();
         for (c, color) in [(1usize, "#cc3311"), (2, "#0077bb")] {
             let y: Vec<bool> = info.label.iter().map(|&l| l as usize == c).collect();
@@ -268,23 +289,22 @@ pub fn write(
                 metrics::pr_curve(b, &y, &info.weight),
             ));
         }
+        let title = "Precision-recall, held-out genes";
         save(
             "pr_curves.svg",
-            svg_lines(
-                "Precision-recall, held-out genes",
-                "recall",
-                "precision",
-                &series,
-            )
-            .as_bytes(),
+            svg_lines(title, "recall", "precision", &series).as_bytes(),
         )?;
     }
     save(
         "importance.svg",
-        svg_bars("Feature importance (total gain, final model)", &top).as_bytes(),
+        svg_bars(
+            "Feature importance (total gain, final model)",
+            &m.importance,
+        )
+        .as_bytes(),
     )?;
-
-    let mem_bars: Vec<(String, f64)> = phases
+    let mem_bars: Vec<(String, f64)> = r
+        .phases
         .iter()
         .map(|p| {
             (
@@ -296,118 +316,72 @@ pub fn write(
     save(
         "memory.svg",
         svg_bars("Peak RSS per training phase", &mem_bars).as_bytes(),
-    )?;
+    )
+}
 
-    // report.md
+/// The header of a base-vs-meta table.
+const COMPARISON_HEADER: &str = "| class | base F1 | meta F1 | base FP | meta FP | base FN | meta FN | errors fixed | errors introduced | base AP | meta AP |\n|---|---|---|---|---|---|---|---|---|---|---|";
+
+fn comparison_rows(r: &mut String, rows: &[Comparison]) {
+    for c in rows {
+        let _ = writeln!(
+            r,
+            "| {} | {:.4} | {:.4} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.4} | {:.4} |",
+            c.class,
+            c.base_f1,
+            c.meta_f1,
+            c.base_fp,
+            c.meta_fp,
+            c.base_fn,
+            c.meta_fn,
+            c.fixed,
+            c.introduced,
+            c.base_ap,
+            c.meta_ap
+        );
+    }
+}
+
+fn class_rows(r: &mut String, classes: &[ClassMetrics]) {
+    let _ = writeln!(
+        r,
+        "| class | precision | recall | F1 | AP | top-k per gene |\n|---|---|---|---|---|---|"
+    );
+    for c in classes {
+        let _ = writeln!(
+            r,
+            "| {} | {:.4} | {:.4} | {:.4} | {:.4} | {} |",
+            c.class,
+            c.precision,
+            c.recall,
+            c.f1,
+            c.average_precision,
+            c.top_k_accuracy.map_or("–".into(), |v| format!("{v:.4}"))
+        );
+    }
+}
+
+fn markdown(inp: &Inputs<'_>, m: &Metrics) -> String {
     let mut r = String::new();
     let _ = writeln!(r, "# spliceforge meta-model report\n");
     let _ = writeln!(
         r,
         "Dataset `{}`: {} genes, {} rows, {} features. Objective `{:?}`, {}.\n",
-        ds.dir.display(),
-        ds.genes.len(),
-        ds.rows(),
-        ds.features.len(),
-        model.objective,
-        model_params(out)
+        inp.ds.dir.display(),
+        inp.ds.genes.len(),
+        inp.ds.rows(),
+        inp.ds.features.len(),
+        inp.model.objective,
+        model_params(inp.out)
     );
-    if have_oof {
-        let _ = writeln!(r, "## Held-out genes (out-of-fold, {} rows)\n", info.len());
-        let _ = writeln!(
-            r,
-            "| class | precision | recall | F1 | AP | top-k per gene |\n|---|---|---|---|---|---|"
-        );
-        for c in &m.classes {
+    match &m.result {
+        Some(result) => held_out_sections(&mut r, inp, m, result),
+        None => {
             let _ = writeln!(
                 r,
-                "| {} | {:.4} | {:.4} | {:.4} | {:.4} | {} |",
-                c.class,
-                c.precision,
-                c.recall,
-                c.f1,
-                c.average_precision,
-                c.top_k_accuracy.map_or("–".into(), |v| format!("{v:.4}"))
+                "No cross-validation (`--n-folds` < 2): no held-out figures.\n"
             );
         }
-        let _ = writeln!(
-            r,
-            "\nPrecision and recall are weighted by `sample_weight` (the inverse TN keep-probability), so they estimate figures on every position of the genes.\n"
-        );
-        let _ = writeln!(
-            r,
-            "Before calibration (the model's own argmax): F1 {}.\n",
-            m.classes_uncalibrated
-                .iter()
-                .map(|c| format!("{} {:.4}", c.class, c.f1))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        let _ = writeln!(r, "## Base model vs meta-model (same rows)\n");
-        let _ = writeln!(
-            r,
-            "The meta-model's call is its argmax before calibration; calibration changes probabilities, and its argmax (second table) trades recall for precision.\n"
-        );
-        let _ = writeln!(
-            r,
-            "| class | base F1 | meta F1 | base FP | meta FP | base FN | meta FN | errors fixed | errors introduced |\n|---|---|---|---|---|---|---|---|---|"
-        );
-        for (i, c) in m
-            .base_vs_meta
-            .iter()
-            .chain(&m.base_vs_meta_calibrated)
-            .enumerate()
-        {
-            if i == m.base_vs_meta.len() {
-                let _ = writeln!(
-                    r,
-                    "\nAt the argmax of calibrated probabilities:\n\n| class | base F1 | meta F1 | base FP | meta FP | base FN | meta FN | errors fixed | errors introduced |\n|---|---|---|---|---|---|---|---|---|"
-                );
-            }
-            let _ = writeln!(
-                r,
-                "| {} | {:.4} | {:.4} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} |",
-                c.class,
-                c.base_f1,
-                c.meta_f1,
-                c.base_fp,
-                c.meta_fp,
-                c.base_fn,
-                c.meta_fn,
-                c.fixed,
-                c.introduced
-            );
-        }
-        if let Some(c) = &m.calibration {
-            let _ = writeln!(
-                r,
-                "\n## Calibration (per-class Platt scaling on out-of-fold margins, renormalised; {})\n",
-                if population {
-                    "to the whole-gene population, rows weighted by sample_weight"
-                } else {
-                    "to the dataset's rows"
-                }
-            );
-            let _ = writeln!(
-                r,
-                "| | Brier | ECE neither | ECE donor | ECE acceptor |\n|---|---|---|---|---|"
-            );
-            let _ = writeln!(
-                r,
-                "| before | {:.5} | {:.5} | {:.5} | {:.5} |",
-                c.brier_before, c.ece_before[0], c.ece_before[1], c.ece_before[2]
-            );
-            let _ = writeln!(
-                r,
-                "| after | {:.5} | {:.5} | {:.5} | {:.5} |",
-                c.brier_after, c.ece_after[0], c.ece_after[1], c.ece_after[2]
-            );
-        }
-        let _ = writeln!(r, "\n![precision-recall curves](pr_curves.svg)\n");
-    } else {
-        let _ = writeln!(
-            r,
-            "No cross-validation (`--n-folds` < 2): no held-out figures.\n"
-        );
     }
     let _ = writeln!(
         r,
@@ -417,7 +391,7 @@ pub fn write(
         r,
         "## Time and memory per phase\n\nRSS sampled every 50 ms; each phase's own peak.\n\n![peak RSS per phase](memory.svg)\n\n| phase | seconds | peak RSS |\n|---|---|---|"
     );
-    for p in phases {
+    for p in inp.phases {
         let _ = writeln!(
             r,
             "| {} | {:.1} | {} |",
@@ -429,44 +403,115 @@ pub fn write(
     let _ = writeln!(
         r,
         "\nTotal {:.1} s, peak RSS {}.",
-        total_secs,
+        inp.total_secs,
         mem::human(m.peak_rss)
     );
-    save("report.md", r.as_bytes())?;
+    r
+}
 
+fn held_out_sections(r: &mut String, inp: &Inputs<'_>, m: &Metrics, result: &Figures) {
+    let _ = writeln!(
+        r,
+        "## Result: base model vs meta-model on held-out genes ({} out-of-fold rows)\n",
+        inp.oof.info.len()
+    );
+    let _ = writeln!(
+        r,
+        "The meta-model's calls: {RULE}; `predict` writes the same calls in its `predicted` column. The base model calls at score ≥ {}. Precision, recall, FP and FN are weighted by `sample_weight` (the inverse TN keep-probability), so they estimate figures on every position of the genes; AP (average precision, of the calibrated probabilities) needs no threshold.\n",
+        inp.threshold
+    );
+    let _ = writeln!(r, "{COMPARISON_HEADER}");
+    comparison_rows(r, &result.base_vs_meta);
+    let _ = writeln!(r, "\nPer class, the same calls:\n");
+    class_rows(r, &result.classes);
+    let _ = writeln!(
+        r,
+        "\n## Secondary: other decision rules on the same rows\n\nNot the result. Calibration moves each class's probabilities separately, so its argmax is another rule, chosen by no one; per-class thresholds chosen for F1 (P(donor) ≥ {:.4}, P(acceptor) ≥ {:.4} on all out-of-fold rows) are judged cross-fitted, and a few easy negatives with weights in the thousands make that choice unstable on small datasets.\n",
+        m.thresholds.donor, m.thresholds.acceptor
+    );
+    for (name, f) in [
+        (
+            "At per-class thresholds chosen on the other folds",
+            &m.at_thresholds,
+        ),
+        ("Argmax after calibration", &m.argmax_calibrated),
+    ] {
+        if let Some(f) = f {
+            let _ = writeln!(r, "{name}:\n\n{COMPARISON_HEADER}");
+            comparison_rows(r, &f.base_vs_meta);
+            let _ = writeln!(r);
+        }
+    }
+    if let Some(c) = &m.calibration {
+        let _ = writeln!(
+            r,
+            "## Calibration (per-class Platt scaling on out-of-fold margins, renormalised; {})\n",
+            if inp.population {
+                "to the whole-gene population, rows weighted by sample_weight"
+            } else {
+                "to the dataset's rows"
+            }
+        );
+        let _ = writeln!(
+            r,
+            "| | Brier | ECE neither | ECE donor | ECE acceptor |\n|---|---|---|---|---|"
+        );
+        for (name, b, e) in [
+            ("before", c.brier_before, c.ece_before),
+            ("after", c.brier_after, c.ece_after),
+        ] {
+            let _ = writeln!(
+                r,
+                "| {name} | {b:.5} | {:.5} | {:.5} | {:.5} |",
+                e[0], e[1], e[2]
+            );
+        }
+    }
+    let _ = writeln!(r, "\n![precision-recall curves](pr_curves.svg)\n");
+}
+
+/// The console summary: the result first, the threshold-free AP second.
+fn headline(inp: &Inputs<'_>, m: &Metrics) -> String {
     let mut text = String::new();
     let _ = writeln!(
         text,
         "trained {:?} meta-model on {} genes ({} rows) in {:.1} s, peak RSS {}",
-        model.objective,
-        ds.genes.len(),
-        ds.rows(),
-        total_secs,
+        inp.model.objective,
+        inp.ds.genes.len(),
+        inp.ds.rows(),
+        inp.total_secs,
         mem::human(m.peak_rss)
     );
-    for (i, c) in m.base_vs_meta.iter().enumerate() {
-        let _ = writeln!(
-            text,
-            "  {:<9} held-out F1: base {:.3} → meta {:.3}  (FP {:.0} → {:.0}, FN {:.0} → {:.0}){}",
-            c.class,
-            c.base_f1,
-            c.meta_f1,
-            c.base_fp,
-            c.meta_fp,
-            c.base_fn,
-            c.meta_fn,
-            m.base_vs_meta_calibrated
-                .get(i)
-                .map_or(String::new(), |k| format!(
-                    "; at the calibrated argmax {:.3}",
-                    k.meta_f1
-                ))
-        );
+    match &m.result {
+        Some(result) => {
+            let _ = writeln!(
+                text,
+                "result on held-out genes (out-of-fold; the meta-model's own calls, its argmax before calibration):"
+            );
+            for c in &result.base_vs_meta {
+                let _ = writeln!(
+                    text,
+                    "  {:<9} F1: base {:.3} → meta {:.3}  (FP {:.0} → {:.0}, FN {:.0} → {:.0}; AP {:.3} → {:.3})",
+                    c.class,
+                    c.base_f1,
+                    c.meta_f1,
+                    c.base_fp,
+                    c.meta_fp,
+                    c.base_fn,
+                    c.meta_fn,
+                    c.base_ap,
+                    c.meta_ap
+                );
+            }
+        }
+        None => {
+            let _ = writeln!(text, "  no cross-validation: no held-out figures");
+        }
     }
     let _ = writeln!(
         text,
         "  model, calibration, metrics and report in {}",
-        out.display()
+        inp.out.display()
     );
-    Ok(Summary { metrics: m, text })
+    text
 }

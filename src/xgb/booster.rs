@@ -514,7 +514,7 @@ mod tests {
         let (booster, _) = train_binary(&train, 8);
         let want = booster.predict(&train, true).unwrap();
         let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
-        let dir = tempfile::tempdir().unwrap();
+        let dir = crate::store::fsutil::TempDir::new("spliceforge-").unwrap();
 
         let json = dir.path().join("model.json");
         booster.save(&json).unwrap();
@@ -534,13 +534,9 @@ mod tests {
         );
 
         assert!(!is_json(&std::fs::read(&ubj_noext).unwrap()));
-        let other = dir.path().join("model.bin");
-        booster.save(&other).unwrap();
-        assert!(
-            !is_json(&std::fs::read(&other).unwrap()),
-            "unknown extensions save UBJSON"
-        );
-        for path in [&json, &ubj, &ubj_noext, &json_noext] {
+        // Loading by path goes by the extension (XGBoost warns about any other name), so the
+        // files without one are read back from their bytes below.
+        for path in [&json, &ubj] {
             let loaded = Booster::load(path).unwrap();
             let got = loaded.predict(&train, true).unwrap();
             assert_eq!(bits(&got.0), bits(&want.0), "{}", path.display());
@@ -551,6 +547,8 @@ mod tests {
         for bytes in [
             booster.to_ubj_bytes().unwrap(),
             booster.to_json_bytes().unwrap(),
+            std::fs::read(&ubj_noext).unwrap(),
+            std::fs::read(&json_noext).unwrap(),
         ] {
             let loaded = Booster::from_buffer(&bytes).unwrap();
             assert_eq!(

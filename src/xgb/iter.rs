@@ -676,7 +676,7 @@ mod tests {
     #[test]
     fn external_memory_quantile_matrix_trains() {
         let (x, y) = testdata::binary(600, 31);
-        let dir = tempfile::tempdir().unwrap();
+        let dir = crate::store::fsutil::TempDir::new("spliceforge-").unwrap();
         let mut source = Chunks::new(x.clone(), y.clone(), 4, 3);
         let m = DMatrix::ext_mem_quantile_from_source(
             &mut source,

@@ -1,0 +1,102 @@
+//! `train --out-dir`: what `train` accepts to write into, like `builder --out`. A new or empty
+//! directory is used; an unfinished ensemble is resumed (its plan must match); a trained model is
+//! never overwritten silently (`--overwrite` replaces it); anything else is refused. A run that
+//! fails in a directory it created, before keeping anything resumable, removes it again.
+
+use std::path::Path;
+
+use super::TrainConfig;
+use crate::Error;
+
+/// The marker of a directory `train` writes into.
+pub const MARKER: &str = ".spliceforge-train";
+
+/// Readies `cfg.out`; returns whether this run created it.
+pub fn prepare(cfg: &TrainConfig) -> Result<bool, Error> {
+    let dir = &cfg.out;
+    let io = |e| Error::from(crate::store::Error::io(dir, e));
+    let created = match std::fs::read_dir(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => true,
+        Err(e) => return Err(io(e)),
+        Ok(entries) => {
+            let names: Vec<String> = entries
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect();
+            check_existing(cfg, &names)?;
+            false
+        }
+    };
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let marker = dir.join(MARKER);
+    if !marker.exists() {
+        std::fs::write(&marker, b"").map_err(|e| crate::store::Error::io(&marker, e))?;
+    }
+    Ok(created)
+}
+
+fn check_existing(cfg: &TrainConfig, names: &[String]) -> Result<(), Error> {
+    let dir = &cfg.out;
+    let has = |n: &str| names.iter().any(|x| x == n);
+    if names.is_empty() {
+        return Ok(());
+    }
+    if has("train.json") {
+        if cfg.overwrite {
+            eprintln!(
+                "--overwrite: replacing the trained model in {}",
+                dir.display()
+            );
+            return std::fs::remove_dir_all(dir)
+                .map_err(|e| crate::store::Error::io(dir, e).into());
+        }
+        return Err(Error::ModelDirTaken(format!(
+            "{} already holds a trained model (train.json); nothing was changed. Choose another --out-dir, or pass --overwrite to replace it",
+            dir.display()
+        )));
+    }
+    if has("ensemble.json") {
+        if cfg.overwrite {
+            return std::fs::remove_dir_all(dir)
+                .map_err(|e| crate::store::Error::io(dir, e).into());
+        }
+        if cfg.ensemble_size > 1 {
+            eprintln!(
+                "{} holds an unfinished ensemble: resuming it (finished sub-models are kept)",
+                dir.display()
+            );
+            return Ok(());
+        }
+        return Err(Error::ModelDirTaken(format!(
+            "{} holds an unfinished ensemble; resume it with its original --ensemble-size and settings, pass --overwrite to start over, or choose another --out-dir",
+            dir.display()
+        )));
+    }
+    if has(MARKER) {
+        // A single-model run that did not finish: it keeps nothing that can be resumed.
+        eprintln!(
+            "{} holds an unfinished training run with no finished model: starting again",
+            dir.display()
+        );
+        return Ok(());
+    }
+    Err(Error::NotAModelDir(format!(
+        "{} is not empty and is not a spliceforge model directory; refusing to write into it (choose a new or empty --out-dir)",
+        dir.display()
+    )))
+}
+
+/// After a failed run in a directory it created: removes the directory unless a finished
+/// sub-model (a checkpoint a rerun resumes from) is in it.
+pub fn discard_if_nothing_kept(dir: &Path) {
+    let kept = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .any(|e| e.path().join("done.json").exists())
+        })
+        .unwrap_or(true);
+    if !kept {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
