@@ -62,15 +62,20 @@ fn usage(msg: &str) -> ! {
         .exit()
 }
 
-fn resolve_builder(a: BuilderArgs) -> BuildConfig {
-    if a.batch_size == 0 {
+/// The checks `builder` and `score` share.
+fn check_batches_and_reserve(batch_size: usize, reserve_fraction: f64) {
+    if batch_size == 0 {
         usage("--batch-size must be at least 1");
     }
+    if !(0.0..1.0).contains(&reserve_fraction) {
+        usage("--reserve-fraction must be in [0, 1)");
+    }
+}
+
+fn resolve_builder(a: BuilderArgs) -> BuildConfig {
+    check_batches_and_reserve(a.batch_size, a.reserve_fraction);
     if a.batch_rows == 0 {
         usage("--batch-rows must be at least 1");
-    }
-    if !(0.0..1.0).contains(&a.reserve_fraction) {
-        usage("--reserve-fraction must be in [0, 1)");
     }
     if a.kmer_sizes.is_empty() || a.kmer_sizes.iter().any(|k| !(1..=6).contains(k)) {
         usage("--kmer-sizes takes sizes from 1 to 6");
@@ -138,9 +143,7 @@ fn resolve_spliceai(m: &BaseModelArgs) -> Option<SpliceAiSettings> {
 }
 
 fn score(a: ScoreArgs) -> Result<(), spliceforge::Error> {
-    if a.batch_size == 0 {
-        usage("--batch-size must be at least 1");
-    }
+    check_batches_and_reserve(a.batch_size, a.reserve_fraction);
     let threads = resolve_threads(a.threads);
     let selection = resolve_selection(a.selection);
     let cfg = BuildConfig {
@@ -254,6 +257,12 @@ fn resolve_plan(a: &PlanArgs) -> Planned {
     if a.max_bin < 2 {
         usage("--max-bin must be at least 2");
     }
+    let single_model = match a.single_model {
+        _ if a.no_single_model => SingleModel::None,
+        SingleModelArg::SameMemory => SingleModel::SameMemory,
+        SingleModelArg::All => SingleModel::All,
+        SingleModelArg::None => SingleModel::None,
+    };
     let memory_budget = a
         .memory_budget
         .as_deref()
@@ -270,22 +279,14 @@ fn resolve_plan(a: &PlanArgs) -> Planned {
         ensemble_size,
         ensemble_overlap: a.ensemble_overlap,
         holdout_fraction: a.holdout_fraction,
-        single_model: if a.no_single_model {
-            SingleModel::None
-        } else {
-            match a.single_model {
-                SingleModelArg::SameMemory => SingleModel::SameMemory,
-                SingleModelArg::All => SingleModel::All,
-                SingleModelArg::None => SingleModel::None,
-            }
-        },
+        single_model,
         external_memory: a.external_memory,
         memory_budget,
         fixed: Fixed {
             ensemble: a.ensemble_size.is_some(),
             sample: a.sample_genes.is_some(),
             external: a.external_memory,
-            compare_single: a.no_single_model || a.single_model != SingleModelArg::SameMemory,
+            compare_single: single_model != SingleModel::SameMemory,
         },
     }
 }

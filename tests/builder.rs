@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::util::{Dir, GENOME, GTF, python, repo, run};
+use crate::util::{Dir, GENOME, GTF, dataset_files, python, repo, run};
 
 const FINGERPRINT: i32 = 4;
 const LOCKED: i32 = 5;
@@ -41,31 +41,6 @@ fn builder(dir: &Dir, out: &Path, extra: &[&str]) -> Command {
     let args = build_args(out, extra);
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
     dir.cmd(&refs)
-}
-
-/// Every file of a dataset that must be byte-identical between runs, with its bytes.
-fn dataset_files(out: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut m = BTreeMap::new();
-    for rel in [
-        "run.json",
-        "manifest.jsonl",
-        "basemodel.json",
-        "genes.parquet",
-        "summary.json",
-    ] {
-        m.insert(
-            rel.to_string(),
-            std::fs::read(out.join(rel)).unwrap_or_default(),
-        );
-    }
-    for e in std::fs::read_dir(out.join("parts")).unwrap() {
-        let e = e.unwrap();
-        m.insert(
-            format!("parts/{}", e.file_name().to_string_lossy()),
-            std::fs::read(e.path()).unwrap(),
-        );
-    }
-    m
 }
 
 fn assert_same(a: &BTreeMap<String, Vec<u8>>, b: &BTreeMap<String, Vec<u8>>) {

@@ -4,14 +4,13 @@
 //! The weights (CC BY-NC 4.0) are fetched by `scripts/setup.sh` through
 //! `scripts/fetch-spliceai.sh`; these tests fail, saying so, when they cannot be had.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use spliceforge::basemodel::spliceai::SpliceAi;
 
-use crate::util::{Dir, GENOME, inputs_cmd, python_cmd, repo, run};
+use crate::util::{Dir, GENOME, dataset_files, inputs_cmd, python_cmd, repo, run};
 
 /// The weights directory, fetched (or found in the cache) by the project's script.
 fn weights() -> PathBuf {
@@ -30,23 +29,21 @@ fn weights() -> PathBuf {
 /// A plus-strand gene within 5 kb of the contig's start, and a minus-strand gene.
 const GENES: &str = "Dmel_CG45760\nDmel_CG17245\n";
 
+/// `score` with SpliceAI's weights `w` into `out`, quietly, with the selection and settings
+/// `args`.
+fn spliceai_score(dir: &Dir, w: &Path, out: &str, args: &[&str]) -> Command {
+    let mut all = args.to_vec();
+    all.extend(["--base-model", "spliceai", "--spliceai-weights"]);
+    all.extend([w.to_str().unwrap(), "--out", out, "-q"]);
+    crate::util::inputs_cmd(dir, "score", &all)
+}
+
+/// `score` of the two [`GENES`], with `extra` settings.
 fn score_cmd(dir: &Dir, w: &Path, out: &str, extra: &[&str]) -> Command {
     let ids = dir.write("ids.txt", GENES);
-    let mut args = vec![
-        "--gene-ids",
-        ids.to_str().unwrap(),
-        "--base-model",
-        "spliceai",
-    ];
-    args.extend([
-        "--spliceai-weights",
-        w.to_str().unwrap(),
-        "--out",
-        out,
-        "-q",
-    ]);
+    let mut args = vec!["--gene-ids", ids.to_str().unwrap()];
     args.extend_from_slice(extra);
-    crate::util::inputs_cmd(dir, "score", &args)
+    spliceai_score(dir, w, out, &args)
 }
 
 #[test]
@@ -161,26 +158,6 @@ fn build(dir: &Dir, w: &Path, out: &Path, models: &str, extra: &[&str]) -> Comma
     crate::util::build_cmd(dir, out, &args)
 }
 
-fn files(out: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut m = BTreeMap::new();
-    for rel in [
-        "run.json",
-        "manifest.jsonl",
-        "genes.parquet",
-        "summary.json",
-    ] {
-        m.insert(rel.to_string(), std::fs::read(out.join(rel)).unwrap());
-    }
-    for e in std::fs::read_dir(out.join("parts")).unwrap() {
-        let e = e.unwrap();
-        m.insert(
-            format!("parts/{}", e.file_name().to_string_lossy()),
-            std::fs::read(e.path()).unwrap(),
-        );
-    }
-    m
-}
-
 #[test]
 fn spliceai_builds_resume_after_kills_to_identical_bytes_and_refuse_changed_weights() {
     let dir = Dir::new();
@@ -193,7 +170,7 @@ fn spliceai_builds_resume_after_kills_to_identical_bytes_and_refuse_changed_weig
         r.stdout
     );
     assert!(r.stdout.contains("base model"), "{}", r.stdout);
-    let want = files(&reference);
+    let want = dataset_files(&reference);
 
     let out = dir.join("killed");
     let kills = kill_until_done(7, 300, 2_500, || {
@@ -201,7 +178,11 @@ fn spliceai_builds_resume_after_kills_to_identical_bytes_and_refuse_changed_weig
         c.env("SPLICEFORGE_TEST_PAUSE_MS", "15");
         c
     });
-    assert_eq!(files(&out), want, "resumed build differs ({kills} kills)");
+    assert_eq!(
+        dataset_files(&out),
+        want,
+        "resumed build differs ({kills} kills)"
+    );
 
     // Other weights: another number of networks, or a changed weights file, refuse a resume.
     run(build(&dir, &w, &reference, "2", &[])).fails_with(4);
@@ -311,19 +292,8 @@ fn neighbouring_genes_scored_in_one_window_get_the_scores_they_get_alone() {
     ];
     for (name, list) in &sets {
         let out = format!("{name}.parquet");
-        let mut args = vec!["--gene-ids", list, "--base-model", "spliceai"];
-        args.extend([
-            "--spliceai-models",
-            "1",
-            "--spliceai-weights",
-            w.to_str().unwrap(),
-        ]);
-        run(inputs_cmd(
-            &dir,
-            "score",
-            &[args, vec!["--out", &out, "-q"]].concat(),
-        ))
-        .ok();
+        let args = ["--gene-ids", list, "--spliceai-models", "1"];
+        run(spliceai_score(&dir, &w, &out, &args)).ok();
     }
     let script = format!(
         "import pyarrow.parquet as pq\nd = {:?}\nboth = pq.read_table(d + '/both.parquet').to_pydict()\nkey = lambda t: {{(g, p): (x, y) for g, p, x, y in zip(t['gene_id'], t['position'], t['donor'], t['acceptor'])}}\nb = key(both)\nn = 0\nfor f in ['one', 'two']:\n    for k, v in key(pq.read_table(d + '/' + f + '.parquet').to_pydict()).items():\n        assert b[k] == v, (f, k, b[k], v)\n        n += 1\nprint(n)\n",
@@ -342,16 +312,13 @@ fn a_killed_score_run_resumes_to_the_same_file() {
         "Dmel_CG45760\nDmel_CG17245\nDmel_CG31997\nDmel_CG33978\n",
     );
     let cmd = |out: &str| {
-        let mut args = vec!["--gene-ids", ids.to_str().unwrap(), "--batch-size", "1"];
-        args.extend(["--base-model", "spliceai", "--spliceai-models", "1"]);
-        args.extend([
-            "--spliceai-weights",
-            w.to_str().unwrap(),
-            "--out",
+        let args = ["--gene-ids", ids.to_str().unwrap(), "--batch-size", "1"];
+        spliceai_score(
+            &dir,
+            &w,
             out,
-            "-q",
-        ]);
-        inputs_cmd(&dir, "score", &args)
+            &[&args[..], &["--spliceai-models", "1"]].concat(),
+        )
     };
     run(cmd("ref.parquet")).ok();
     let kills = kill_until_done(11, 100, 1_500, || cmd("k.parquet"));
@@ -401,16 +368,8 @@ fn scores_from_the_score_command_build_the_same_parts_as_spliceai_itself() {
     let w = weights();
     // The same genes and batches as `build` (6 genes, batches of 2).
     let common = ["--n-genes", "6", "--batch-size", "2"];
-    let mut args = common.to_vec();
-    args.extend(["--base-model", "spliceai", "--spliceai-models", "1"]);
-    args.extend([
-        "--spliceai-weights",
-        w.to_str().unwrap(),
-        "--out",
-        "s.parquet",
-        "-q",
-    ]);
-    run(inputs_cmd(&dir, "score", &args)).ok();
+    let args = [&common[..], &["--spliceai-models", "1"]].concat();
+    run(spliceai_score(&dir, &w, "s.parquet", &args)).ok();
     let direct = dir.join("direct");
     run(build(&dir, &w, &direct, "1", &[])).ok();
     let imported = dir.join("imported");
@@ -423,7 +382,7 @@ fn scores_from_the_score_command_build_the_same_parts_as_spliceai_itself() {
         "{}",
         r.stdout
     );
-    let (a, b) = (files(&direct), files(&imported));
+    let (a, b) = (dataset_files(&direct), dataset_files(&imported));
     for (name, bytes) in &a {
         if name.starts_with("parts/") || name == "genes.parquet" {
             assert!(b.get(name) == Some(bytes), "{name} differs");

@@ -1,5 +1,6 @@
 //! Test helpers: a fresh temporary directory per test and a command builder for the real binary.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -161,4 +162,29 @@ pub fn python(script: &str) -> String {
         String::from_utf8_lossy(&o.stderr)
     );
     String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Every file of a dataset that must be byte-identical between runs, with its bytes.
+pub fn dataset_files(out: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut m = BTreeMap::new();
+    for rel in [
+        "run.json",
+        "manifest.jsonl",
+        "basemodel.json",
+        "genes.parquet",
+        "summary.json",
+    ] {
+        m.insert(
+            rel.to_string(),
+            std::fs::read(out.join(rel)).unwrap_or_default(),
+        );
+    }
+    for e in std::fs::read_dir(out.join("parts")).unwrap() {
+        let e = e.unwrap();
+        m.insert(
+            format!("parts/{}", e.file_name().to_string_lossy()),
+            std::fs::read(e.path()).unwrap(),
+        );
+    }
+    m
 }

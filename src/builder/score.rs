@@ -30,8 +30,9 @@ use super::config::BuildConfig;
 use super::plan;
 use crate::Error;
 use crate::genome::{Gene, GeneRegion, Strand, fasta};
-use crate::store::fsutil::{HashingWriter, fsync_dir};
+use crate::store::fsutil::fsync_dir;
 use crate::store::manifest::{self, BatchEntry, Entry, FileEntry, GeneEntry, MANIFEST};
+use crate::store::part::PartWriter;
 use crate::store::{self, lock::Lock};
 
 /// Parquet metadata key holding the run's fingerprint.
@@ -381,28 +382,9 @@ fn to_batch(
 /// Writes `parts/batch-NNNNN.parquet` under a temporary name, fsyncs and renames it.
 fn write_part(work: &Path, batch_no: usize, batch: &RecordBatch) -> Result<FileEntry, Error> {
     let name = store::part_name(batch_no);
-    let tmp_dir = work.join(".tmp");
-    fs::create_dir_all(&tmp_dir).map_err(|e| store::Error::io(&tmp_dir, e))?;
-    let tmp = tmp_dir.join(&name);
-    let file = HashingWriter::create(&tmp).map_err(|e| store::Error::io(&tmp, e))?;
-    let mut w = ArrowWriter::try_new(file, arrow_schema(), Some(properties(None)))
-        .map_err(|e| store::part::write_error(&tmp, e))?;
-    w.write(batch)
-        .map_err(|e| store::part::write_error(&tmp, e))?;
-    let inner = w
-        .into_inner()
-        .map_err(|e| store::part::write_error(&tmp, e))?;
-    let (sha256, bytes) = inner.finish().map_err(|e| store::Error::io(&tmp, e))?;
-    let parts = work.join("parts");
-    let dest = parts.join(&name);
-    fs::rename(&tmp, &dest).map_err(|e| store::Error::io(&dest, e))?;
-    fsync_dir(&parts).map_err(|e| store::Error::io(&parts, e))?;
-    Ok(FileEntry {
-        file: format!("parts/{name}"),
-        rows: batch.num_rows() as u64,
-        bytes,
-        sha256,
-    })
+    let mut w = PartWriter::with_properties(work, &name, arrow_schema(), properties(None))?;
+    w.push(batch)?;
+    Ok(w.finish()?)
 }
 
 /// Concatenates the committed parts, in batch order, into `out` (atomically).
@@ -410,7 +392,7 @@ fn assemble(work: &Path, out: &Path, digest: &str) -> Result<u64, Error> {
     let m = manifest::load(&work.join(MANIFEST), false)?;
     let tmp = work.join(".tmp").join("scores.parquet");
     fs::create_dir_all(work.join(".tmp")).map_err(|e| store::Error::io(work, e))?;
-    let file = HashingWriter::create(&tmp).map_err(|e| store::Error::io(&tmp, e))?;
+    let file = fs::File::create(&tmp).map_err(|e| store::Error::io(&tmp, e))?;
     let mut w = ArrowWriter::try_new(file, arrow_schema(), Some(properties(Some(digest))))
         .map_err(|e| store::part::write_error(&tmp, e))?;
     let mut rows = 0u64;
@@ -432,7 +414,7 @@ fn assemble(work: &Path, out: &Path, digest: &str) -> Result<u64, Error> {
     let inner = w
         .into_inner()
         .map_err(|e| store::part::write_error(&tmp, e))?;
-    inner.finish().map_err(|e| store::Error::io(&tmp, e))?;
+    inner.sync_all().map_err(|e| store::Error::io(&tmp, e))?;
     if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
         fs::create_dir_all(parent).map_err(|e| store::Error::io(parent, e))?;
     }

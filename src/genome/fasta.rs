@@ -186,6 +186,11 @@ pub fn scan(path: &Path) -> Result<Vec<ContigInfo>, Error> {
     Ok(out)
 }
 
+/// The reverse complement of `seq` (bases other than ACGT become N).
+pub fn reverse_complement(seq: &[u8]) -> Vec<u8> {
+    seq.iter().rev().map(|&b| complement(b)).collect()
+}
+
 /// The complement of an upper-case base (`N` stays `N`).
 pub fn complement(b: u8) -> u8 {
     match b {

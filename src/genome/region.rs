@@ -5,7 +5,7 @@
 //! code is the same for both strands. [`GeneRegion::genomic`] maps back to 1-based genomic
 //! coordinates on the forward strand.
 
-use super::fasta::{Contig, complement};
+use super::fasta::{Contig, reverse_complement};
 use super::gene::{Gene, SiteKind, Strand};
 
 /// The oriented sequence of a gene ± flank.
@@ -35,11 +35,11 @@ impl GeneRegion {
     pub fn with_context(gene: &Gene, contig: &Contig, flank: u64, context: usize) -> Self {
         let mut r = Self::new(gene, contig, flank);
         if context > 0 {
-            r.outer = padded_slice(contig, r.lo, r.hi, context as u64);
-            if r.strand == Strand::Reverse {
-                r.outer.reverse();
-                r.outer.iter_mut().for_each(|b| *b = complement(*b));
-            }
+            let fwd = padded_slice(contig, r.lo, r.hi, context as u64);
+            r.outer = match r.strand {
+                Strand::Forward => fwd,
+                Strand::Reverse => reverse_complement(&fwd),
+            };
         }
         r
     }
@@ -52,11 +52,7 @@ impl GeneRegion {
         let fwd = contig.slice(lo, hi);
         let (seq, gene_first, gene_last) = match gene.strand {
             Strand::Forward => (fwd.to_vec(), gene.start - lo, gene.end - lo),
-            Strand::Reverse => (
-                fwd.iter().rev().map(|&b| complement(b)).collect(),
-                hi - gene.end,
-                hi - gene.start,
-            ),
+            Strand::Reverse => (reverse_complement(fwd), hi - gene.end, hi - gene.start),
         };
         Self {
             strand: gene.strand,

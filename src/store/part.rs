@@ -128,18 +128,29 @@ impl PartWriter {
         schema: &Schema,
         batch_rows: usize,
     ) -> Result<Self, Error> {
+        Self::with_properties(
+            dir,
+            name,
+            Arc::new(schema.arrow()),
+            writer_properties(schema, batch_rows),
+        )
+    }
+
+    /// Like [`create`](PartWriter::create) for any Arrow schema and Parquet settings (the
+    /// `score` command's per-position parts).
+    pub fn with_properties(
+        dir: &Path,
+        name: &str,
+        arrow: Arc<arrow_schema::Schema>,
+        properties: WriterProperties,
+    ) -> Result<Self, Error> {
         let tmp_dir = dir.join(".tmp");
         fs::create_dir_all(&tmp_dir).map_err(|e| Error::io(&tmp_dir, e))?;
         let tmp = tmp_dir.join(name);
         let dest = dir.join("parts").join(name);
-        let arrow = Arc::new(schema.arrow());
         let file = HashingWriter::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
-        let writer = ArrowWriter::try_new(
-            file,
-            arrow.clone(),
-            Some(writer_properties(schema, batch_rows)),
-        )
-        .map_err(|e| Error::parquet(&tmp, e))?;
+        let writer = ArrowWriter::try_new(file, arrow, Some(properties))
+            .map_err(|e| Error::parquet(&tmp, e))?;
         Ok(Self {
             tmp,
             dest,

@@ -14,7 +14,7 @@ use super::calibrate::Calibration;
 use super::dataset::Dataset;
 use super::metrics::{Figures, argmax};
 use super::model::Model;
-use super::predict::{both_probabilities, probabilities};
+use super::predict::{add_weighted, both_probabilities};
 use super::source::{Record, RowInfo};
 use super::{FeatureList, SingleModel, TrainConfig, files, matrix};
 use crate::Error;
@@ -209,9 +209,8 @@ fn train_member(
     )?;
     let mut model = Model::fit(dfit, &info.label, p)?;
     if cfg.calibrate && !cal_genes.is_empty() {
-        // No calibration is set yet, so these are the model's raw probabilities.
-        let (cinfo, mut probs) = probabilities(ds, &mask(n, &cal_genes), &[&model])?;
-        let raw = probs.pop().unwrap_or_default();
+        let mut both = both_probabilities(ds, &mask(n, &cal_genes), &[&model])?;
+        let (cinfo, raw) = (both.info, both.raw.pop().unwrap_or_default());
         model.calibration = Some(Calibration::fit(
             &raw,
             &cinfo.label,
@@ -284,18 +283,13 @@ fn single_genes(cfg: &TrainConfig, ds: &Dataset, split: &Split) -> Option<(Vec<u
                 .map(|s| calibration_split(ds, cfg.params.seed, s).1.len())
                 .max()
                 .unwrap_or(0);
-            let mut ranked: Vec<(u64, usize)> = split
-                .rest
-                .iter()
-                .map(|&g| {
-                    (
-                        gene_seed(cfg.params.seed, "single-model", &ds.genes[g].id),
-                        g,
-                    )
-                })
-                .collect();
-            ranked.sort_unstable();
-            let genes = ranked.into_iter().take(n).map(|(_, g)| g).collect();
+            let genes = super::hashed_sample(
+                ds,
+                split.rest.iter().copied(),
+                n,
+                cfg.params.seed,
+                "single-model",
+            );
             Some((
                 genes,
                 format!(
@@ -379,11 +373,9 @@ pub fn train_ensemble(cfg: &TrainConfig, ds: &Dataset, universe: &[bool]) -> Res
     let evaluation_peak_rss = monitor.phase_peak();
     let info = &both.info;
     let mean = |probs: &[Vec<f32>]| {
-        let mut out = vec![0.0f32; info.len() * 3];
-        for (w, pr) in plan.weights.iter().zip(&probs[..k]) {
-            for (e, x) in out.iter_mut().zip(pr) {
-                *e += (*w as f32) * x;
-            }
+        let mut out = Vec::new();
+        for (&w, pr) in plan.weights.iter().zip(&probs[..k]) {
+            add_weighted(&mut out, pr, w);
         }
         out
     };

@@ -65,21 +65,29 @@ impl Figures {
     /// `threshold`.
     pub fn new(p: &[f32], pred: &[u8], info: &RowInfo, threshold: f32) -> Self {
         let classes = class_metrics(p, pred, info);
-        let mut base_vs_meta = compare(pred, info, threshold);
-        for (c, cmp) in base_vs_meta.iter_mut().enumerate() {
-            let class = c + 1;
-            let y: Vec<bool> = info.label.iter().map(|&l| l as usize == class).collect();
-            let base = if class == 1 {
-                &info.base_donor
-            } else {
-                &info.base_acceptor
-            };
-            cmp.base_ap = average_precision(base, &y, &info.weight);
-            cmp.meta_ap = classes[class].average_precision;
-        }
+        let base = [&info.base_donor, &info.base_acceptor];
+        let ap = [1usize, 2].map(|c| {
+            let y: Vec<bool> = info.label.iter().map(|&l| l as usize == c).collect();
+            let base_ap = average_precision(base[c - 1], &y, &info.weight);
+            (base_ap, classes[c].average_precision)
+        });
         Self {
+            base_vs_meta: compare(pred, info, threshold, ap),
             classes,
-            base_vs_meta,
+        }
+    }
+
+    /// The figures of other calls `pred` from the same probabilities: the threshold-free ones
+    /// (AP, top-k, the base model's AP) are taken from `self`, not computed again.
+    pub fn with_calls(&self, pred: &[u8], info: &RowInfo, threshold: f32) -> Self {
+        let mut classes = self.classes.clone();
+        for (c, m) in classes.iter_mut().enumerate() {
+            (m.precision, m.recall, m.f1, _, _) = prf(pred, &info.label, &info.weight, c as u8);
+        }
+        let ap = [0, 1].map(|i| (self.base_vs_meta[i].base_ap, self.base_vs_meta[i].meta_ap));
+        Self {
+            base_vs_meta: compare(pred, info, threshold, ap),
+            classes,
         }
     }
 
@@ -258,11 +266,12 @@ pub fn class_metrics(p: &[f32], pred: &[u8], info: &RowInfo) -> Vec<ClassMetrics
 }
 
 /// Base vs meta per splice class: the meta-model's calls `meta` against the base model's at
-/// `threshold`.
-pub fn compare(meta: &[u8], info: &RowInfo, threshold: f32) -> Vec<Comparison> {
+/// `threshold`; `ap` holds each splice class's (base, meta) average precision.
+fn compare(meta: &[u8], info: &RowInfo, threshold: f32, ap: [(f64, f64); 2]) -> Vec<Comparison> {
     let base = base_calls(info, threshold);
     (1..3u8)
         .map(|c| {
+            let (base_ap, meta_ap) = ap[c as usize - 1];
             let (_, _, bf1, bfp, bfn) = prf(&base, &info.label, &info.weight, c);
             let (_, _, mf1, mfp, mfn) = prf(meta, &info.label, &info.weight, c);
             let (mut fixed, mut introduced) = (0.0, 0.0);
@@ -287,8 +296,8 @@ pub fn compare(meta: &[u8], info: &RowInfo, threshold: f32) -> Vec<Comparison> {
                 meta_fn: mfn,
                 fixed,
                 introduced,
-                base_ap: 0.0,
-                meta_ap: 0.0,
+                base_ap,
+                meta_ap,
             }
         })
         .collect()

@@ -24,7 +24,6 @@ use serde::{Deserialize, Serialize};
 
 use self::calibrate::Calibration;
 use self::dataset::Dataset;
-use self::decision::Decision;
 use self::folds::Folds;
 use self::model::{Model, Params, xgb_error};
 use self::source::{Record, RowInfo, RowSource};
@@ -143,21 +142,30 @@ pub struct MemoryReport {
 pub fn sample_genes(ds: &Dataset, n: Option<usize>, seed: u64) -> Vec<bool> {
     match n {
         Some(n) if n < ds.genes.len() => {
-            let mut ranked: Vec<(u64, usize)> = ds
-                .genes
-                .iter()
-                .enumerate()
-                .map(|(i, g)| (crate::seed::gene_seed(seed, "sample-genes", &g.id), i))
-                .collect();
-            ranked.sort_unstable();
             let mut keep = vec![false; ds.genes.len()];
-            for &(_, i) in &ranked[..n] {
+            for i in hashed_sample(ds, 0..ds.genes.len(), n, seed, "sample-genes") {
                 keep[i] = true;
             }
             keep
         }
         _ => vec![true; ds.genes.len()],
     }
+}
+
+/// The first `n` of the genes `among` (indices into `ds.genes`) ranked by a hash of
+/// `(seed, purpose, gene id)`, in that order.
+pub(crate) fn hashed_sample(
+    ds: &Dataset,
+    among: impl Iterator<Item = usize>,
+    n: usize,
+    seed: u64,
+    purpose: &str,
+) -> Vec<usize> {
+    let mut ranked: Vec<(u64, usize)> = among
+        .map(|i| (crate::seed::gene_seed(seed, purpose, &ds.genes[i].id), i))
+        .collect();
+    ranked.sort_unstable();
+    ranked.into_iter().take(n).map(|(_, i)| i).collect()
 }
 
 /// `train.json`: what was trained, on what, and how long it took.
@@ -496,14 +504,6 @@ fn train_planned(
             genes: genes_used,
         },
     )?;
-    let oof_probs = model.probs(&oof.margins);
-    let decision = if oof.info.is_empty() {
-        Decision::default()
-    } else {
-        Decision::fit(&oof_probs, &oof.info, |_| true)
-    };
-    let calls = decision::cross_fitted_calls(&oof_probs, &oof.info, &oof.fold, decision);
-    drop(oof_probs);
     let importance = model.importance(ds.features.len())?;
     phase("save", t);
     let summary = report::write(&report::Inputs {
@@ -513,8 +513,6 @@ fn train_planned(
         model: &model,
         oof: &oof,
         threshold: cfg.threshold,
-        decision,
-        calls: &calls,
         importance: &importance,
         phases: &phases,
         total_secs: t0.elapsed().as_secs_f64(),

@@ -41,25 +41,26 @@ fn check_existing(cfg: &TrainConfig, names: &[String]) -> Result<(), Error> {
     if names.is_empty() {
         return Ok(());
     }
-    if has("train.json") {
-        if cfg.overwrite {
-            eprintln!(
-                "--overwrite: replacing the trained model in {}",
-                dir.display()
-            );
-            return std::fs::remove_dir_all(dir)
-                .map_err(|e| crate::store::Error::io(dir, e).into());
-        }
+    let trained = has("train.json");
+    if cfg.overwrite && (trained || has("ensemble.json")) {
+        eprintln!(
+            "--overwrite: replacing the {} in {}",
+            if trained {
+                "trained model"
+            } else {
+                "unfinished ensemble"
+            },
+            dir.display()
+        );
+        return std::fs::remove_dir_all(dir).map_err(|e| crate::store::Error::io(dir, e).into());
+    }
+    if trained {
         return Err(Error::ModelDirTaken(format!(
             "{} already holds a trained model (train.json); nothing was changed. Choose another --out-dir, or pass --overwrite to replace it",
             dir.display()
         )));
     }
     if has("ensemble.json") {
-        if cfg.overwrite {
-            return std::fs::remove_dir_all(dir)
-                .map_err(|e| crate::store::Error::io(dir, e).into());
-        }
         if cfg.ensemble_size > 1 {
             eprintln!(
                 "{} holds an unfinished ensemble: resuming it (finished sub-models are kept)",

@@ -12,6 +12,7 @@ use super::model::xgb_error;
 use super::source::{Record, RowInfo, RowSource};
 use crate::Error;
 use crate::features::SpliceType;
+use crate::store::genes::Locus;
 use crate::xgb::{BatchSource, DMatrix};
 
 /// Walks the rows of the genes flagged in `keep` one row group at a time, as plain (exact,
@@ -27,22 +28,6 @@ fn each_batch(
         f(&DMatrix::from_dense(b.features, b.rows, b.cols, f32::NAN).map_err(xgb_error)?)?;
     }
     Ok(src.info)
-}
-
-/// Calibrated probabilities (`n × 3`) of each model for the rows of the genes flagged in `keep`.
-pub fn probabilities(
-    ds: &Dataset,
-    keep: &[bool],
-    models: &[&Model],
-) -> Result<(RowInfo, Vec<Vec<f32>>), Error> {
-    let mut probs: Vec<Vec<f32>> = vec![Vec::new(); models.len()];
-    let info = each_batch(ds, keep, |dm| {
-        for (m, out) in models.iter().zip(probs.iter_mut()) {
-            out.extend(m.probs(&m.margins(dm)?));
-        }
-        Ok(())
-    })?;
-    Ok((info, probs))
 }
 
 /// Each model's probabilities before and after calibration (`n × 3` each) for the rows of the
@@ -75,6 +60,14 @@ pub fn both_probabilities(ds: &Dataset, keep: &[bool], models: &[&Model]) -> Res
     })
 }
 
+/// Adds `w × p` to `sum` (which grows to `p`'s length): one model's share of an ensemble's mean.
+pub(crate) fn add_weighted(sum: &mut Vec<f32>, p: &[f32], w: f64) {
+    sum.resize(p.len().max(sum.len()), 0.0);
+    for (s, x) in sum.iter_mut().zip(p) {
+        *s += w as f32 * x;
+    }
+}
+
 /// The weighted mean over models of their calibrated probabilities, and the call of each row:
 /// the argmax of the weighted mean of their probabilities before calibration (for one model, its
 /// own argmax), as in the training report. Only the two sums are held.
@@ -91,15 +84,8 @@ fn mean_probabilities(
         let mut r_sum: Vec<f32> = Vec::new();
         for (m, &w) in models.iter().zip(weights) {
             let margins = m.margins(dm)?;
-            for (sum, p) in [
-                (&mut c_sum, m.probs(&margins)),
-                (&mut r_sum, m.raw_probs(&margins)),
-            ] {
-                sum.resize(p.len(), 0.0);
-                for (s, x) in sum.iter_mut().zip(p) {
-                    *s += w as f32 * x;
-                }
-            }
+            add_weighted(&mut c_sum, &m.probs(&margins), w);
+            add_weighted(&mut r_sum, &m.raw_probs(&margins), w);
         }
         calls.extend(super::metrics::argmax(&r_sum));
         cal.extend(c_sum);
@@ -166,28 +152,28 @@ pub fn predict(model_dir: &Path, dataset: &Path, out: &Path) -> Result<usize, Er
     };
     let pred: Vec<&str> = calls.iter().map(class).collect();
     let label: Vec<&str> = info.label.iter().map(class).collect();
-    // The genes table and the manifest list genes in the same order; look loci up by id anyway.
-    let by_id: std::collections::HashMap<&str, &crate::store::genes::Locus> =
+    // Each dataset gene's locus, found once by id (not once per row).
+    let by_id: std::collections::HashMap<&str, &Locus> =
         loci.iter().map(|l| (l.id.as_str(), l)).collect();
-    let locus = |g: u32| -> Result<&crate::store::genes::Locus, Error> {
-        let id = ds.genes[g as usize].id.as_str();
-        by_id.get(id).copied().ok_or_else(|| {
-            crate::store::Error::Corrupt {
-                path: ds.dir.join(crate::store::genes::GENES_PARQUET),
-                message: format!("gene {id} of the manifest is missing from the genes table"),
-            }
-            .into()
+    let locus_of: Vec<&Locus> = ds
+        .genes
+        .iter()
+        .map(|g| {
+            by_id.get(g.id.as_str()).copied().ok_or_else(|| {
+                Error::from(crate::store::Error::Corrupt {
+                    path: ds.dir.join(crate::store::genes::GENES_PARQUET),
+                    message: format!(
+                        "gene {} of the manifest is missing from the genes table",
+                        g.id
+                    ),
+                })
+            })
         })
-    };
-    let mut chrom = Vec::with_capacity(n);
-    let mut strand = Vec::with_capacity(n);
-    let mut genes = Vec::with_capacity(n);
-    for &g in &info.gene {
-        let l = locus(g)?;
-        chrom.push(l.chrom.as_str());
-        strand.push(l.strand.as_str());
-        genes.push(l.id.as_str());
-    }
+        .collect::<Result<_, _>>()?;
+    let rows = || info.gene.iter().map(|&g| locus_of[g as usize]);
+    let chrom: Vec<&str> = rows().map(|l| l.chrom.as_str()).collect();
+    let strand: Vec<&str> = rows().map(|l| l.strand.as_str()).collect();
+    let genes: Vec<&str> = rows().map(|l| l.id.as_str()).collect();
     let cols: Vec<(&str, ArrayRef)> = vec![
         ("chrom", Arc::new(StringArray::from(chrom))),
         (

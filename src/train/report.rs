@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::calibrate::{CLASSES, brier, ece};
 use super::dataset::Dataset;
-use super::decision::Decision;
+use super::decision::{Decision, cross_fitted_calls};
 use super::metrics::{self, ClassMetrics, Comparison, Figures};
 use super::model::Model;
 use super::{Oof, Phase};
@@ -203,10 +203,6 @@ pub struct Inputs<'a> {
     pub oof: &'a Oof,
     /// The base model's call threshold.
     pub threshold: f32,
-    /// Secondary: thresholds on calibrated probabilities chosen on all out-of-fold rows.
-    pub decision: Decision,
-    /// Secondary: out-of-fold calls at thresholds chosen on the other folds.
-    pub calls: &'a [u8],
     /// Total gain per feature of the final model.
     pub importance: &'a [f64],
     /// Time and memory per phase.
@@ -218,26 +214,35 @@ pub struct Inputs<'a> {
 /// Computes the metrics, writes `metrics.json`, `report.md`, `pr_curves.svg`, `importance.svg`
 /// and `memory.svg`; returns the metrics and the console summary.
 pub fn write(r: &Inputs<'_>) -> Result<Summary, Error> {
-    let m = compute(r);
+    let probs = Probs {
+        raw: r.model.raw_probs(&r.oof.margins),
+        cal: r.model.probs(&r.oof.margins),
+    };
+    let m = compute(r, &probs);
     super::files::write_json(r.out, "metrics.json", &m)?;
-    write_figures(r, &m)?;
+    write_figures(r, &probs.cal, &m)?;
     super::files::write(r.out, "report.md", markdown(r, &m).as_bytes())?;
     let text = headline(r, &m);
     Ok(Summary { metrics: m, text })
 }
 
-fn compute(r: &Inputs<'_>) -> Metrics {
+/// The out-of-fold probabilities before and after calibration (`n × 3` each).
+struct Probs {
+    raw: Vec<f32>,
+    cal: Vec<f32>,
+}
+
+fn compute(r: &Inputs<'_>, probs: &Probs) -> Metrics {
     let info = &r.oof.info;
     let have_oof = !info.is_empty();
-    let raw = r.model.raw_probs(&r.oof.margins);
-    let cal = r.model.probs(&r.oof.margins);
+    let (raw, cal) = (&probs.raw, &probs.cal);
     let cw = super::calibration_weights(info, r.population);
     let calibrated = have_oof && r.model.calibration.is_some();
     let calibration = calibrated.then(|| CalibrationFigures {
-        brier_before: brier(&raw, &info.label, &cw),
-        brier_after: brier(&cal, &info.label, &cw),
-        ece_before: [0, 1, 2].map(|c| ece(&raw, &info.label, &cw, c)),
-        ece_after: [0, 1, 2].map(|c| ece(&cal, &info.label, &cw, c)),
+        brier_before: brier(raw, &info.label, &cw),
+        brier_after: brier(cal, &info.label, &cw),
+        ece_before: [0, 1, 2].map(|c| ece(raw, &info.label, &cw, c)),
+        ece_after: [0, 1, 2].map(|c| ece(cal, &info.label, &cw, c)),
     });
     let mut top: Vec<(String, f64)> =
         r.ds.features
@@ -247,15 +252,32 @@ fn compute(r: &Inputs<'_>) -> Metrics {
             .collect();
     top.sort_by(|a, b| b.1.total_cmp(&a.1));
     top.truncate(20);
-    let figures = |p: &[f32], calls: &[u8]| Figures::new(p, calls, info, r.threshold);
+    // The result, then the secondary rules on the same calibrated probabilities (their AP and
+    // top-k are the result's).
+    let result = have_oof.then(|| Figures::new(cal, &metrics::argmax(raw), info, r.threshold));
+    let thresholds = if have_oof {
+        Decision::fit(cal, &info.label, |_| true)
+    } else {
+        Decision::default()
+    };
+    let other = |calls: Vec<u8>| {
+        result
+            .as_ref()
+            .map(|f| f.with_calls(&calls, info, r.threshold))
+    };
+    let fold_calls = cross_fitted_calls(cal, &info.label, &r.oof.fold, thresholds);
     Metrics {
         oof_rows: info.len(),
         genes: r.ds.genes.len(),
         rule: RULE.into(),
-        result: have_oof.then(|| figures(&cal, &metrics::argmax(&raw))),
-        thresholds: r.decision,
-        at_thresholds: have_oof.then(|| figures(&cal, r.calls)),
-        argmax_calibrated: calibrated.then(|| figures(&cal, &metrics::argmax(&cal))),
+        thresholds,
+        at_thresholds: other(fold_calls),
+        argmax_calibrated: if calibrated {
+            other(metrics::argmax(cal))
+        } else {
+            None
+        },
+        result,
         calibration,
         importance: top,
         phases: r.phases.to_vec(),
@@ -264,11 +286,10 @@ fn compute(r: &Inputs<'_>) -> Metrics {
     }
 }
 
-fn write_figures(r: &Inputs<'_>, m: &Metrics) -> Result<(), Error> {
+fn write_figures(r: &Inputs<'_>, cal: &[f32], m: &Metrics) -> Result<(), Error> {
     let save = |name: &str, bytes: &[u8]| super::files::write(r.out, name, bytes);
     let info = &r.oof.info;
     if !info.is_empty() {
-        let cal = r.model.probs(&r.oof.margins);
         let mut series = Vec::new();
         for (c, color) in [(1usize, "#cc3311"), (2, "#0077bb")] {
             let y: Vec<bool> = info.label.iter().map(|&l| l as usize == c).collect();

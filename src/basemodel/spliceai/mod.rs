@@ -29,10 +29,8 @@ use std::sync::Mutex;
 pub use conv::Conv;
 pub use error::{Error, Problem};
 pub use model::{Network, Node, Op, fold_batch_norm};
-pub use program::Scratch;
 
 use super::{ScoreSource, Scores};
-use crate::genome::fasta::complement;
 use crate::genome::{Gene, GeneRegion, Strand};
 
 /// Where users meet the weights, this is said.
@@ -76,7 +74,7 @@ pub struct SpliceAi {
     nets: Vec<(Network, Vec<usize>)>,
     tile: usize,
     threads: usize,
-    pool: Mutex<Vec<Scratch>>,
+    pool: Mutex<Vec<program::Scratch>>,
 }
 
 impl std::fmt::Debug for SpliceAi {
@@ -118,11 +116,6 @@ impl SpliceAi {
     pub fn with_tile(mut self, tile: usize) -> Self {
         self.tile = tile.max(1);
         self
-    }
-
-    /// Networks averaged.
-    pub fn models(&self) -> usize {
-        self.nets.len()
     }
 
     /// Bases of context each side of a scored position (5,000).
@@ -231,35 +224,24 @@ impl SpliceAi {
         let ctx = self.flank() as u64;
         let lo = chain.iter().map(|&i| regions[i].lo).min().unwrap_or(0);
         let hi = chain.iter().map(|&i| regions[i].hi).max().unwrap_or(0);
-        // The window's forward-strand bases lo − ctx ..= hi + ctx, from the regions' contexts
-        // (their union covers it: consecutive contexts overlap by construction).
+        // The window's bases lo − ctx ..= hi + ctx in the chain's orientation, from the regions'
+        // contexts (already in that orientation; their union covers the window, and where they
+        // overlap they hold the same bases). `first` is a region's first local base in it.
+        let strand = regions[chain[0]].strand;
+        let first = |r: &GeneRegion| match strand {
+            Strand::Forward => (r.lo - lo) as usize,
+            Strand::Reverse => (hi - r.hi) as usize,
+        };
         let span = (hi - lo + 1 + 2 * ctx) as usize;
-        let mut fwd = vec![b'N'; span];
+        let mut padded = vec![b'N'; span];
         for &i in chain {
             let r = regions[i];
-            let dest = &mut fwd[(r.lo - lo) as usize..][..r.outer.len()];
-            match r.strand {
-                Strand::Forward => dest.copy_from_slice(&r.outer),
-                Strand::Reverse => {
-                    for (d, &b) in dest.iter_mut().zip(r.outer.iter().rev()) {
-                        *d = complement(b);
-                    }
-                }
-            }
+            padded[first(r)..][..r.outer.len()].copy_from_slice(&r.outer);
         }
-        let strand = regions[chain[0]].strand;
-        let padded = match strand {
-            Strand::Forward => fwd,
-            Strand::Reverse => fwd.iter().rev().map(|&b| complement(b)).collect(),
-        };
         let all = self.score_padded(&padded);
         for &i in chain {
             let r = regions[i];
-            // Index of the region's first local base in the window's own orientation.
-            let first = match strand {
-                Strand::Forward => (r.lo - lo) as usize,
-                Strand::Reverse => (hi - r.hi) as usize,
-            };
+            let first = first(r);
             out[i] = Some(Scores {
                 donor: all.donor[first..first + r.len()].to_vec(),
                 acceptor: all.acceptor[first..first + r.len()].to_vec(),

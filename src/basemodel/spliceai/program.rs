@@ -68,11 +68,6 @@ impl Scratch {
     fn give(&mut self, v: Vec<f32>) {
         self.free.push(v);
     }
-
-    /// Bytes held.
-    pub fn bytes(&self) -> usize {
-        self.free.iter().map(|b| b.capacity() * 4).sum()
-    }
 }
 
 /// Runs `net` on a tile of `n` output positions. `onehot` holds `n + 2·context` rows of 4
