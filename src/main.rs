@@ -37,7 +37,11 @@ fn run(cli: Cli) -> Result<(), spliceforge::Error> {
         Command::Train(args) => train(args),
         Command::Estimate(args) => estimate(args),
         Command::Predict(args) => {
-            let n = spliceforge::train::predict::predict(&args.model, &args.dataset, &args.out)?;
+            let n = spliceforge::train::modeldir::predict::predict(
+                &args.model,
+                &args.dataset,
+                &args.out,
+            )?;
             println!("{n} rows predicted into {}", args.out.display());
             Ok(())
         }
@@ -228,7 +232,7 @@ fn builder(args: BuilderArgs) -> Result<(), spliceforge::Error> {
 struct Planned {
     n_folds: usize,
     max_bin: u32,
-    objective: spliceforge::train::model::Objective,
+    objective: spliceforge::train::fit::model::Objective,
     train_weights: bool,
     sample_genes: Option<usize>,
     ensemble_size: usize,
@@ -242,8 +246,8 @@ struct Planned {
 
 fn resolve_plan(a: &PlanArgs) -> Planned {
     use spliceforge::train::SingleModel;
+    use spliceforge::train::fit::model::Objective;
     use spliceforge::train::memory::{Fixed, parse_size};
-    use spliceforge::train::model::Objective;
     let ensemble_size = a.ensemble_size.unwrap_or(1);
     if ensemble_size == 0 || !(0.0..=1.0).contains(&a.ensemble_overlap) {
         usage("--ensemble-size must be at least 1 and --ensemble-overlap within [0, 1]");
@@ -292,7 +296,7 @@ fn resolve_plan(a: &PlanArgs) -> Planned {
 }
 
 fn train(a: TrainArgs) -> Result<(), spliceforge::Error> {
-    use spliceforge::train::model::Params;
+    use spliceforge::train::fit::model::Params;
     if !(0.0..=1.0).contains(&a.subsample)
         || a.subsample == 0.0
         || !(0.0..=1.0).contains(&a.colsample)
@@ -347,15 +351,15 @@ fn train(a: TrainArgs) -> Result<(), spliceforge::Error> {
 }
 
 fn estimate(a: EstimateArgs) -> Result<(), spliceforge::Error> {
-    use spliceforge::train::estimate::{Request, render};
+    use spliceforge::train::memory::estimate::{Request, render};
     use spliceforge::train::memory::{Settings, Shape};
     let pl = resolve_plan(&a.plan);
     let (shape, dataset_genes, source) = match &a.dataset {
         Some(dir) => {
-            let ds = spliceforge::train::dataset::Dataset::open_unverified(dir)?;
-            let universe = spliceforge::train::sample_genes(&ds, pl.sample_genes, 42);
+            let ds = spliceforge::train::input::dataset::Dataset::open_unverified(dir)?;
+            let universe = spliceforge::train::input::sample_genes(&ds, pl.sample_genes, 42);
             (
-                spliceforge::train::shape(&ds, &universe),
+                spliceforge::train::memory::shape(&ds, &universe),
                 ds.genes.len() as u64,
                 format!("dataset {}", dir.display()),
             )

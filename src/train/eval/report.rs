@@ -5,14 +5,15 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::calibrate::{CLASSES, brier, ece};
-use super::dataset::Dataset;
-use super::decision::{Decision, cross_fitted_calls};
-use super::metrics::{self, ClassMetrics, Comparison, Figures};
-use super::model::Model;
-use super::{Oof, Phase};
 use crate::Error;
 use crate::mem;
+use crate::train::Phase;
+use crate::train::eval::decision::{Decision, cross_fitted_calls};
+use crate::train::eval::metrics::{self, ClassMetrics, Comparison, Figures};
+use crate::train::fit::Oof;
+use crate::train::fit::calibrate::{CLASSES, brier, ece};
+use crate::train::fit::model::Model;
+use crate::train::input::dataset::Dataset;
 
 /// Calibration quality before and after.
 #[derive(Debug, Clone, Serialize)]
@@ -168,7 +169,7 @@ fn svg_bars(title: &str, bars: &[(String, f64)]) -> String {
 fn model_params(out: &Path) -> String {
     std::fs::read(out.join("train.json"))
         .ok()
-        .and_then(|b| serde_json::from_slice::<super::TrainInfo>(&b).ok())
+        .and_then(|b| serde_json::from_slice::<crate::train::modeldir::TrainInfo>(&b).ok())
         .map(|t| {
             let p = t.params;
             format!(
@@ -219,9 +220,9 @@ pub fn write(r: &Inputs<'_>) -> Result<Summary, Error> {
         cal: r.model.probs(&r.oof.margins),
     };
     let m = compute(r, &probs);
-    super::files::write_json(r.out, "metrics.json", &m)?;
+    crate::train::modeldir::files::write_json(r.out, "metrics.json", &m)?;
     write_figures(r, &probs.cal, &m)?;
-    super::files::write(r.out, "report.md", markdown(r, &m).as_bytes())?;
+    crate::train::modeldir::files::write(r.out, "report.md", markdown(r, &m).as_bytes())?;
     let text = headline(r, &m);
     Ok(Summary { metrics: m, text })
 }
@@ -236,7 +237,7 @@ fn compute(r: &Inputs<'_>, probs: &Probs) -> Metrics {
     let info = &r.oof.info;
     let have_oof = !info.is_empty();
     let (raw, cal) = (&probs.raw, &probs.cal);
-    let cw = super::calibration_weights(info, r.population);
+    let cw = crate::train::fit::calibration_weights(info, r.population);
     let calibrated = have_oof && r.model.calibration.is_some();
     let calibration = calibrated.then(|| CalibrationFigures {
         brier_before: brier(raw, &info.label, &cw),
@@ -287,7 +288,7 @@ fn compute(r: &Inputs<'_>, probs: &Probs) -> Metrics {
 }
 
 fn write_figures(r: &Inputs<'_>, cal: &[f32], m: &Metrics) -> Result<(), Error> {
-    let save = |name: &str, bytes: &[u8]| super::files::write(r.out, name, bytes);
+    let save = |name: &str, bytes: &[u8]| crate::train::modeldir::files::write(r.out, name, bytes);
     let info = &r.oof.info;
     if !info.is_empty() {
         let mut series = Vec::new();

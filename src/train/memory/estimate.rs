@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 
 use serde_json::json;
 
-use super::memory::{self, Fixed, Settings, Shape};
 use crate::mem::human;
+use crate::train::memory::{self, Fixed, Settings, Shape};
 
 /// The budget the size table is planned for when none is given: a 16 GB laptop.
 pub const LAPTOP: u64 = 16_000_000_000;

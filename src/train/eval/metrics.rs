@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::source::RowInfo;
+use crate::train::input::source::RowInfo;
 
 /// Per-class figures.
 #[derive(Debug, Clone, Serialize)]
@@ -254,7 +254,7 @@ pub fn class_metrics(p: &[f32], pred: &[u8], info: &RowInfo) -> Vec<ClassMetrics
             let s: Vec<f32> = p.chunks_exact(3).map(|r| r[c]).collect();
             let y: Vec<bool> = info.label.iter().map(|&l| l as usize == c).collect();
             ClassMetrics {
-                class: super::calibrate::CLASSES[c].into(),
+                class: crate::train::fit::calibrate::CLASSES[c].into(),
                 precision,
                 recall,
                 f1,
@@ -287,7 +287,7 @@ fn compare(meta: &[u8], info: &RowInfo, threshold: f32, ap: [(f64, f64); 2]) -> 
                 }
             }
             Comparison {
-                class: super::calibrate::CLASSES[c as usize].into(),
+                class: crate::train::fit::calibrate::CLASSES[c as usize].into(),
                 base_f1: bf1,
                 meta_f1: mf1,
                 base_fp: bfp,

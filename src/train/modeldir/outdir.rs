@@ -5,8 +5,8 @@
 
 use std::path::Path;
 
-use super::TrainConfig;
 use crate::Error;
+use crate::train::TrainConfig;
 
 /// The marker of a directory `train` writes into.
 pub const MARKER: &str = ".spliceforge-train";

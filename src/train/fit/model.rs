@@ -5,8 +5,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::calibrate::{CLASSES, Calibration, ovr_probs, softmax};
 use crate::Error;
+use crate::train::fit::calibrate::{CLASSES, Calibration, ovr_probs, softmax};
 use crate::xgb::{Booster, DMatrix};
 
 /// How the three classes are modelled.

@@ -5,14 +5,14 @@ use std::sync::Arc;
 
 use arrow_array::{ArrayRef, Float32Array, Int64Array, StringArray};
 
-use super::dataset::Dataset;
-use super::load_model;
-use super::model::Model;
-use super::model::xgb_error;
-use super::source::{Record, RowInfo, RowSource};
 use crate::Error;
 use crate::features::SpliceType;
 use crate::store::genes::Locus;
+use crate::train::fit::model::Model;
+use crate::train::fit::model::xgb_error;
+use crate::train::input::dataset::Dataset;
+use crate::train::input::source::{Record, RowInfo, RowSource};
+use crate::train::modeldir::load_model;
 use crate::xgb::{BatchSource, DMatrix};
 
 /// Walks the rows of the genes flagged in `keep` one row group at a time, as plain (exact,
@@ -87,7 +87,7 @@ fn mean_probabilities(
             add_weighted(&mut c_sum, &m.probs(&margins), w);
             add_weighted(&mut r_sum, &m.raw_probs(&margins), w);
         }
-        calls.extend(super::metrics::argmax(&r_sum));
+        calls.extend(crate::train::eval::metrics::argmax(&r_sum));
         cal.extend(c_sum);
         Ok(())
     })?;
@@ -107,9 +107,9 @@ pub fn margins(ds: &Dataset, keep: &[bool], model: &Model) -> Result<(RowInfo, V
 /// Predicts every row of `dataset` with the model in `model_dir`; writes `out` (Parquet).
 /// Returns the number of rows.
 pub fn predict(model_dir: &Path, dataset: &Path, out: &Path) -> Result<usize, Error> {
-    let (features, models, weights) = match super::ensemble::load(model_dir)? {
+    let (features, models, weights) = match crate::train::ensemble::load(model_dir)? {
         Some((models, weights)) => (
-            super::files::read_json(model_dir, "features.json")?,
+            crate::train::modeldir::files::read_json(model_dir, "features.json")?,
             models,
             weights,
         ),

@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::dataset::Dataset;
 use crate::seed::{Rng, gene_seed};
+use crate::train::input::dataset::Dataset;
 
 /// The fold of every gene (`folds.json`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

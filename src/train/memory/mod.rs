@@ -9,7 +9,14 @@
 
 use serde::Serialize;
 
-use super::model::Objective;
+use crate::train::fit::model::Objective;
+
+pub mod estimate;
+mod plan;
+
+use crate::train::input::dataset::Dataset;
+
+pub use plan::{Fixed, HEADROOM, MAX_ENSEMBLE, MIN_SAMPLE_GENES, Plan, parse_size, plan};
 
 /// A megabyte (decimal, as in budgets and reports).
 pub const MB: u64 = 1_000_000;
@@ -182,213 +189,18 @@ pub fn estimate(shape: &Shape, dataset_genes: u64, s: &Settings) -> Estimate {
     Estimate { phases, peak }
 }
 
-/// The plan `train` runs: the settings it changed to fit a budget and why.
-#[derive(Debug, Clone, Serialize)]
-pub struct Plan {
-    /// Genes trained on (a sample when fewer than the dataset's).
-    pub sample_genes: Option<u64>,
-    /// Settings after planning.
-    pub settings: Settings,
-    /// The prediction for the plan.
-    pub estimate: Estimate,
-    /// One line: what was chosen and why.
-    pub reason: String,
-}
-
-/// The share of a budget the planner leaves free for the model's error (it predicts within
-/// ±25 %; docs/memory.md).
-pub const HEADROOM: f64 = 0.2;
-
-/// The largest sub-model count the planner tries.
-pub const MAX_ENSEMBLE: usize = 32;
-/// The fewest genes a sample may keep.
-pub const MIN_SAMPLE_GENES: u64 = 20;
-
-/// Picks the largest plan whose predicted peak fits `budget` bytes less [`HEADROOM`], in this
-/// order: the settings as given (all genes, in memory); the same on external memory; `K`
-/// sub-models without the single comparison model (the smallest `K` that fits), in memory, then
-/// on external memory; a gene sample (the largest that fits). Settings the user fixed
-/// ([`Fixed`]) are kept; only the others change. `Err` explains why nothing fits.
-pub fn plan(
-    shape: &Shape,
-    dataset_genes: u64,
-    asked: &Settings,
-    budget: u64,
-    fixed: Fixed,
-) -> Result<Plan, String> {
-    let usable = (budget as f64 * (1.0 - HEADROOM)) as u64;
-    let fits = |sh: &Shape, s: &Settings| {
-        let e = estimate(sh, dataset_genes, s);
-        (e.peak <= usable).then_some(e)
-    };
-    let human = crate::mem::human;
-    let full = estimate(shape, dataset_genes, asked);
-    if let Some(e) = fits(shape, asked) {
-        return Ok(Plan {
-            sample_genes: None,
-            settings: asked.clone(),
-            reason: format!(
-                "the run as asked fits: {} predicted, within the budget of {} less 20 % headroom",
-                human(e.peak),
-                human(budget)
-            ),
-            estimate: e,
-        });
-    }
-    let mut tries: Vec<Settings> = Vec::new();
-    // External memory, unless the user chose either way.
-    if !asked.external_memory && !fixed.external {
-        tries.push(Settings {
-            external_memory: true,
-            ..asked.clone()
-        });
-    }
-    // Sub-models, without the comparison model (it needs the memory of all genes): in memory
-    // first (faster), then on external memory (smallest), unless the user chose either way.
-    let mut externals = vec![asked.external_memory];
-    if !asked.external_memory && !fixed.external {
-        externals.push(true);
-    }
-    for external_memory in externals {
-        let sub_models = Settings {
-            compare_single: false,
-            external_memory,
-            ..asked.clone()
-        };
-        if asked.ensemble_size > 1 {
-            if sub_models != *asked {
-                tries.push(sub_models);
-            }
-        } else if !fixed.ensemble {
-            // Each sub-model needs a few genes besides the hold-out.
-            let most = (shape.genes as f64 * (1.0 - asked.holdout_fraction) / 4.0) as usize;
-            tries.extend((2..=MAX_ENSEMBLE.min(most)).map(|k| Settings {
-                ensemble_size: k,
-                ..sub_models.clone()
-            }));
-        }
-    }
-    for s in tries {
-        if let Some(e) = fits(shape, &s) {
-            let what = if s.ensemble_size > asked.ensemble_size {
-                format!(
-                    "{} sub-models of ~{} genes each{}",
-                    s.ensemble_size,
-                    (shape.genes as f64 * (1.0 - s.holdout_fraction) / s.ensemble_size as f64)
-                        .round(),
-                    if s.external_memory {
-                        ", on external memory"
-                    } else {
-                        ""
-                    }
-                )
-            } else if s.ensemble_size > 1 {
-                format!(
-                    "the ensemble without its single comparison model{}",
-                    if s.external_memory && !asked.external_memory {
-                        ", on external memory"
-                    } else {
-                        ""
-                    }
-                )
-            } else {
-                "XGBoost external memory (bins in cache files; boosting 2-4x slower)".into()
-            };
-            return Ok(Plan {
-                sample_genes: None,
-                reason: format!(
-                    "as asked it needs {}, more than {} less 20 % headroom; chose {what}: {} predicted",
-                    human(full.peak),
-                    human(budget),
-                    human(e.peak)
-                ),
-                settings: s,
-                estimate: e,
-            });
-        }
-    }
-    // A gene sample: the largest that fits, by bisection (memory grows with genes).
-    if !fixed.sample {
-        let (mut lo, mut hi) = (0u64, shape.genes);
-        while lo < hi {
-            let mid = (lo + hi).div_ceil(2);
-            if fits(&shape.with_genes(mid), asked).is_some() {
-                lo = mid;
-            } else {
-                hi = mid - 1;
-            }
-        }
-        if lo >= MIN_SAMPLE_GENES
-            && let Some(e) = fits(&shape.with_genes(lo), asked)
-        {
-            return Ok(Plan {
-                sample_genes: Some(lo),
-                settings: asked.clone(),
-                reason: format!(
-                    "as asked it needs {}, more than {} less 20 % headroom; no ensemble fits either, so a seeded sample of {lo} of {} genes: {} predicted",
-                    human(full.peak),
-                    human(budget),
-                    shape.genes,
-                    human(e.peak)
-                ),
-                estimate: e,
-            });
-        }
-    }
-    let floor = estimate(
-        &shape.with_genes(MIN_SAMPLE_GENES.min(shape.genes)),
-        dataset_genes,
-        asked,
-    );
-    Err(format!(
-        "no plan fits a memory budget of {}: as asked the run needs {}{}; even the smallest plan ({} genes) needs {}. Raise --memory-budget{}",
-        human(budget),
-        human(full.peak),
-        if fixed.ensemble || fixed.sample || fixed.external {
-            " and the settings you fixed (--ensemble-size, --sample-genes, --external-memory) rule out the other plans"
-        } else {
-            ""
-        },
-        MIN_SAMPLE_GENES.min(shape.genes),
-        human(floor.peak),
-        if fixed.ensemble || fixed.sample || fixed.external {
-            ", or drop the settings you fixed so that the planner may change them"
-        } else {
-            ""
-        }
-    ))
-}
-
-/// Which settings the user gave explicitly (the planner keeps them).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Fixed {
-    /// `--ensemble-size` given.
-    pub ensemble: bool,
-    /// `--sample-genes` given.
-    pub sample: bool,
-    /// The external-memory choice is the user's (`--external-memory` given).
-    pub external: bool,
-    /// `--no-single-model` given (or the comparison asked for explicitly).
-    pub compare_single: bool,
-}
-
-/// Parses a memory size: a number with an optional unit K, M, G or T (powers of 1000, an
-/// optional trailing `B`), e.g. `16G`, `512M`, `1.5G`, `2000000000`.
-pub fn parse_size(text: &str) -> Result<u64, String> {
-    let t = text.trim();
-    let t = t.strip_suffix(['B', 'b']).unwrap_or(t);
-    let (num, mult) = match t.chars().last() {
-        Some('K' | 'k') => (&t[..t.len() - 1], 1e3),
-        Some('M' | 'm') => (&t[..t.len() - 1], 1e6),
-        Some('G' | 'g') => (&t[..t.len() - 1], 1e9),
-        Some('T' | 't') => (&t[..t.len() - 1], 1e12),
-        _ => (t, 1.0),
-    };
-    match num.trim().parse::<f64>() {
-        Ok(v) if v.is_finite() && v > 0.0 => Ok((v * mult).round() as u64),
-        _ => Err(format!(
-            "'{text}' is not a memory size; write e.g. 16G, 512M or 1.5G (units of 1000)"
-        )),
+/// The shape of the data a run trains on: the genes flagged in `universe`.
+pub fn shape(ds: &Dataset, universe: &[bool]) -> Shape {
+    let (genes, rows) = ds
+        .genes
+        .iter()
+        .zip(universe)
+        .filter(|(_, k)| **k)
+        .fold((0, 0), |(g, r), (gene, _)| (g + 1, r + gene.rows));
+    Shape {
+        genes,
+        rows,
+        features: ds.features.len() as u64,
     }
 }
 

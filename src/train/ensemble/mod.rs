@@ -10,16 +10,18 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use super::calibrate::Calibration;
-use super::dataset::Dataset;
-use super::metrics::{Figures, argmax};
-use super::model::Model;
-use super::predict::{add_weighted, both_probabilities};
-use super::source::{Record, RowInfo};
-use super::{FeatureList, SingleModel, TrainConfig, files, matrix};
 use crate::Error;
 use crate::mem;
 use crate::seed::{Rng, gene_seed};
+use crate::train::eval::metrics::{Figures, argmax};
+use crate::train::fit::calibrate::Calibration;
+use crate::train::fit::matrix;
+use crate::train::fit::model::Model;
+use crate::train::input::dataset::Dataset;
+use crate::train::input::source::{Record, RowInfo};
+use crate::train::modeldir::predict::{add_weighted, both_probabilities};
+use crate::train::modeldir::{FeatureList, files};
+use crate::train::{SingleModel, TrainConfig};
 
 /// What decides an ensemble's content; a resumed `train` must find the same plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -27,7 +29,7 @@ pub struct EnsemblePlan {
     /// The dataset's fingerprint.
     pub dataset_fingerprint: String,
     /// Booster settings.
-    pub params: super::model::Params,
+    pub params: crate::train::fit::model::Params,
     /// Sub-models.
     pub size: usize,
     /// Overlap fraction.
@@ -214,7 +216,7 @@ fn train_member(
         model.calibration = Some(Calibration::fit(
             &raw,
             &cinfo.label,
-            &super::calibration_weights(&cinfo, cfg.calibrate_population),
+            &crate::train::fit::calibration_weights(&cinfo, cfg.calibrate_population),
         ));
     }
     model.save(&dir)?;
@@ -283,7 +285,7 @@ fn single_genes(cfg: &TrainConfig, ds: &Dataset, split: &Split) -> Option<(Vec<u
                 .map(|s| calibration_split(ds, cfg.params.seed, s).1.len())
                 .max()
                 .unwrap_or(0);
-            let genes = super::hashed_sample(
+            let genes = crate::train::input::hashed_sample(
                 ds,
                 split.rest.iter().copied(),
                 n,
@@ -421,7 +423,7 @@ pub fn train_ensemble(cfg: &TrainConfig, ds: &Dataset, universe: &[bool]) -> Res
     files::write_json(
         out,
         "train.json",
-        &super::TrainInfo {
+        &crate::train::modeldir::TrainInfo {
             version: env!("CARGO_PKG_VERSION").into(),
             dataset_fingerprint: ds.run.fingerprint.clone(),
             params: p.clone(),

@@ -4,10 +4,10 @@
 
 use arrow_array::{Array, Float32Array, StringArray};
 
-use super::dataset::Dataset;
 use crate::features::SpliceType;
 use crate::store::reader::Part;
 use crate::store::{self};
+use crate::train::input::dataset::Dataset;
 use crate::xgb::{Batch, BatchSource};
 
 /// What the first full pass records about each row it yields: always the label (for

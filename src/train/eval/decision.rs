@@ -12,7 +12,7 @@
 
 use serde::Serialize;
 
-use super::metrics;
+use crate::train::eval::metrics;
 
 /// Where a threshold is used when there is nothing to choose it from (no cross-validation, or
 /// no true site of the class among the rows).

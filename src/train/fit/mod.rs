@@ -1,0 +1,260 @@
+//! Fitting and cross-validation: the quantile matrix of a set of genes, the boosters
+//! ([`model`]), gene-level folds ([`folds`]), out-of-fold predictions, per-class calibration
+//! ([`calibrate`]) and the final model on every gene, saved with the files that describe it.
+
+pub mod calibrate;
+pub mod folds;
+pub mod model;
+
+use std::path::Path;
+use std::time::Instant;
+
+use self::calibrate::Calibration;
+use self::folds::Folds;
+use self::model::{Model, Params, xgb_error};
+use crate::Error;
+use crate::mem;
+use crate::train::input::dataset::Dataset;
+use crate::train::input::source::{Record, RowInfo, RowSource};
+use crate::train::modeldir::{FeatureList, TrainInfo, files, predict};
+use crate::train::{Phases, TrainConfig, eval, log};
+use crate::xgb::DMatrix;
+
+/// The weights calibration is fitted and judged with: `sample_weight` (the whole-gene
+/// population) or 1 (the dataset's rows, the distribution the model was trained on).
+pub fn calibration_weights(info: &RowInfo, population: bool) -> Vec<f32> {
+    if population {
+        info.weight.clone()
+    } else {
+        vec![1.0; info.len()]
+    }
+}
+
+/// Out-of-fold predictions with their rows.
+#[derive(Default)]
+pub struct Oof {
+    /// Rows (in fold order, genes contiguous).
+    pub info: RowInfo,
+    /// Margins `n × 3`.
+    pub margins: Vec<f32>,
+    /// The fold each row was held out in.
+    pub fold: Vec<u8>,
+}
+
+/// Builds the quantile matrix of the genes flagged in `keep`; returns it with the rows' info.
+pub(crate) fn matrix(
+    ds: &Dataset,
+    keep: &[bool],
+    p: &Params,
+    weights: bool,
+    record: Record,
+    cache: Option<&Path>,
+) -> Result<(DMatrix, RowInfo), Error> {
+    static CACHES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let mut src = RowSource::new(ds, keep, weights, record)?;
+    let (max_bin, threads) = (p.max_bin, p.threads as u32);
+    let dm = match cache {
+        None => DMatrix::quantile_from_source(&mut src, max_bin, threads, None),
+        Some(dir) => {
+            std::fs::create_dir_all(dir).map_err(|e| crate::store::Error::io(dir, e))?;
+            let n = CACHES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let prefix = dir.join(format!("xgb-cache-{}-{n}", std::process::id()));
+            DMatrix::ext_mem_quantile_from_source(&mut src, max_bin, threads, None, &prefix)
+        }
+    }
+    .map_err(|e| match e {
+        crate::xgb::Error::Source(inner) => match inner.downcast::<crate::store::Error>() {
+            Ok(s) => Error::Store(*s),
+            Err(other) => Error::Internal(other.to_string()),
+        },
+        other => xgb_error(other),
+    })?;
+    // The sketch's scratch is freed by now; give it back before boosting allocates elsewhere.
+    mem::release_free_memory();
+    Ok((dm, src.info))
+}
+
+/// A single model: cross-validation over gene folds, calibration on the out-of-fold margins,
+/// the final model on every gene, its files and the report. Returns the console summary.
+pub(crate) fn train_single(
+    cfg: &TrainConfig,
+    ds: &Dataset,
+    universe: &[bool],
+    t0: Instant,
+    mut phases: Phases,
+) -> Result<String, Error> {
+    let genes_used = universe.iter().filter(|k| **k).count();
+    if cfg.n_folds > genes_used {
+        return Err(Error::Usage(format!(
+            "--n-folds {} is more than the {genes_used} genes trained on; use at most {genes_used} folds",
+            cfg.n_folds
+        )));
+    }
+    let folds = Folds::assign(ds, cfg.n_folds.max(1), cfg.params.seed, universe);
+    let oof = cross_validate(cfg, ds, &folds, &mut phases)?;
+
+    let t = Instant::now();
+    let calibration = (cfg.calibrate && !oof.info.is_empty()).then(|| {
+        Calibration::fit(
+            &model::raw_probs(cfg.params.objective, &oof.margins),
+            &oof.info.label,
+            &calibration_weights(&oof.info, cfg.calibrate_population),
+        )
+    });
+    phases.record("calibration", t);
+
+    let (mut model, rows) = final_model(cfg, ds, &folds, genes_used, &mut phases)?;
+    model.calibration = calibration;
+
+    let t = Instant::now();
+    let trained = Trained {
+        model: &model,
+        folds: &folds,
+        rows,
+        genes: genes_used,
+    };
+    save(cfg, ds, &trained)?;
+    let importance = model.importance(ds.features.len())?;
+    phases.record("save", t);
+    let summary = eval::report::write(&eval::report::Inputs {
+        out: &cfg.out,
+        population: cfg.calibrate_population,
+        ds,
+        model: &model,
+        oof: &oof,
+        threshold: cfg.threshold,
+        importance: &importance,
+        phases: &phases.0,
+        total_secs: t0.elapsed().as_secs_f64(),
+    })?;
+    Ok(summary.text)
+}
+
+/// One model per fold, trained on the other folds; its held-out rows are predicted batch by
+/// batch (no second matrix). No folds (`--n-folds` 0 or 1): no out-of-fold rows.
+fn cross_validate(
+    cfg: &TrainConfig,
+    ds: &Dataset,
+    folds: &Folds,
+    phases: &mut Phases,
+) -> Result<Oof, Error> {
+    let mut oof = Oof::default();
+    if cfg.n_folds < 2 {
+        return Ok(oof);
+    }
+    for k in 0..cfg.n_folds {
+        let t = Instant::now();
+        let (dtrain, tinfo) = matrix(
+            ds,
+            &folds.train_mask(k),
+            &cfg.params,
+            cfg.train_weights,
+            Record::Labels,
+            cfg.cache_dir().as_deref(),
+        )?;
+        let model = Model::fit(dtrain, &tinfo.label, &cfg.params)?;
+        let (info, m) = predict::margins(ds, &folds.test_mask(k), &model)?;
+        log(&format!(
+            "fold {}/{}: trained on {} rows, predicted {} held-out rows of {} genes ({:.1} s)",
+            k + 1,
+            cfg.n_folds,
+            tinfo.len(),
+            info.len(),
+            folds.sizes[k],
+            t.elapsed().as_secs_f64()
+        ));
+        oof.append(info, m, k as u8);
+        phases.record(&format!("fold {}", k + 1), t);
+    }
+    Ok(oof)
+}
+
+/// The final model on every gene of the folds; returns it with the rows it trained on.
+fn final_model(
+    cfg: &TrainConfig,
+    ds: &Dataset,
+    folds: &Folds,
+    genes: usize,
+    phases: &mut Phases,
+) -> Result<(Model, usize), Error> {
+    let t = Instant::now();
+    let (dall, info_all) = matrix(
+        ds,
+        &folds.all_mask(),
+        &cfg.params,
+        cfg.train_weights,
+        Record::Labels,
+        cfg.cache_dir().as_deref(),
+    )?;
+    log(&format!(
+        "final model: streamed {} rows into the binned matrix ({:.1} s, peak RSS {})",
+        info_all.len(),
+        t.elapsed().as_secs_f64(),
+        mem::human(mem::peak_rss_bytes())
+    ));
+    phases.record("final: load", t);
+    let t = Instant::now();
+    let model = Model::fit(dall, &info_all.label, &cfg.params)?;
+    log(&format!(
+        "final model: {} rows of {genes} genes ({:.1} s)",
+        info_all.len(),
+        t.elapsed().as_secs_f64()
+    ));
+    phases.record("final: boosting", t);
+    Ok((model, info_all.len()))
+}
+
+/// What [`save`] writes.
+struct Trained<'a> {
+    model: &'a Model,
+    folds: &'a Folds,
+    /// Rows the final model trained on.
+    rows: usize,
+    /// Genes the final model trained on.
+    genes: usize,
+}
+
+/// The boosters, `features.json`, `folds.json`, `calibration.json` and `train.json`.
+fn save(cfg: &TrainConfig, ds: &Dataset, t: &Trained) -> Result<(), Error> {
+    let out = &cfg.out;
+    t.model.save(out)?;
+    files::write_json(
+        out,
+        "features.json",
+        &FeatureList {
+            schema_version: ds.schema.version,
+            features: ds.features.clone(),
+        },
+    )?;
+    files::write_json(out, "folds.json", t.folds)?;
+    files::write_json(out, "calibration.json", &t.model.calibration)?;
+    files::write_json(
+        out,
+        "train.json",
+        &TrainInfo {
+            version: env!("CARGO_PKG_VERSION").into(),
+            dataset_fingerprint: ds.run.fingerprint.clone(),
+            params: cfg.params.clone(),
+            n_folds: cfg.n_folds,
+            calibrated: t.model.calibration.is_some(),
+            train_weights: cfg.train_weights,
+            rows: t.rows,
+            genes: t.genes,
+        },
+    )
+}
+
+impl Oof {
+    /// Appends the held-out rows of fold `fold` and their margins.
+    fn append(&mut self, info: RowInfo, margins: Vec<f32>, fold: u8) {
+        self.fold.extend(std::iter::repeat_n(fold, info.len()));
+        let o = &mut self.info;
+        o.gene.extend(info.gene);
+        o.label.extend(info.label);
+        o.weight.extend(info.weight);
+        o.base_donor.extend(info.base_donor);
+        o.base_acceptor.extend(info.base_acceptor);
+        o.position.extend(info.position);
+        self.margins.extend(margins);
+    }
+}
