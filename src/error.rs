@@ -1,19 +1,20 @@
 //! The library's top-level error and the exit code each kind maps to.
 
-use crate::{basemodel, genome, store};
+use crate::{basemodel, genome, store, train};
 
 /// Exit codes of the `spliceforge` binary (also listed in the README and `--help`).
 pub mod exit {
     /// Success.
     pub const OK: u8 = 0;
-    /// An unexpected failure (a bug, or an I/O error on our own output).
+    /// A bug in spliceforge (or in XGBoost): please report it.
     pub const FAILURE: u8 = 1;
-    /// Bad command-line usage (clap's own code).
+    /// Bad usage: a flag clap rejects, or settings that cannot work with this input.
     pub const USAGE: u8 = 2;
-    /// Bad input data: an unreadable or malformed genome, annotation or gene list, or an empty
+    /// Bad input data: a malformed genome, annotation, gene list or base model, or an empty
     /// selection.
     pub const BAD_INPUT: u8 = 3;
-    /// The output directory holds a run with other inputs or content settings (resume refused).
+    /// The output directory holds a run or model with other inputs or settings (resume refused,
+    /// nothing overwritten).
     pub const FINGERPRINT: u8 = 4;
     /// Another builder holds the output directory.
     pub const LOCKED: u8 = 5;
@@ -21,10 +22,18 @@ pub mod exit {
     pub const VERIFY: u8 = 6;
     /// Writing failed (disk full, permissions); committed batches are intact.
     pub const WRITE: u8 = 7;
-    /// The output directory is not a dataset, or is damaged beyond what resume repairs.
-    pub const DATASET: u8 = 8;
+    /// A directory that is not a spliceforge dataset or model directory (nothing was written).
+    pub const NOT_OURS: u8 = 8;
     /// No training plan fits `--memory-budget` (refused before any work).
     pub const MEMORY: u8 = 9;
+    /// A file or directory given on the command line does not exist.
+    pub const NOT_FOUND: u8 = 10;
+    /// An input exists but cannot be read (permissions, I/O error).
+    pub const READ: u8 = 11;
+    /// A dataset or model file is damaged beyond what resume repairs.
+    pub const DAMAGED: u8 = 12;
+    /// A dataset and a model that do not fit together (other features or schema).
+    pub const INCOMPATIBLE: u8 = 13;
 }
 
 /// Any error the library reports to the binary.
@@ -40,18 +49,12 @@ pub enum Error {
     /// A dataset store problem.
     #[error(transparent)]
     Store(#[from] store::Error),
+    /// A training, estimate or predict problem.
+    #[error(transparent)]
+    Train(#[from] train::Error),
     /// Settings that cannot work with this input (e.g. more folds than genes).
     #[error("{0}")]
     Usage(String),
-    /// No plan fits the memory budget.
-    #[error("{0}")]
-    Budget(String),
-    /// `train --out-dir` holds a trained model or another run: nothing is overwritten.
-    #[error("{0}")]
-    ModelDirTaken(String),
-    /// `train --out-dir` (or `predict --model`) is not a spliceforge model directory.
-    #[error("{0}")]
-    NotAModelDir(String),
     /// A bug.
     #[error("internal error: {0} (please report this)")]
     Internal(String),
@@ -61,19 +64,68 @@ impl Error {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Genome(_) | Error::BaseModel(_) => exit::BAD_INPUT,
-            Error::Store(e) => match e {
-                store::Error::FingerprintMismatch { .. } => exit::FINGERPRINT,
-                store::Error::Locked { .. } => exit::LOCKED,
-                store::Error::Verify { .. } => exit::VERIFY,
-                store::Error::Io { .. } | store::Error::Parquet { .. } => exit::WRITE,
-                _ => exit::DATASET,
-            },
+            Error::Genome(e) => genome_code(e),
+            Error::BaseModel(e) => basemodel_code(e),
+            Error::Store(e) => store_code(e),
+            Error::Train(e) => train_code(e),
             Error::Usage(_) => exit::USAGE,
-            Error::Budget(_) => exit::MEMORY,
-            Error::ModelDirTaken(_) => exit::FINGERPRINT,
-            Error::NotAModelDir(_) => exit::DATASET,
             Error::Internal(_) => exit::FAILURE,
         }
+    }
+}
+
+/// NOT_FOUND for a missing path, else READ.
+fn read_code(e: &std::io::Error) -> u8 {
+    if e.kind() == std::io::ErrorKind::NotFound {
+        exit::NOT_FOUND
+    } else {
+        exit::READ
+    }
+}
+
+fn genome_code(e: &genome::Error) -> u8 {
+    match e {
+        genome::Error::Open { source, .. } => read_code(source),
+        _ => exit::BAD_INPUT,
+    }
+}
+
+fn basemodel_code(e: &basemodel::Error) -> u8 {
+    use basemodel::spliceai::Error as W;
+    match e {
+        basemodel::Error::Io { source, .. } => read_code(source),
+        basemodel::Error::SpliceAi(W::MissingDir { .. } | W::MissingFile { .. }) => exit::NOT_FOUND,
+        basemodel::Error::SpliceAi(W::Io { source, .. }) => read_code(source),
+        basemodel::Error::SpliceAi(W::Bad { .. }) => exit::DAMAGED,
+        _ => exit::BAD_INPUT,
+    }
+}
+
+fn store_code(e: &store::Error) -> u8 {
+    use store::Error as S;
+    match e {
+        S::FingerprintMismatch { .. } => exit::FINGERPRINT,
+        S::Locked { .. } => exit::LOCKED,
+        S::Verify { .. } => exit::VERIFY,
+        S::Write { .. } | S::Parquet { .. } => exit::WRITE,
+        S::Read { source, .. } => read_code(source),
+        S::NotFound { .. } => exit::NOT_FOUND,
+        S::NotADataset { .. } | S::NoDataset { .. } => exit::NOT_OURS,
+        S::Corrupt { .. } => exit::DAMAGED,
+    }
+}
+
+fn train_code(e: &train::Error) -> u8 {
+    use train::Error as T;
+    match e {
+        T::Store(s) => store_code(s),
+        T::Usage(_) => exit::USAGE,
+        T::Budget(_) => exit::MEMORY,
+        T::ModelDirTaken(_) => exit::FINGERPRINT,
+        T::NotAModelDir(_) | T::NotAModel { .. } => exit::NOT_OURS,
+        T::ModelNotFound { .. } => exit::NOT_FOUND,
+        T::ModelDamaged { .. } => exit::DAMAGED,
+        T::Incompatible { .. } => exit::INCOMPATIBLE,
+        T::Xgboost(_) | T::Internal(_) => exit::FAILURE,
     }
 }

@@ -62,7 +62,7 @@ fn clean(dir: &Path, keep_run: bool) -> Result<(), Error> {
         match r {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(store::Error::io(&p, e).into()),
+            Err(e) => return Err(store::Error::write(&p, e).into()),
         }
     }
     Ok(())
@@ -73,7 +73,7 @@ fn clean(dir: &Path, keep_run: bool) -> Result<(), Error> {
 pub(crate) fn tidy(dir: &Path, m: &manifest::Manifest) -> Result<(), Error> {
     let tmp = dir.join(".tmp");
     if tmp.exists() {
-        fs::remove_dir_all(&tmp).map_err(|e| store::Error::io(&tmp, e))?;
+        fs::remove_dir_all(&tmp).map_err(|e| store::Error::write(&tmp, e))?;
     }
     let named: std::collections::HashSet<String> = m
         .batches
@@ -102,7 +102,7 @@ pub(crate) fn tidy(dir: &Path, m: &manifest::Manifest) -> Result<(), Error> {
         for e in entries.flatten() {
             let rel = format!("parts/{}", e.file_name().to_string_lossy());
             if !named.contains(&rel) {
-                fs::remove_file(e.path()).map_err(|err| store::Error::io(&e.path(), err))?;
+                fs::remove_file(e.path()).map_err(|err| store::Error::write(&e.path(), err))?;
             }
         }
     }
@@ -121,7 +121,7 @@ pub fn build(cfg: &BuildConfig, progress: bool) -> Result<Report, Error> {
     let dir = cfg.out.as_path();
     // Inputs are found and hashed before anything is created: a missing input leaves no trace.
     let fp = plan::fingerprint(cfg)?;
-    fs::create_dir_all(dir).map_err(|e| store::Error::io(dir, e))?;
+    fs::create_dir_all(dir).map_err(|e| store::Error::write(dir, e))?;
     let _lock = Lock::acquire(dir)?;
     let digest = fp.digest();
     if cfg.overwrite {
@@ -146,7 +146,7 @@ pub fn build(cfg: &BuildConfig, progress: bool) -> Result<Report, Error> {
         Some(_) => {}
         None => {
             let foreign = fs::read_dir(dir)
-                .map_err(|e| store::Error::io(dir, e))?
+                .map_err(|e| store::Error::read(dir, e))?
                 .flatten()
                 .any(|e| !OWNED.contains(&e.file_name().to_string_lossy().as_ref()));
             if foreign {
@@ -182,7 +182,7 @@ pub fn build(cfg: &BuildConfig, progress: bool) -> Result<Report, Error> {
         let path = dir.join("basemodel.json");
         if fs::read(&path).ok().as_deref() != Some(bytes.as_slice()) {
             write_atomic(&path, &dir.join(".tmp"), &bytes)
-                .map_err(|e| store::Error::io(&path, e))?;
+                .map_err(|e| store::Error::write(&path, e))?;
         }
     }
     let run = match existing {
@@ -255,9 +255,9 @@ pub fn build(cfg: &BuildConfig, progress: bool) -> Result<Report, Error> {
     bytes.push(b'\n');
     let summary_path = dir.join("summary.json");
     write_atomic(&summary_path, &dir.join(".tmp"), &bytes)
-        .map_err(|e| store::Error::io(&summary_path, e))?;
+        .map_err(|e| store::Error::write(&summary_path, e))?;
     let (sha256, len) = store::fsutil::sha256_file(&summary_path)
-        .map_err(|e| store::Error::io(&summary_path, e))?;
+        .map_err(|e| store::Error::write(&summary_path, e))?;
     manifest::append(
         &manifest_path,
         &Entry::Complete(CompleteEntry {

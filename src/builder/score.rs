@@ -141,9 +141,9 @@ pub fn score(cfg: &BuildConfig, progress: bool) -> Result<ScoreReport, Error> {
     // Inputs are read and checked before anything is written.
     let prep = plan::prepare(cfg)?;
     if cfg.overwrite && work.exists() {
-        fs::remove_dir_all(&work).map_err(|e| store::Error::io(&work, e))?;
+        fs::remove_dir_all(&work).map_err(|e| store::Error::write(&work, e))?;
     }
-    fs::create_dir_all(work.join("parts")).map_err(|e| store::Error::io(&work, e))?;
+    fs::create_dir_all(work.join("parts")).map_err(|e| store::Error::write(&work, e))?;
     let _lock = Lock::acquire(&work)?;
     let fp_path = work.join("fingerprint");
     match fs::read_to_string(&fp_path) {
@@ -159,9 +159,9 @@ pub fn score(cfg: &BuildConfig, progress: bool) -> Result<ScoreReport, Error> {
             let text =
                 serde_json::to_vec_pretty(&fp).map_err(|e| Error::Internal(e.to_string()))?;
             store::fsutil::write_atomic(&work.join("run.json"), &work.join(".tmp"), &text)
-                .map_err(|e| store::Error::io(&work, e))?;
+                .map_err(|e| store::Error::write(&work, e))?;
             store::fsutil::write_atomic(&fp_path, &work.join(".tmp"), digest.as_bytes())
-                .map_err(|e| store::Error::io(&fp_path, e))?;
+                .map_err(|e| store::Error::write(&fp_path, e))?;
         }
     }
     let manifest_path = work.join(MANIFEST);
@@ -223,7 +223,7 @@ pub fn score(cfg: &BuildConfig, progress: bool) -> Result<ScoreReport, Error> {
     bar.finish_and_clear();
     let score_secs = t.elapsed().as_secs_f64();
     let rows = assemble(&work, out, &digest)?;
-    fs::remove_dir_all(&work).map_err(|e| store::Error::io(&work, e))?;
+    fs::remove_dir_all(&work).map_err(|e| store::Error::write(&work, e))?;
     Ok(ScoreReport {
         already_complete: false,
         resumed_from,
@@ -391,18 +391,18 @@ fn write_part(work: &Path, batch_no: usize, batch: &RecordBatch) -> Result<FileE
 fn assemble(work: &Path, out: &Path, digest: &str) -> Result<u64, Error> {
     let m = manifest::load(&work.join(MANIFEST), false)?;
     let tmp = work.join(".tmp").join("scores.parquet");
-    fs::create_dir_all(work.join(".tmp")).map_err(|e| store::Error::io(work, e))?;
-    let file = fs::File::create(&tmp).map_err(|e| store::Error::io(&tmp, e))?;
+    fs::create_dir_all(work.join(".tmp")).map_err(|e| store::Error::write(work, e))?;
+    let file = fs::File::create(&tmp).map_err(|e| store::Error::write(&tmp, e))?;
     let mut w = ArrowWriter::try_new(file, arrow_schema(), Some(properties(Some(digest))))
         .map_err(|e| store::part::write_error(&tmp, e))?;
     let mut rows = 0u64;
     for b in &m.batches {
         for f in &b.parts {
             let path = work.join(&f.file);
-            let file = fs::File::open(&path).map_err(|e| store::Error::io(&path, e))?;
+            let file = fs::File::open(&path).map_err(|e| store::Error::read(&path, e))?;
             let reader = ParquetRecordBatchReaderBuilder::try_new(file)
                 .and_then(|r| r.build())
-                .map_err(|e| store::part::write_error(&path, e))?;
+                .map_err(|e| store::Error::damaged_parquet(&path, e))?;
             for batch in reader {
                 let batch = batch.map_err(|e| Error::Internal(e.to_string()))?;
                 rows += batch.num_rows() as u64;
@@ -414,22 +414,22 @@ fn assemble(work: &Path, out: &Path, digest: &str) -> Result<u64, Error> {
     let inner = w
         .into_inner()
         .map_err(|e| store::part::write_error(&tmp, e))?;
-    inner.sync_all().map_err(|e| store::Error::io(&tmp, e))?;
+    inner.sync_all().map_err(|e| store::Error::write(&tmp, e))?;
     if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
-        fs::create_dir_all(parent).map_err(|e| store::Error::io(parent, e))?;
+        fs::create_dir_all(parent).map_err(|e| store::Error::write(parent, e))?;
     }
-    fs::rename(&tmp, out).map_err(|e| store::Error::io(out, e))?;
+    fs::rename(&tmp, out).map_err(|e| store::Error::write(out, e))?;
     let parent = out
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    fsync_dir(parent).map_err(|e| store::Error::io(parent, e))?;
+    fsync_dir(parent).map_err(|e| store::Error::write(parent, e))?;
     Ok(rows)
 }
 
 fn count_rows(path: &Path) -> Result<u64, Error> {
-    let f = fs::File::open(path).map_err(|e| store::Error::io(path, e))?;
+    let f = fs::File::open(path).map_err(|e| store::Error::read(path, e))?;
     let reader = parquet::file::reader::SerializedFileReader::new(f)
-        .map_err(|e| store::part::write_error(path, e))?;
+        .map_err(|e| store::Error::damaged_parquet(path, e))?;
     Ok(reader.metadata().file_metadata().num_rows() as u64)
 }

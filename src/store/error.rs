@@ -6,16 +6,42 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// An I/O error on a file of ours (disk full, permissions…).
+    /// Writing a file of ours failed (disk full, permissions…).
     #[error(
-        "cannot write or read {}: {source}. Committed batches are intact: fix the cause and run the same command again to resume",
+        "cannot write {}: {source}. Committed batches are intact: fix the cause (disk space, permissions) and run the same command again to resume",
         path.display()
     )]
-    Io {
+    Write {
         /// The file.
         path: PathBuf,
         /// The cause.
         source: std::io::Error,
+    },
+    /// Reading a file failed.
+    #[error("cannot read {}: {source} (check the path and that you may read it)", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A dataset directory given to read does not exist.
+    #[error(
+        "dataset directory {} does not exist; give the --out directory of a `spliceforge builder` run",
+        dir.display()
+    )]
+    NotFound {
+        /// The directory.
+        dir: PathBuf,
+    },
+    /// A directory given as a dataset to read holds no spliceforge run.
+    #[error(
+        "{} is not a spliceforge dataset (it has no run.json); give the --out directory of a `spliceforge builder` run",
+        dir.display()
+    )]
+    NoDataset {
+        /// The directory.
+        dir: PathBuf,
     },
     /// Another builder holds the directory.
     #[error(
@@ -46,7 +72,8 @@ pub enum Error {
         /// The directory.
         dir: PathBuf,
     },
-    /// A file of the dataset is damaged beyond the repairs resume makes.
+    /// A file of the dataset is damaged beyond the repairs resume makes (or unreadable as what
+    /// it should be).
     #[error("{}: {message}", path.display())]
     Corrupt {
         /// The file.
@@ -54,7 +81,7 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
-    /// Parquet encoding or decoding failed.
+    /// Parquet encoding failed while writing.
     #[error("{}: Parquet error: {message}", path.display())]
     Parquet {
         /// The file.
@@ -71,15 +98,33 @@ pub enum Error {
 }
 
 impl Error {
-    /// An I/O error on `path`.
-    pub fn io(path: &Path, source: std::io::Error) -> Self {
-        Error::Io {
+    /// Writing `path` failed.
+    pub fn write(path: &Path, source: std::io::Error) -> Self {
+        Error::Write {
             path: path.to_path_buf(),
             source,
         }
     }
 
-    /// A Parquet error on `path`.
+    /// Reading `path` failed.
+    pub fn read(path: &Path, source: std::io::Error) -> Self {
+        Error::Read {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
+    /// `path` is not a readable Parquet file of ours.
+    pub fn damaged_parquet(path: &Path, e: impl std::fmt::Display) -> Self {
+        Error::Corrupt {
+            path: path.to_path_buf(),
+            message: format!(
+                "not a readable Parquet file ({e}); the dataset is damaged: run `spliceforge verify`, and rebuild it if verify fails"
+            ),
+        }
+    }
+
+    /// A Parquet error on `path` while writing.
     pub fn parquet(path: &Path, e: impl std::fmt::Display) -> Self {
         Error::Parquet {
             path: path.to_path_buf(),

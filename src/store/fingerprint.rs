@@ -32,7 +32,7 @@ pub struct InputFile {
 impl InputFile {
     /// Checksums `path`.
     pub fn of(role: &str, path: &Path) -> Result<Self, Error> {
-        let (sha256, bytes) = sha256_file(path).map_err(|e| Error::io(path, e))?;
+        let (sha256, bytes) = sha256_file(path).map_err(|e| Error::read(path, e))?;
         Ok(Self {
             role: role.into(),
             path: path.to_path_buf(),

@@ -73,7 +73,7 @@ pub fn read_loci(dir: &Path) -> Result<Vec<Locus>, Error> {
     use parquet::arrow::ProjectionMask;
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
     let path = dir.join(GENES_PARQUET);
-    let file = std::fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
+    let file = std::fs::File::open(&path).map_err(|e| Error::read(&path, e))?;
     let corrupt = |message: String| Error::Corrupt {
         path: path.clone(),
         message,

@@ -20,13 +20,13 @@ impl Lock {
             .truncate(false)
             .write(true)
             .open(&path)
-            .map_err(|e| Error::io(&path, e))?;
+            .map_err(|e| Error::write(&path, e))?;
         match file.try_lock() {
             Ok(()) => Ok(Self { _file: file }),
             Err(TryLockError::WouldBlock) => Err(Error::Locked {
                 dir: dir.to_path_buf(),
             }),
-            Err(TryLockError::Error(e)) => Err(Error::io(&path, e)),
+            Err(TryLockError::Error(e)) => Err(Error::write(&path, e)),
         }
     }
 }

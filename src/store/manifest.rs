@@ -217,10 +217,10 @@ pub fn load(path: &Path, repair: bool) -> Result<Manifest, Error> {
     let mut text = Vec::new();
     match File::open(path) {
         Ok(mut f) => {
-            f.read_to_end(&mut text).map_err(|e| Error::io(path, e))?;
+            f.read_to_end(&mut text).map_err(|e| Error::read(path, e))?;
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Manifest::default()),
-        Err(e) => return Err(Error::io(path, e)),
+        Err(e) => return Err(Error::read(path, e)),
     }
     let mut m = Manifest::default();
     let mut good_end = 0usize;
@@ -280,9 +280,10 @@ pub fn load(path: &Path, repair: bool) -> Result<Manifest, Error> {
         let f = OpenOptions::new()
             .write(true)
             .open(path)
-            .map_err(|e| Error::io(path, e))?;
-        f.set_len(good_end as u64).map_err(|e| Error::io(path, e))?;
-        f.sync_all().map_err(|e| Error::io(path, e))?;
+            .map_err(|e| Error::write(path, e))?;
+        f.set_len(good_end as u64)
+            .map_err(|e| Error::write(path, e))?;
+        f.sync_all().map_err(|e| Error::write(path, e))?;
     }
     Ok(m)
 }
@@ -308,11 +309,11 @@ pub fn append(path: &Path, entry: &Entry) -> Result<(), Error> {
         .create(true)
         .append(true)
         .open(path)
-        .map_err(|e| Error::io(path, e))?;
-    f.write_all(&line).map_err(|e| Error::io(path, e))?;
-    f.sync_all().map_err(|e| Error::io(path, e))?;
+        .map_err(|e| Error::write(path, e))?;
+    f.write_all(&line).map_err(|e| Error::write(path, e))?;
+    f.sync_all().map_err(|e| Error::write(path, e))?;
     if !existed && let Some(dir) = path.parent() {
-        super::fsutil::fsync_dir(dir).map_err(|e| Error::io(dir, e))?;
+        super::fsutil::fsync_dir(dir).map_err(|e| Error::write(dir, e))?;
     }
     Ok(())
 }

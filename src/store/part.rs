@@ -63,7 +63,7 @@ pub fn write_error(path: &Path, e: parquet::errors::ParquetError) -> Error {
     match e {
         parquet::errors::ParquetError::External(inner) => {
             match inner.downcast::<std::io::Error>() {
-                Ok(io) => Error::io(path, *io),
+                Ok(io) => Error::write(path, *io),
                 Err(other) => Error::parquet(path, other),
             }
         }
@@ -145,10 +145,10 @@ impl PartWriter {
         properties: WriterProperties,
     ) -> Result<Self, Error> {
         let tmp_dir = dir.join(".tmp");
-        fs::create_dir_all(&tmp_dir).map_err(|e| Error::io(&tmp_dir, e))?;
+        fs::create_dir_all(&tmp_dir).map_err(|e| Error::write(&tmp_dir, e))?;
         let tmp = tmp_dir.join(name);
         let dest = dir.join("parts").join(name);
-        let file = HashingWriter::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        let file = HashingWriter::create(&tmp).map_err(|e| Error::write(&tmp, e))?;
         let writer = ArrowWriter::try_new(file, arrow, Some(properties))
             .map_err(|e| Error::parquet(&tmp, e))?;
         Ok(Self {
@@ -180,12 +180,12 @@ impl PartWriter {
     pub fn finish(self) -> Result<FileEntry, Error> {
         let tmp = self.tmp.clone();
         let inner = self.writer.into_inner().map_err(|e| write_error(&tmp, e))?;
-        let (sha256, bytes) = inner.finish().map_err(|e| Error::io(&self.tmp, e))?;
+        let (sha256, bytes) = inner.finish().map_err(|e| Error::write(&self.tmp, e))?;
         phase("closed");
         let parts = self.dest.parent().unwrap_or(Path::new("."));
-        fs::create_dir_all(parts).map_err(|e| Error::io(parts, e))?;
-        fs::rename(&self.tmp, &self.dest).map_err(|e| Error::io(&self.dest, e))?;
-        fsync_dir(parts).map_err(|e| Error::io(parts, e))?;
+        fs::create_dir_all(parts).map_err(|e| Error::write(parts, e))?;
+        fs::rename(&self.tmp, &self.dest).map_err(|e| Error::write(&self.dest, e))?;
+        fsync_dir(parts).map_err(|e| Error::write(parts, e))?;
         phase("renamed");
         Ok(FileEntry {
             file: self.rel,

@@ -17,9 +17,9 @@ pub struct Part {
 impl Part {
     /// Opens `path` and reads its footer.
     pub fn open(path: &Path) -> Result<Self, Error> {
-        let file = File::open(path).map_err(|e| Error::io(path, e))?;
-        let builder =
-            ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| Error::parquet(path, e))?;
+        let file = File::open(path).map_err(|e| Error::read(path, e))?;
+        let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+            .map_err(|e| Error::damaged_parquet(path, e))?;
         Ok(Self {
             builder,
             path: path.to_path_buf(),
@@ -80,6 +80,6 @@ impl Part {
         if let Some(rg) = row_groups {
             b = b.with_row_groups(rg);
         }
-        b.build().map_err(|e| Error::parquet(&self.path, e))
+        b.build().map_err(|e| Error::damaged_parquet(&self.path, e))
     }
 }

@@ -63,8 +63,20 @@ impl RunInfo {
                     message: format!("not a spliceforge run.json: {e}"),
                 }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(Error::io(&path, e)),
+            Err(e) => Err(Error::read(&path, e)),
         }
+    }
+
+    /// Reads the run of the dataset `dir` given to read: it must exist and hold a run.json.
+    pub fn load_dataset(dir: &Path) -> Result<Self, Error> {
+        if !dir.exists() {
+            return Err(Error::NotFound {
+                dir: dir.to_path_buf(),
+            });
+        }
+        Self::load(dir)?.ok_or_else(|| Error::NoDataset {
+            dir: dir.to_path_buf(),
+        })
     }
 
     /// Writes `DIR/run.json` atomically.
@@ -75,6 +87,6 @@ impl RunInfo {
             message: e.to_string(),
         })?;
         bytes.push(b'\n');
-        write_atomic(&path, &dir.join(".tmp"), &bytes).map_err(|e| Error::io(&path, e))
+        write_atomic(&path, &dir.join(".tmp"), &bytes).map_err(|e| Error::write(&path, e))
     }
 }

@@ -25,18 +25,18 @@ pub fn write(
     ));
     let batch = RecordBatch::try_new(schema.clone(), cols.into_iter().map(|c| c.1).collect())
         .map_err(|e| Error::parquet(dest, e))?;
-    std::fs::create_dir_all(tmp_dir).map_err(|e| Error::io(tmp_dir, e))?;
+    std::fs::create_dir_all(tmp_dir).map_err(|e| Error::write(tmp_dir, e))?;
     let tmp = tmp_dir.join(dest.file_name().unwrap_or_default());
-    let file = HashingWriter::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    let file = HashingWriter::create(&tmp).map_err(|e| Error::write(&tmp, e))?;
     let mut w = ArrowWriter::try_new(file, schema, None).map_err(|e| Error::parquet(&tmp, e))?;
     w.write(&batch).map_err(|e| write_error(&tmp, e))?;
     let inner = w.into_inner().map_err(|e| write_error(&tmp, e))?;
-    let (sha256, bytes) = inner.finish().map_err(|e| Error::io(&tmp, e))?;
-    std::fs::rename(&tmp, dest).map_err(|e| Error::io(dest, e))?;
+    let (sha256, bytes) = inner.finish().map_err(|e| Error::write(&tmp, e))?;
+    std::fs::rename(&tmp, dest).map_err(|e| Error::write(dest, e))?;
     let dir = dest
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    fsync_dir(dir).map_err(|e| Error::io(dir, e))?;
+    fsync_dir(dir).map_err(|e| Error::write(dir, e))?;
     Ok((sha256, bytes))
 }

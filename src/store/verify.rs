@@ -55,11 +55,7 @@ fn check_file(dir: &Path, f: &FileEntry, problems: &mut Vec<String>) -> bool {
 /// Checks the dataset at `dir`.
 pub fn verify(dir: &Path) -> Result<Report, Error> {
     let mut r = Report::default();
-    let Some(run) = RunInfo::load(dir)? else {
-        return Err(Error::NotADataset {
-            dir: dir.to_path_buf(),
-        });
-    };
+    let run = RunInfo::load_dataset(dir)?;
     let p = &mut r.problems;
     if run.content.digest() != run.fingerprint {
         p.push(
@@ -148,7 +144,7 @@ pub fn verify(dir: &Path) -> Result<Report, Error> {
             let reader = part.read(&["gene_id", "position", "strand"], None, 65536)?;
             let mut last: Option<(String, i64, String)> = None;
             for batch in reader {
-                let batch = batch.map_err(|e| Error::parquet(&path, e))?;
+                let batch = batch.map_err(|e| Error::damaged_parquet(&path, e))?;
                 let ids = batch.column(0).as_any().downcast_ref::<StringArray>();
                 let pos = batch.column(1).as_any().downcast_ref::<Int64Array>();
                 let strand = batch.column(2).as_any().downcast_ref::<StringArray>();

@@ -2,6 +2,8 @@
 //! straight from Parquet into XGBoost, with gene-level cross-validation, per-class calibration,
 //! metrics against the base model, and a final model saved in XGBoost's JSON format.
 
+mod error;
+
 pub mod ensemble;
 pub mod eval;
 pub mod fit;
@@ -14,11 +16,11 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
+pub use self::error::Error;
 use self::fit::model::Params;
 use self::input::dataset::Dataset;
 use self::input::sample_genes;
 use self::modeldir::{MemoryReport, files, outdir};
-use crate::Error;
 use crate::mem;
 
 /// Everything `train` runs on.

@@ -5,8 +5,8 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::Error;
 use crate::mem;
+use crate::train::Error;
 use crate::train::Phase;
 use crate::train::eval::decision::{Decision, cross_fitted_calls};
 use crate::train::eval::metrics::{self, ClassMetrics, Comparison, Figures};

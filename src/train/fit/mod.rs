@@ -12,8 +12,8 @@ use std::time::Instant;
 use self::calibrate::Calibration;
 use self::folds::Folds;
 use self::model::{Model, Params, xgb_error};
-use crate::Error;
 use crate::mem;
+use crate::train::Error;
 use crate::train::input::dataset::Dataset;
 use crate::train::input::source::{Record, RowInfo, RowSource};
 use crate::train::modeldir::{FeatureList, TrainInfo, files, predict};
@@ -56,7 +56,7 @@ pub(crate) fn matrix(
     let dm = match cache {
         None => DMatrix::quantile_from_source(&mut src, max_bin, threads, None),
         Some(dir) => {
-            std::fs::create_dir_all(dir).map_err(|e| crate::store::Error::io(dir, e))?;
+            std::fs::create_dir_all(dir).map_err(|e| crate::store::Error::write(dir, e))?;
             let n = CACHES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let prefix = dir.join(format!("xgb-cache-{}-{n}", std::process::id()));
             DMatrix::ext_mem_quantile_from_source(&mut src, max_bin, threads, None, &prefix)

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::Error;
+use crate::train::Error;
 use crate::train::fit::calibrate::{CLASSES, Calibration, ovr_probs, softmax};
 use crate::xgb::{Booster, DMatrix};
 
@@ -112,7 +112,7 @@ fn trees_only(b: Booster, threads: usize) -> Result<Booster, Error> {
 
 /// An XGBoost failure as a library error.
 pub fn xgb_error(e: crate::xgb::Error) -> Error {
-    Error::Internal(format!("XGBoost: {e}"))
+    Error::from(e)
 }
 
 impl Model {
@@ -215,9 +215,14 @@ impl Model {
     ) -> Result<Self, Error> {
         let boosters = Self::file_names(objective)
             .iter()
-            .map(|n| Booster::load(&dir.join(n)))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(xgb_error)?;
+            .map(|n| {
+                let path = dir.join(n);
+                Booster::load(&path).map_err(|e| Error::ModelDamaged {
+                    path,
+                    message: format!("XGBoost cannot load it: {e}"),
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Self {
             objective,
             boosters,

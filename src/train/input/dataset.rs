@@ -4,10 +4,10 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::Error;
 use crate::features::{Role, Schema};
 use crate::store::manifest::{self, MANIFEST};
 use crate::store::{self, RunInfo};
+use crate::train::Error;
 
 /// One gene of the dataset.
 #[derive(Debug, Clone)]
@@ -63,9 +63,7 @@ impl Dataset {
 
     /// Opens `dir` trusting its manifest (for callers that verified it already).
     pub fn open_unverified(dir: &Path) -> Result<Self, Error> {
-        let run = RunInfo::load(dir)?.ok_or_else(|| store::Error::NotADataset {
-            dir: dir.to_path_buf(),
-        })?;
+        let run = RunInfo::load_dataset(dir)?;
         let schema = run.content.schema.clone();
         let features = schema
             .columns

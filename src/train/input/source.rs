@@ -144,7 +144,7 @@ impl<'a> RowSource<'a> {
             cols.extend(ds.features.iter().map(String::as_str));
             let reader = Part::open(path)?.read(&cols, Some(vec![rg]), 1 << 20)?;
             for batch in reader {
-                let batch = batch.map_err(|e| store::Error::parquet(path, e))?;
+                let batch = batch.map_err(|e| store::Error::damaged_parquet(path, e))?;
                 let n = batch.num_rows();
                 let bad = || store::Error::Corrupt {
                     path: path.clone(),

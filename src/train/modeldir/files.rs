@@ -6,14 +6,14 @@ use std::path::Path;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::Error;
 use crate::store::fsutil::write_atomic;
+use crate::train::Error;
 
 /// Writes `dir/name` atomically (via `dir/.tmp`).
 pub fn write(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), Error> {
     let path = dir.join(name);
     write_atomic(&path, &dir.join(".tmp"), bytes)
-        .map_err(|e| crate::store::Error::io(&path, e).into())
+        .map_err(|e| crate::store::Error::write(&path, e).into())
 }
 
 /// Writes `v` as pretty JSON (with a final newline) to `dir/name`, atomically.
@@ -23,15 +23,21 @@ pub fn write_json<T: Serialize>(dir: &Path, name: &str, v: &T) -> Result<(), Err
     write(dir, name, &bytes)
 }
 
-/// Reads `dir/name` as JSON.
+/// Reads `dir/name` as JSON; a missing or unparsable file is a damaged model directory.
 pub fn read_json<T: DeserializeOwned>(dir: &Path, name: &str) -> Result<T, Error> {
     let path = dir.join(name);
-    let bytes = std::fs::read(&path).map_err(|e| crate::store::Error::io(&path, e))?;
-    serde_json::from_slice(&bytes).map_err(|e| {
-        crate::store::Error::Corrupt {
-            path,
-            message: e.to_string(),
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Error::ModelDamaged {
+                path,
+                message: "the file is missing".into(),
+            });
         }
-        .into()
+        Err(e) => return Err(crate::store::Error::read(&path, e).into()),
+    };
+    serde_json::from_slice(&bytes).map_err(|e| Error::ModelDamaged {
+        path,
+        message: format!("not the JSON spliceforge wrote ({e})"),
     })
 }

@@ -10,9 +10,10 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::Error;
+use crate::train::Error;
 use crate::train::fit::calibrate::Calibration;
 use crate::train::fit::model::{Model, Params};
+use crate::train::input::dataset::Dataset;
 use crate::train::memory;
 
 /// `memory.json`: what the memory model predicted, the plan, and what was measured.
@@ -60,6 +61,70 @@ pub struct FeatureList {
     pub schema_version: u32,
     /// Feature names in order (XGBoost's f0, f1, …).
     pub features: Vec<String>,
+}
+
+impl FeatureList {
+    /// The feature columns of `ds`.
+    pub fn of(ds: &Dataset) -> Self {
+        FeatureList {
+            schema_version: ds.schema.version,
+            features: ds.features.clone(),
+        }
+    }
+}
+
+/// A finished model directory, loaded: one model, or an ensemble's sub-models with weights.
+pub struct Trained {
+    /// The models (one for a single model).
+    pub models: Vec<Model>,
+    /// Each model's weight in the mean.
+    pub weights: Vec<f64>,
+    /// The input columns they expect.
+    pub features: FeatureList,
+}
+
+/// Opens the finished model directory `dir` (a single model or an ensemble), with errors that
+/// say what the directory is when it is not a model.
+pub fn open(dir: &Path) -> Result<Trained, Error> {
+    if !dir.exists() {
+        return Err(Error::ModelNotFound {
+            path: dir.to_path_buf(),
+        });
+    }
+    let not_a_model = |why: &str| Error::NotAModel {
+        path: dir.to_path_buf(),
+        why: why.into(),
+    };
+    if !dir.join("train.json").exists() {
+        return Err(if dir.join("ensemble.json").exists() {
+            not_a_model(
+                "it holds an unfinished ensemble (no train.json yet); run the same `spliceforge train` command again to finish it",
+            )
+        } else if dir.join(crate::store::RUN_JSON).exists() {
+            not_a_model(
+                "it is a dataset (run.json), not a model; give --model the --out-dir of `spliceforge train`",
+            )
+        } else {
+            not_a_model(
+                "it has no train.json; give --model the --out-dir of a finished `spliceforge train`",
+            )
+        });
+    }
+    match crate::train::ensemble::load(dir)? {
+        Some(e) => Ok(Trained {
+            features: files::read_json(dir, "features.json")?,
+            models: e.models,
+            weights: e.weights,
+        }),
+        None => {
+            let (model, features, _) = load_model(dir)?;
+            Ok(Trained {
+                models: vec![model],
+                weights: vec![1.0],
+                features,
+            })
+        }
+    }
 }
 
 /// Reads a model directory's `train.json`, `features.json` and `calibration.json` and loads it.

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use crate::Error;
+use crate::train::Error;
 use crate::train::TrainConfig;
 
 /// The marker of a directory `train` writes into.
@@ -14,7 +14,7 @@ pub const MARKER: &str = ".spliceforge-train";
 /// Readies `cfg.out`; returns whether this run created it.
 pub fn prepare(cfg: &TrainConfig) -> Result<bool, Error> {
     let dir = &cfg.out;
-    let io = |e| Error::from(crate::store::Error::io(dir, e));
+    let io = |e| Error::from(crate::store::Error::write(dir, e));
     let created = match std::fs::read_dir(dir) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => true,
         Err(e) => return Err(io(e)),
@@ -30,7 +30,7 @@ pub fn prepare(cfg: &TrainConfig) -> Result<bool, Error> {
     std::fs::create_dir_all(dir).map_err(io)?;
     let marker = dir.join(MARKER);
     if !marker.exists() {
-        std::fs::write(&marker, b"").map_err(|e| crate::store::Error::io(&marker, e))?;
+        std::fs::write(&marker, b"").map_err(|e| crate::store::Error::write(&marker, e))?;
     }
     Ok(created)
 }
@@ -52,7 +52,7 @@ fn check_existing(cfg: &TrainConfig, names: &[String]) -> Result<(), Error> {
             },
             dir.display()
         );
-        return std::fs::remove_dir_all(dir).map_err(|e| crate::store::Error::io(dir, e).into());
+        return std::fs::remove_dir_all(dir).map_err(|e| crate::store::Error::write(dir, e).into());
     }
     if trained {
         return Err(Error::ModelDirTaken(format!(

@@ -5,14 +5,13 @@ use std::sync::Arc;
 
 use arrow_array::{ArrayRef, Float32Array, Int64Array, StringArray};
 
-use crate::Error;
 use crate::features::SpliceType;
 use crate::store::genes::Locus;
+use crate::train::Error;
 use crate::train::fit::model::Model;
 use crate::train::fit::model::xgb_error;
 use crate::train::input::dataset::Dataset;
 use crate::train::input::source::{Record, RowInfo, RowSource};
-use crate::train::modeldir::load_model;
 use crate::xgb::{BatchSource, DMatrix};
 
 /// Walks the rows of the genes flagged in `keep` one row group at a time, as plain (exact,
@@ -107,59 +106,50 @@ pub fn margins(ds: &Dataset, keep: &[bool], model: &Model) -> Result<(RowInfo, V
 /// Predicts every row of `dataset` with the model in `model_dir`; writes `out` (Parquet).
 /// Returns the number of rows.
 pub fn predict(model_dir: &Path, dataset: &Path, out: &Path) -> Result<usize, Error> {
-    let (features, models, weights) = match crate::train::ensemble::load(model_dir)? {
-        Some((models, weights)) => (
-            crate::train::modeldir::files::read_json(model_dir, "features.json")?,
-            models,
-            weights,
-        ),
-        None => {
-            let (model, features, _) = load_model(model_dir)?;
-            (features, vec![model], vec![1.0])
-        }
-    };
+    let trained = super::open(model_dir)?;
     let ds = Dataset::open(dataset)?;
-    if ds.features != features.features {
-        let first = ds
-            .features
-            .iter()
-            .zip(&features.features)
-            .position(|(a, b)| a != b)
-            .unwrap_or(ds.features.len().min(features.features.len()));
-        return Err(crate::store::Error::Corrupt {
-            path: dataset.join("run.json"),
-            message: format!(
-                "its features do not match the model's ({} vs {} columns; first difference at column {}: {:?} vs {:?}); predict needs a dataset built with the same schema (same spliceforge version and --kmer-sizes)",
-                ds.features.len(),
-                features.features.len(),
-                first,
-                ds.features.get(first),
-                features.features.get(first)
-            ),
-        }
-        .into());
-    }
-    let loci = crate::store::genes::read_loci(&ds.dir)?;
-    let (info, probs, calls) = mean_probabilities(&ds, &models, &weights)?;
+    check_features(&ds, &trained.features.features, model_dir)?;
+    let loci = gene_loci(&ds)?;
+    let (info, probs, calls) = mean_probabilities(&ds, &trained.models, &trained.weights)?;
     let n = info.len();
-    let col = |c: usize| -> ArrayRef {
-        Arc::new(Float32Array::from(
-            probs.iter().skip(c).step_by(3).copied().collect::<Vec<_>>(),
-        ))
-    };
-    let class = |c: &u8| {
-        [SpliceType::Neither, SpliceType::Donor, SpliceType::Acceptor][*c as usize].as_str()
-    };
-    let pred: Vec<&str> = calls.iter().map(class).collect();
-    let label: Vec<&str> = info.label.iter().map(class).collect();
-    // Each dataset gene's locus, found once by id (not once per row).
-    let by_id: std::collections::HashMap<&str, &Locus> =
-        loci.iter().map(|l| (l.id.as_str(), l)).collect();
-    let locus_of: Vec<&Locus> = ds
-        .genes
+    write_predictions(out, &info, &loci, &probs, &calls)?;
+    Ok(n)
+}
+
+/// Refuses a dataset whose feature columns are not the model's, naming the first difference.
+fn check_features(ds: &Dataset, model: &[String], model_dir: &Path) -> Result<(), Error> {
+    if ds.features == model {
+        return Ok(());
+    }
+    let first = ds
+        .features
+        .iter()
+        .zip(model)
+        .position(|(a, b)| a != b)
+        .unwrap_or(ds.features.len().min(model.len()));
+    Err(Error::Incompatible {
+        dataset: ds.dir.clone(),
+        model: model_dir.to_path_buf(),
+        message: format!(
+            "its features are not the model's ({} vs {} columns; first difference at column {first}: {:?} vs {:?}); build the dataset with the spliceforge version and --kmer-sizes the model was trained with",
+            ds.features.len(),
+            model.len(),
+            ds.features.get(first),
+            model.get(first)
+        ),
+    })
+}
+
+/// Each dataset gene's locus (in `ds.genes` order), found once by id.
+fn gene_loci(ds: &Dataset) -> Result<Vec<Locus>, Error> {
+    let by_id: std::collections::HashMap<String, Locus> = crate::store::genes::read_loci(&ds.dir)?
+        .into_iter()
+        .map(|l| (l.id.clone(), l))
+        .collect();
+    ds.genes
         .iter()
         .map(|g| {
-            by_id.get(g.id.as_str()).copied().ok_or_else(|| {
+            by_id.get(&g.id).cloned().ok_or_else(|| {
                 Error::from(crate::store::Error::Corrupt {
                     path: ds.dir.join(crate::store::genes::GENES_PARQUET),
                     message: format!(
@@ -169,24 +159,52 @@ pub fn predict(model_dir: &Path, dataset: &Path, out: &Path) -> Result<usize, Er
                 })
             })
         })
-        .collect::<Result<_, _>>()?;
-    let rows = || info.gene.iter().map(|&g| locus_of[g as usize]);
-    let chrom: Vec<&str> = rows().map(|l| l.chrom.as_str()).collect();
-    let strand: Vec<&str> = rows().map(|l| l.strand.as_str()).collect();
-    let genes: Vec<&str> = rows().map(|l| l.id.as_str()).collect();
+        .collect()
+}
+
+/// Writes the predictions table: locus, label, probabilities and the call of every row.
+fn write_predictions(
+    out: &Path,
+    info: &RowInfo,
+    loci: &[Locus],
+    probs: &[f32],
+    calls: &[u8],
+) -> Result<(), Error> {
+    let col = |c: usize| -> ArrayRef {
+        Arc::new(Float32Array::from(
+            probs.iter().skip(c).step_by(3).copied().collect::<Vec<_>>(),
+        ))
+    };
+    let class = |c: &u8| {
+        [SpliceType::Neither, SpliceType::Donor, SpliceType::Acceptor][*c as usize].as_str()
+    };
+    let rows = || info.gene.iter().map(|&g| &loci[g as usize]);
+    let strings = |f: fn(&Locus) -> &str| -> ArrayRef {
+        Arc::new(StringArray::from(rows().map(f).collect::<Vec<_>>()))
+    };
     let cols: Vec<(&str, ArrayRef)> = vec![
-        ("chrom", Arc::new(StringArray::from(chrom))),
+        ("chrom", strings(|l| l.chrom.as_str())),
         (
             "position",
             Arc::new(Int64Array::from(info.position.clone())),
         ),
-        ("strand", Arc::new(StringArray::from(strand))),
-        ("gene_id", Arc::new(StringArray::from(genes))),
-        ("splice_type", Arc::new(StringArray::from(label))),
+        ("strand", strings(|l| l.strand.as_str())),
+        ("gene_id", strings(|l| l.id.as_str())),
+        (
+            "splice_type",
+            Arc::new(StringArray::from(
+                info.label.iter().map(class).collect::<Vec<_>>(),
+            )),
+        ),
         ("p_neither", col(0)),
         ("p_donor", col(1)),
         ("p_acceptor", col(2)),
-        ("predicted", Arc::new(StringArray::from(pred))),
+        (
+            "predicted",
+            Arc::new(StringArray::from(
+                calls.iter().map(class).collect::<Vec<_>>(),
+            )),
+        ),
     ];
     let tmp_dir = out
         .parent()
@@ -195,5 +213,5 @@ pub fn predict(model_dir: &Path, dataset: &Path, out: &Path) -> Result<usize, Er
         .join(".spliceforge-tmp");
     crate::store::table::write(out, &tmp_dir, cols)?;
     let _ = std::fs::remove_dir(&tmp_dir);
-    Ok(n)
+    Ok(())
 }

@@ -1,0 +1,123 @@
+//! Training one sub-model (checkpointed in its own `sub-NN/` directory, found again on resume)
+//! and the single comparison model.
+
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use super::split::{calibration_split, mask};
+use crate::mem;
+use crate::train::Error;
+use crate::train::TrainConfig;
+use crate::train::fit::calibrate::Calibration;
+use crate::train::fit::matrix;
+use crate::train::fit::model::Model;
+use crate::train::input::dataset::Dataset;
+use crate::train::input::source::Record;
+use crate::train::modeldir::files;
+use crate::train::modeldir::predict::both_probabilities;
+
+/// What a finished sub-model recorded in `done.json`.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+pub(super) struct Done {
+    /// Genes it trained and calibrated on.
+    pub genes: usize,
+    /// Rows it trained on.
+    pub rows: usize,
+    /// Seconds.
+    pub secs: f64,
+    /// Peak RSS while it trained (bytes).
+    pub peak_rss: u64,
+}
+
+/// Trains sub-model `i` into `dir` (or finds it finished there); returns what it cost.
+pub(super) fn train_member(
+    cfg: &TrainConfig,
+    ds: &Dataset,
+    i: usize,
+    sub: &[usize],
+    monitor: &mem::Monitor,
+) -> Result<Done, Error> {
+    let (p, k, n) = (&cfg.params, cfg.ensemble_size, ds.genes.len());
+    let dir = cfg.out.join(format!("sub-{:02}", i + 1));
+    if let Ok(done) = files::read_json::<Done>(&dir, "done.json") {
+        eprintln!(
+            "sub-model {}/{k}: already trained ({:.1} s, peak RSS {} when it ran), loaded from {}",
+            i + 1,
+            done.secs,
+            mem::human(done.peak_rss),
+            dir.display()
+        );
+        return Ok(done);
+    }
+    let t = Instant::now();
+    let _ = monitor.phase_peak();
+    std::fs::create_dir_all(&dir).map_err(|e| crate::store::Error::write(&dir, e))?;
+    let genes = calibration_split(ds, p.seed, sub);
+    let (dfit, info) = matrix(
+        ds,
+        &mask(n, &genes.fit),
+        p,
+        cfg.train_weights,
+        Record::Labels,
+        cfg.cache_dir().as_deref(),
+    )?;
+    let mut model = Model::fit(dfit, &info.label, p)?;
+    if cfg.calibrate && !genes.calibrate.is_empty() {
+        let mut both = both_probabilities(ds, &mask(n, &genes.calibrate), &[&model])?;
+        let (cinfo, raw) = (both.info, both.raw.pop().unwrap_or_default());
+        model.calibration = Some(Calibration::fit(
+            &raw,
+            &cinfo.label,
+            &crate::train::fit::calibration_weights(&cinfo, cfg.calibrate_population),
+        ));
+    }
+    model.save(&dir)?;
+    files::write_json(&dir, "calibration.json", &model.calibration)?;
+    let done = Done {
+        genes: sub.len(),
+        rows: info.len(),
+        secs: t.elapsed().as_secs_f64(),
+        peak_rss: monitor.phase_peak(),
+    };
+    files::write_json(&dir, "done.json", &done)?;
+    let _ = std::fs::remove_dir_all(dir.join(".tmp"));
+    eprintln!(
+        "sub-model {}/{k}: {} genes, {} rows, {:.1} s, peak RSS {}",
+        i + 1,
+        done.genes,
+        done.rows,
+        done.secs,
+        mem::human(done.peak_rss)
+    );
+    drop(model);
+    mem::release_free_memory();
+    Ok(done)
+}
+
+/// The single comparison model, trained on `genes`, with what it cost.
+pub(super) fn train_single(
+    cfg: &TrainConfig,
+    ds: &Dataset,
+    genes: &[usize],
+    monitor: &mem::Monitor,
+) -> Result<(Model, Done), Error> {
+    let t = Instant::now();
+    let _ = monitor.phase_peak();
+    let (d, info) = matrix(
+        ds,
+        &mask(ds.genes.len(), genes),
+        &cfg.params,
+        cfg.train_weights,
+        Record::Labels,
+        cfg.cache_dir().as_deref(),
+    )?;
+    let model = Model::fit(d, &info.label, &cfg.params)?;
+    let done = Done {
+        genes: genes.len(),
+        rows: info.len(),
+        secs: t.elapsed().as_secs_f64(),
+        peak_rss: monitor.phase_peak(),
+    };
+    Ok((model, done))
+}

@@ -1,0 +1,81 @@
+//! Errors of `train`, `estimate` and `predict`: settings that cannot work, budgets nothing fits,
+//! model directories that are missing, foreign, taken, damaged or incompatible with a dataset.
+
+use std::path::PathBuf;
+
+use crate::store;
+
+/// An error of training or of using a trained model.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A dataset problem (missing, not a dataset, damaged, unreadable, unwritable).
+    #[error(transparent)]
+    Store(#[from] store::Error),
+    /// Settings that cannot work with this dataset (e.g. more folds than genes).
+    #[error("{0}")]
+    Usage(String),
+    /// No plan fits `--memory-budget`.
+    #[error("{0}")]
+    Budget(String),
+    /// `--out-dir` holds a trained model, or an unfinished ensemble of other settings.
+    #[error("{0}")]
+    ModelDirTaken(String),
+    /// `--out-dir` is a non-empty directory that `train` did not write.
+    #[error("{0}")]
+    NotAModelDir(String),
+    /// `predict --model` names a directory that does not exist.
+    #[error(
+        "model directory {} does not exist; give the --out-dir of a finished `spliceforge train`",
+        path.display()
+    )]
+    ModelNotFound {
+        /// The directory.
+        path: PathBuf,
+    },
+    /// A model directory that is not (or not yet) a trained model.
+    #[error("{} is not a trained spliceforge model: {why}", path.display())]
+    NotAModel {
+        /// The directory.
+        path: PathBuf,
+        /// What is missing and what to do.
+        why: String,
+    },
+    /// A file of a model directory that cannot be parsed or loaded.
+    #[error(
+        "model file {} is damaged: {message}; train the model again (or restore the directory from a copy)",
+        path.display()
+    )]
+    ModelDamaged {
+        /// The file.
+        path: PathBuf,
+        /// What the parser or XGBoost said.
+        message: String,
+    },
+    /// A dataset whose features are not the ones the model was trained on.
+    #[error(
+        "dataset {} cannot be used with model {}: {message}",
+        dataset.display(),
+        model.display()
+    )]
+    Incompatible {
+        /// The dataset.
+        dataset: PathBuf,
+        /// The model directory.
+        model: PathBuf,
+        /// What differs and what to do.
+        message: String,
+    },
+    /// XGBoost failed while training or predicting (not a problem of the input).
+    #[error("XGBoost failed: {0} (please report this)")]
+    Xgboost(String),
+    /// A bug.
+    #[error("internal error: {0} (please report this)")]
+    Internal(String),
+}
+
+impl From<crate::xgb::Error> for Error {
+    fn from(e: crate::xgb::Error) -> Self {
+        Error::Xgboost(e.to_string())
+    }
+}
