@@ -55,6 +55,14 @@ pub enum Error {
     /// Settings that cannot work with this input (e.g. more folds than genes).
     #[error("{0}")]
     Usage(String),
+    /// A file or directory given on the command line does not exist.
+    #[error("{flag} {}: no such file or directory; check the path", path.display())]
+    MissingInput {
+        /// The flag that named it.
+        flag: String,
+        /// The path given.
+        path: std::path::PathBuf,
+    },
     /// A bug.
     #[error("internal error: {0} (please report this)")]
     Internal(String),
@@ -69,6 +77,7 @@ impl Error {
             Error::Store(e) => store_code(e),
             Error::Train(e) => train_code(e),
             Error::Usage(_) => exit::USAGE,
+            Error::MissingInput { .. } => exit::NOT_FOUND,
             Error::Internal(_) => exit::FAILURE,
         }
     }

@@ -123,23 +123,78 @@ pub fn build(cfg: &BuildConfig, progress: bool) -> Result<Report, Error> {
     let fp = plan::fingerprint(cfg)?;
     fs::create_dir_all(dir).map_err(|e| store::Error::write(dir, e))?;
     let _lock = Lock::acquire(dir)?;
-    let digest = fp.digest();
+    let existing = open_existing(cfg, dir, &fp)?;
+    let manifest_path = dir.join(MANIFEST);
+    let m = manifest::load(&manifest_path, true)?;
+    if let (Some(run), Some(c)) = (&existing, &m.complete)
+        && check_file(dir, &c.genes_table)
+        && check_file(dir, &c.summary)
+    {
+        // A run killed after its completion line may have left its scratch directory.
+        let _ = fs::remove_dir_all(dir.join(".tmp"));
+        return Ok(Report {
+            already_complete: true,
+            resumed_from: m.batches.len(),
+            summary: Summary::of(&m.batches, run.plan.reserved_genes, &run.plan.base_model),
+            table: String::new(),
+        });
+    }
+    tidy(dir, &m)?;
+
+    let prep_t = Instant::now();
+    let prep = plan::prepare(cfg)?;
+    let schema = Schema::new(&cfg.rows.kmer_sizes);
+    if let Some(model) = &prep.builtin {
+        write_base_model(dir, model)?;
+    }
+    let run = record_run(dir, existing, fp, &prep)?;
+    let prepare_secs = prep_t.elapsed().as_secs_f64();
+
+    let resumed_from = m.batches.len();
+    let settings = pipeline::Settings {
+        dir,
+        genome: &cfg.genome,
+        flank: cfg.flank,
+        rows: &cfg.rows,
+        batch_rows: cfg.batch_rows,
+        threads: cfg.threads,
+        score_threads: cfg.threads,
+        first_batch: resumed_from + 1,
+        progress,
+    };
+    let outcome = pipeline::run(&settings, &prep, &schema)?;
+    let summary = finish(dir, &prep, &run)?;
+    let table = summary::pipeline_table(&outcome, prepare_secs, t0.elapsed().as_secs_f64());
+    Ok(Report {
+        already_complete: false,
+        resumed_from,
+        summary,
+        table,
+    })
+}
+
+/// The run already in `dir`, if any, once `--overwrite` has cleared it; refuses a run of other
+/// content settings and a directory that is not ours.
+fn open_existing(
+    cfg: &BuildConfig,
+    dir: &Path,
+    fp: &store::Fingerprint,
+) -> Result<Option<RunInfo>, Error> {
     if cfg.overwrite {
         clean(dir, false)?;
     }
     let existing = RunInfo::load(dir)?;
     match &existing {
-        Some(run) if run.fingerprint != digest => {
+        Some(run) if run.fingerprint != fp.digest() => {
+            let d = run.content.diff(fp);
+            let changes = if d.is_empty() {
+                vec!["the run fingerprint (tool version)".into()]
+            } else {
+                d
+            };
             return Err(store::Error::FingerprintMismatch {
                 dir: dir.to_path_buf(),
-                changes: {
-                    let d = run.content.diff(&fp);
-                    if d.is_empty() {
-                        vec!["the run fingerprint (tool version)".into()]
-                    } else {
-                        d
-                    }
-                },
+                changes,
             }
             .into());
         }
@@ -158,73 +213,54 @@ pub fn build(cfg: &BuildConfig, progress: bool) -> Result<Report, Error> {
             clean(dir, false)?;
         }
     }
+    Ok(existing)
+}
 
-    let manifest_path = dir.join(MANIFEST);
-    let m = manifest::load(&manifest_path, true)?;
-    if let (Some(run), Some(c)) = (&existing, &m.complete)
-        && check_file(dir, &c.genes_table)
-        && check_file(dir, &c.summary)
-    {
-        return Ok(Report {
-            already_complete: true,
-            resumed_from: m.batches.len(),
-            summary: Summary::of(&m.batches, run.plan.reserved_genes, &run.plan.base_model),
-            table: String::new(),
-        });
+/// `basemodel.json`: the built-in model trained for this run (rewritten only if it changed).
+fn write_base_model(dir: &Path, model: &impl serde::Serialize) -> Result<(), Error> {
+    let bytes = serde_json::to_vec_pretty(model).map_err(|e| Error::Internal(e.to_string()))?;
+    let path = dir.join("basemodel.json");
+    if fs::read(&path).ok().as_deref() != Some(bytes.as_slice()) {
+        write_atomic(&path, &dir.join(".tmp"), &bytes)
+            .map_err(|e| store::Error::write(&path, e))?;
     }
-    tidy(dir, &m)?;
+    Ok(())
+}
 
-    let prep_t = Instant::now();
-    let prep = plan::prepare(cfg)?;
-    let schema = Schema::new(&cfg.rows.kmer_sizes);
-    if let Some(model) = &prep.builtin {
-        let bytes = serde_json::to_vec_pretty(model).map_err(|e| Error::Internal(e.to_string()))?;
-        let path = dir.join("basemodel.json");
-        if fs::read(&path).ok().as_deref() != Some(bytes.as_slice()) {
-            write_atomic(&path, &dir.join(".tmp"), &bytes)
-                .map_err(|e| store::Error::write(&path, e))?;
-        }
-    }
-    let run = match existing {
-        Some(run) => {
-            if run.plan != prep.plan {
-                return Err(store::Error::Corrupt {
-                    path: dir.join(RUN_JSON),
-                    message: "its plan differs from the one these inputs give; start over with --overwrite".into(),
-                }
-                .into());
+/// The run's `run.json`: the one found (its plan must be the one these inputs give), or a new
+/// one written now.
+fn record_run(
+    dir: &Path,
+    existing: Option<RunInfo>,
+    fp: store::Fingerprint,
+    prep: &plan::Prepared,
+) -> Result<RunInfo, Error> {
+    if let Some(run) = existing {
+        if run.plan != prep.plan {
+            return Err(store::Error::Corrupt {
+                path: dir.join(RUN_JSON),
+                message:
+                    "its plan differs from the one these inputs give; start over with --overwrite"
+                        .into(),
             }
-            run
+            .into());
         }
-        None => {
-            let run = RunInfo {
-                tool: "spliceforge".into(),
-                version: env!("CARGO_PKG_VERSION").into(),
-                fingerprint: digest,
-                content: fp,
-                plan: prep.plan.clone(),
-            };
-            run.save(dir)?;
-            run
-        }
+        return Ok(run);
+    }
+    let run = RunInfo {
+        tool: "spliceforge".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        fingerprint: fp.digest(),
+        content: fp,
+        plan: prep.plan.clone(),
     };
-    let prepare_secs = prep_t.elapsed().as_secs_f64();
+    run.save(dir)?;
+    Ok(run)
+}
 
-    let resumed_from = m.batches.len();
-    let settings = pipeline::Settings {
-        dir,
-        genome: &cfg.genome,
-        flank: cfg.flank,
-        rows: &cfg.rows,
-        batch_rows: cfg.batch_rows,
-        threads: cfg.threads,
-        score_threads: cfg.threads,
-        first_batch: resumed_from + 1,
-        progress,
-    };
-    let outcome = pipeline::run(&settings, &prep, &schema)?;
-
-    // Finish: the per-gene table, the summary, then the completion line.
+/// Finishes a built dataset: the per-gene table, the summary, then the completion line.
+fn finish(dir: &Path, prep: &plan::Prepared, run: &RunInfo) -> Result<Summary, Error> {
+    let manifest_path = dir.join(MANIFEST);
     let m = manifest::load(&manifest_path, true)?;
     let by_id: std::collections::HashMap<&str, (u64, u64, u64)> = m
         .batches
@@ -250,35 +286,33 @@ pub fn build(cfg: &BuildConfig, progress: bool) -> Result<Report, Error> {
         .collect();
     let genes_table = genes::write(dir, &records)?;
     let summary = Summary::of(&m.batches, run.plan.reserved_genes, &run.plan.base_model);
-    let mut bytes =
-        serde_json::to_vec_pretty(&summary).map_err(|e| Error::Internal(e.to_string()))?;
-    bytes.push(b'\n');
-    let summary_path = dir.join("summary.json");
-    write_atomic(&summary_path, &dir.join(".tmp"), &bytes)
-        .map_err(|e| store::Error::write(&summary_path, e))?;
-    let (sha256, len) = store::fsutil::sha256_file(&summary_path)
-        .map_err(|e| store::Error::write(&summary_path, e))?;
+    let summary_file = write_summary(dir, &summary)?;
     manifest::append(
         &manifest_path,
         &Entry::Complete(CompleteEntry {
             batches: m.batches.len(),
             rows: m.batches.iter().map(|b| b.rows).sum(),
             genes_table,
-            summary: FileEntry {
-                file: "summary.json".into(),
-                rows: 0,
-                bytes: len,
-                sha256,
-            },
+            summary: summary_file,
         }),
     )?;
-    let tmp = dir.join(".tmp");
-    let _ = fs::remove_dir_all(&tmp);
-    let table = summary::pipeline_table(&outcome, prepare_secs, t0.elapsed().as_secs_f64());
-    Ok(Report {
-        already_complete: false,
-        resumed_from,
-        summary,
-        table,
+    let _ = fs::remove_dir_all(dir.join(".tmp"));
+    Ok(summary)
+}
+
+/// Writes `summary.json` atomically; returns its manifest entry.
+fn write_summary(dir: &Path, summary: &Summary) -> Result<FileEntry, Error> {
+    let mut bytes =
+        serde_json::to_vec_pretty(summary).map_err(|e| Error::Internal(e.to_string()))?;
+    bytes.push(b'\n');
+    let path = dir.join("summary.json");
+    write_atomic(&path, &dir.join(".tmp"), &bytes).map_err(|e| store::Error::write(&path, e))?;
+    let (sha256, len) =
+        store::fsutil::sha256_file(&path).map_err(|e| store::Error::read(&path, e))?;
+    Ok(FileEntry {
+        file: "summary.json".into(),
+        rows: 0,
+        bytes: len,
+        sha256,
     })
 }

@@ -1,5 +1,5 @@
-//! The command line: clap structs only. Doc comments are the help text; nothing here knows an
-//! algorithm. `main.rs` resolves these into the library's configurations.
+//! The command line as clap parses it: structs whose doc comments are the help text. Nothing
+//! here knows an algorithm; [`super::resolve`] turns these into the library's configurations.
 
 use std::path::PathBuf;
 
@@ -7,11 +7,14 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Build splice-site training sets from a genome and its annotation, and train meta-models.
 ///
-/// Exit codes: 0 success; 1 unexpected failure; 2 bad command-line usage; 3 bad input data
-/// (malformed or unreadable FASTA/GTF/GFF3/gene list/base scores, empty selection); 4 the output
-/// directory holds a run with other content settings; 5 another builder holds the directory;
-/// 6 verify found problems; 7 a write failed (disk full…), committed batches intact; 8 the
-/// output directory is not a dataset or is damaged; 9 no training plan fits --memory-budget.
+/// Exit codes: 0 success; 1 a bug (please report it); 2 bad usage (flags, or settings that
+/// cannot work with this input); 3 bad input data (malformed FASTA/GTF/GFF3/gene list/base
+/// model, empty selection); 4 the output directory holds a run or model with other settings;
+/// 5 another builder holds the directory; 6 verify found problems; 7 a write failed (disk
+/// full…), committed batches intact; 8 a directory that is not a spliceforge dataset or model;
+/// 9 no training plan fits --memory-budget; 10 a file or directory given does not exist;
+/// 11 an input cannot be read; 12 a dataset or model file is damaged; 13 a dataset and a model
+/// that do not fit together.
 #[derive(Debug, Parser)]
 #[command(
     name = "spliceforge",
@@ -85,7 +88,7 @@ pub enum Command {
     ///
     /// The predicted class is the model's own call, its argmax before calibration (the call the
     /// training report scores against the base model); for an ensemble, the argmax of the
-    /// averaged calibrated probabilities.
+    /// sub-models' mean probabilities before calibration.
     Predict(PredictArgs),
 }
 
@@ -140,11 +143,10 @@ pub struct TrainArgs {
     /// Column subsample per tree.
     #[arg(long, default_value_t = 0.8)]
     pub colsample: f64,
-    /// Cap on each leaf's step in the ovr boosters (XGBoost's max_delta_step; 0 = no cap). Splice sites are ~0.3 % of rows, so the binary:logistic
-    /// hessians are tiny and, uncapped, leaves jump by tens of logits: on 82 fly genes the donor
-    /// booster collapsed (F1 0.21, against 0.48 at 5). On held-out A. thaliana genes 5 gave donor
-    /// F1 0.66 and acceptor 0.64 (0.58 / 0.54 uncapped); 10 collapsed on the fly set, 1-5 did not
-    /// (docs/training.md). Lower it if a class's false positives explode. Ignored by softprob.
+    /// Cap on each leaf's step in the ovr boosters (XGBoost's max_delta_step; 0 = no cap).
+    /// Splice sites are rare, so the binary:logistic hessians are tiny and, uncapped, leaves can
+    /// jump by tens of logits and a booster collapses; docs/training.md has the measurements
+    /// behind the default. Lower it if a class's false positives explode. Ignored by softprob.
     #[arg(long, default_value_t = 5.0)]
     pub max_delta_step: f64,
     /// Fit per-class Platt calibration on out-of-fold margins (the default).
@@ -161,9 +163,6 @@ pub struct TrainArgs {
     /// The base model's call threshold, for base-vs-meta figures.
     #[arg(long, default_value_t = 0.5)]
     pub threshold: f32,
-    /// Seed of folds, gene sampling and boosting.
-    #[arg(long, default_value_t = 42, env = "SPLICEFORGE_SEED")]
-    pub seed: u64,
     /// Threads (default: all cores).
     #[arg(long, env = "SPLICEFORGE_THREADS")]
     pub threads: Option<usize>,
@@ -172,6 +171,9 @@ pub struct TrainArgs {
 /// Settings that decide how much memory `train` needs (shared by `train` and `estimate`).
 #[derive(Debug, Args)]
 pub struct PlanArgs {
+    /// Seed of folds, gene samples, ensemble subsets and boosting.
+    #[arg(long, default_value_t = 42, env = "SPLICEFORGE_SEED")]
+    pub seed: u64,
     /// Gene-level cross-validation folds (below 2: no cross-validation, final model only).
     #[arg(long, default_value_t = 5)]
     pub n_folds: usize,
@@ -192,8 +194,8 @@ pub struct PlanArgs {
     /// Train K sub-models on disjoint gene subsets (or overlapping, see --ensemble-overlap),
     /// each calibrated and checkpointed (a killed train resumes, skipping finished sub-models);
     /// predictions average their calibrated probabilities. Each trains on about 0.8/K of the
-    /// non-hold-out genes, so its boosting memory shrinks with K (the fixed cost of the process,
-    /// ~20-100 MB, does not; `estimate` shows both).
+    /// non-hold-out genes, so its boosting memory shrinks with K (the fixed cost of the process
+    /// does not; `estimate` shows both).
     /// Default 1 (a single model with cross-validation).
     #[arg(long, value_name = "K")]
     pub ensemble_size: Option<usize>,
@@ -215,7 +217,7 @@ pub struct PlanArgs {
     #[arg(long, hide = true)]
     pub no_single_model: bool,
     /// Build XGBoost external-memory matrices: bins go to cache files under --out-dir instead
-    /// of RAM (a third of the memory or less; boosting 2-4x slower).
+    /// of RAM (much less memory, slower boosting; docs/memory.md has the measurements).
     #[arg(long)]
     pub external_memory: bool,
     /// Plan to fit this much RAM (e.g. 16G, 2G, 512M; units of 1000): if the run as asked

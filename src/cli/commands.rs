@@ -1,0 +1,165 @@
+//! Each command run with its resolved configuration, and what it prints on success.
+
+use std::io::Write;
+use std::path::Path;
+
+use spliceforge::Error;
+use spliceforge::builder::BuildConfig;
+use spliceforge::features::Schema;
+use spliceforge::train::TrainConfig;
+use spliceforge::train::input::{dataset::Dataset, sample_genes};
+use spliceforge::train::memory::estimate::{Request, render};
+
+use super::resolve::{Estimate, Inspect, ShapeFrom};
+
+/// Writes `text` to stdout; a closed pipe (`| head`) is not an error.
+fn print(text: &str) {
+    let _ = std::io::stdout().write_all(text.as_bytes());
+}
+
+/// `inspect`: the report, as text or JSON.
+pub fn inspect(c: Inspect) -> Result<(), Error> {
+    let report = spliceforge::inspect::inspect(&c.genome, &c.annotation, c.format, &c.selection)?;
+    if c.json {
+        print(&(serde_json::to_string_pretty(&report).unwrap_or_default() + "\n"));
+    } else {
+        print(&report.to_string());
+    }
+    Ok(())
+}
+
+/// `builder`: the closing tables (or that the run was already complete).
+pub fn builder(cfg: &BuildConfig, quiet: bool) -> Result<(), Error> {
+    let report = spliceforge::builder::build(cfg, !quiet)?;
+    let mut out = String::new();
+    if report.already_complete {
+        out.push_str(&format!(
+            "{} is already complete ({} batches); nothing to do. `spliceforge verify {}` checks it in full.\n",
+            cfg.out.display(),
+            report.resumed_from,
+            cfg.out.display()
+        ));
+    } else if report.resumed_from > 0 {
+        out.push_str(&format!(
+            "resumed after {} committed batches\n",
+            report.resumed_from
+        ));
+    }
+    out.push_str(&report.table);
+    out.push_str(&report.summary.table());
+    print(&out);
+    Ok(())
+}
+
+/// `score`: one line of figures.
+pub fn score(cfg: &BuildConfig, quiet: bool) -> Result<(), Error> {
+    if cfg.spliceai.is_some() && !quiet {
+        eprintln!("note: {}", spliceforge::basemodel::spliceai::LICENCE);
+    }
+    let r = spliceforge::builder::score::score(cfg, !quiet)?;
+    if r.already_complete {
+        println!(
+            "{} is already complete ({} positions); nothing to do (--overwrite starts over)",
+            cfg.out.display(),
+            r.rows
+        );
+        return Ok(());
+    }
+    if r.resumed_from > 0 {
+        println!("resumed after {} committed batches", r.resumed_from);
+    }
+    println!(
+        "scored {} genes, {} positions in {:.1} s ({:.0} nt/s, {} base model{}, {} threads); {} rows in {}; peak RSS {}",
+        r.genes,
+        r.positions,
+        r.score_secs,
+        r.positions as f64 / r.score_secs.max(1e-9),
+        cfg.base_model_name(),
+        cfg.spliceai
+            .as_ref()
+            .map(|s| format!(" × {} networks", s.models))
+            .unwrap_or_default(),
+        cfg.threads,
+        r.rows,
+        cfg.out.display(),
+        spliceforge::mem::human(spliceforge::mem::peak_rss_bytes())
+    );
+    Ok(())
+}
+
+/// `verify`: OK with the dataset's figures, or the problems (exit 6).
+pub fn verify(dir: &Path) -> Result<(), Error> {
+    let r = spliceforge::store::verify::verify(dir)?;
+    if !r.problems.is_empty() {
+        return Err(spliceforge::store::Error::Verify {
+            problems: r.problems,
+        }
+        .into());
+    }
+    println!(
+        "{}: OK — {} batches, {} part files, {} genes, {} rows; checksums, schema, row counts and uniqueness hold",
+        dir.display(),
+        r.batches,
+        r.parts,
+        r.genes,
+        r.rows
+    );
+    Ok(())
+}
+
+/// `train`: the result summary.
+pub fn train(cfg: &TrainConfig) -> Result<(), Error> {
+    let summary = spliceforge::train::train(cfg)?;
+    print(&summary);
+    Ok(())
+}
+
+/// `estimate`: the tables, or JSON.
+pub fn estimate(e: Estimate) -> Result<(), Error> {
+    let pl = &e.plan;
+    let (shape, dataset_genes, source) = match &e.shape {
+        ShapeFrom::Dataset(dir) => {
+            let ds = Dataset::open_unverified(dir).map_err(spliceforge::train::Error::from)?;
+            let universe = sample_genes(&ds, pl.sample_genes, pl.seed);
+            (
+                spliceforge::train::memory::shape(&ds, &universe),
+                ds.genes.len() as u64,
+                format!("dataset {}", dir.display()),
+            )
+        }
+        ShapeFrom::Given(s) => (s.clone(), s.genes, "the shape given".to_string()),
+    };
+    let req = Request {
+        shape,
+        dataset_genes,
+        source,
+        settings: pl.settings.clone(),
+        budget: pl.memory_budget,
+        fixed: pl.fixed,
+    };
+    let (text, json) = render(&req);
+    if e.json {
+        print(&(serde_json::to_string_pretty(&json).unwrap_or_default() + "\n"));
+    } else {
+        print(&text);
+    }
+    Ok(())
+}
+
+/// `predict`: how many rows went where.
+pub fn predict(model: &Path, dataset: &Path, out: &Path) -> Result<(), Error> {
+    let n = spliceforge::train::modeldir::predict::predict(model, dataset, out)?;
+    println!("{n} rows predicted into {}", out.display());
+    Ok(())
+}
+
+/// `schema`: the dataset schema as JSON or Markdown.
+pub fn schema(kmer_sizes: &[usize], markdown: bool) -> Result<(), Error> {
+    let s = Schema::new(kmer_sizes);
+    print(&if markdown {
+        s.markdown()
+    } else {
+        serde_json::to_string_pretty(&s).unwrap_or_default() + "\n"
+    });
+    Ok(())
+}

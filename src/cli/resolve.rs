@@ -1,0 +1,376 @@
+//! Flags → configurations: every check of what clap cannot check alone (ranges, combinations,
+//! input files that must exist), done once per command before any work. A problem is an
+//! error (usage, exit 2; a missing input, exit 10), never an exit from inside a helper.
+
+use std::path::{Path, PathBuf};
+
+use spliceforge::Error;
+use spliceforge::builder::{BuildConfig, SpliceAiSettings};
+use spliceforge::features::{LabelConfig, RowConfig};
+use spliceforge::genome::{Format, Selection};
+use spliceforge::train::fit::model::{Objective, Params};
+use spliceforge::train::memory::{Fixed, Settings, Shape, parse_size};
+use spliceforge::train::{SingleModel, TrainConfig};
+
+use super::args::{
+    AnnotationFormat, BaseModelArgs, BaseModelKind, BuilderArgs, EstimateArgs, InputArgs,
+    InspectArgs, ObjectiveArg, PlanArgs, ScoreArgs, SelectionArgs, SingleModelArg, TnSampling,
+    TrainArgs,
+};
+
+/// A usage error with `msg`.
+fn usage(msg: impl Into<String>) -> Error {
+    Error::Usage(msg.into())
+}
+
+/// Fails with exit 10 when an input named by `flag` does not exist.
+fn must_exist(flag: &str, path: &Path) -> Result<(), Error> {
+    if path.exists() {
+        Ok(())
+    } else {
+        Err(Error::MissingInput {
+            flag: flag.into(),
+            path: path.to_path_buf(),
+        })
+    }
+}
+
+/// `inspect`: the inputs and the gene selection.
+pub struct Inspect {
+    /// The FASTA.
+    pub genome: PathBuf,
+    /// The annotation.
+    pub annotation: PathBuf,
+    /// `--annotation-format`, if given.
+    pub format: Option<Format>,
+    /// The gene selection.
+    pub selection: Selection,
+    /// Print JSON.
+    pub json: bool,
+}
+
+/// Resolves `inspect`.
+pub fn inspect(a: InspectArgs) -> Result<Inspect, Error> {
+    inputs(&a.inputs)?;
+    Ok(Inspect {
+        genome: a.inputs.genome,
+        annotation: a.inputs.annotation,
+        format: format(a.inputs.annotation_format),
+        selection: selection(a.selection),
+        json: a.json,
+    })
+}
+
+/// The genome and annotation must exist.
+fn inputs(a: &InputArgs) -> Result<(), Error> {
+    must_exist("--genome", &a.genome)?;
+    must_exist("--annotation", &a.annotation)
+}
+
+/// The checks `builder` and `score` share.
+fn batches_and_reserve(batch_size: usize, reserve_fraction: f64) -> Result<(), Error> {
+    if batch_size == 0 {
+        return Err(usage("--batch-size must be at least 1"));
+    }
+    if !(0.0..1.0).contains(&reserve_fraction) {
+        return Err(usage("--reserve-fraction must be in [0, 1)"));
+    }
+    Ok(())
+}
+
+/// The row settings of `builder`: labels, sampling and k-mer sizes.
+fn rows(a: &BuilderArgs, seed: u64) -> Result<RowConfig, Error> {
+    if a.kmer_sizes.is_empty() || a.kmer_sizes.iter().any(|k| !(1..=6).contains(k)) {
+        return Err(usage("--kmer-sizes takes sizes from 1 to 6"));
+    }
+    let mut kmer_sizes = a.kmer_sizes.clone();
+    kmer_sizes.sort_unstable();
+    kmer_sizes.dedup();
+    if !(0.0..=1.0).contains(&a.threshold) || !(0.0..=1.0).contains(&a.hard_prob) {
+        return Err(usage(
+            "--threshold and --hard-prob are probabilities in [0, 1]",
+        ));
+    }
+    if a.easy_ratio < 0.0 {
+        return Err(usage("--easy-ratio cannot be negative"));
+    }
+    Ok(RowConfig {
+        label: LabelConfig {
+            threshold: a.threshold,
+            consensus_window: a.consensus_window,
+            hard_prob: a.hard_prob,
+            window: a.window,
+            easy_ratio: a.easy_ratio,
+            keep_all: matches!(a.tn_sampling, TnSampling::None),
+        },
+        kmer_sizes,
+        seed,
+    })
+}
+
+/// Resolves `builder`.
+pub fn builder(a: BuilderArgs) -> Result<BuildConfig, Error> {
+    inputs(&a.inputs)?;
+    batches_and_reserve(a.batch_size, a.reserve_fraction)?;
+    if a.batch_rows == 0 {
+        return Err(usage("--batch-rows must be at least 1"));
+    }
+    if let Some(p) = &a.base_scores {
+        must_exist("--base-scores", p)?;
+    }
+    let rows = rows(&a, a.selection.seed)?;
+    let spliceai = spliceai(&a.model)?;
+    Ok(BuildConfig {
+        rows,
+        spliceai,
+        selection: selection(a.selection),
+        genome: a.inputs.genome,
+        annotation: a.inputs.annotation,
+        annotation_format: format(a.inputs.annotation_format),
+        out: a.out,
+        batch_size: a.batch_size,
+        batch_rows: a.batch_rows,
+        flank: a.flank,
+        reserve_fraction: a.reserve_fraction,
+        base_scores: a.base_scores,
+        threads: threads(a.threads),
+        overwrite: a.overwrite,
+    })
+}
+
+/// Resolves `score`: a builder configuration whose rows are every position.
+pub fn score(a: ScoreArgs) -> Result<BuildConfig, Error> {
+    inputs(&a.inputs)?;
+    batches_and_reserve(a.batch_size, a.reserve_fraction)?;
+    let selection = selection(a.selection);
+    Ok(BuildConfig {
+        genome: a.inputs.genome,
+        annotation: a.inputs.annotation,
+        annotation_format: format(a.inputs.annotation_format),
+        out: a.out,
+        rows: RowConfig {
+            label: LabelConfig::default(),
+            kmer_sizes: vec![3],
+            seed: selection.seed,
+        },
+        selection,
+        batch_size: a.batch_size,
+        batch_rows: 10_000,
+        flank: a.flank,
+        reserve_fraction: a.reserve_fraction,
+        base_scores: None,
+        spliceai: spliceai(&a.model)?,
+        threads: threads(a.threads),
+        overwrite: a.overwrite,
+    })
+}
+
+/// `--threads`, or all cores.
+fn threads(threads: Option<usize>) -> usize {
+    threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1)
+}
+
+/// SpliceAI's settings when it is the base model.
+fn spliceai(m: &BaseModelArgs) -> Result<Option<SpliceAiSettings>, Error> {
+    if m.base_model != BaseModelKind::Spliceai {
+        return Ok(None);
+    }
+    let Some(weights) = m.spliceai_weights.clone() else {
+        return Err(usage(
+            "--base-model spliceai needs --spliceai-weights DIR (or SPLICEFORGE_SPLICEAI_WEIGHTS); scripts/fetch-spliceai.sh fetches the weights and prints the directory",
+        ));
+    };
+    Ok(Some(SpliceAiSettings {
+        weights,
+        models: usize::from(m.spliceai_models),
+    }))
+}
+
+/// What `train` and `estimate` share: the memory-relevant settings, validated.
+pub struct Plan {
+    /// What the memory model needs.
+    pub settings: Settings,
+    /// `--sample-genes`.
+    pub sample_genes: Option<usize>,
+    /// The comparison model of an ensemble.
+    pub single_model: SingleModel,
+    /// `--memory-budget` in bytes.
+    pub memory_budget: Option<u64>,
+    /// What the user fixed.
+    pub fixed: Fixed,
+    /// `--seed`.
+    pub seed: u64,
+}
+
+fn plan(a: &PlanArgs) -> Result<Plan, Error> {
+    let ensemble_size = a.ensemble_size.unwrap_or(1);
+    if ensemble_size == 0 || !(0.0..=1.0).contains(&a.ensemble_overlap) {
+        return Err(usage(
+            "--ensemble-size must be at least 1 and --ensemble-overlap within [0, 1]",
+        ));
+    }
+    if !(0.0..1.0).contains(&a.holdout_fraction) || a.holdout_fraction == 0.0 {
+        return Err(usage("--holdout-fraction must be in (0, 1)"));
+    }
+    if a.sample_genes == Some(0) {
+        return Err(usage("--sample-genes must be at least 1"));
+    }
+    if a.max_bin < 2 {
+        return Err(usage("--max-bin must be at least 2"));
+    }
+    let single_model = match a.single_model {
+        _ if a.no_single_model => SingleModel::None,
+        SingleModelArg::SameMemory => SingleModel::SameMemory,
+        SingleModelArg::All => SingleModel::All,
+        SingleModelArg::None => SingleModel::None,
+    };
+    let memory_budget = match a.memory_budget.as_deref() {
+        Some(t) => Some(parse_size(t).map_err(|e| usage(format!("--memory-budget: {e}")))?),
+        None => None,
+    };
+    Ok(Plan {
+        settings: Settings {
+            max_bin: a.max_bin,
+            objective: match a.objective {
+                ObjectiveArg::Ovr => Objective::Ovr,
+                ObjectiveArg::Softprob => Objective::Softprob,
+            },
+            n_folds: a.n_folds,
+            ensemble_size,
+            ensemble_overlap: a.ensemble_overlap,
+            holdout_fraction: a.holdout_fraction,
+            compare_single: single_model == SingleModel::All,
+            external_memory: a.external_memory,
+            train_weights: a.train_weights,
+        },
+        sample_genes: a.sample_genes,
+        single_model,
+        memory_budget,
+        fixed: Fixed {
+            ensemble: a.ensemble_size.is_some(),
+            sample: a.sample_genes.is_some(),
+            external: a.external_memory,
+            compare_single: single_model != SingleModel::SameMemory,
+        },
+        seed: a.seed,
+    })
+}
+
+/// Resolves `train`.
+pub fn train(a: TrainArgs) -> Result<TrainConfig, Error> {
+    let fraction = |f: f64| f > 0.0 && f <= 1.0;
+    if !fraction(a.subsample) || !fraction(a.colsample) {
+        return Err(usage("--subsample and --colsample are fractions in (0, 1]"));
+    }
+    if !(a.max_delta_step >= 0.0 && a.max_delta_step.is_finite()) {
+        return Err(usage(
+            "--max-delta-step must be 0 (no limit) or a positive number",
+        ));
+    }
+    if a.n_estimators == 0 {
+        return Err(usage("--n-estimators must be at least 1"));
+    }
+    must_exist("--dataset", &a.dataset)?;
+    let pl = plan(&a.plan)?;
+    let s = &pl.settings;
+    Ok(TrainConfig {
+        dataset: a.dataset,
+        out: a.out_dir,
+        n_folds: s.n_folds,
+        params: Params {
+            objective: s.objective,
+            n_estimators: a.n_estimators,
+            learning_rate: a.learning_rate,
+            max_depth: a.max_depth,
+            subsample: a.subsample,
+            colsample: a.colsample,
+            max_bin: s.max_bin,
+            max_delta_step: a.max_delta_step,
+            seed: pl.seed,
+            threads: threads(a.threads),
+        },
+        calibrate: !a.no_calibrate || a.calibrate_per_class,
+        calibrate_population: a.calibrate_population,
+        train_weights: s.train_weights,
+        threshold: a.threshold,
+        sample_genes: pl.sample_genes,
+        ensemble_size: s.ensemble_size,
+        ensemble_overlap: s.ensemble_overlap,
+        holdout_fraction: s.holdout_fraction,
+        single_model: pl.single_model,
+        overwrite: a.overwrite,
+        external_memory: s.external_memory,
+        memory_budget: pl.memory_budget,
+        fixed: pl.fixed,
+    })
+}
+
+/// Where `estimate` takes the data's shape from.
+pub enum ShapeFrom {
+    /// A dataset's manifest.
+    Dataset(PathBuf),
+    /// The shape given by flags.
+    Given(Shape),
+}
+
+/// `estimate`: the shape's source, the settings, and the output form.
+pub struct Estimate {
+    /// The data.
+    pub shape: ShapeFrom,
+    /// The settings to estimate for.
+    pub plan: Plan,
+    /// Print JSON.
+    pub json: bool,
+}
+
+/// Resolves `estimate`.
+pub fn estimate(a: EstimateArgs) -> Result<Estimate, Error> {
+    let shape = match a.dataset {
+        Some(dir) => {
+            must_exist("--dataset", &dir)?;
+            ShapeFrom::Dataset(dir)
+        }
+        None => {
+            let (Some(genes), Some(rpg)) = (a.genes, a.rows_per_gene) else {
+                return Err(usage(
+                    "give --dataset DIR, or --genes N --rows-per-gene R [--features F]",
+                ));
+            };
+            if genes == 0 || rpg <= 0.0 || a.features == 0 {
+                return Err(usage(
+                    "--genes, --rows-per-gene and --features must be positive",
+                ));
+            }
+            ShapeFrom::Given(Shape {
+                genes,
+                rows: (genes as f64 * rpg).round() as u64,
+                features: a.features,
+            })
+        }
+    };
+    Ok(Estimate {
+        shape,
+        plan: plan(&a.plan)?,
+        json: a.json,
+    })
+}
+
+fn format(f: Option<AnnotationFormat>) -> Option<Format> {
+    f.map(|f| match f {
+        AnnotationFormat::Gtf => Format::Gtf,
+        AnnotationFormat::Gff3 => Format::Gff3,
+    })
+}
+
+fn selection(a: SelectionArgs) -> Selection {
+    Selection {
+        gene_types: a.gene_types.into_iter().filter(|t| !t.is_empty()).collect(),
+        gene_ids: a.gene_ids,
+        n_genes: a.n_genes,
+        seed: a.seed,
+        require_introns: !a.no_require_introns || a.require_introns,
+        skip_missing_contigs: a.skip_missing_contigs,
+    }
+}
