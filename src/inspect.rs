@@ -6,7 +6,7 @@ use std::path::Path;
 
 use crate::genome::fasta::{self, ContigInfo, complement};
 use crate::genome::select::{self, Selected, Selection};
-use crate::genome::{Error, Format, Gene, Intron, Strand, annotation};
+use crate::genome::{Dialect, Error, Format, Gene, Intron, Strand, annotation};
 
 /// Counts of the four splice dinucleotide classes over distinct introns.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -40,6 +40,8 @@ impl Dinucleotides {
 /// What `inspect` reports.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Report {
+    /// The annotation dialect recognised from the file's content.
+    pub dialect: Dialect,
     /// Contigs of the FASTA, in file order.
     pub contigs: Vec<(String, u64)>,
     /// Genes (with at least one transcript with exons).
@@ -157,6 +159,7 @@ pub fn inspect(
     selection.push(("selected".into(), selected.len()));
 
     Ok(Report {
+        dialect: ann.dialect,
         contigs: contigs.into_iter().map(|c| (c.name, c.length)).collect(),
         genes,
         biotypes,
@@ -192,6 +195,7 @@ fn pct(n: usize, total: usize) -> f64 {
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let total_bp: u64 = self.contigs.iter().map(|c| c.1).sum();
+        writeln!(f, "annotation dialect      {}", self.dialect)?;
         writeln!(
             f,
             "contigs                 {:>12}  ({total_bp} bp)",
