@@ -15,7 +15,7 @@ use noodles_gff as gff;
 
 use super::BIOTYPE_KEYS;
 use super::assemble::Assembler;
-use super::parse_columns;
+use super::{Columns, parse_columns};
 use crate::genome::io::{LineCounter, read_error};
 use crate::genome::{Error, Exon, Strand};
 
@@ -91,58 +91,71 @@ fn collect<R: BufRead>(
             Some(Err(e)) => return Err(asm.attr_error(line_no, e.to_string())),
             None => continue,
         };
-        let attrs = record.attributes();
-        let values = |key: &str| -> Result<Vec<String>, Error> {
-            use gff::record::attributes::field::Value;
-            match attrs.get(key.as_bytes()) {
-                None => Ok(Vec::new()),
-                Some(Err(e)) => Err(asm.attr_error(line_no, e.to_string())),
-                Some(Ok(Value::String(s))) => Ok(vec![s.to_str_lossy().into_owned()]),
-                Some(Ok(Value::Array(a))) => {
-                    Ok(a.iter().map(|s| s.to_str_lossy().into_owned()).collect())
-                }
-            }
-        };
-        let first =
-            |key: &str| -> Result<Option<String>, Error> { Ok(values(key)?.into_iter().next()) };
-        let parents = values("Parent")?;
-        if cols.ty == "exon" {
-            exons.push(GffExon {
-                parents,
-                contig: cols.contig.to_string(),
-                strand: cols.strand,
-                exon: Exon {
-                    start: cols.start,
-                    end: cols.end,
-                },
-                line: line_no,
-            });
-            continue;
-        }
-        let Some(id) = first("ID")? else {
-            continue;
-        };
-        let name = first("Name")?.or(first("gene")?);
-        let mut biotype = None;
-        for key in BIOTYPE_KEYS {
-            if biotype.is_none() {
-                biotype = first(key)?;
+        feature(asm, line_no, &cols, &record, features, exons)?;
+    }
+}
+
+/// One feature line: an exon into `exons`, any other feature with an `ID` into `features`.
+fn feature(
+    asm: &Assembler,
+    line_no: u64,
+    cols: &Columns<'_>,
+    record: &gff::Record<'_>,
+    features: &mut HashMap<String, GffFeature>,
+    exons: &mut Vec<GffExon>,
+) -> Result<(), Error> {
+    let attrs = record.attributes();
+    let values = |key: &str| -> Result<Vec<String>, Error> {
+        use gff::record::attributes::field::Value;
+        match attrs.get(key.as_bytes()) {
+            None => Ok(Vec::new()),
+            Some(Err(e)) => Err(asm.attr_error(line_no, e.to_string())),
+            Some(Ok(Value::String(s))) => Ok(vec![s.to_str_lossy().into_owned()]),
+            Some(Ok(Value::Array(a))) => {
+                Ok(a.iter().map(|s| s.to_str_lossy().into_owned()).collect())
             }
         }
-        let entry = features.entry(id).or_insert(GffFeature {
-            ty: cols.ty.to_string(),
-            parent: parents.into_iter().next(),
+    };
+    let first =
+        |key: &str| -> Result<Option<String>, Error> { Ok(values(key)?.into_iter().next()) };
+    let parents = values("Parent")?;
+    if cols.ty == "exon" {
+        exons.push(GffExon {
+            parents,
             contig: cols.contig.to_string(),
             strand: cols.strand,
-            start: cols.start,
-            end: cols.end,
-            name,
-            biotype,
+            exon: Exon {
+                start: cols.start,
+                end: cols.end,
+            },
+            line: line_no,
         });
-        // Discontinuous features repeat their ID: widen to cover every piece.
-        entry.start = entry.start.min(cols.start);
-        entry.end = entry.end.max(cols.end);
+        return Ok(());
     }
+    let Some(id) = first("ID")? else {
+        return Ok(());
+    };
+    let name = first("Name")?.or(first("gene")?);
+    let mut biotype = None;
+    for key in BIOTYPE_KEYS {
+        if biotype.is_none() {
+            biotype = first(key)?;
+        }
+    }
+    let entry = features.entry(id).or_insert(GffFeature {
+        ty: cols.ty.to_string(),
+        parent: parents.into_iter().next(),
+        contig: cols.contig.to_string(),
+        strand: cols.strand,
+        start: cols.start,
+        end: cols.end,
+        name,
+        biotype,
+    });
+    // Discontinuous features repeat their ID: widen to cover every piece.
+    entry.start = entry.start.min(cols.start);
+    entry.end = entry.end.max(cols.end);
+    Ok(())
 }
 
 /// Puts one exon into each transcript it names as `Parent`, under the transcript's gene.
