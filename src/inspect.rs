@@ -86,48 +86,11 @@ pub fn inspect(
         ));
     }
 
-    let mut by_contig: HashMap<&str, Vec<&Gene>> = HashMap::new();
-    for g in &ann.genes {
-        by_contig.entry(g.contig.as_str()).or_default().push(g);
-    }
-    let mut contigs: Vec<ContigInfo> = Vec::new();
-    let mut dinucleotides = Dinucleotides::default();
-    let mut distinct_introns = 0;
-    let mut reader = fasta::Reader::open(genome)?;
-    while let Some(contig) = reader.next_contig()? {
-        contigs.push(ContigInfo {
-            name: contig.name.clone(),
-            length: contig.seq.len() as u64,
-        });
-        let Some(genes) = by_contig.get(contig.name.as_str()) else {
-            continue;
-        };
-        let mut introns: BTreeSet<(Strand, Intron)> = BTreeSet::new();
-        for g in genes {
-            introns.extend(g.introns().into_iter().map(|i| (g.strand, i)));
-        }
-        distinct_introns += introns.len();
-        for (strand, intron) in introns {
-            let first = two(contig.slice(intron.start, intron.start + 1));
-            let last = two(contig.slice(intron.end - 1, intron.end));
-            match strand {
-                Strand::Forward => dinucleotides.add(first, last),
-                Strand::Reverse => dinucleotides.add(revcomp2(last), revcomp2(first)),
-            }
-        }
-    }
-    let known: BTreeSet<&str> = contigs.iter().map(|c| c.name.as_str()).collect();
-    let missing: BTreeSet<&str> = by_contig
-        .keys()
-        .copied()
-        .filter(|c| !known.contains(c))
-        .collect();
-    if !missing.is_empty() {
-        problems.push(format!(
-            "annotation contigs missing from the FASTA: {}",
-            missing.into_iter().collect::<Vec<_>>().join(", ")
-        ));
-    }
+    let GenomeScan {
+        contigs,
+        dinucleotides,
+        distinct_introns,
+    } = scan_genome(genome, &ann.genes, &mut problems)?;
 
     let mut biotypes = BTreeMap::new();
     for g in &ann.genes {
@@ -170,6 +133,69 @@ pub fn inspect(
         dinucleotides,
         selection,
         problems,
+    })
+}
+
+/// What one pass over the FASTA finds for the annotation's genes.
+struct GenomeScan {
+    contigs: Vec<ContigInfo>,
+    dinucleotides: Dinucleotides,
+    distinct_introns: usize,
+}
+
+/// Reads the FASTA once: its contigs, and the splice dinucleotides of the distinct introns of
+/// `genes`; annotation contigs the FASTA lacks are added to `problems`.
+fn scan_genome(
+    genome: &Path,
+    genes: &[Gene],
+    problems: &mut Vec<String>,
+) -> Result<GenomeScan, Error> {
+    let mut by_contig: HashMap<&str, Vec<&Gene>> = HashMap::new();
+    for g in genes {
+        by_contig.entry(g.contig.as_str()).or_default().push(g);
+    }
+    let mut contigs: Vec<ContigInfo> = Vec::new();
+    let mut dinucleotides = Dinucleotides::default();
+    let mut distinct_introns = 0;
+    let mut reader = fasta::Reader::open(genome)?;
+    while let Some(contig) = reader.next_contig()? {
+        contigs.push(ContigInfo {
+            name: contig.name.clone(),
+            length: contig.seq.len() as u64,
+        });
+        let Some(genes) = by_contig.get(contig.name.as_str()) else {
+            continue;
+        };
+        let mut introns: BTreeSet<(Strand, Intron)> = BTreeSet::new();
+        for g in genes {
+            introns.extend(g.introns().into_iter().map(|i| (g.strand, i)));
+        }
+        distinct_introns += introns.len();
+        for (strand, intron) in introns {
+            let first = two(contig.slice(intron.start, intron.start + 1));
+            let last = two(contig.slice(intron.end - 1, intron.end));
+            match strand {
+                Strand::Forward => dinucleotides.add(first, last),
+                Strand::Reverse => dinucleotides.add(revcomp2(last), revcomp2(first)),
+            }
+        }
+    }
+    let known: BTreeSet<&str> = contigs.iter().map(|c| c.name.as_str()).collect();
+    let missing: BTreeSet<&str> = by_contig
+        .keys()
+        .copied()
+        .filter(|c| !known.contains(c))
+        .collect();
+    if !missing.is_empty() {
+        problems.push(format!(
+            "annotation contigs missing from the FASTA: {}",
+            missing.into_iter().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    Ok(GenomeScan {
+        contigs,
+        dinucleotides,
+        distinct_introns,
     })
 }
 
