@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use super::annotation::Dialect;
 
-/// An error reading or checking the genome (FASTA), the annotation (GTF/GFF3) or a gene list.
+/// An error reading or checking the genome (FASTA), the annotation (GTF, GFF3, GFF2) or a gene list.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {

@@ -1,6 +1,6 @@
 //! Annotation input turned into [`Gene`] models, in whichever dialect the file is written.
 //!
-//! The dialect is recognised from the content ([`dialect`]), never from the file's name, and
+//! The dialect is recognised from the content (module `dialect`), never from the file's name, and
 //! every dialect that carries transcripts made of exons is read:
 //!
 //! * GTF (Ensembl, GENCODE, RefSeq): exons carry `gene_id` and `transcript_id`; `gene` lines,
@@ -12,8 +12,8 @@
 //! * GFF3 (RefSeq, Ensembl): exons name their transcript by `Parent`, transcripts their gene;
 //!   features outside genes (`region`, `chromosome`, `biological_region`) are ignored.
 //!
-//! GFF3 lines are parsed with `noodles-gff` ([`gff3`]); the GFF2-style attribute columns of
-//! GTF and JGI files by hand ([`gff2`]). Each reader adds the checks that give a file-and-line
+//! GFF3 lines are parsed with `noodles-gff` (module `gff3`); the GFF2-style attribute columns of
+//! GTF and JGI files by hand (module `gff2`). Each reader adds the checks that give a file-and-line
 //! message for malformed input. A file from which no transcript made of exons comes out (a BED
 //! file, a GFF3 of gene lines only, a FASTA given as annotation) is refused with a message that
 //! names the dialect seen, the line, and what is missing.
