@@ -159,6 +159,16 @@ pub enum ParseErrorKind {
         /// The first feature line's attribute column (shortened).
         attributes: String,
     },
+    /// A line failed under the format forced by `--annotation-format`, which the content
+    /// contradicts.
+    ForcedFormat {
+        /// The flag's value.
+        forced: &'static str,
+        /// The family the content showed.
+        content: &'static str,
+        /// What failed.
+        cause: Box<ParseErrorKind>,
+    },
     /// The annotation was read but yields no transcript made of exons.
     NoTranscripts {
         /// The dialect recognised.
@@ -208,6 +218,14 @@ impl fmt::Display for ParseErrorKind {
             Self::UnknownDialect { attributes } => write!(
                 f,
                 "cannot tell the annotation dialect from the attributes {attributes:?}: expected GTF (gene_id \"…\"; transcript_id \"…\";), GFF3 (ID=…;Parent=…) or JGI's GFF2 (name \"…\"; transcriptId …); pass --annotation-format to force GTF or GFF3"
+            ),
+            Self::ForcedFormat {
+                forced,
+                content,
+                cause,
+            } => write!(
+                f,
+                "{cause} (the content looks like {content}, but --annotation-format {forced} was given: drop the flag to let the content decide)"
             ),
             Self::NoTranscripts { dialect, missing } => write!(
                 f,

@@ -63,6 +63,19 @@ pub(super) struct Detected {
     pub family: Family,
     /// The 1-based line that decided (the directive or the feature line).
     pub line: u64,
+    /// The family the content showed, when `--annotation-format` forced another one.
+    pub overridden: Option<Family>,
+}
+
+impl Family {
+    /// The family's name in messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::Gtf => "GTF",
+            Family::Jgi => "GFF2 (JGI)",
+            Family::Gff3 => "GFF3",
+        }
+    }
 }
 
 /// Feature lines looked at before giving up on an undecided file.
@@ -85,15 +98,22 @@ pub(super) fn detect(path: &Path, forced: Option<Format>) -> Result<Detected, Er
         (_, Scan::Columns { line, found }) => {
             Err(at(line, ParseErrorKind::NotAnnotation { columns: found }))
         }
-        (Some(Format::Gff3), s) => Ok(Detected {
-            family: Family::Gff3,
-            line: s.line(),
-        }),
         (Some(Format::Gtf), Scan::Found(d)) if d.family == Family::Jgi => Ok(d),
-        (Some(Format::Gtf), s) => Ok(Detected {
-            family: Family::Gtf,
-            line: s.line(),
-        }),
+        (Some(forced), s) => {
+            let family = match forced {
+                Format::Gtf => Family::Gtf,
+                Format::Gff3 => Family::Gff3,
+            };
+            let overridden = match s {
+                Scan::Found(d) if d.family != family => Some(d.family),
+                _ => None,
+            };
+            Ok(Detected {
+                family,
+                line: s.line(),
+                overridden,
+            })
+        }
         (None, Scan::Found(d)) => Ok(d),
         (None, Scan::Undecided { line, attributes }) => {
             Err(at(line, ParseErrorKind::UnknownDialect { attributes }))
@@ -148,6 +168,7 @@ fn scan(path: &Path) -> Result<Scan, Error> {
             return Ok(Scan::Found(Detected {
                 family: Family::Gff3,
                 line: line_no,
+                overridden: None,
             }));
         }
         if line.starts_with(b"#") {
@@ -168,6 +189,7 @@ fn scan(path: &Path) -> Result<Scan, Error> {
             return Ok(Scan::Found(Detected {
                 family,
                 line: line_no,
+                overridden: None,
             }));
         }
         if first_feature.is_none() {
@@ -243,7 +265,8 @@ mod tests {
             scan_text(gff),
             Scan::Found(Detected {
                 family: Family::Gff3,
-                line: 1
+                line: 1,
+                overridden: None,
             })
         );
         let late = "c\ts\tx\t1\t9\t.\t+\t.\t.\nc\ts\texon\t1\t9\t.\t+\t.\tgene_id \"g\";\n";
@@ -251,7 +274,8 @@ mod tests {
             scan_text(late),
             Scan::Found(Detected {
                 family: Family::Gtf,
-                line: 2
+                line: 2,
+                overridden: None,
             })
         );
         assert_eq!(

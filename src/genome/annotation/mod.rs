@@ -118,11 +118,12 @@ fn parse_columns<'a>(path: &Path, line_no: u64, raw: &'a [u8]) -> Result<Columns
 pub fn read(path: &Path, format: Option<Format>) -> Result<Annotation, Error> {
     let seen = dialect::detect(path, format)?;
     let mut asm = assemble::Assembler::new(path);
-    match seen.family {
-        Family::Gtf => gff2::read(&mut asm, open(path)?, gff2::Keys::GTF)?,
-        Family::Jgi => gff2::read(&mut asm, open(path)?, gff2::Keys::JGI)?,
-        Family::Gff3 => gff3::read(&mut asm, LineCounter::new(open(path)?))?,
-    }
+    let parsed = match seen.family {
+        Family::Gtf => gff2::read(&mut asm, open(path)?, gff2::Keys::GTF),
+        Family::Jgi => gff2::read(&mut asm, open(path)?, gff2::Keys::JGI),
+        Family::Gff3 => gff3::read(&mut asm, LineCounter::new(open(path)?)),
+    };
+    parsed.map_err(|e| blame_the_flag(e, &seen))?;
     if asm.records == 0 {
         return Err(Error::Empty {
             path: path.to_path_buf(),
@@ -144,6 +145,25 @@ pub fn read(path: &Path, format: Option<Format>) -> Result<Annotation, Error> {
         });
     }
     Ok(annotation)
+}
+
+/// A parse error under a format that `--annotation-format` forced against the content says so.
+fn blame_the_flag(e: Error, seen: &dialect::Detected) -> Error {
+    match (e, seen.overridden) {
+        (Error::Parse { path, line, kind }, Some(content)) => Error::Parse {
+            path,
+            line,
+            kind: ParseErrorKind::ForcedFormat {
+                forced: match seen.family {
+                    Family::Gff3 => "gff3",
+                    Family::Gtf | Family::Jgi => "gtf",
+                },
+                content: content.name(),
+                cause: Box::new(kind),
+            },
+        },
+        (e, _) => e,
+    }
 }
 
 #[cfg(test)]
@@ -347,8 +367,15 @@ mod tests {
         // jgi.gff would have been GFF3 by its name.
         let jgi = read(&fixture("jgi.gff"), Some(Format::Gtf)).unwrap();
         assert_eq!(jgi.dialect, Dialect::JgiGff2);
-        let forced = read(&fixture("ensembl.gtf"), Some(Format::Gff3));
-        assert!(forced.is_err(), "GTF attributes read as GFF3 must fail");
+        let forced = read(&fixture("ensembl.gtf"), Some(Format::Gff3)).unwrap_err();
+        let text = forced.to_string();
+        assert!(
+            text.contains("the content looks like GTF, but --annotation-format gff3 was given"),
+            "{text}"
+        );
+        let forced = read(&fixture("refseq.gff3"), Some(Format::Gtf)).unwrap_err();
+        let text = forced.to_string();
+        assert!(text.contains("refseq.gff3:5: malformed attributes: an attribute has no value (the content looks like GFF3, but --annotation-format gtf was given"), "{text}");
     }
 
     fn refusal(path: &Path) -> (u64, ParseErrorKind, String) {
