@@ -6,7 +6,7 @@ use std::path::Path;
 
 use crate::genome::fasta::{self, ContigInfo, complement};
 use crate::genome::select::{self, Selected, Selection};
-use crate::genome::{Error, Format, Gene, Intron, Strand, annotation};
+use crate::genome::{Dialect, Error, Format, Gene, Intron, Strand, annotation};
 
 /// Counts of the four splice dinucleotide classes over distinct introns.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -40,6 +40,8 @@ impl Dinucleotides {
 /// What `inspect` reports.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Report {
+    /// The annotation dialect recognised from the file's content.
+    pub dialect: Dialect,
     /// Contigs of the FASTA, in file order.
     pub contigs: Vec<(String, u64)>,
     /// Genes (with at least one transcript with exons).
@@ -84,8 +86,72 @@ pub fn inspect(
         ));
     }
 
-    let mut by_contig: HashMap<&str, Vec<&Gene>> = HashMap::new();
+    let GenomeScan {
+        contigs,
+        dinucleotides,
+        distinct_introns,
+    } = scan_genome(genome, &ann.genes, &mut problems)?;
+
+    let mut biotypes = BTreeMap::new();
     for g in &ann.genes {
+        let key = g.biotype.clone().unwrap_or_else(|| "(none)".into());
+        *biotypes.entry(key).or_insert(0) += 1;
+    }
+    let transcripts = ann.genes.iter().map(|g| g.transcripts.len()).sum();
+    let multi_exon_transcripts = ann
+        .genes
+        .iter()
+        .flat_map(|g| &g.transcripts)
+        .filter(|t| t.exons.len() > 1)
+        .count();
+    let genes_with_introns = ann.genes.iter().filter(|g| g.has_introns()).count();
+    let genes = ann.genes.len();
+
+    let Selected {
+        genes: selected,
+        missing_contig,
+        funnel,
+    } = select::select(ann.genes, &contigs, genome, sel)?;
+    if !missing_contig.is_empty() {
+        problems.push(format!(
+            "{} gene(s) skipped because their contig is not in the FASTA",
+            missing_contig.len()
+        ));
+    }
+    let mut selection = funnel;
+    selection.push(("selected".into(), selected.len()));
+
+    Ok(Report {
+        dialect: ann.dialect,
+        contigs: contigs.into_iter().map(|c| (c.name, c.length)).collect(),
+        genes,
+        biotypes,
+        transcripts,
+        multi_exon_transcripts,
+        genes_with_introns,
+        distinct_introns,
+        dinucleotides,
+        selection,
+        problems,
+    })
+}
+
+/// What one pass over the FASTA finds for the annotation's genes.
+struct GenomeScan {
+    contigs: Vec<ContigInfo>,
+    dinucleotides: Dinucleotides,
+    distinct_introns: usize,
+}
+
+/// Reads the FASTA once: its contigs, and the splice dinucleotides of the distinct introns of
+/// `genes`; annotation contigs the FASTA lacks are added to `problems`.
+fn scan_genome(
+    genome: &Path,
+    genes: &[Gene],
+    problems: &mut Vec<String>,
+) -> Result<GenomeScan, Error> {
+    let mut by_contig: HashMap<&str, Vec<&Gene>> = HashMap::new();
+    for g in genes {
         by_contig.entry(g.contig.as_str()).or_default().push(g);
     }
     let mut contigs: Vec<ContigInfo> = Vec::new();
@@ -126,47 +192,10 @@ pub fn inspect(
             missing.into_iter().collect::<Vec<_>>().join(", ")
         ));
     }
-
-    let mut biotypes = BTreeMap::new();
-    for g in &ann.genes {
-        let key = g.biotype.clone().unwrap_or_else(|| "(none)".into());
-        *biotypes.entry(key).or_insert(0) += 1;
-    }
-    let transcripts = ann.genes.iter().map(|g| g.transcripts.len()).sum();
-    let multi_exon_transcripts = ann
-        .genes
-        .iter()
-        .flat_map(|g| &g.transcripts)
-        .filter(|t| t.exons.len() > 1)
-        .count();
-    let genes_with_introns = ann.genes.iter().filter(|g| g.has_introns()).count();
-    let genes = ann.genes.len();
-
-    let Selected {
-        genes: selected,
-        missing_contig,
-        funnel,
-    } = select::select(ann.genes, &contigs, genome, sel)?;
-    if !missing_contig.is_empty() {
-        problems.push(format!(
-            "{} gene(s) skipped because their contig is not in the FASTA",
-            missing_contig.len()
-        ));
-    }
-    let mut selection = funnel;
-    selection.push(("selected".into(), selected.len()));
-
-    Ok(Report {
-        contigs: contigs.into_iter().map(|c| (c.name, c.length)).collect(),
-        genes,
-        biotypes,
-        transcripts,
-        multi_exon_transcripts,
-        genes_with_introns,
-        distinct_introns,
+    Ok(GenomeScan {
+        contigs,
         dinucleotides,
-        selection,
-        problems,
+        distinct_introns,
     })
 }
 
@@ -192,6 +221,7 @@ fn pct(n: usize, total: usize) -> f64 {
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let total_bp: u64 = self.contigs.iter().map(|c| c.1).sum();
+        writeln!(f, "annotation dialect      {}", self.dialect)?;
         writeln!(
             f,
             "contigs                 {:>12}  ({total_bp} bp)",

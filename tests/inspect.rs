@@ -264,3 +264,137 @@ fn usage_errors_exit_2() {
     let dir = Dir::new();
     run(dir.cmd(&["inspect", "--genome", "x.fa"])).fails_with(2);
 }
+
+/// The hand-written dialect fixtures (see tests/fixtures/annotation/README.md).
+const FIXTURES: &str = "tests/fixtures/annotation";
+
+/// `inspect` on the fixture genome and `annotation` (a fixture name or a path).
+fn inspect_fixture(dir: &Dir, annotation: &str, extra: &[&str]) -> crate::util::Run {
+    let g = repo(&format!("{FIXTURES}/genome.fa"));
+    let a = if annotation.contains('/') {
+        std::path::PathBuf::from(annotation)
+    } else {
+        repo(&format!("{FIXTURES}/{annotation}"))
+    };
+    let mut args = vec![
+        "inspect",
+        "--genome",
+        g.to_str().unwrap(),
+        "--annotation",
+        a.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    run(dir.cmd(&args))
+}
+
+#[test]
+fn every_annotation_dialect_is_recognised_and_reported() {
+    let dir = Dir::new();
+    // Named .gff3, written as GTF: the content decides.
+    let renamed = dir.write(
+        "named-wrong.gff3",
+        std::fs::read(repo(&format!("{FIXTURES}/ensembl.gtf"))).unwrap(),
+    );
+    let renamed = renamed.to_str().unwrap();
+    for (file, text, json, genes) in [
+        ("ensembl.gtf", "GTF", "gtf", 2),
+        (renamed, "GTF", "gtf", 2),
+        (
+            "ucsc.gtf",
+            "GTF from UCSC tables (no gene or transcript lines)",
+            "ucsc-gtf",
+            3,
+        ),
+        ("refseq.gff3", "GFF3", "gff3", 2),
+        ("ensembl.gff3", "GFF3", "gff3", 2),
+        ("jgi.gff", "GFF2 (JGI)", "jgi-gff2", 3),
+    ] {
+        let out = inspect_fixture(&dir, file, &[]).ok().stdout;
+        for want in [
+            format!("annotation dialect      {text}\n"),
+            format!("genes                   {genes:>12}\n"),
+            format!("transcripts             {:>12}\n", 3),
+            format!("distinct introns        {:>12}\n", 4),
+            format!("  {:<22}{:>12}  {:>6.2} %", "GT-AG", 4, 100.0),
+            "problems                none".to_string(),
+        ] {
+            assert!(out.contains(&want), "{file}: {want:?} missing from\n{out}");
+        }
+        let v: serde_json::Value =
+            serde_json::from_str(&inspect_fixture(&dir, file, &["--json"]).ok().stdout).unwrap();
+        assert_eq!(v["dialect"], json, "{file}");
+        assert_eq!(v["distinct_introns"], 4, "{file}");
+    }
+}
+
+#[test]
+fn the_embedded_data_is_refseq_gtf_and_gff3() {
+    let dir = Dir::new();
+    for (ann, json) in [(GTF, "gtf"), (GFF, "gff3")] {
+        let out = inspect(&dir, GENOME, ann, &["--json"]).ok().stdout;
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["dialect"], json, "{ann}");
+    }
+}
+
+#[test]
+fn annotations_without_transcripts_of_exons_are_refused_naming_the_dialect() {
+    let dir = Dir::new();
+    for (file, want) in [
+        (
+            "genes-only.gff3",
+            "genes-only.gff3:1: GFF3 (recognised on this line), but it has no exon lines (only gene ×2): spliceforge needs transcripts made of exons",
+        ),
+        (
+            "genes-only.gtf",
+            "genes-only.gtf:1: GTF (recognised on this line), but it has no exon lines (only gene ×2)",
+        ),
+        (
+            "transcripts.bed",
+            "transcripts.bed:1: not an annotation: 12 tab-separated column(s) where GTF, GFF3 and GFF2 have 9 (a BED file?)",
+        ),
+    ] {
+        let r = inspect_fixture(&dir, file, &[]).fails_with(BAD_INPUT);
+        assert!(
+            r.stderr.contains(want),
+            "{file}: want {want:?} in {}",
+            r.stderr
+        );
+    }
+    dir.write("odd.gtf", "c\ts\texon\t1\t9\t.\t+\t.\tfoo bar baz\n");
+    let r = inspect(&dir, GENOME, "odd.gtf", &[]).fails_with(BAD_INPUT);
+    assert!(
+        r.stderr.contains(
+            "odd.gtf:1: cannot tell the annotation dialect from the attributes \"foo bar baz\""
+        ),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn swapped_genome_and_annotation_are_named() {
+    let dir = Dir::new();
+    let (g, a) = (repo(GENOME), repo(GTF));
+    let r = run(dir.cmd(&[
+        "inspect",
+        "--genome",
+        a.to_str().unwrap(),
+        "--annotation",
+        g.to_str().unwrap(),
+    ]))
+    .fails_with(BAD_INPUT);
+    let want = format!(
+        "{}:1: this is a FASTA file (a sequence), not an annotation — did you swap --genome and --annotation?",
+        g.display()
+    );
+    assert!(r.stderr.contains(&want), "want {want:?} in {}", r.stderr);
+    // Forcing a format does not hide it.
+    let r =
+        inspect_fixture(&dir, "genome.fa", &["--annotation-format", "gtf"]).fails_with(BAD_INPUT);
+    assert!(
+        r.stderr.contains("genome.fa:1: this is a FASTA file"),
+        "{}",
+        r.stderr
+    );
+}

@@ -445,7 +445,7 @@ pub struct InputArgs {
     /// Annotation, GTF or GFF3 (plain or gzip). Contig names must match the FASTA's.
     #[arg(long, env = "SPLICEFORGE_ANNOTATION", value_name = "GTF|GFF3")]
     pub annotation: PathBuf,
-    /// Annotation format; by default guessed from the file name, then from its content.
+    /// Force GTF or GFF3; by default the file's content decides, never its name.
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub annotation_format: Option<AnnotationFormat>,
 }

@@ -4,7 +4,9 @@ use std::fmt;
 use std::io;
 use std::path::PathBuf;
 
-/// An error reading or checking the genome (FASTA), the annotation (GTF/GFF3) or a gene list.
+use super::annotation::Dialect;
+
+/// An error reading or checking the genome (FASTA), the annotation (GTF, GFF3, GFF2) or a gene list.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -93,7 +95,7 @@ pub enum Error {
     },
 }
 
-/// What was wrong with one line of a FASTA, GTF or GFF3 file.
+/// What was wrong with one line of a FASTA or annotation file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ParseErrorKind {
@@ -145,8 +147,35 @@ pub enum ParseErrorKind {
         /// The character.
         byte: u8,
     },
-    /// The file does not look like GTF or GFF3.
-    UnknownFormat,
+    /// A FASTA file was given as the annotation.
+    Fasta,
+    /// A table whose lines do not have the 9 columns of GTF, GFF3 and GFF2 (BED, for instance).
+    NotAnnotation {
+        /// Columns found on the first data line.
+        columns: usize,
+    },
+    /// 9 columns, but attributes of no known dialect.
+    UnknownDialect {
+        /// The first feature line's attribute column (shortened).
+        attributes: String,
+    },
+    /// A line failed under the format forced by `--annotation-format`, which the content
+    /// contradicts.
+    ForcedFormat {
+        /// The flag's value.
+        forced: &'static str,
+        /// The family the content showed.
+        content: &'static str,
+        /// What failed.
+        cause: Box<ParseErrorKind>,
+    },
+    /// The annotation was read but yields no transcript made of exons.
+    NoTranscripts {
+        /// The dialect recognised.
+        dialect: Dialect,
+        /// What the file lacks.
+        missing: String,
+    },
 }
 
 impl fmt::Display for ParseErrorKind {
@@ -178,9 +207,29 @@ impl fmt::Display for ParseErrorKind {
                 "{:?} is not a nucleotide code (expected A, C, G, T, N or another IUPAC letter)",
                 char::from(*byte)
             ),
-            Self::UnknownFormat => write!(
+            Self::Fasta => write!(
                 f,
-                "cannot tell whether this is GTF or GFF3 (name it .gtf/.gff3, or pass --annotation-format)"
+                "this is a FASTA file (a sequence), not an annotation — did you swap --genome and --annotation?"
+            ),
+            Self::NotAnnotation { columns } => write!(
+                f,
+                "not an annotation: {columns} tab-separated column(s) where GTF, GFF3 and GFF2 have 9 (a BED file?); spliceforge needs transcripts made of exons, in GTF, GFF3 or JGI's GFF2"
+            ),
+            Self::UnknownDialect { attributes } => write!(
+                f,
+                "cannot tell the annotation dialect from the attributes {attributes:?}: expected GTF (gene_id \"…\"; transcript_id \"…\";), GFF3 (ID=…;Parent=…) or JGI's GFF2 (name \"…\"; transcriptId …); pass --annotation-format to force GTF or GFF3"
+            ),
+            Self::ForcedFormat {
+                forced,
+                content,
+                cause,
+            } => write!(
+                f,
+                "{cause} (the content looks like {content}, but --annotation-format {forced} was given: drop the flag to let the content decide)"
+            ),
+            Self::NoTranscripts { dialect, missing } => write!(
+                f,
+                "{dialect} (recognised on this line), but {missing}: spliceforge needs transcripts made of exons"
             ),
         }
     }

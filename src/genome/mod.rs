@@ -1,4 +1,4 @@
-//! Genome inputs: FASTA sequences, GTF/GFF3 annotation, gene models and gene selection.
+//! Genome inputs: FASTA sequences, annotation (GTF, GFF3, JGI's GFF2), gene models and gene selection.
 
 pub mod annotation;
 pub mod fasta;
@@ -9,7 +9,7 @@ pub mod select;
 
 mod error;
 
-pub use annotation::{Annotation, Format};
+pub use annotation::{Annotation, Dialect, Format};
 pub use error::{Error, ParseErrorKind};
 pub use gene::{Exon, Gene, Intron, Site, SiteKind, Strand, Transcript};
 pub use region::GeneRegion;
