@@ -34,6 +34,24 @@ pub mod exit {
     pub const DAMAGED: u8 = 12;
     /// A dataset and a model that do not fit together (other features or schema).
     pub const INCOMPATIBLE: u8 = 13;
+
+    /// Every exit code, in order.
+    pub const ALL: [u8; 14] = [
+        OK,
+        FAILURE,
+        USAGE,
+        BAD_INPUT,
+        FINGERPRINT,
+        LOCKED,
+        VERIFY,
+        WRITE,
+        NOT_OURS,
+        MEMORY,
+        NOT_FOUND,
+        READ,
+        DAMAGED,
+        INCOMPATIBLE,
+    ];
 }
 
 /// Any error the library reports to the binary.

@@ -9,6 +9,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use spliceforge::basemodel::spliceai::SpliceAi;
+use spliceforge::error::exit;
 
 use crate::util::{Dir, GENOME, dataset_files, inputs_cmd, python_cmd, repo, run};
 
@@ -209,7 +210,7 @@ fn missing_truncated_foreign_and_non_spliceai_weights_are_refused_with_the_fix()
     let score =
         |weights: &Path, out: &str| run(score_cmd(&dir, weights, out, &["--spliceai-models", "1"]));
 
-    let r = score(&dir.join("nowhere"), "a.parquet").fails_with(3);
+    let r = score(&dir.join("nowhere"), "a.parquet").fails_with(exit::NOT_FOUND);
     assert!(
         r.stderr.contains("does not exist") && r.stderr.contains("scripts/fetch-spliceai.sh"),
         "{}",
@@ -217,14 +218,14 @@ fn missing_truncated_foreign_and_non_spliceai_weights_are_refused_with_the_fix()
     );
     let empty = dir.join("empty");
     std::fs::create_dir(&empty).unwrap();
-    let r = score(&empty, "a.parquet").fails_with(3);
+    let r = score(&empty, "a.parquet").fails_with(exit::NOT_FOUND);
     assert!(r.stderr.contains("spliceai1.h5 is missing"), "{}", r.stderr);
 
     let bad = dir.join("bad");
     std::fs::create_dir(&bad).unwrap();
     let original = std::fs::read(w.join("spliceai1.h5")).unwrap();
     std::fs::write(bad.join("spliceai1.h5"), &original[..original.len() / 3]).unwrap();
-    let r = score(&bad, "a.parquet").fails_with(3);
+    let r = score(&bad, "a.parquet").fails_with(exit::DAMAGED);
     assert!(
         r.stderr.contains("spliceai1.h5") && r.stderr.contains("re-fetch"),
         "{}",
@@ -232,7 +233,7 @@ fn missing_truncated_foreign_and_non_spliceai_weights_are_refused_with_the_fix()
     );
 
     std::fs::write(bad.join("spliceai1.h5"), "chrom\tposition\n").unwrap();
-    let r = score(&bad, "a.parquet").fails_with(3);
+    let r = score(&bad, "a.parquet").fails_with(exit::DAMAGED);
     assert!(
         r.stderr.contains("not a readable HDF5 file"),
         "{}",
@@ -247,7 +248,7 @@ fn missing_truncated_foreign_and_non_spliceai_weights_are_refused_with_the_fix()
         edited.to_str().unwrap()
     );
     crate::util::python(&script);
-    let r = score(&bad, "a.parquet").fails_with(3);
+    let r = score(&bad, "a.parquet").fails_with(exit::DAMAGED);
     assert!(
         r.stderr.contains("not a SpliceAI network") && r.stderr.contains("crop (4000)"),
         "{}",
@@ -256,7 +257,7 @@ fn missing_truncated_foreign_and_non_spliceai_weights_are_refused_with_the_fix()
     // Nothing was written by any of these, nor by a builder pointed at missing weights.
     assert!(!dir.join("a.parquet").exists() && !dir.join("a.parquet.work").exists());
     let out = dir.join("never");
-    run(build(&dir, &dir.join("nowhere"), &out, "1", &[])).fails_with(3);
+    run(build(&dir, &dir.join("nowhere"), &out, "1", &[])).fails_with(exit::NOT_FOUND);
     assert!(!out.exists(), "a failed start left {}", out.display());
 
     for n in ["0", "6"] {

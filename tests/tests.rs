@@ -3,6 +3,7 @@
 mod util;
 
 mod builder;
+mod errors;
 mod features;
 mod inspect;
 mod memory;

@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
+use spliceforge::error::exit;
+
 use crate::util::{Dir, build_cmd, python, run};
 
 /// One small dataset shared by the tests of this module (built once).
@@ -234,9 +236,9 @@ fn predict_refuses_a_dataset_with_other_features() {
     ))
     .ok();
     let preds = dir.join("p.parquet");
-    let r = predict(&dir, &out, &other, &preds).fails_with(8);
+    let r = predict(&dir, &out, &other, &preds).fails_with(exit::INCOMPATIBLE);
     assert!(
-        r.stderr.contains("do not match the model's"),
+        r.stderr.contains("are not the model's") && r.stderr.contains("--kmer-sizes"),
         "{}",
         r.stderr
     );

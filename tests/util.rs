@@ -51,19 +51,15 @@ impl Dir {
         p
     }
 
-    /// A command for the real binary, run in this directory.
+    /// A command for the real binary, run in this directory, with no `SPLICEFORGE_*` variable
+    /// of the developer's environment (they are flag fallbacks and fault switches).
     pub fn cmd(&self, args: &[&str]) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_spliceforge"));
         c.args(args).current_dir(self.path());
-        for var in [
-            "SPLICEFORGE_GENOME",
-            "SPLICEFORGE_ANNOTATION",
-            "SPLICEFORGE_SEED",
-            "SPLICEFORGE_SPLICEAI_WEIGHTS",
-            "SPLICEFORGE_THREADS",
-            "SPLICEFORGE_OUT",
-        ] {
-            c.env_remove(var);
+        for (var, _) in std::env::vars_os() {
+            if var.to_string_lossy().starts_with("SPLICEFORGE_") {
+                c.env_remove(var);
+            }
         }
         c
     }
@@ -93,7 +89,8 @@ impl Run {
 
     /// Asserts the exit code and that the tool did not panic, and returns self.
     #[track_caller]
-    pub fn fails_with(self, code: i32) -> Self {
+    pub fn fails_with(self, code: impl Into<i32>) -> Self {
+        let code = code.into();
         assert_eq!(
             self.code, code,
             "stdout:\n{}\nstderr:\n{}",

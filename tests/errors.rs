@@ -1,0 +1,317 @@
+//! The README's exit-code table, walked: every code it lists is the one the binary returns for
+//! a case of that kind, with a message that names the path and what to do.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use spliceforge::error::exit;
+
+use crate::util::{Dir, GENOME, GTF, Run, build_cmd, repo, run};
+
+/// The README's table: code → meaning.
+fn readme_table() -> BTreeMap<u8, String> {
+    let text = std::fs::read_to_string(repo("README.md")).unwrap();
+    let section = text
+        .split("## Exit codes")
+        .nth(1)
+        .expect("README has ## Exit codes");
+    section
+        .lines()
+        .skip_while(|l| !l.starts_with('|'))
+        .take_while(|l| l.starts_with('|'))
+        .filter_map(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            Some((cells.get(1)?.parse().ok()?, cells.get(2)?.to_string()))
+        })
+        .collect()
+}
+
+/// Asserts `r` failed with `code`, its message holds every one of `words`, and the README's
+/// meaning of `code` holds `meaning`.
+#[track_caller]
+fn case(table: &BTreeMap<u8, String>, r: Run, code: u8, words: &[&str], meaning: &str) {
+    let r = r.fails_with(code);
+    for w in words {
+        assert!(
+            r.stderr.contains(w),
+            "exit {code}: {w:?} not in\n{}",
+            r.stderr
+        );
+    }
+    assert!(
+        table[&code].contains(meaning),
+        "README's exit {code} ({:?}) does not say {meaning:?}",
+        table[&code]
+    );
+}
+
+fn small_dataset(dir: &Dir, name: &str, extra: &[&str]) -> std::path::PathBuf {
+    let out = dir.join(name);
+    let mut args = vec!["--n-genes", "6", "--batch-size", "2"];
+    args.extend_from_slice(extra);
+    run(build_cmd(dir, &out, &args)).ok();
+    out
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn every_exit_code_of_the_readme_is_what_the_binary_returns() {
+    let table = readme_table();
+    let codes: Vec<u8> = table.keys().copied().collect();
+    assert_eq!(
+        codes,
+        exit::ALL.to_vec(),
+        "README table vs spliceforge::error::exit"
+    );
+    let dir = Dir::new();
+    let ds = small_dataset(&dir, "ds", &[]);
+    let model = dir.join("model");
+    let train = |ds: &Path, out: &Path, extra: &[&str]| {
+        let mut args = vec!["train", "--dataset", s(ds), "--out-dir", s(out)];
+        for (flag, value) in [("--n-folds", "1"), ("--n-estimators", "2")] {
+            if !extra.contains(&flag) {
+                args.extend_from_slice(&[flag, value]);
+            }
+        }
+        args.extend_from_slice(extra);
+        run(dir.cmd(&args))
+    };
+    train(&ds, &model, &[]).ok();
+    let predict = |model: &Path, ds: &Path| {
+        let out = dir.join("p.parquet");
+        run(dir.cmd(&[
+            "predict",
+            "--model",
+            s(model),
+            "--dataset",
+            s(ds),
+            "--out",
+            s(&out),
+        ]))
+    };
+
+    // 2: usage.
+    let r = train(&ds, &dir.join("m2"), &["--n-estimators", "0"]);
+    case(
+        &table,
+        r,
+        exit::USAGE,
+        &["--n-estimators", "--help"],
+        "bad usage",
+    );
+    let r = train(&ds, &dir.join("m2"), &["--n-folds", "9"]);
+    case(
+        &table,
+        r,
+        exit::USAGE,
+        &["--n-folds 9", "at most 6"],
+        "more folds than genes",
+    );
+    // 3: bad input: the genome given as the annotation.
+    let g = repo(GENOME);
+    let r = run(dir.cmd(&["inspect", "--genome", s(&g), "--annotation", s(&g)]));
+    case(
+        &table,
+        r,
+        exit::BAD_INPUT,
+        &["FASTA", "did you swap"],
+        "a FASTA given as one",
+    );
+    // 4: a trained model is not overwritten.
+    let r = train(&ds, &model, &[]);
+    case(
+        &table,
+        r,
+        exit::FINGERPRINT,
+        &["already holds a trained model", "--overwrite"],
+        "trained model",
+    );
+    // 6: verify finds a damaged part.
+    let bad = dir.join("bad");
+    copy_dir(&ds, &bad);
+    let part = bad.join("parts/batch-00001.parquet");
+    let mut bytes = std::fs::read(&part).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x55;
+    std::fs::write(&part, bytes).unwrap();
+    let r = run(dir.cmd(&["verify", s(&bad)]));
+    case(
+        &table,
+        r,
+        exit::VERIFY,
+        &["checksum differs"],
+        "`verify` found problems",
+    );
+    // 7: a write that fails (disk full, injected).
+    let mut c = build_cmd(
+        &dir,
+        &dir.join("full"),
+        &["--n-genes", "6", "--batch-size", "2"],
+    );
+    c.env("SPLICEFORGE_FAULT_WRITE_AFTER_BYTES", "20000");
+    case(
+        &table,
+        run(c),
+        exit::WRITE,
+        &["cannot write", "run the same command again"],
+        "a write failed",
+    );
+    // 8: not ours: a model directory that is a dataset; a dataset directory that is empty.
+    let r = predict(&ds, &ds);
+    case(
+        &table,
+        r,
+        exit::NOT_OURS,
+        &["not a trained spliceforge model", "it is a dataset"],
+        "not a spliceforge dataset or model directory",
+    );
+    let empty = dir.join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let r = run(dir.cmd(&["verify", s(&empty)]));
+    case(
+        &table,
+        r,
+        exit::NOT_OURS,
+        &["not a spliceforge dataset", "run.json"],
+        "a dataset without `run.json`",
+    );
+    // 9: no plan fits the budget.
+    let r = train(&ds, &dir.join("m9"), &["--memory-budget", "10M"]);
+    case(
+        &table,
+        r,
+        exit::MEMORY,
+        &["no plan fits", "Raise --memory-budget"],
+        "no plan fits",
+    );
+    // 10: not found, for every kind of input; nothing is created on the way.
+    let typo = dir.join("typo.fna.gz");
+    let never = dir.join("never");
+    let a = repo(GTF);
+    let r = run(dir.cmd(&[
+        "builder",
+        "--genome",
+        s(&typo),
+        "--annotation",
+        s(&a),
+        "--out",
+        s(&never),
+    ]));
+    case(
+        &table,
+        r,
+        exit::NOT_FOUND,
+        &["--genome", "typo.fna.gz", "no such file"],
+        "does not exist",
+    );
+    assert!(
+        !never.exists(),
+        "a failed start created {}",
+        never.display()
+    );
+    let nowhere = dir.join("nowhere");
+    let r = predict(&nowhere, &ds);
+    case(
+        &table,
+        r,
+        exit::NOT_FOUND,
+        &["model directory", "does not exist", "--out-dir"],
+        "model",
+    );
+    let r = run(dir.cmd(&["verify", s(&nowhere)]));
+    case(
+        &table,
+        r,
+        exit::NOT_FOUND,
+        &["dataset directory", "does not exist", "spliceforge builder"],
+        "dataset",
+    );
+    let r = train(&nowhere, &dir.join("m10"), &[]);
+    case(
+        &table,
+        r,
+        exit::NOT_FOUND,
+        &["--dataset", "no such file"],
+        "does not exist",
+    );
+    assert!(!dir.join("m10").exists());
+    // 11: an input that exists but cannot be read (run.json is a directory).
+    let odd = dir.join("odd");
+    std::fs::create_dir_all(odd.join("run.json")).unwrap();
+    let r = run(dir.cmd(&["verify", s(&odd)]));
+    case(
+        &table,
+        r,
+        exit::READ,
+        &["cannot read", "run.json"],
+        "cannot be read",
+    );
+    // 12: damaged: a model file that XGBoost cannot load; a manifest line that does not parse.
+    let damaged = dir.join("damaged");
+    copy_dir(&model, &damaged);
+    std::fs::write(damaged.join("model-donor.json"), "garbage").unwrap();
+    let r = predict(&damaged, &ds);
+    case(
+        &table,
+        r,
+        exit::DAMAGED,
+        &["model-donor.json is damaged", "train the model again"],
+        "damaged",
+    );
+    // 13: a dataset with other features than the model's.
+    let k2 = small_dataset(&dir, "k2", &["--kmer-sizes", "2"]);
+    let r = predict(&model, &k2);
+    case(
+        &table,
+        r,
+        exit::INCOMPATIBLE,
+        &["cannot be used with model", "--kmer-sizes"],
+        "do not fit together",
+    );
+    // 5: another builder holds the directory.
+    let held = dir.join("held");
+    let mut first = build_cmd(&dir, &held, &["--n-genes", "6", "--batch-size", "1"])
+        .env("SPLICEFORGE_TEST_PAUSE_MS", "500")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let t = Instant::now();
+    while !held.join("run.json").exists() {
+        assert!(
+            t.elapsed() < Duration::from_secs(60),
+            "first builder never started"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let r = run(build_cmd(
+        &dir,
+        &held,
+        &["--n-genes", "6", "--batch-size", "1"],
+    ));
+    first.kill().unwrap();
+    first.wait().unwrap();
+    case(
+        &table,
+        r,
+        exit::LOCKED,
+        &["in use by another spliceforge builder"],
+        "another builder",
+    );
+    // 0: success; 1 is for bugs only: no case above returned it.
+    run(dir.cmd(&["schema"])).ok();
+    assert!(table[&exit::FAILURE].contains("a bug"));
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    let ok = std::process::Command::new("cp")
+        .args(["-r", s(from), s(to)])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+}
