@@ -4,6 +4,10 @@
 //! The binary (`src/main.rs`) parses flags, resolves them into the configurations defined here,
 //! calls the library and turns [`Error`] into a documented exit code.
 
+// `unsafe` lives in `xgb` (the C API) and in SpliceAI's vector kernels only, each block with
+// its SAFETY argument; anywhere else it does not compile.
+#![deny(unsafe_code)]
+
 pub mod basemodel;
 pub mod builder;
 pub mod error;
@@ -15,6 +19,7 @@ pub mod seed;
 pub mod stats;
 pub mod store;
 pub mod train;
+#[allow(unsafe_code)]
 pub mod xgb;
 
 pub use error::Error;

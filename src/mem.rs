@@ -28,16 +28,7 @@ pub fn peak_rss_bytes() -> u64 {
 /// (one per thread that allocated). glibc keeps most of it mapped, so without this each
 /// sub-model starts from a higher resident set than the one before.
 pub fn release_free_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        unsafe extern "C" {
-            fn malloc_trim(pad: usize) -> std::ffi::c_int;
-        }
-        // SAFETY: malloc_trim only walks glibc's own arenas; it takes no pointers of ours.
-        unsafe {
-            malloc_trim(0);
-        }
-    }
+    crate::xgb::alloc::trim();
 }
 
 /// Bytes as a short human string (`512.0 MB`).

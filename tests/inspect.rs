@@ -1,18 +1,23 @@
 //! `inspect` on the embedded data, and every bad-input case of issue 2.
 
 use std::io::Write;
+use std::path::Path;
 
 use crate::util::{Dir, GENOME, GFF, GTF, repo, run};
 
 const BAD_INPUT: i32 = 3;
 
 fn inspect(dir: &Dir, genome: &str, annotation: &str, extra: &[&str]) -> crate::util::Run {
-    let g = repo(genome);
     let a = if annotation.starts_with("data/") {
         repo(annotation)
     } else {
         dir.join(annotation)
     };
+    inspect_paths(dir, &repo(genome), &a, extra)
+}
+
+/// `inspect --genome G --annotation A` with `extra` flags.
+fn inspect_paths(dir: &Dir, g: &Path, a: &Path, extra: &[&str]) -> crate::util::Run {
     let mut args = vec![
         "inspect",
         "--genome",
@@ -276,15 +281,7 @@ fn inspect_fixture(dir: &Dir, annotation: &str, extra: &[&str]) -> crate::util::
     } else {
         repo(&format!("{FIXTURES}/{annotation}"))
     };
-    let mut args = vec![
-        "inspect",
-        "--genome",
-        g.to_str().unwrap(),
-        "--annotation",
-        a.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    run(dir.cmd(&args))
+    inspect_paths(dir, &g, &a, extra)
 }
 
 #[test]

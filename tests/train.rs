@@ -277,7 +277,7 @@ fn sample_genes_spans_many_part_files_and_reads_only_their_rows() {
         "--n-estimators",
         "3",
     ];
-    train(&dir, ds, &out, &args).ok();
+    let r = train(&dir, ds, &out, &args).ok();
     let folds = json(&out.join("folds.json"));
     let chosen: HashSet<String> = folds["genes"]
         .as_array()
@@ -319,6 +319,11 @@ fn sample_genes_spans_many_part_files_and_reads_only_their_rows() {
             .unwrap(),
         rows
     );
+    // The summary and the report name the sample, not the whole dataset.
+    let said = format!("9 of the dataset's 40 genes ({rows} of its");
+    assert!(r.stdout.contains(&said), "{said:?} not in\n{}", r.stdout);
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(report.contains(&said), "{said:?} not in report.md");
     // Seeded: the same sample again, another with another seed.
     let again = dir.join("again");
     train(&dir, ds, &again, &args).ok();

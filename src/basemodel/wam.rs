@@ -308,11 +308,15 @@ mod tests {
     fn reservation_is_a_stable_fraction() {
         let ids: Vec<String> = (0..10_000).map(|i| format!("gene{i}")).collect();
         let n = ids.iter().filter(|id| is_reserved(id, 0.1)).count();
-        assert!((900..1100).contains(&n), "{n}");
-        assert!(
-            ids.iter()
-                .all(|id| is_reserved(id, 0.1) == is_reserved(id, 0.1))
-        );
+        // Pinned (an independent Python implementation gives the same): a change would move
+        // genes between the base model's training set and the dataset.
+        assert_eq!(n, 1019);
+        let first: Vec<&str> = ids[..40]
+            .iter()
+            .filter(|id| is_reserved(id, 0.1))
+            .map(String::as_str)
+            .collect();
+        assert_eq!(first, ["gene0", "gene3", "gene21", "gene36"]);
         assert!(
             ids.iter()
                 .filter(|id| is_reserved(id, 0.1))

@@ -137,11 +137,11 @@ pub fn estimate(e: Estimate) -> Result<(), Error> {
         budget: pl.memory_budget,
         fixed: pl.fixed,
     };
-    let (text, json) = render(&req);
+    let report = render(&req);
     if e.json {
-        print(&(serde_json::to_string_pretty(&json).unwrap_or_default() + "\n"));
+        print(&(serde_json::to_string_pretty(&report.json).unwrap_or_default() + "\n"));
     } else {
-        print(&text);
+        print(&report.text);
     }
     Ok(())
 }

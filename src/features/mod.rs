@@ -11,6 +11,7 @@ pub mod schema;
 pub mod sequence;
 pub mod structure;
 
+pub use crate::train::eval::quality::Quality;
 pub use label::{LabelConfig, PredType, SpliceType};
-pub use rows::{GeneRows, Quality, RowConfig, gene_rows};
+pub use rows::{GeneRows, RowConfig, gene_rows};
 pub use schema::{Role, SCHEMA_VERSION, Schema};

@@ -6,6 +6,7 @@
 use std::ffi::c_int;
 use std::ptr;
 
+use super::callbacks::Callbacks;
 use super::error::{Error, Result, check, cstring, to_usize, ulong};
 use super::ffi;
 
@@ -13,19 +14,33 @@ use super::ffi;
 ///
 /// XGBoost reference-counts matrices internally (a booster's cache holds its own reference), so
 /// dropping a `DMatrix` while a booster that used it lives is safe.
-#[derive(Debug)]
 pub struct DMatrix {
     handle: ffi::DMatrixHandle,
+    /// For a matrix built from a source: the iterator handle and proxy XGBoost keeps pointers
+    /// to, alive as long as the matrix (dropped after the handle is freed).
+    callbacks: Option<Box<Callbacks>>,
+}
+
+impl std::fmt::Debug for DMatrix {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DMatrix")
+            .field("handle", &self.handle)
+            .finish()
+    }
 }
 
 // SAFETY: the handle is owned exclusively by this value and XGBoost's DMatrix has no thread
-// affinity. `DMatrix` is not `Sync`: XGBoost builds some pages lazily on first use.
+// affinity. The kept `Callbacks` holds no state once construction has returned (`active` is
+// null) and XGBoost calls back only from the thread using the matrix, so moving both to another
+// thread moves every use with them. `DMatrix` is not `Sync`: XGBoost builds some pages lazily on
+// first use.
 unsafe impl Send for DMatrix {}
 
 impl Drop for DMatrix {
     fn drop(&mut self) {
         // SAFETY: the handle came from an XGBoost constructor and is freed exactly once.
-        // A failure here cannot be reported and only leaks.
+        // A failure here cannot be reported and only leaks. `callbacks` is dropped after this,
+        // so the iterator handle and proxy outlive everything XGBoost built with them.
         unsafe { ffi::XGDMatrixFree(self.handle) };
     }
 }
@@ -33,7 +48,24 @@ impl Drop for DMatrix {
 impl DMatrix {
     /// Takes ownership of a handle returned by an XGBoost constructor.
     pub(crate) fn from_handle(handle: ffi::DMatrixHandle) -> Self {
-        DMatrix { handle }
+        DMatrix {
+            handle,
+            callbacks: None,
+        }
+    }
+
+    /// Takes ownership of a handle built from `callbacks`, which it keeps alive.
+    pub(crate) fn with_callbacks(handle: ffi::DMatrixHandle, callbacks: Box<Callbacks>) -> Self {
+        DMatrix {
+            handle,
+            callbacks: Some(callbacks),
+        }
+    }
+
+    /// How many times XGBoost called the source's callbacks after construction (0 for a matrix
+    /// not built from a source).
+    pub fn late_callbacks(&self) -> usize {
+        self.callbacks.as_ref().map_or(0, |c| c.late_calls())
     }
 
     /// The C handle, valid while `self` lives.

@@ -25,7 +25,9 @@
 //! let (probabilities, shape) = booster.predict(&train, false)?;
 //! ```
 
+pub mod alloc;
 mod booster;
+mod callbacks;
 mod dmatrix;
 mod error;
 mod ffi;

@@ -22,6 +22,8 @@ mod conv;
 mod error;
 mod model;
 mod program;
+#[allow(unsafe_code)]
+mod simd;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;

@@ -25,7 +25,7 @@ use crate::train::fit::calibrate::Calibration;
 use crate::train::fit::model::Model;
 use crate::train::input::dataset::Dataset;
 use crate::train::modeldir::predict::{add_weighted, both_probabilities};
-use crate::train::modeldir::{FeatureList, TrainInfo, files};
+use crate::train::modeldir::{FeatureList, TrainInfo, TrainedOn, files};
 
 /// What decides an ensemble's content; a resumed `train` must find the same plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -203,20 +203,13 @@ fn write_results(
     let out = &cfg.out;
     files::write(out, "report.md", report::report(cfg, m).as_bytes())?;
     files::write_json(out, "metrics.json", m)?;
-    files::write_json(
-        out,
-        "train.json",
-        &TrainInfo {
-            version: env!("CARGO_PKG_VERSION").into(),
-            dataset_fingerprint: ds.run.fingerprint.clone(),
-            params: cfg.params.clone(),
-            n_folds: 0,
-            calibrated: cfg.calibrate,
-            train_weights: cfg.train_weights,
-            rows: split.rest.iter().map(|&g| ds.genes[g].rows as usize).sum(),
-            genes: split.rest.len(),
-        },
-    )?;
+    let on = TrainedOn {
+        n_folds: 0,
+        calibrated: cfg.calibrate,
+        rows: split.rest.iter().map(|&g| ds.genes[g].rows as usize).sum(),
+        genes: split.rest.len(),
+    };
+    files::write_json(out, "train.json", &TrainInfo::new(cfg, ds, on))?;
     let _ = std::fs::remove_dir_all(out.join(".tmp"));
     Ok(())
 }

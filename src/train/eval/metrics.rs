@@ -153,11 +153,28 @@ fn prf(pred: &[u8], labels: &[u8], w: &[f32], c: u8) -> (f64, f64, f64, f64, f64
 /// Weighted average precision of scores `s` for positives `y` (no curve is kept: this runs on
 /// every held-out row of every model).
 pub fn average_precision(s: &[f32], y: &[bool], w: &[f32]) -> f64 {
-    let (mut ap, mut prev_r) = (0.0, 0.0);
-    walk_pr(s, y, w, |_, r, p| {
-        ap += (r - prev_r) * p;
-        prev_r = r;
-    });
+    let mut groups = Vec::new();
+    walk_groups(s, y, w, |_, pos, neg| groups.push((pos, neg)));
+    average_precision_of_groups(groups.into_iter())
+}
+
+/// The one average precision: a ranking given as groups of tied scores from the highest down,
+/// each with its positive and negative weight; every group adds its share of the positives
+/// times the precision of everything ranked down to it. 0 without positives.
+pub fn average_precision_of_groups(groups: impl Iterator<Item = (f64, f64)> + Clone) -> f64 {
+    let total: f64 = groups.clone().map(|(p, _)| p).sum();
+    if total == 0.0 {
+        return 0.0;
+    }
+    let (mut tp, mut fp, mut ap) = (0.0f64, 0.0f64, 0.0f64);
+    for (p, n) in groups {
+        if p == 0.0 && n == 0.0 {
+            continue;
+        }
+        tp += p;
+        fp += n;
+        ap += (p / total) * (tp / (tp + fp));
+    }
     ap
 }
 
@@ -186,10 +203,8 @@ pub fn best_f1_threshold(s: &[f32], y: &[bool], w: &[f32]) -> Option<f32> {
 }
 
 /// Calls `f(score, recall, precision)` at each distinct score, from the highest down (nothing if
-/// there is no positive). Holds one `u32` index per row.
+/// there is no positive).
 fn walk_pr(s: &[f32], y: &[bool], w: &[f32], mut f: impl FnMut(f32, f64, f64)) {
-    let mut idx: Vec<u32> = (0..s.len() as u32).collect();
-    idx.sort_unstable_by(|&a, &b| s[b as usize].total_cmp(&s[a as usize]).then(a.cmp(&b)));
     let total: f64 = (0..s.len())
         .filter(|&i| y[i])
         .map(|i| f64::from(w[i]))
@@ -198,17 +213,43 @@ fn walk_pr(s: &[f32], y: &[bool], w: &[f32], mut f: impl FnMut(f32, f64, f64)) {
         return;
     }
     let (mut tp, mut fp) = (0.0, 0.0);
-    for (k, &i) in idx.iter().enumerate() {
-        let i = i as usize;
+    walk_ranked(s, |i, last_of_tie| {
         if y[i] {
             tp += f64::from(w[i]);
         } else {
             fp += f64::from(w[i]);
         }
-        let last_of_tie = k + 1 == idx.len() || s[idx[k + 1] as usize] != s[i];
         if last_of_tie {
             f(s[i], tp / total, tp / (tp + fp));
         }
+    });
+}
+
+/// Calls `f(score, positive weight, negative weight)` for each group of tied scores, from the
+/// highest down.
+fn walk_groups(s: &[f32], y: &[bool], w: &[f32], mut f: impl FnMut(f32, f64, f64)) {
+    let (mut pos, mut neg) = (0.0, 0.0);
+    walk_ranked(s, |i, last_of_tie| {
+        if y[i] {
+            pos += f64::from(w[i]);
+        } else {
+            neg += f64::from(w[i]);
+        }
+        if last_of_tie {
+            f(s[i], pos, neg);
+            (pos, neg) = (0.0, 0.0);
+        }
+    });
+}
+
+/// Calls `f(row, last of its tie)` for every row from the highest score down (ties in row
+/// order). Holds one `u32` index per row.
+fn walk_ranked(s: &[f32], mut f: impl FnMut(usize, bool)) {
+    let mut idx: Vec<u32> = (0..s.len() as u32).collect();
+    idx.sort_unstable_by(|&a, &b| s[b as usize].total_cmp(&s[a as usize]).then(a.cmp(&b)));
+    for (k, &i) in idx.iter().enumerate() {
+        let i = i as usize;
+        f(i, k + 1 == idx.len() || s[idx[k + 1] as usize] != s[i]);
     }
 }
 

@@ -210,6 +210,23 @@ pub struct Inputs<'a> {
     pub phases: &'a [Phase],
     /// Seconds since the start.
     pub total_secs: f64,
+    /// Genes the final model trained on (fewer than the dataset's with `--sample-genes`).
+    pub genes: usize,
+    /// Rows the final model trained on.
+    pub rows: usize,
+}
+
+/// "N genes (R rows)", or "N of the dataset's M genes (R of its S rows; --sample-genes)".
+fn trained_on(inp: &Inputs<'_>) -> String {
+    let (all_genes, all_rows) = (inp.ds.genes.len(), inp.ds.rows());
+    if inp.genes < all_genes {
+        format!(
+            "{} of the dataset's {all_genes} genes ({} of its {all_rows} rows; a seeded sample, --sample-genes)",
+            inp.genes, inp.rows
+        )
+    } else {
+        format!("{} genes ({} rows)", inp.genes, inp.rows)
+    }
 }
 
 /// Computes the metrics, writes `metrics.json`, `report.md`, `pr_curves.svg`, `importance.svg`
@@ -388,11 +405,12 @@ fn markdown(inp: &Inputs<'_>, m: &Metrics) -> String {
     let _ = writeln!(r, "# spliceforge meta-model report\n");
     let _ = writeln!(
         r,
-        "Dataset `{}`: {} genes, {} rows, {} features. Objective `{:?}`, {}.\n",
+        "Dataset `{}`: {} genes, {} rows, {} features; trained on {}. Objective `{:?}`, {}.\n",
         inp.ds.dir.display(),
         inp.ds.genes.len(),
         inp.ds.rows(),
         inp.ds.features.len(),
+        trained_on(inp),
         inp.model.objective,
         model_params(inp.out)
     );
@@ -497,10 +515,9 @@ fn headline(inp: &Inputs<'_>, m: &Metrics) -> String {
     let mut text = String::new();
     let _ = writeln!(
         text,
-        "trained {:?} meta-model on {} genes ({} rows) in {:.1} s, peak RSS {}",
+        "trained {:?} meta-model on {} in {:.1} s, peak RSS {}",
         inp.model.objective,
-        inp.ds.genes.len(),
-        inp.ds.rows(),
+        trained_on(inp),
         inp.total_secs,
         mem::human(m.peak_rss)
     );

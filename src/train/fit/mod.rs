@@ -16,7 +16,7 @@ use crate::mem;
 use crate::train::Error;
 use crate::train::input::dataset::Dataset;
 use crate::train::input::source::{Record, RowInfo, RowSource};
-use crate::train::modeldir::{FeatureList, TrainInfo, files, predict};
+use crate::train::modeldir::{FeatureList, TrainInfo, TrainedOn, files, predict};
 use crate::train::{Phases, TrainConfig, eval, log};
 use crate::xgb::DMatrix;
 
@@ -126,6 +126,8 @@ pub(crate) fn train_single(
         importance: &importance,
         phases: &phases.0,
         total_secs: t0.elapsed().as_secs_f64(),
+        genes: genes_used,
+        rows,
     })?;
     Ok(summary.text)
 }
@@ -218,30 +220,16 @@ struct Trained<'a> {
 fn save(cfg: &TrainConfig, ds: &Dataset, t: &Trained) -> Result<(), Error> {
     let out = &cfg.out;
     t.model.save(out)?;
-    files::write_json(
-        out,
-        "features.json",
-        &FeatureList {
-            schema_version: ds.schema.version,
-            features: ds.features.clone(),
-        },
-    )?;
+    files::write_json(out, "features.json", &FeatureList::of(ds))?;
     files::write_json(out, "folds.json", t.folds)?;
     files::write_json(out, "calibration.json", &t.model.calibration)?;
-    files::write_json(
-        out,
-        "train.json",
-        &TrainInfo {
-            version: env!("CARGO_PKG_VERSION").into(),
-            dataset_fingerprint: ds.run.fingerprint.clone(),
-            params: cfg.params.clone(),
-            n_folds: cfg.n_folds,
-            calibrated: t.model.calibration.is_some(),
-            train_weights: cfg.train_weights,
-            rows: t.rows,
-            genes: t.genes,
-        },
-    )
+    let on = TrainedOn {
+        n_folds: cfg.n_folds,
+        calibrated: t.model.calibration.is_some(),
+        rows: t.rows,
+        genes: t.genes,
+    };
+    files::write_json(out, "train.json", &TrainInfo::new(cfg, ds, on))
 }
 
 impl Oof {

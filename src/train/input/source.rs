@@ -2,7 +2,7 @@
 //! label and weight columns, only the rows of the chosen genes, skipping part files that hold
 //! none of them. The iterator is walked several times by XGBoost; `reset` restarts it.
 
-use arrow_array::{Array, Float32Array, StringArray};
+use arrow_array::{Array, Float32Array, Int64Array, RecordBatch, StringArray};
 
 use crate::features::SpliceType;
 use crate::store::reader::Part;
@@ -128,93 +128,29 @@ impl<'a> RowSource<'a> {
         Ok(())
     }
 
+    /// Fills the buffers with the kept rows of the next row group that has any; `None` at the
+    /// end of a pass.
     fn next_batch(&mut self) -> Result<Option<()>, store::Error> {
         let ds = self.ds;
-        let nf = ds.features.len();
-        let idx_donor = ds.feature("donor_score");
-        let idx_acceptor = ds.feature("acceptor_score");
         self.buf.clear();
         self.labels.clear();
         self.weights.clear();
+        let mut cols: Vec<&str> = vec!["gene_id", "position", "splice_type", "sample_weight"];
+        cols.extend(ds.features.iter().map(String::as_str));
         while self.next < self.units.len() {
             let (p, rg) = self.units[self.next];
             self.next += 1;
             let path = &ds.parts[p].0;
-            let mut cols: Vec<&str> = vec!["gene_id", "position", "splice_type", "sample_weight"];
-            cols.extend(ds.features.iter().map(String::as_str));
             let reader = Part::open(path)?.read(&cols, Some(vec![rg]), 1 << 20)?;
             for batch in reader {
                 let batch = batch.map_err(|e| store::Error::damaged_parquet(path, e))?;
-                let n = batch.num_rows();
-                let bad = || store::Error::Corrupt {
-                    path: path.clone(),
-                    message: "unexpected column types".into(),
-                };
-                let gene = batch
-                    .column(0)
-                    .as_any()
-                    .downcast_ref::<StringArray>()
-                    .ok_or_else(bad)?;
-                let pos = batch
-                    .column(1)
-                    .as_any()
-                    .downcast_ref::<arrow_array::Int64Array>()
-                    .ok_or_else(bad)?;
-                let st = batch
-                    .column(2)
-                    .as_any()
-                    .downcast_ref::<StringArray>()
-                    .ok_or_else(bad)?;
-                let w = batch
-                    .column(3)
-                    .as_any()
-                    .downcast_ref::<Float32Array>()
-                    .ok_or_else(bad)?;
-                let feats: Vec<&[f32]> = (0..nf)
-                    .map(|f| {
-                        batch
-                            .column(4 + f)
-                            .as_any()
-                            .downcast_ref::<Float32Array>()
-                            .map(|a| a.values().as_ref())
-                            .ok_or_else(bad)
-                    })
-                    .collect::<Result<_, _>>()?;
-                let mut last_gene: Option<(&str, Option<u32>)> = None;
-                for r in 0..n {
-                    let id = gene.value(r);
-                    let g = match last_gene {
-                        Some((lid, g)) if lid == id => g,
-                        _ => {
-                            let g = ds.gene_index.get(id).copied();
-                            last_gene = Some((id, g));
-                            g
-                        }
-                    };
-                    let Some(g) = g else { continue };
-                    if !self.keep[g as usize] {
-                        continue;
+                let c = Columns::of(&batch, ds.features.len()).ok_or_else(|| {
+                    store::Error::Corrupt {
+                        path: path.clone(),
+                        message: "unexpected column types".into(),
                     }
-                    let label = SpliceType::parse(st.value(r)).map_or(0, |t| t as u8);
-                    for col in &feats {
-                        self.buf.push(col[r]);
-                    }
-                    self.labels.push(f32::from(label));
-                    self.weights.push(w.value(r));
-                    if self.recording {
-                        let i = &mut self.info;
-                        i.label.push(label);
-                        if self.record == Record::Labels {
-                            continue;
-                        }
-                        i.gene.push(g);
-                        i.weight.push(w.value(r));
-                        i.position.push(pos.value(r));
-                        i.base_donor.push(idx_donor.map_or(0.0, |f| feats[f][r]));
-                        i.base_acceptor
-                            .push(idx_acceptor.map_or(0.0, |f| feats[f][r]));
-                    }
-                }
+                })?;
+                self.take_rows(&c);
             }
             if !self.labels.is_empty() {
                 return Ok(Some(()));
@@ -225,6 +161,77 @@ impl<'a> RowSource<'a> {
             self.recorded = true;
         }
         Ok(None)
+    }
+
+    /// Appends the rows of kept genes to the buffers (and, on the recording pass, to `info`).
+    fn take_rows(&mut self, c: &Columns<'_>) {
+        let ds = self.ds;
+        let idx_donor = ds.feature("donor_score");
+        let idx_acceptor = ds.feature("acceptor_score");
+        let mut last_gene: Option<(&str, Option<u32>)> = None;
+        for r in 0..c.gene.len() {
+            let id = c.gene.value(r);
+            let g = match last_gene {
+                Some((lid, g)) if lid == id => g,
+                _ => {
+                    let g = ds.gene_index.get(id).copied();
+                    last_gene = Some((id, g));
+                    g
+                }
+            };
+            let Some(g) = g else { continue };
+            if !self.keep[g as usize] {
+                continue;
+            }
+            let label = SpliceType::parse(c.splice_type.value(r)).map_or(0, |t| t as u8);
+            for col in &c.features {
+                self.buf.push(col[r]);
+            }
+            self.labels.push(f32::from(label));
+            self.weights.push(c.weight.value(r));
+            if self.recording {
+                let i = &mut self.info;
+                i.label.push(label);
+                if self.record == Record::Labels {
+                    continue;
+                }
+                i.gene.push(g);
+                i.weight.push(c.weight.value(r));
+                i.position.push(c.position.value(r));
+                i.base_donor
+                    .push(idx_donor.map_or(0.0, |f| c.features[f][r]));
+                i.base_acceptor
+                    .push(idx_acceptor.map_or(0.0, |f| c.features[f][r]));
+            }
+        }
+    }
+}
+
+/// The columns of one record batch, typed: gene id, position, class, weight, then features.
+struct Columns<'b> {
+    gene: &'b StringArray,
+    position: &'b Int64Array,
+    splice_type: &'b StringArray,
+    weight: &'b Float32Array,
+    features: Vec<&'b [f32]>,
+}
+
+impl<'b> Columns<'b> {
+    /// The batch's columns in the order [`RowSource::next_batch`] reads them; `None` if a type
+    /// is not the schema's.
+    fn of(batch: &'b RecordBatch, n_features: usize) -> Option<Self> {
+        fn col<'b, T: 'static>(batch: &'b RecordBatch, i: usize) -> Option<&'b T> {
+            batch.column(i).as_any().downcast_ref::<T>()
+        }
+        Some(Columns {
+            gene: col(batch, 0)?,
+            position: col(batch, 1)?,
+            splice_type: col(batch, 2)?,
+            weight: col(batch, 3)?,
+            features: (0..n_features)
+                .map(|f| col::<Float32Array>(batch, 4 + f).map(|a| a.values().as_ref()))
+                .collect::<Option<_>>()?,
+        })
     }
 }
 

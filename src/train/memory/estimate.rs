@@ -93,8 +93,17 @@ fn strategy(p: &memory::Plan, asked: &Settings) -> String {
     }
 }
 
-/// The text report and its JSON form.
-pub fn render(r: &Request) -> (String, serde_json::Value) {
+/// What `estimate` prints: the text report, and its JSON form for `--json`.
+pub struct Rendered {
+    /// The tables.
+    pub text: String,
+    /// The same as JSON.
+    pub json: serde_json::Value,
+}
+
+/// The report for one request: the shape, the predicted peak by phase, the plan a budget would
+/// get, and the table of dataset sizes.
+pub fn render(r: &Request) -> Rendered {
     let mut t = String::new();
     let sh = &r.shape;
     let _ = writeln!(
@@ -108,17 +117,7 @@ pub fn render(r: &Request) -> (String, serde_json::Value) {
     );
     let _ = writeln!(t, "settings: {}\n", describe(&r.settings));
     let est = memory::estimate(sh, r.dataset_genes, &r.settings);
-    let _ = writeln!(t, "predicted peak RSS by phase:");
-    for p in &est.phases {
-        let _ = writeln!(
-            t,
-            "  {:<34} {:>14} rows  {:>10}",
-            p.name,
-            thousands(p.rows),
-            human(p.bytes)
-        );
-    }
-    let _ = writeln!(t, "  {:<34} {:>20}  {:>10}\n", "peak", "", human(est.peak));
+    phases_text(&mut t, &est);
     let plan = r
         .budget
         .map(|b| memory::plan(sh, r.dataset_genes, &r.settings, b, r.fixed));
@@ -137,8 +136,88 @@ pub fn render(r: &Request) -> (String, serde_json::Value) {
         }
         None => {}
     }
-
     let budget = r.budget.unwrap_or(LAPTOP);
+    let table = size_table(&mut t, r, budget);
+    let json = json!({
+        "shape": sh,
+        "settings": r.settings,
+        "estimate": est,
+        "budget": r.budget,
+        "plan": plan.as_ref().map(|p| match p {
+            Ok(p) => json!({"strategy": strategy(p, &r.settings), "reason": p.reason,
+                            "sample_genes": p.sample_genes, "settings": p.settings, "estimate": p.estimate}),
+            Err(e) => json!({"refused": e}),
+        }),
+        "table_budget": budget,
+        "table": table,
+    });
+    Rendered { text: t, json }
+}
+
+/// The predicted peak of each phase, and the peak.
+fn phases_text(t: &mut String, est: &memory::Estimate) {
+    let _ = writeln!(t, "predicted peak RSS by phase:");
+    for p in &est.phases {
+        let _ = writeln!(
+            t,
+            "  {:<34} {:>14} rows  {:>10}",
+            p.name,
+            thousands(p.rows),
+            human(p.bytes)
+        );
+    }
+    let _ = writeln!(t, "  {:<34} {:>20}  {:>10}\n", "peak", "", human(est.peak));
+}
+
+/// One row of the size table.
+struct SizeRow {
+    genes: u64,
+    rows: u64,
+    /// Predicted peak as asked, on external memory, and as 5 sub-models (bytes).
+    as_asked: u64,
+    external_memory: u64,
+    ensemble_5: u64,
+    /// What the planner would do with the budget.
+    strategy: String,
+}
+
+/// The predictions for `g` genes of this data's shape.
+fn size_row(r: &Request, g: u64, budget: u64) -> SizeRow {
+    let s = r.shape.with_genes(g);
+    let peak = |dataset_genes: u64, settings: Settings| {
+        memory::estimate(&s, dataset_genes, &settings).peak
+    };
+    let base = || r.settings.clone();
+    SizeRow {
+        genes: g,
+        rows: s.rows,
+        as_asked: peak(g.max(r.dataset_genes), base()),
+        external_memory: peak(
+            g,
+            Settings {
+                external_memory: true,
+                ..base()
+            },
+        ),
+        ensemble_5: peak(
+            g,
+            Settings {
+                ensemble_size: 5,
+                compare_single: false,
+                ..base()
+            },
+        ),
+        strategy: match memory::plan(&s, g, &r.settings, budget, r.fixed) {
+            Ok(p) => strategy(&p, &r.settings),
+            Err(_) => "does not fit: raise the budget".into(),
+        },
+    }
+}
+
+/// Dataset size → RAM required → strategy, for standard sizes and this data's; returns the rows
+/// as JSON.
+fn size_table(t: &mut String, r: &Request, budget: u64) -> Vec<serde_json::Value> {
+    let sh = &r.shape;
     let mut sizes: Vec<u64> = vec![1_000, 2_000, 5_000, 10_000, 20_000, 50_000];
     if !sizes.contains(&sh.genes) {
         sizes.push(sh.genes);
@@ -157,59 +236,23 @@ pub fn render(r: &Request) -> (String, serde_json::Value) {
     );
     let mut table = Vec::new();
     for &g in &sizes {
-        let s = sh.with_genes(g);
-        let asked = memory::estimate(&s, g.max(r.dataset_genes), &r.settings).peak;
-        let ext = memory::estimate(
-            &s,
-            g,
-            &Settings {
-                external_memory: true,
-                ..r.settings.clone()
-            },
-        )
-        .peak;
-        let ens = memory::estimate(
-            &s,
-            g,
-            &Settings {
-                ensemble_size: 5,
-                compare_single: false,
-                ..r.settings.clone()
-            },
-        )
-        .peak;
-        let strat = match memory::plan(&s, g, &r.settings, budget, r.fixed) {
-            Ok(p) => strategy(&p, &r.settings),
-            Err(_) => "does not fit: raise the budget".into(),
-        };
+        let row = size_row(r, g, budget);
         let _ = writeln!(
             t,
             "  {:>8} {:>12} {:>12} {:>12} {:>12}  {}{}",
             thousands(g),
-            thousands(s.rows),
-            human(asked),
-            human(ext),
-            human(ens),
-            strat,
+            thousands(row.rows),
+            human(row.as_asked),
+            human(row.external_memory),
+            human(row.ensemble_5),
+            row.strategy,
             if g == sh.genes { "  <- this data" } else { "" }
         );
         table.push(
-            json!({"genes": g, "rows": s.rows, "as_asked": asked, "external_memory": ext,
-                          "ensemble_5": ens, "strategy": strat}),
+            json!({"genes": row.genes, "rows": row.rows, "as_asked": row.as_asked,
+            "external_memory": row.external_memory, "ensemble_5": row.ensemble_5,
+            "strategy": row.strategy}),
         );
     }
-    let json = json!({
-        "shape": sh,
-        "settings": r.settings,
-        "estimate": est,
-        "budget": r.budget,
-        "plan": plan.as_ref().map(|p| match p {
-            Ok(p) => json!({"strategy": strategy(p, &r.settings), "reason": p.reason,
-                            "sample_genes": p.sample_genes, "settings": p.settings, "estimate": p.estimate}),
-            Err(e) => json!({"refused": e}),
-        }),
-        "table_budget": budget,
-        "table": table,
-    });
-    (t, json)
+    table
 }

@@ -11,6 +11,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::train::Error;
+use crate::train::TrainConfig;
 use crate::train::fit::calibrate::Calibration;
 use crate::train::fit::model::{Model, Params};
 use crate::train::input::dataset::Dataset;
@@ -61,6 +62,34 @@ pub struct FeatureList {
     pub schema_version: u32,
     /// Feature names in order (XGBoost's f0, f1, …).
     pub features: Vec<String>,
+}
+
+/// What a model trained on: its final model's rows and genes, and whether it is calibrated.
+pub struct TrainedOn {
+    /// Cross-validation folds (0 for an ensemble).
+    pub n_folds: usize,
+    /// Calibrated?
+    pub calibrated: bool,
+    /// Rows of the final model (an ensemble: of every non-hold-out gene).
+    pub rows: usize,
+    /// Genes of the final model.
+    pub genes: usize,
+}
+
+impl TrainInfo {
+    /// `train.json` for `cfg` on `ds`.
+    pub fn new(cfg: &TrainConfig, ds: &Dataset, on: TrainedOn) -> Self {
+        TrainInfo {
+            version: env!("CARGO_PKG_VERSION").into(),
+            dataset_fingerprint: ds.run.fingerprint.clone(),
+            params: cfg.params.clone(),
+            n_folds: on.n_folds,
+            calibrated: on.calibrated,
+            train_weights: cfg.train_weights,
+            rows: on.rows,
+            genes: on.genes,
+        }
+    }
 }
 
 impl FeatureList {

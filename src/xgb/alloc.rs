@@ -1,0 +1,16 @@
+//! The C heap XGBoost allocates from: handing its free pages back to the kernel.
+
+/// glibc's `malloc_trim(0)` (a no-op on other C libraries).
+pub fn trim() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        unsafe extern "C" {
+            fn malloc_trim(pad: usize) -> std::ffi::c_int;
+        }
+        // SAFETY: malloc_trim takes no pointer and only walks glibc's own arenas; it is
+        // thread-safe (it takes each arena's lock).
+        unsafe {
+            malloc_trim(0);
+        }
+    }
+}
