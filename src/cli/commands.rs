@@ -119,7 +119,7 @@ pub fn estimate(e: Estimate) -> Result<(), Error> {
     let pl = &e.plan;
     let (shape, dataset_genes, source) = match &e.shape {
         ShapeFrom::Dataset(dir) => {
-            let ds = Dataset::open_unverified(dir).map_err(spliceforge::train::Error::from)?;
+            let ds = Dataset::open_unverified(dir)?;
             let universe = sample_genes(&ds, pl.sample_genes, pl.seed);
             (
                 spliceforge::train::memory::shape(&ds, &universe),
@@ -127,7 +127,7 @@ pub fn estimate(e: Estimate) -> Result<(), Error> {
                 format!("dataset {}", dir.display()),
             )
         }
-        ShapeFrom::Given(s) => (s.clone(), s.genes, "the shape given".to_string()),
+        ShapeFrom::Given(s) => (*s, s.genes, "the shape given".to_string()),
     };
     let req = Request {
         shape,

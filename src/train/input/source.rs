@@ -220,7 +220,7 @@ impl<'b> Columns<'b> {
     /// The batch's columns in the order [`RowSource::next_batch`] reads them; `None` if a type
     /// is not the schema's.
     fn of(batch: &'b RecordBatch, n_features: usize) -> Option<Self> {
-        fn col<'b, T: 'static>(batch: &'b RecordBatch, i: usize) -> Option<&'b T> {
+        fn col<T: 'static>(batch: &RecordBatch, i: usize) -> Option<&T> {
             batch.column(i).as_any().downcast_ref::<T>()
         }
         Some(Columns {
