@@ -47,6 +47,7 @@ struct Flank {
 }
 
 impl Flank {
+    /// The scores of `v` around `j`.
     fn around(v: &[f32], j: usize) -> Self {
         let at = |d: isize| {
             let k = j as isize + d;
