@@ -70,27 +70,55 @@ pub fn read_gene_ids(path: &Path) -> Result<Vec<String>, Error> {
     Ok(ids)
 }
 
-/// Applies `sel` to `genes` against the contigs of the genome at `genome`.
-pub fn select(
-    genes: Vec<Gene>,
-    contigs: &[ContigInfo],
-    genome: &Path,
-    sel: &Selection,
-) -> Result<Selected, Error> {
-    let order: HashMap<&str, (usize, u64)> = contigs
+/// Where a contig stands in the FASTA: its rank in the file's order and its length.
+#[derive(Debug, Clone, Copy)]
+struct ContigPlace {
+    rank: usize,
+    length: u64,
+}
+
+/// Each contig of the FASTA by name.
+fn contig_places(contigs: &[ContigInfo]) -> HashMap<&str, ContigPlace> {
+    contigs
         .iter()
         .enumerate()
-        .map(|(i, c)| (c.name.as_str(), (i, c.length)))
-        .collect();
-    let mut funnel = vec![("annotated genes".to_string(), genes.len())];
-    let empty = |why: &str| Error::EmptySelection {
-        why: why.to_string(),
-    };
+        .map(|(i, c)| {
+            (
+                c.name.as_str(),
+                ContigPlace {
+                    rank: i,
+                    length: c.length,
+                },
+            )
+        })
+        .collect()
+}
 
+/// The genes whose contig is in the FASTA, and the ids of those skipped because it is not.
+struct OnGenome {
+    genes: Vec<Gene>,
+    missing_contig: Vec<String>,
+}
+
+/// The error of a selection that left no gene, saying `why`.
+fn empty(why: &str) -> Error {
+    Error::EmptySelection {
+        why: why.to_string(),
+    }
+}
+
+/// Keeps the genes on a contig of the genome (a missing contig is an error unless
+/// `skip_missing_contigs`); an exon past its contig's end is an error.
+fn keep_on_genome(
+    genes: Vec<Gene>,
+    places: &HashMap<&str, ContigPlace>,
+    genome: &Path,
+    sel: &Selection,
+) -> Result<OnGenome, Error> {
     let mut missing_contig = Vec::new();
     let mut kept = Vec::with_capacity(genes.len());
     for g in genes {
-        let Some(&(_, length)) = order.get(g.contig.as_str()) else {
+        let Some(&ContigPlace { length, .. }) = places.get(g.contig.as_str()) else {
             if sel.skip_missing_contigs {
                 missing_contig.push(g.id);
                 continue;
@@ -117,88 +145,135 @@ pub fn select(
         }
         kept.push(g);
     }
-    let mut genes = kept;
+    Ok(OnGenome {
+        genes: kept,
+        missing_contig,
+    })
+}
+
+/// Keeps the genes listed in the file at `path`; an id the annotation lacks is an error.
+fn keep_listed(
+    genes: &mut Vec<Gene>,
+    path: &Path,
+    funnel: &mut Vec<(String, usize)>,
+) -> Result<(), Error> {
+    let ids = read_gene_ids(path)?;
+    let known: HashSet<&str> = genes.iter().map(|g| g.id.as_str()).collect();
+    let unknown: Vec<&String> = ids
+        .iter()
+        .filter(|id| !known.contains(id.as_str()))
+        .collect();
+    if !unknown.is_empty() {
+        let examples = unknown
+            .iter()
+            .take(3)
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Err(Error::UnknownGeneIds {
+            path: path.to_path_buf(),
+            count: unknown.len(),
+            examples,
+        });
+    }
+    let wanted: HashSet<&str> = ids.iter().map(String::as_str).collect();
+    genes.retain(|g| wanted.contains(g.id.as_str()));
+    funnel.push((format!("listed in {}", path.display()), genes.len()));
+    if genes.is_empty() {
+        return Err(empty(&format!("{} lists no gene", path.display())));
+    }
+    Ok(())
+}
+
+/// Keeps the genes of one of `types` (and those with no biotype).
+fn keep_biotypes(
+    genes: &mut Vec<Gene>,
+    types: &[String],
+    funnel: &mut Vec<(String, usize)>,
+) -> Result<(), Error> {
+    genes.retain(|g| match &g.biotype {
+        Some(b) => types.iter().any(|t| t == b),
+        None => true,
+    });
+    funnel.push((format!("biotype in {}", types.join(",")), genes.len()));
+    if genes.is_empty() {
+        return Err(empty(&format!(
+            "no gene has biotype {} (run `spliceforge inspect` to see the biotypes present)",
+            types.join(" or ")
+        )));
+    }
+    Ok(())
+}
+
+/// Keeps the genes with at least one intron.
+fn keep_with_introns(
+    genes: &mut Vec<Gene>,
+    funnel: &mut Vec<(String, usize)>,
+) -> Result<(), Error> {
+    genes.retain(Gene::has_introns);
+    funnel.push(("with at least one intron".into(), genes.len()));
+    if genes.is_empty() {
+        return Err(empty(
+            "no gene has an intron (pass --no-require-introns to keep single-exon genes)",
+        ));
+    }
+    Ok(())
+}
+
+/// Keeps a seeded sample of `n` genes (all if there are fewer).
+fn keep_sample(
+    genes: &mut Vec<Gene>,
+    n: usize,
+    seed: u64,
+    funnel: &mut Vec<(String, usize)>,
+) -> Result<(), Error> {
+    if n == 0 {
+        return Err(empty("--n-genes is 0"));
+    }
+    if n < genes.len() {
+        // Rank by a hash of (seed, gene id): a gene's inclusion does not depend on the
+        // order of the annotation or on the other genes.
+        genes.sort_by_cached_key(|g| (gene_seed(seed, "select", &g.id), g.id.clone()));
+        genes.truncate(n);
+    }
+    funnel.push((format!("seeded sample of {n} (seed {seed})"), genes.len()));
+    Ok(())
+}
+
+/// Applies `sel` to `genes` against the contigs of the genome at `genome`.
+pub fn select(
+    genes: Vec<Gene>,
+    contigs: &[ContigInfo],
+    genome: &Path,
+    sel: &Selection,
+) -> Result<Selected, Error> {
+    let places = contig_places(contigs);
+    let mut funnel = vec![("annotated genes".to_string(), genes.len())];
+    let OnGenome {
+        mut genes,
+        missing_contig,
+    } = keep_on_genome(genes, &places, genome, sel)?;
     if !missing_contig.is_empty() {
         funnel.push(("on a contig of the genome".into(), genes.len()));
         if genes.is_empty() {
             return Err(empty("no annotated gene lies on a contig of the genome"));
         }
     }
-
     if let Some(path) = &sel.gene_ids {
-        let ids = read_gene_ids(path)?;
-        let known: HashSet<&str> = genes.iter().map(|g| g.id.as_str()).collect();
-        let unknown: Vec<&String> = ids
-            .iter()
-            .filter(|id| !known.contains(id.as_str()))
-            .collect();
-        if !unknown.is_empty() {
-            let examples = unknown
-                .iter()
-                .take(3)
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join(", ");
-            return Err(Error::UnknownGeneIds {
-                path: path.clone(),
-                count: unknown.len(),
-                examples,
-            });
-        }
-        let wanted: HashSet<&str> = ids.iter().map(String::as_str).collect();
-        genes.retain(|g| wanted.contains(g.id.as_str()));
-        funnel.push((format!("listed in {}", path.display()), genes.len()));
-        if genes.is_empty() {
-            return Err(empty(&format!("{} lists no gene", path.display())));
-        }
+        keep_listed(&mut genes, path, &mut funnel)?;
     }
-
     if !sel.gene_types.is_empty() {
-        genes.retain(|g| match &g.biotype {
-            Some(b) => sel.gene_types.iter().any(|t| t == b),
-            None => true,
-        });
-        funnel.push((
-            format!("biotype in {}", sel.gene_types.join(",")),
-            genes.len(),
-        ));
-        if genes.is_empty() {
-            return Err(empty(&format!(
-                "no gene has biotype {} (run `spliceforge inspect` to see the biotypes present)",
-                sel.gene_types.join(" or ")
-            )));
-        }
+        keep_biotypes(&mut genes, &sel.gene_types, &mut funnel)?;
     }
-
     if sel.require_introns {
-        genes.retain(Gene::has_introns);
-        funnel.push(("with at least one intron".into(), genes.len()));
-        if genes.is_empty() {
-            return Err(empty(
-                "no gene has an intron (pass --no-require-introns to keep single-exon genes)",
-            ));
-        }
+        keep_with_introns(&mut genes, &mut funnel)?;
     }
-
     if let Some(n) = sel.n_genes {
-        if n == 0 {
-            return Err(empty("--n-genes is 0"));
-        }
-        if n < genes.len() {
-            // Rank by a hash of (seed, gene id): a gene's inclusion does not depend on the
-            // order of the annotation or on the other genes.
-            genes.sort_by_cached_key(|g| (gene_seed(sel.seed, "select", &g.id), g.id.clone()));
-            genes.truncate(n);
-        }
-        funnel.push((
-            format!("seeded sample of {n} (seed {})", sel.seed),
-            genes.len(),
-        ));
+        keep_sample(&mut genes, n, sel.seed, &mut funnel)?;
     }
-
     genes.sort_by(|a, b| {
-        let ka = (order[a.contig.as_str()].0, a.start, &a.id);
-        let kb = (order[b.contig.as_str()].0, b.start, &b.id);
+        let ka = (places[a.contig.as_str()].rank, a.start, &a.id);
+        let kb = (places[b.contig.as_str()].rank, b.start, &b.id);
         ka.cmp(&kb)
     });
     Ok(Selected {

@@ -6,7 +6,7 @@ use std::path::Path;
 use arrow_array::{Array, Int64Array, StringArray};
 
 use super::fsutil::sha256_file;
-use super::manifest::{self, FileEntry, MANIFEST};
+use super::manifest::{self, BatchEntry, FileEntry, MANIFEST, Manifest};
 use super::reader::Part;
 use super::{Error, RunInfo};
 use crate::features::Schema;
@@ -52,11 +52,41 @@ fn check_file(dir: &Path, f: &FileEntry, problems: &mut Vec<String>) -> bool {
     }
 }
 
-/// Checks the dataset at `dir`.
-pub fn verify(dir: &Path) -> Result<Report, Error> {
-    let mut r = Report::default();
-    let run = RunInfo::load_dataset(dir)?;
-    let p = &mut r.problems;
+/// One column of a part file's schema: its name and its Arrow type, as text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Column {
+    name: String,
+    data_type: String,
+}
+
+/// The columns of `schema`, in order.
+fn columns(schema: &arrow_schema::Schema) -> Vec<Column> {
+    schema
+        .fields()
+        .iter()
+        .map(|f| Column {
+            name: f.name().clone(),
+            data_type: f.data_type().to_string(),
+        })
+        .collect()
+}
+
+/// How many rows a gene has, one run of consecutive rows at a time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct GeneRows {
+    id: String,
+    rows: u64,
+}
+
+/// The last row read from a part file: where the current gene's run of rows stands.
+struct LastRow {
+    id: String,
+    position: i64,
+    strand: String,
+}
+
+/// Checks run.json against itself: its fingerprint and its schema version.
+fn check_run_json(run: &RunInfo, p: &mut Vec<String>) {
     if run.content.digest() != run.fingerprint {
         p.push(
             "run.json: the fingerprint does not match the content it covers (edited by hand?)"
@@ -70,34 +100,48 @@ pub fn verify(dir: &Path) -> Result<Report, Error> {
             run.content.schema.version, expect.version
         ));
     }
-    let arrow = run.content.schema.arrow();
-    let m = manifest::load(&dir.join(MANIFEST), false)?;
+}
+
+/// Checks the manifest's progress: a torn last line, and the batches committed against the plan.
+fn check_progress(m: &Manifest, planned: usize, complete: bool, p: &mut Vec<String>) {
     if m.torn_bytes > 0 {
         p.push(format!(
             "{MANIFEST}: a torn last line ({} bytes): the run was interrupted; resume it",
             m.torn_bytes
         ));
     }
-    r.batches = m.batches.len();
-    r.complete = m.complete.is_some();
-    let planned = run.plan.batches;
-    if r.complete && m.batches.len() != planned {
+    if complete && m.batches.len() != planned {
         p.push(format!(
             "{} batches committed, {planned} planned",
             m.batches.len()
         ));
     }
-    if !r.complete {
+    if !complete {
         p.push(format!(
             "the run is not complete: {} of {planned} batches committed; resume it",
             m.batches.len()
         ));
     }
+}
 
-    let mut seen_genes: HashSet<String> = HashSet::new();
-    let mut listed: HashSet<String> = HashSet::new();
-    for b in &m.batches {
-        let want = run.plan.batch_genes(b.batch);
+/// The walk over the committed batches: the report so far and the genes met on the way.
+struct Walk<'a> {
+    dir: &'a Path,
+    run: &'a RunInfo,
+    /// The columns run.json's schema says every part has.
+    columns: Vec<Column>,
+    report: Report,
+    /// Genes with rows in a part file.
+    seen_genes: HashSet<String>,
+    /// Genes the manifest commits.
+    listed: HashSet<String>,
+}
+
+impl Walk<'_> {
+    /// Checks one committed batch: its genes against the plan, then its part files.
+    fn batch(&mut self, b: &BatchEntry) -> Result<(), Error> {
+        let p = &mut self.report.problems;
+        let want = self.run.plan.batch_genes(b.batch);
         let got: Vec<&String> = b.genes.iter().map(|g| &g.id).collect();
         if want.iter().collect::<Vec<_>>() != got {
             p.push(format!(
@@ -106,118 +150,148 @@ pub fn verify(dir: &Path) -> Result<Report, Error> {
             ));
         }
         for g in &b.genes {
-            if !listed.insert(g.id.clone()) {
+            if !self.listed.insert(g.id.clone()) {
                 p.push(format!("gene {} is committed in more than one batch", g.id));
             }
         }
-        let mut gene_rows: Vec<(String, u64)> = Vec::new();
+        let mut gene_rows: Vec<GeneRows> = Vec::new();
         for f in &b.parts {
-            r.parts += 1;
-            if !check_file(dir, f, p) {
-                continue;
-            }
-            let path = dir.join(&f.file);
-            let part = Part::open(&path)?;
-            if part.rows() != f.rows {
-                p.push(format!(
-                    "{}: {} rows, the manifest says {}",
-                    f.file,
-                    part.rows(),
-                    f.rows
-                ));
-            }
-            let fields: Vec<(String, String)> = part
-                .schema()
-                .fields()
-                .iter()
-                .map(|f| (f.name().clone(), f.data_type().to_string()))
-                .collect();
-            let want: Vec<(String, String)> = arrow
-                .fields()
-                .iter()
-                .map(|f| (f.name().clone(), f.data_type().to_string()))
-                .collect();
-            if fields != want {
-                p.push(format!("{}: its schema differs from run.json's", f.file));
-                continue;
-            }
-            let reader = part.read(&["gene_id", "position", "strand"], None, 65536)?;
-            let mut last: Option<(String, i64, String)> = None;
-            for batch in reader {
-                let batch = batch.map_err(|e| Error::damaged_parquet(&path, e))?;
-                let ids = batch.column(0).as_any().downcast_ref::<StringArray>();
-                let pos = batch.column(1).as_any().downcast_ref::<Int64Array>();
-                let strand = batch.column(2).as_any().downcast_ref::<StringArray>();
-                let (Some(ids), Some(pos), Some(strand)) = (ids, pos, strand) else {
-                    p.push(format!("{}: unexpected column types", f.file));
-                    break;
-                };
-                for i in 0..batch.num_rows() {
-                    r.rows += 1;
-                    let (id, x, s) = (ids.value(i), pos.value(i), strand.value(i));
-                    match &mut last {
-                        Some((lid, lx, ls)) if lid == id => {
-                            if x <= *lx {
-                                p.push(format!(
-                                    "{}: gene {id} position {x} repeats or is out of order",
-                                    f.file
-                                ));
-                            }
-                            if s != ls {
-                                p.push(format!("{}: gene {id} has rows on both strands", f.file));
-                            }
-                            *lx = x;
-                            if let Some(g) = gene_rows.last_mut() {
-                                g.1 += 1;
-                            }
-                        }
-                        _ => {
-                            if !seen_genes.insert(id.to_string()) {
-                                p.push(format!(
-                                    "{}: gene {id} has rows in two places (duplicated rows)",
-                                    f.file
-                                ));
-                            }
-                            last = Some((id.to_string(), x, s.to_string()));
-                            gene_rows.push((id.to_string(), 1));
-                        }
-                    }
-                }
-            }
+            self.part(f, &mut gene_rows)?;
         }
-        let expected: Vec<(String, u64)> = b
+        let expected: Vec<GeneRows> = b
             .genes
             .iter()
             .filter(|g| g.rows > 0)
-            .map(|g| (g.id.clone(), g.rows))
+            .map(|g| GeneRows {
+                id: g.id.clone(),
+                rows: g.rows,
+            })
             .collect();
         if gene_rows != expected {
-            p.push(format!(
+            self.report.problems.push(format!(
                 "batch {}: rows per gene in its parts differ from the manifest",
                 b.batch
             ));
         }
+        Ok(())
     }
-    r.genes = listed.len();
-    if r.complete {
-        let planned: HashSet<&String> = run.plan.genes.iter().collect();
-        let missing = planned.iter().filter(|g| !listed.contains(**g)).count();
-        if missing > 0 {
-            p.push(format!("{missing} selected gene(s) are not committed"));
+
+    /// Checks one part file: size and checksum, row count, schema, then its rows.
+    fn part(&mut self, f: &FileEntry, gene_rows: &mut Vec<GeneRows>) -> Result<(), Error> {
+        self.report.parts += 1;
+        let p = &mut self.report.problems;
+        if !check_file(self.dir, f, p) {
+            return Ok(());
         }
-        if let Some(c) = &m.complete {
-            check_file(dir, &c.genes_table, p);
-            check_file(dir, &c.summary, p);
-            let total: u64 = m.batches.iter().map(|b| b.rows).sum();
-            if c.rows != total {
-                p.push(format!(
-                    "the completion line says {} rows, the batches {}",
-                    c.rows, total
-                ));
+        let path = self.dir.join(&f.file);
+        let part = Part::open(&path)?;
+        if part.rows() != f.rows {
+            p.push(format!(
+                "{}: {} rows, the manifest says {}",
+                f.file,
+                part.rows(),
+                f.rows
+            ));
+        }
+        if columns(part.schema()) != self.columns {
+            p.push(format!("{}: its schema differs from run.json's", f.file));
+            return Ok(());
+        }
+        self.rows(f, &path, part, gene_rows)
+    }
+
+    /// Reads a part's rows in order: each gene's positions ascend on one strand, and no gene
+    /// has rows in two places; counts the rows per gene into `gene_rows`.
+    fn rows(
+        &mut self,
+        f: &FileEntry,
+        path: &Path,
+        part: Part,
+        gene_rows: &mut Vec<GeneRows>,
+    ) -> Result<(), Error> {
+        let p = &mut self.report.problems;
+        let reader = part.read(&["gene_id", "position", "strand"], None, 65536)?;
+        let mut last: Option<LastRow> = None;
+        for batch in reader {
+            let batch = batch.map_err(|e| Error::damaged_parquet(path, e))?;
+            let ids = batch.column(0).as_any().downcast_ref::<StringArray>();
+            let pos = batch.column(1).as_any().downcast_ref::<Int64Array>();
+            let strand = batch.column(2).as_any().downcast_ref::<StringArray>();
+            let (Some(ids), Some(pos), Some(strand)) = (ids, pos, strand) else {
+                p.push(format!("{}: unexpected column types", f.file));
+                return Ok(());
+            };
+            for i in 0..batch.num_rows() {
+                self.report.rows += 1;
+                let (id, x, s) = (ids.value(i), pos.value(i), strand.value(i));
+                match &mut last {
+                    Some(l) if l.id == id => {
+                        if x <= l.position {
+                            p.push(format!(
+                                "{}: gene {id} position {x} repeats or is out of order",
+                                f.file
+                            ));
+                        }
+                        if s != l.strand {
+                            p.push(format!("{}: gene {id} has rows on both strands", f.file));
+                        }
+                        l.position = x;
+                        if let Some(g) = gene_rows.last_mut() {
+                            g.rows += 1;
+                        }
+                    }
+                    _ => {
+                        if !self.seen_genes.insert(id.to_string()) {
+                            p.push(format!(
+                                "{}: gene {id} has rows in two places (duplicated rows)",
+                                f.file
+                            ));
+                        }
+                        last = Some(LastRow {
+                            id: id.to_string(),
+                            position: x,
+                            strand: s.to_string(),
+                        });
+                        gene_rows.push(GeneRows {
+                            id: id.to_string(),
+                            rows: 1,
+                        });
+                    }
+                }
             }
         }
+        Ok(())
     }
-    // Files in parts/ that no manifest line names.
+}
+
+/// Checks a complete run: every selected gene committed, the completion line's files and rows.
+fn check_completion(
+    dir: &Path,
+    run: &RunInfo,
+    m: &Manifest,
+    listed: &HashSet<String>,
+    p: &mut Vec<String>,
+) {
+    let planned: HashSet<&String> = run.plan.genes.iter().collect();
+    let missing = planned.iter().filter(|g| !listed.contains(**g)).count();
+    if missing > 0 {
+        p.push(format!("{missing} selected gene(s) are not committed"));
+    }
+    if let Some(c) = &m.complete {
+        check_file(dir, &c.genes_table, p);
+        check_file(dir, &c.summary, p);
+        let total: u64 = m.batches.iter().map(|b| b.rows).sum();
+        if c.rows != total {
+            p.push(format!(
+                "the completion line says {} rows, the batches {}",
+                c.rows, total
+            ));
+        }
+    }
+}
+
+/// Reports files in parts/ that no manifest line names.
+fn check_stray_parts(dir: &Path, m: &Manifest, p: &mut Vec<String>) {
     let named: HashSet<String> = m
         .batches
         .iter()
@@ -233,5 +307,35 @@ pub fn verify(dir: &Path) -> Result<Report, Error> {
             }
         }
     }
+}
+
+/// Checks the dataset at `dir`.
+pub fn verify(dir: &Path) -> Result<Report, Error> {
+    let mut report = Report::default();
+    let run = RunInfo::load_dataset(dir)?;
+    check_run_json(&run, &mut report.problems);
+    let arrow = run.content.schema.arrow();
+    let m = manifest::load(&dir.join(MANIFEST), false)?;
+    report.batches = m.batches.len();
+    report.complete = m.complete.is_some();
+    check_progress(&m, run.plan.batches, report.complete, &mut report.problems);
+
+    let mut walk = Walk {
+        dir,
+        run: &run,
+        columns: columns(&arrow),
+        report,
+        seen_genes: HashSet::new(),
+        listed: HashSet::new(),
+    };
+    for b in &m.batches {
+        walk.batch(b)?;
+    }
+    let mut r = walk.report;
+    r.genes = walk.listed.len();
+    if r.complete {
+        check_completion(dir, &run, &m, &walk.listed, &mut r.problems);
+    }
+    check_stray_parts(dir, &m, &mut r.problems);
     Ok(r)
 }

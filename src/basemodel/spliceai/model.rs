@@ -471,20 +471,30 @@ fn fold(mut nodes: Vec<Node>) -> Vec<Node> {
 
 /// Checks the graph is SpliceAI's shape and returns it with its context.
 fn check(nodes: Vec<Node>) -> Result<Network, Problem> {
-    let inputs: Vec<&Node> = nodes
+    let found = describe(&nodes);
+    check_ends(&nodes, &found)?;
+    check_channels(&nodes)?;
+    let radius = check_crop(&nodes, &found)?;
+    Ok(Network {
+        nodes,
+        context: radius,
+    })
+}
+
+/// One input of 4 one-hot channels first; one softmax head, last, of 3 classes from a 1×1
+/// kernel. `found` is the graph's census for the messages.
+fn check_ends(nodes: &[Node], found: &str) -> Result<(), Problem> {
+    let inputs = nodes
         .iter()
         .filter(|n| matches!(n.op, Op::Input { .. }))
-        .collect();
-    let heads: Vec<&Node> = nodes
+        .count();
+    let heads = nodes
         .iter()
         .filter(|n| matches!(n.op, Op::Head { .. }))
-        .collect();
-    let found = describe(&nodes);
-    if inputs.len() != 1 || heads.len() != 1 {
+        .count();
+    if inputs != 1 || heads != 1 {
         return Err(Problem::NotSpliceAi(format!(
-            "{} inputs and {} softmax outputs; found {found}",
-            inputs.len(),
-            heads.len()
+            "{inputs} inputs and {heads} softmax outputs; found {found}"
         )));
     }
     if !matches!(nodes[0].op, Op::Input { channels: 4 }) {
@@ -504,7 +514,11 @@ fn check(nodes: Vec<Node>) -> Result<Network, Problem> {
             conv.c_out, conv.k
         )));
     }
-    // Channel counts must agree along every edge.
+    Ok(())
+}
+
+/// Channel counts must agree along every edge.
+fn check_channels(nodes: &[Node]) -> Result<(), Problem> {
     let mut channels = vec![0usize; nodes.len()];
     for (i, n) in nodes.iter().enumerate() {
         let input = |j: usize| channels[n.inputs[j]];
@@ -538,8 +552,13 @@ fn check(nodes: Vec<Node>) -> Result<Network, Problem> {
             _ => input(0),
         };
     }
-    // The receptive field must be what the crop removes, else outputs would depend on padding.
-    let radius = super::program::reach(&nodes);
+    Ok(())
+}
+
+/// The receptive field must be what the crop removes, else outputs would depend on padding;
+/// returns the receptive field's half-width.
+fn check_crop(nodes: &[Node], found: &str) -> Result<usize, Problem> {
+    let radius = super::program::reach(nodes);
     let crop: usize = nodes
         .iter()
         .map(|n| match n.op {
@@ -553,10 +572,7 @@ fn check(nodes: Vec<Node>) -> Result<Network, Problem> {
             "the crop ({crop}) differs from the receptive field's half-width ({radius}); found {found}"
         )));
     }
-    Ok(Network {
-        nodes,
-        context: radius,
-    })
+    Ok(radius)
 }
 
 /// A one-line census of the graph for error messages.
