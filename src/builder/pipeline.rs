@@ -1,13 +1,13 @@
 //! The build pipeline: a reader thread (genome → gene regions), scoring workers (the base model),
-//! feature workers (labels, sampling, features) and the writer (this thread: ordered rows →
-//! Parquet parts → manifest commits), joined by bounded channels so that memory stays bounded
-//! whatever the number of genes.
+//! feature workers (labels, sampling, features) and the writer (this thread, in `write.rs`:
+//! ordered rows → Parquet parts → manifest commits), joined by bounded channels so that memory
+//! stays bounded whatever the number of genes.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Condvar, Mutex};
+use std::thread::{Scope, ScopedJoinHandle};
 use std::time::{Duration, Instant};
 
 use arrow_array::RecordBatch;
@@ -15,14 +15,12 @@ use arrow_schema::Schema as ArrowSchema;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::plan::Prepared;
+use super::write::{Written, write_stage};
 use crate::Error;
 use crate::basemodel::{ScoreSource, Scores};
-use crate::features::{GeneRows, PredType, Quality, RowConfig, Schema, SpliceType, gene_rows};
+use crate::features::{GeneRows, RowConfig, Schema, gene_rows};
 use crate::genome::{GeneRegion, fasta};
-use crate::mem;
-use crate::store::manifest::{self, BatchEntry, ClassCounts, Entry, GeneEntry, MANIFEST};
-use crate::store::part::{PartWriter, gene_batch, phase};
-use crate::store::part_name;
+use crate::store::part::gene_batch;
 
 /// Busy time and throughput of one stage.
 #[derive(Debug, Clone)]
@@ -68,10 +66,10 @@ struct Scored {
 }
 
 /// A gene's rows and their Arrow batch, on their way to the writer.
-struct Built {
-    seq: usize,
-    rows: GeneRows,
-    batch: RecordBatch,
+pub(super) struct Built {
+    pub(super) seq: usize,
+    pub(super) rows: GeneRows,
+    pub(super) batch: RecordBatch,
 }
 
 /// Most genes scored as one group (bounded so the reader stays within its window).
@@ -93,7 +91,7 @@ pub(super) fn joins_cluster(
 }
 
 /// Shared flow control: the reader may run at most `window` genes ahead of the writer.
-struct Flow {
+pub(super) struct Flow {
     written: Mutex<usize>,
     cond: Condvar,
     abort: AtomicBool,
@@ -134,7 +132,7 @@ impl Flow {
     }
 
     /// Records that the writer has written `next` genes and wakes the reader.
-    fn mark_written(&self, next: usize) {
+    pub(super) fn mark_written(&self, next: usize) {
         if let Ok(mut w) = self.written.lock() {
             *w = next;
         }
@@ -218,16 +216,6 @@ impl std::iter::Sum for ScoreTally {
     }
 }
 
-/// What the writer did.
-#[derive(Debug, Clone, Copy, Default)]
-struct Written {
-    busy: Duration,
-    batches: usize,
-    genes: u64,
-    rows: u64,
-    bytes: u64,
-}
-
 /// Builds batches `first_batch..` of `prep`, committing each.
 pub fn run(s: &Settings<'_>, prep: &Prepared, schema: &Schema) -> Result<Outcome, Error> {
     let start = Instant::now();
@@ -244,58 +232,36 @@ pub fn run(s: &Settings<'_>, prep: &Prepared, schema: &Schema) -> Result<Outcome
 
     std::thread::scope(|scope| {
         let reader = scope.spawn(|| read_stage(s, prep, first_gene, job_tx, &flow, shape.window));
-        let mut scorers = Vec::new();
-        for _ in 0..shape.score_threads {
-            let rx = Arc::clone(&job_rx);
-            let tx = scored_tx.clone();
-            let source = Arc::clone(&prep.source);
-            scorers.push(scope.spawn(move || score_worker(rx, tx, source, prep, first_gene)));
-        }
+        let scorers = spawn_scorers(scope, &shape, &job_rx, &scored_tx, prep);
         drop(scored_tx);
-        let mut workers = Vec::new();
-        for _ in 0..shape.threads {
-            let rx = Arc::clone(&scored_rx);
-            let tx = row_tx.clone();
-            let arrow = Arc::clone(&arrow);
-            let features = Features {
-                s,
-                prep,
-                schema,
-                arrow,
-                first_gene,
-            };
-            workers.push(scope.spawn(move || feature_worker(rx, tx, features)));
-        }
+        let features = Features {
+            s,
+            prep,
+            schema,
+            arrow,
+            first_gene,
+        };
+        let workers = spawn_feature_workers(scope, shape.threads, &scored_rx, &row_tx, &features);
         // Only the workers may keep the job queue open: if they all stop (the writer failed),
         // the reader's next send fails instead of blocking forever.
         drop(job_rx);
         drop(scored_rx);
         drop(row_tx);
-        let written = write_stage(s, prep, &shape, row_rx, &flow, &bar);
+        let written = write_stage(s, prep, first_gene, shape.pending, row_rx, &flow, &bar);
         if written.is_err() {
             flow.abort_run();
         }
-        let read = reader
-            .join()
-            .unwrap_or_else(|_| Err(Error::Internal("reader thread panicked".into())));
-        let scored: ScoreTally = scorers
-            .into_iter()
-            .map(|w| w.join().unwrap_or_default())
-            .sum();
-        let compute_busy: Duration = workers
-            .into_iter()
-            .map(|w| w.join().unwrap_or_default())
-            .sum();
+        let joined = join_stages(reader, scorers, workers);
         bar.finish_and_clear();
         let written = written?;
-        let read = read?;
+        let read = joined.read?;
         if written.genes < shape.pending as u64 {
             return Err(Error::Internal(format!(
                 "the pipeline stopped after {} of {} genes",
                 written.genes, shape.pending
             )));
         }
-        let stages = stage_stats(&shape, read, scored, compute_busy, &written);
+        let stages = stage_stats(&shape, read, joined.scored, joined.compute_busy, &written);
         Ok(Outcome {
             stages,
             wall: start.elapsed(),
@@ -305,6 +271,75 @@ pub fn run(s: &Settings<'_>, prep: &Prepared, schema: &Schema) -> Result<Outcome
             bytes: written.bytes,
         })
     })
+}
+
+/// Starts the scoring threads.
+fn spawn_scorers<'scope>(
+    scope: &'scope Scope<'scope, '_>,
+    shape: &Shape,
+    rx: &Arc<Mutex<Receiver<Vec<Job>>>>,
+    tx: &SyncSender<Scored>,
+    prep: &'scope Prepared,
+) -> Vec<ScopedJoinHandle<'scope, ScoreTally>> {
+    let first_gene = shape.first_gene;
+    let mut scorers = Vec::new();
+    for _ in 0..shape.score_threads {
+        let rx = Arc::clone(rx);
+        let tx = tx.clone();
+        let source = Arc::clone(&prep.source);
+        scorers.push(scope.spawn(move || score_worker(rx, tx, source, prep, first_gene)));
+    }
+    scorers
+}
+
+/// Starts the `threads` feature threads.
+fn spawn_feature_workers<'scope>(
+    scope: &'scope Scope<'scope, '_>,
+    threads: usize,
+    rx: &Arc<Mutex<Receiver<Scored>>>,
+    tx: &SyncSender<Built>,
+    features: &Features<'scope>,
+) -> Vec<ScopedJoinHandle<'scope, Duration>> {
+    let mut workers = Vec::new();
+    for _ in 0..threads {
+        let rx = Arc::clone(rx);
+        let tx = tx.clone();
+        let features = features.clone();
+        workers.push(scope.spawn(move || feature_worker(rx, tx, features)));
+    }
+    workers
+}
+
+/// What the stage threads report once joined.
+struct Joined {
+    read: Result<ReadTally, Error>,
+    scored: ScoreTally,
+    /// Summed busy time of the feature threads.
+    compute_busy: Duration,
+}
+
+/// Waits for the stage threads, in order: reader, scorers, feature workers.
+fn join_stages(
+    reader: ScopedJoinHandle<'_, Result<ReadTally, Error>>,
+    scorers: Vec<ScopedJoinHandle<'_, ScoreTally>>,
+    workers: Vec<ScopedJoinHandle<'_, Duration>>,
+) -> Joined {
+    let read = reader
+        .join()
+        .unwrap_or_else(|_| Err(Error::Internal("reader thread panicked".into())));
+    let scored: ScoreTally = scorers
+        .into_iter()
+        .map(|w| w.join().unwrap_or_default())
+        .sum();
+    let compute_busy: Duration = workers
+        .into_iter()
+        .map(|w| w.join().unwrap_or_default())
+        .sum();
+    Joined {
+        read,
+        scored,
+        compute_busy,
+    }
 }
 
 /// The progress bar of a run with `pending` genes to build (hidden when not shown).
@@ -458,6 +493,7 @@ fn score_worker(
 }
 
 /// What a feature worker needs besides its channels.
+#[derive(Clone)]
 struct Features<'a> {
     s: &'a Settings<'a>,
     prep: &'a Prepared,
@@ -500,163 +536,4 @@ fn feature_worker(
         }
     }
     busy
-}
-
-/// The batch being written: its part, its manifest entry, its quality figures.
-struct OpenPart {
-    writer: PartWriter,
-    entry: BatchEntry,
-    quality: Quality,
-}
-
-/// The writer's state: genes come in any order and are written in gene order, each batch
-/// committed (part finished, manifest entry appended) as soon as its last gene is written.
-struct Writer<'a> {
-    s: &'a Settings<'a>,
-    /// Genes in the whole dataset.
-    total_genes: usize,
-    batch_size: usize,
-    first_gene: usize,
-    schema: Schema,
-    manifest_path: PathBuf,
-    part: Option<OpenPart>,
-    /// Genes of this run written so far.
-    next: usize,
-    written: Written,
-}
-
-impl<'a> Writer<'a> {
-    fn new(s: &'a Settings<'a>, prep: &Prepared, first_gene: usize) -> Self {
-        Writer {
-            s,
-            total_genes: prep.genes.len(),
-            batch_size: prep.plan.batch_size,
-            first_gene,
-            schema: Schema::new(&s.rows.kmer_sizes),
-            manifest_path: s.dir.join(MANIFEST),
-            part: None,
-            next: 0,
-            written: Written::default(),
-        }
-    }
-
-    /// Writes the next gene, committing its batch when it is the batch's last.
-    fn write_gene(&mut self, rows: GeneRows, batch: RecordBatch) -> Result<(), Error> {
-        let gene_no = self.first_gene + self.next;
-        let batch_no = gene_no / self.batch_size + 1;
-        if self.part.is_none() {
-            self.part = Some(self.open_part(batch_no)?);
-        }
-        let Some(part) = self.part.as_mut() else {
-            unreachable!("a part was just opened")
-        };
-        part.writer.push(&batch)?;
-        part.entry.genes.push(GeneEntry {
-            id: rows.gene_id.clone(),
-            rows: rows.len() as u64,
-            sites: rows.sites(),
-        });
-        part.entry.rows += rows.len() as u64;
-        count_classes(&rows, &mut part.entry.classes);
-        part.quality.merge(&rows.quality);
-        self.written.rows += rows.len() as u64;
-        self.written.genes += 1;
-        self.next += 1;
-        let batch_done =
-            (gene_no + 1).is_multiple_of(self.batch_size) || gene_no + 1 == self.total_genes;
-        if batch_done && let Some(part) = self.part.take() {
-            self.commit(part)?;
-        }
-        Ok(())
-    }
-
-    /// Starts the part of batch `batch_no`.
-    fn open_part(&self, batch_no: usize) -> Result<OpenPart, Error> {
-        let s = self.s;
-        let writer = PartWriter::create(s.dir, &part_name(batch_no), &self.schema, s.batch_rows)?;
-        let entry = BatchEntry {
-            batch: batch_no,
-            genes: Vec::new(),
-            parts: Vec::new(),
-            rows: 0,
-            classes: ClassCounts::default(),
-            quality: Default::default(),
-        };
-        Ok(OpenPart {
-            writer,
-            entry,
-            quality: Default::default(),
-        })
-    }
-
-    /// Finishes the part and records the batch in the manifest: from then on it is committed.
-    fn commit(&mut self, part: OpenPart) -> Result<(), Error> {
-        let OpenPart {
-            writer,
-            mut entry,
-            quality,
-        } = part;
-        entry.quality = (&quality).into();
-        let file = writer.finish()?;
-        self.written.bytes += file.bytes;
-        entry.parts.push(file);
-        manifest::append(&self.manifest_path, &Entry::Batch(entry))?;
-        phase("recorded");
-        self.written.batches += 1;
-        Ok(())
-    }
-}
-
-/// Writes the rows the feature workers send, in gene order, and commits each batch when done.
-fn write_stage(
-    s: &Settings<'_>,
-    prep: &Prepared,
-    shape: &Shape,
-    rx: Receiver<Built>,
-    flow: &Flow,
-    bar: &ProgressBar,
-) -> Result<Written, Error> {
-    let pending = shape.pending;
-    let mut w = Writer::new(s, prep, shape.first_gene);
-    let mut waiting: BTreeMap<usize, (GeneRows, RecordBatch)> = BTreeMap::new();
-    while w.next < pending {
-        let Ok(Built { seq, rows, batch }) = rx.recv() else {
-            break;
-        };
-        waiting.insert(seq, (rows, batch));
-        while let Some((rows, batch)) = waiting.remove(&w.next) {
-            let t = Instant::now();
-            w.write_gene(rows, batch)?;
-            flow.mark_written(w.next);
-            w.written.busy += t.elapsed();
-            bar.inc(1);
-            if w.next.is_multiple_of(16) || w.next == pending {
-                bar.set_message(format!(
-                    "{} rows · RSS {}",
-                    w.written.rows,
-                    mem::human(mem::rss_bytes())
-                ));
-            }
-        }
-    }
-    Ok(w.written)
-}
-
-/// Adds the rows' prediction classes and site types to `c`.
-fn count_classes(rows: &GeneRows, c: &mut ClassCounts) {
-    for p in &rows.pred {
-        match p {
-            PredType::TP => c.tp += 1,
-            PredType::FP => c.fp += 1,
-            PredType::FN => c.fn_ += 1,
-            PredType::TN => c.tn += 1,
-        }
-    }
-    for t in &rows.splice {
-        match t {
-            SpliceType::Donor => c.donor += 1,
-            SpliceType::Acceptor => c.acceptor += 1,
-            SpliceType::Neither => c.neither += 1,
-        }
-    }
 }
