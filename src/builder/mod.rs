@@ -7,6 +7,7 @@ pub mod pipeline;
 pub mod plan;
 pub mod score;
 pub mod summary;
+mod write;
 
 use std::fs;
 use std::path::Path;

@@ -1,27 +1,26 @@
 //! The build pipeline: a reader thread (genome → gene regions), scoring workers (the base model),
-//! feature workers (labels, sampling, features) and the writer (this thread: ordered rows →
-//! Parquet parts → manifest commits), joined by bounded channels so that memory stays bounded
-//! whatever the number of genes.
+//! feature workers (labels, sampling, features) and the writer (this thread, in `write.rs`:
+//! ordered rows → Parquet parts → manifest commits), joined by bounded channels so that memory
+//! stays bounded whatever the number of genes.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Condvar, Mutex};
+use std::thread::{Scope, ScopedJoinHandle};
 use std::time::{Duration, Instant};
 
 use arrow_array::RecordBatch;
+use arrow_schema::Schema as ArrowSchema;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::plan::Prepared;
+use super::write::{Written, write_stage};
 use crate::Error;
-use crate::basemodel::Scores;
-use crate::features::{GeneRows, PredType, RowConfig, Schema, SpliceType, gene_rows};
+use crate::basemodel::{ScoreSource, Scores};
+use crate::features::{GeneRows, RowConfig, Schema, gene_rows};
 use crate::genome::{GeneRegion, fasta};
-use crate::mem;
-use crate::store::manifest::{self, BatchEntry, ClassCounts, Entry, GeneEntry, MANIFEST};
-use crate::store::part::{PartWriter, gene_batch, phase};
-use crate::store::part_name;
+use crate::store::part::gene_batch;
 
 /// Busy time and throughput of one stage.
 #[derive(Debug, Clone)]
@@ -60,6 +59,19 @@ struct Job {
     region: GeneRegion,
 }
 
+/// A job and its base-model scores, on their way to the feature workers.
+struct Scored {
+    job: Job,
+    scores: Scores,
+}
+
+/// A gene's rows and their Arrow batch, on their way to the writer.
+pub(super) struct Built {
+    pub(super) seq: usize,
+    pub(super) rows: GeneRows,
+    pub(super) batch: RecordBatch,
+}
+
 /// Most genes scored as one group (bounded so the reader stays within its window).
 const MAX_CLUSTER: usize = 16;
 /// A gene joins the group when its region starts at most this far after the group's end.
@@ -79,10 +91,53 @@ pub(super) fn joins_cluster(
 }
 
 /// Shared flow control: the reader may run at most `window` genes ahead of the writer.
-struct Flow {
+pub(super) struct Flow {
     written: Mutex<usize>,
     cond: Condvar,
     abort: AtomicBool,
+}
+
+impl Flow {
+    fn new() -> Self {
+        Flow {
+            written: Mutex::new(0),
+            cond: Condvar::new(),
+            abort: AtomicBool::new(false),
+        }
+    }
+
+    /// Stops the reader: it sends nothing more and stops waiting for the writer.
+    fn abort_run(&self) {
+        self.abort.store(true, Ordering::SeqCst);
+        self.cond.notify_all();
+    }
+
+    fn aborted(&self) -> bool {
+        self.abort.load(Ordering::SeqCst)
+    }
+
+    /// Blocks until the writer is close enough for gene `last` to be sent, or the run aborts.
+    fn wait_for_room(&self, last: usize, window: usize) -> Result<(), Error> {
+        let mut w = self
+            .written
+            .lock()
+            .map_err(|_| Error::Internal("lock".into()))?;
+        while last >= *w + window && !self.aborted() {
+            w = self
+                .cond
+                .wait(w)
+                .map_err(|_| Error::Internal("lock".into()))?;
+        }
+        Ok(())
+    }
+
+    /// Records that the writer has written `next` genes and wakes the reader.
+    pub(super) fn mark_written(&self, next: usize) {
+        if let Ok(mut w) = self.written.lock() {
+            *w = next;
+        }
+        self.cond.notify_all();
+    }
 }
 
 /// Settings of one pipeline run.
@@ -107,178 +162,243 @@ pub struct Settings<'a> {
     pub progress: bool,
 }
 
+/// Where a run starts, how much it has to do and with how many threads.
+#[derive(Clone, Copy)]
+struct Shape {
+    /// Index of the first gene to build.
+    first_gene: usize,
+    /// Genes left to build.
+    pending: usize,
+    /// Feature threads.
+    threads: usize,
+    /// Scoring threads.
+    score_threads: usize,
+    /// Genes the reader may run ahead of the writer.
+    window: usize,
+}
+
+impl Shape {
+    fn new(s: &Settings<'_>, prep: &Prepared) -> Self {
+        let first_gene = (s.first_batch - 1) * prep.plan.batch_size;
+        let threads = s.threads.max(1);
+        Shape {
+            first_gene,
+            pending: prep.genes.len().saturating_sub(first_gene),
+            threads,
+            score_threads: s.score_threads.max(1),
+            window: 8 * threads + 16 + MAX_CLUSTER,
+        }
+    }
+}
+
+/// What the reader did.
+#[derive(Debug, Clone, Copy)]
+struct ReadTally {
+    busy: Duration,
+    /// Genes sent to the scorers.
+    genes: u64,
+    nt: u64,
+}
+
+/// What the scorers did.
+#[derive(Debug, Clone, Copy, Default)]
+struct ScoreTally {
+    busy: Duration,
+    nt: u64,
+}
+
+impl std::iter::Sum for ScoreTally {
+    fn sum<I: Iterator<Item = Self>>(iter: I) -> Self {
+        iter.fold(ScoreTally::default(), |a, b| ScoreTally {
+            busy: a.busy + b.busy,
+            nt: a.nt + b.nt,
+        })
+    }
+}
+
 /// Builds batches `first_batch..` of `prep`, committing each.
 pub fn run(s: &Settings<'_>, prep: &Prepared, schema: &Schema) -> Result<Outcome, Error> {
     let start = Instant::now();
-    let bs = prep.plan.batch_size;
-    let first_gene = (s.first_batch - 1) * bs;
-    let pending = prep.genes.len().saturating_sub(first_gene);
-    let threads = s.threads.max(1);
-    let window = 8 * threads + 16 + MAX_CLUSTER;
-    let flow = Flow {
-        written: Mutex::new(0),
-        cond: Condvar::new(),
-        abort: AtomicBool::new(false),
-    };
-    let score_threads = s.score_threads.max(1);
-    let (job_tx, job_rx) = sync_channel::<Vec<Job>>(2 * score_threads);
-    let (scored_tx, scored_rx) = sync_channel::<(Job, Scores)>(2 * threads);
-    let (row_tx, row_rx) = sync_channel::<(usize, GeneRows, RecordBatch)>(2 * threads);
+    let shape = Shape::new(s, prep);
+    let first_gene = shape.first_gene;
+    let flow = Flow::new();
+    let (job_tx, job_rx) = sync_channel::<Vec<Job>>(2 * shape.score_threads);
+    let (scored_tx, scored_rx) = sync_channel::<Scored>(2 * shape.threads);
+    let (row_tx, row_rx) = sync_channel::<Built>(2 * shape.threads);
     let arrow = Arc::new(schema.arrow());
     let job_rx = Arc::new(Mutex::new(job_rx));
     let scored_rx = Arc::new(Mutex::new(scored_rx));
-
-    let bar = if s.progress && pending > 0 {
-        let b = ProgressBar::new(pending as u64);
-        b.set_style(
-            ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} genes · {per_sec} · ETA {eta} · {msg}",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        b
-    } else {
-        ProgressBar::hidden()
-    };
+    let bar = progress_bar(s.progress, shape.pending);
 
     std::thread::scope(|scope| {
-        let reader = scope.spawn(|| read_stage(s, prep, first_gene, job_tx, &flow, window));
-        let mut scorers = Vec::new();
-        for _ in 0..score_threads {
-            let rx = Arc::clone(&job_rx);
-            let tx = scored_tx.clone();
-            let source = Arc::clone(&prep.source);
-            scorers.push(scope.spawn(move || {
-                let mut busy = Duration::ZERO;
-                let mut nt = 0u64;
-                loop {
-                    let job = match rx.lock() {
-                        Ok(guard) => guard.recv(),
-                        Err(_) => break,
-                    };
-                    let Ok(jobs) = job else { break };
-                    let t = Instant::now();
-                    let genes: Vec<&crate::genome::Gene> = jobs
-                        .iter()
-                        .map(|j| &prep.genes[first_gene + j.seq])
-                        .collect();
-                    let regions: Vec<&GeneRegion> = jobs.iter().map(|j| &j.region).collect();
-                    let scores = source.score_many(&genes, &regions);
-                    nt += regions.iter().map(|r| r.len() as u64).sum::<u64>();
-                    busy += t.elapsed();
-                    let mut stop = false;
-                    for (job, sc) in jobs.into_iter().zip(scores) {
-                        if tx.send((job, sc)).is_err() {
-                            stop = true;
-                            break;
-                        }
-                    }
-                    if stop {
-                        break;
-                    }
-                }
-                (busy, nt)
-            }));
-        }
+        let reader = scope.spawn(|| read_stage(s, prep, first_gene, job_tx, &flow, shape.window));
+        let scorers = spawn_scorers(scope, &shape, &job_rx, &scored_tx, prep);
         drop(scored_tx);
-        let mut workers = Vec::new();
-        for _ in 0..threads {
-            let rx = Arc::clone(&scored_rx);
-            let tx = row_tx.clone();
-            let arrow = Arc::clone(&arrow);
-            workers.push(scope.spawn(move || {
-                let mut busy = Duration::ZERO;
-                loop {
-                    let job = match rx.lock() {
-                        Ok(guard) => guard.recv(),
-                        Err(_) => break,
-                    };
-                    let Ok((job, scores)) = job else { break };
-                    let t = Instant::now();
-                    let gene = &prep.genes[first_gene + job.seq];
-                    let mut rows = gene_rows(gene, &job.region, &scores, schema, s.rows);
-                    let batch = match gene_batch(&arrow, &mut rows) {
-                        Ok(b) => b,
-                        Err(_) => break,
-                    };
-                    busy += t.elapsed();
-                    if tx.send((job.seq, rows, batch)).is_err() {
-                        break;
-                    }
-                }
-                busy
-            }));
-        }
+        let features = Features {
+            s,
+            prep,
+            schema,
+            arrow,
+            first_gene,
+        };
+        let workers = spawn_feature_workers(scope, shape.threads, &scored_rx, &row_tx, &features);
         // Only the workers may keep the job queue open: if they all stop (the writer failed),
         // the reader's next send fails instead of blocking forever.
         drop(job_rx);
         drop(scored_rx);
         drop(row_tx);
-        let written = write_stage(s, prep, first_gene, pending, row_rx, &flow, &bar);
+        let written = write_stage(s, prep, first_gene, shape.pending, row_rx, &flow, &bar);
         if written.is_err() {
-            flow.abort.store(true, Ordering::SeqCst);
-            flow.cond.notify_all();
+            flow.abort_run();
         }
-        let read = reader
-            .join()
-            .unwrap_or_else(|_| Err(Error::Internal("reader thread panicked".into())));
-        let (score_busy, score_nt) = scorers
-            .into_iter()
-            .map(|w| w.join().unwrap_or_default())
-            .fold((Duration::ZERO, 0u64), |(b, n), (b2, n2)| (b + b2, n + n2));
-        let compute_busy: Duration = workers
-            .into_iter()
-            .map(|w| w.join().unwrap_or_default())
-            .sum();
+        let joined = join_stages(reader, scorers, workers);
         bar.finish_and_clear();
-        let (w, write_busy) = written?;
-        let (read_busy, read_genes, read_nt) = read?;
-        if w.genes < pending as u64 {
+        let written = written?;
+        let read = joined.read?;
+        if written.genes < shape.pending as u64 {
             return Err(Error::Internal(format!(
-                "the pipeline stopped after {} of {pending} genes",
-                w.genes
+                "the pipeline stopped after {} of {} genes",
+                written.genes, shape.pending
             )));
         }
+        let stages = stage_stats(&shape, read, joined.scored, joined.compute_busy, &written);
         Ok(Outcome {
-            stages: vec![
-                StageStats {
-                    name: "read genome",
-                    threads: 1,
-                    genes: read_genes,
-                    nt: read_nt,
-                    busy: read_busy,
-                },
-                StageStats {
-                    name: "base model",
-                    threads: score_threads,
-                    genes: w.genes,
-                    nt: score_nt,
-                    busy: score_busy,
-                },
-                StageStats {
-                    name: "features",
-                    threads,
-                    genes: w.genes,
-                    nt: score_nt,
-                    busy: compute_busy,
-                },
-                StageStats {
-                    name: "write + commit",
-                    threads: 1,
-                    genes: w.genes,
-                    nt: score_nt,
-                    busy: write_busy,
-                },
-            ],
+            stages,
             wall: start.elapsed(),
-            batches: w.batches,
-            genes: w.genes,
-            rows: w.rows,
-            bytes: w.bytes,
+            batches: written.batches,
+            genes: written.genes,
+            rows: written.rows,
+            bytes: written.bytes,
         })
     })
 }
 
+/// Starts the scoring threads.
+fn spawn_scorers<'scope>(
+    scope: &'scope Scope<'scope, '_>,
+    shape: &Shape,
+    rx: &Arc<Mutex<Receiver<Vec<Job>>>>,
+    tx: &SyncSender<Scored>,
+    prep: &'scope Prepared,
+) -> Vec<ScopedJoinHandle<'scope, ScoreTally>> {
+    let first_gene = shape.first_gene;
+    let mut scorers = Vec::new();
+    for _ in 0..shape.score_threads {
+        let rx = Arc::clone(rx);
+        let tx = tx.clone();
+        let source = Arc::clone(&prep.source);
+        scorers.push(scope.spawn(move || score_worker(rx, tx, source, prep, first_gene)));
+    }
+    scorers
+}
+
+/// Starts the `threads` feature threads.
+fn spawn_feature_workers<'scope>(
+    scope: &'scope Scope<'scope, '_>,
+    threads: usize,
+    rx: &Arc<Mutex<Receiver<Scored>>>,
+    tx: &SyncSender<Built>,
+    features: &Features<'scope>,
+) -> Vec<ScopedJoinHandle<'scope, Duration>> {
+    let mut workers = Vec::new();
+    for _ in 0..threads {
+        let rx = Arc::clone(rx);
+        let tx = tx.clone();
+        let features = features.clone();
+        workers.push(scope.spawn(move || feature_worker(rx, tx, features)));
+    }
+    workers
+}
+
+/// What the stage threads report once joined.
+struct Joined {
+    read: Result<ReadTally, Error>,
+    scored: ScoreTally,
+    /// Summed busy time of the feature threads.
+    compute_busy: Duration,
+}
+
+/// Waits for the stage threads, in order: reader, scorers, feature workers.
+fn join_stages(
+    reader: ScopedJoinHandle<'_, Result<ReadTally, Error>>,
+    scorers: Vec<ScopedJoinHandle<'_, ScoreTally>>,
+    workers: Vec<ScopedJoinHandle<'_, Duration>>,
+) -> Joined {
+    let read = reader
+        .join()
+        .unwrap_or_else(|_| Err(Error::Internal("reader thread panicked".into())));
+    let scored: ScoreTally = scorers
+        .into_iter()
+        .map(|w| w.join().unwrap_or_default())
+        .sum();
+    let compute_busy: Duration = workers
+        .into_iter()
+        .map(|w| w.join().unwrap_or_default())
+        .sum();
+    Joined {
+        read,
+        scored,
+        compute_busy,
+    }
+}
+
+/// The progress bar of a run with `pending` genes to build (hidden when not shown).
+fn progress_bar(show: bool, pending: usize) -> ProgressBar {
+    if !(show && pending > 0) {
+        return ProgressBar::hidden();
+    }
+    let b = ProgressBar::new(pending as u64);
+    b.set_style(
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} genes · {per_sec} · ETA {eta} · {msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    b
+}
+
+/// The closing figures of each stage: read, base model, features, write.
+fn stage_stats(
+    shape: &Shape,
+    read: ReadTally,
+    scored: ScoreTally,
+    compute_busy: Duration,
+    written: &Written,
+) -> Vec<StageStats> {
+    vec![
+        StageStats {
+            name: "read genome",
+            threads: 1,
+            genes: read.genes,
+            nt: read.nt,
+            busy: read.busy,
+        },
+        StageStats {
+            name: "base model",
+            threads: shape.score_threads,
+            genes: written.genes,
+            nt: scored.nt,
+            busy: scored.busy,
+        },
+        StageStats {
+            name: "features",
+            threads: shape.threads,
+            genes: written.genes,
+            nt: scored.nt,
+            busy: compute_busy,
+        },
+        StageStats {
+            name: "write + commit",
+            threads: 1,
+            genes: written.genes,
+            nt: scored.nt,
+            busy: written.busy,
+        },
+    ]
+}
+
+/// Reads the genome contig by contig and sends the genes' regions to the scorers, genes close
+/// enough to share a scoring window together, never more than `window` genes ahead of the writer.
 fn read_stage(
     s: &Settings<'_>,
     prep: &Prepared,
@@ -286,7 +406,7 @@ fn read_stage(
     tx: SyncSender<Vec<Job>>,
     flow: &Flow,
     window: usize,
-) -> Result<(Duration, u64, u64), Error> {
+) -> Result<ReadTally, Error> {
     let mut busy = Duration::ZERO;
     let mut nt = 0u64;
     let context = prep.source.context();
@@ -316,137 +436,104 @@ fn read_stage(
                 continue;
             }
             busy += t.elapsed();
-            let last = next - 1;
-            {
-                let mut w = flow
-                    .written
-                    .lock()
-                    .map_err(|_| Error::Internal("lock".into()))?;
-                while last >= *w + window && !flow.abort.load(Ordering::SeqCst) {
-                    w = flow
-                        .cond
-                        .wait(w)
-                        .map_err(|_| Error::Internal("lock".into()))?;
-                }
-            }
+            flow.wait_for_room(next - 1, window)?;
             let jobs = std::mem::take(&mut cluster);
             let sent_before = jobs[0].seq as u64;
             cluster_hi = 0;
-            if flow.abort.load(Ordering::SeqCst) || tx.send(jobs).is_err() {
-                return Ok((busy, sent_before, nt));
+            if flow.aborted() || tx.send(jobs).is_err() {
+                return Ok(ReadTally {
+                    busy,
+                    genes: sent_before,
+                    nt,
+                });
             }
             t = Instant::now();
         }
     }
     busy += t.elapsed();
-    Ok((busy, next as u64, nt))
+    Ok(ReadTally {
+        busy,
+        genes: next as u64,
+        nt,
+    })
 }
 
-fn write_stage(
-    s: &Settings<'_>,
+/// One scoring thread: takes groups of jobs until the reader is done or the feature workers
+/// are gone, and passes each job on with its scores.
+fn score_worker(
+    rx: Arc<Mutex<Receiver<Vec<Job>>>>,
+    tx: SyncSender<Scored>,
+    source: Arc<dyn ScoreSource>,
     prep: &Prepared,
     first_gene: usize,
-    pending: usize,
-    rx: Receiver<(usize, GeneRows, RecordBatch)>,
-    flow: &Flow,
-    bar: &ProgressBar,
-) -> Result<(Outcome, Duration), Error> {
-    let bs = prep.plan.batch_size;
-    let mut busy = Duration::ZERO;
-    let mut out = Outcome {
-        stages: Vec::new(),
-        wall: Duration::ZERO,
-        batches: 0,
-        genes: 0,
-        rows: 0,
-        bytes: 0,
-    };
-    let mut waiting: BTreeMap<usize, (GeneRows, RecordBatch)> = BTreeMap::new();
-    let mut next = 0usize;
-    let mut part: Option<(PartWriter, BatchEntry, crate::features::Quality)> = None;
-    let manifest_path = s.dir.join(MANIFEST);
-    let schema = Schema::new(&s.rows.kmer_sizes);
-    while next < pending {
-        let Ok((seq, rows, batch)) = rx.recv() else {
-            break;
+) -> ScoreTally {
+    let mut tally = ScoreTally::default();
+    loop {
+        let job = match rx.lock() {
+            Ok(guard) => guard.recv(),
+            Err(_) => break,
         };
-        waiting.insert(seq, (rows, batch));
-        while let Some((rows, batch)) = waiting.remove(&next) {
-            let t = Instant::now();
-            let gene_no = first_gene + next;
-            let batch_no = gene_no / bs + 1;
-            if part.is_none() {
-                let writer =
-                    PartWriter::create(s.dir, &part_name(batch_no), &schema, s.batch_rows)?;
-                let entry = BatchEntry {
-                    batch: batch_no,
-                    genes: Vec::new(),
-                    parts: Vec::new(),
-                    rows: 0,
-                    classes: ClassCounts::default(),
-                    quality: Default::default(),
-                };
-                part = Some((writer, entry, Default::default()));
-            }
-            let Some((writer, entry, quality)) = part.as_mut() else {
-                unreachable!("a part was just opened")
-            };
-            writer.push(&batch)?;
-            entry.genes.push(GeneEntry {
-                id: rows.gene_id.clone(),
-                rows: rows.len() as u64,
-                sites: rows.sites(),
-            });
-            entry.rows += rows.len() as u64;
-            count_classes(&rows, &mut entry.classes);
-            quality.merge(&rows.quality);
-            out.rows += rows.len() as u64;
-            out.genes += 1;
-            next += 1;
-            let batch_done = (gene_no + 1).is_multiple_of(bs) || gene_no + 1 == prep.genes.len();
-            if batch_done && let Some((writer, mut entry, quality)) = part.take() {
-                entry.quality = (&quality).into();
-                let file = writer.finish()?;
-                out.bytes += file.bytes;
-                entry.parts.push(file);
-                manifest::append(&manifest_path, &Entry::Batch(entry))?;
-                phase("recorded");
-                out.batches += 1;
-            }
-            {
-                if let Ok(mut w) = flow.written.lock() {
-                    *w = next;
-                }
-                flow.cond.notify_all();
-            }
-            busy += t.elapsed();
-            bar.inc(1);
-            if next.is_multiple_of(16) || next == pending {
-                bar.set_message(format!(
-                    "{} rows · RSS {}",
-                    out.rows,
-                    mem::human(mem::rss_bytes())
-                ));
+        let Ok(jobs) = job else { break };
+        let t = Instant::now();
+        let genes: Vec<&crate::genome::Gene> = jobs
+            .iter()
+            .map(|j| &prep.genes[first_gene + j.seq])
+            .collect();
+        let regions: Vec<&GeneRegion> = jobs.iter().map(|j| &j.region).collect();
+        let scores = source.score_many(&genes, &regions);
+        tally.nt += regions.iter().map(|r| r.len() as u64).sum::<u64>();
+        tally.busy += t.elapsed();
+        for (job, scores) in jobs.into_iter().zip(scores) {
+            if tx.send(Scored { job, scores }).is_err() {
+                return tally;
             }
         }
     }
-    Ok((out, busy))
+    tally
 }
 
-fn count_classes(rows: &GeneRows, c: &mut ClassCounts) {
-    for p in &rows.pred {
-        match p {
-            PredType::TP => c.tp += 1,
-            PredType::FP => c.fp += 1,
-            PredType::FN => c.fn_ += 1,
-            PredType::TN => c.tn += 1,
+/// What a feature worker needs besides its channels.
+#[derive(Clone)]
+struct Features<'a> {
+    s: &'a Settings<'a>,
+    prep: &'a Prepared,
+    schema: &'a Schema,
+    arrow: Arc<ArrowSchema>,
+    first_gene: usize,
+}
+
+/// One feature thread: turns scored genes into rows and Arrow batches until the scorers are
+/// done or the writer is gone; returns its busy time.
+fn feature_worker(
+    rx: Arc<Mutex<Receiver<Scored>>>,
+    tx: SyncSender<Built>,
+    f: Features<'_>,
+) -> Duration {
+    let mut busy = Duration::ZERO;
+    loop {
+        let job = match rx.lock() {
+            Ok(guard) => guard.recv(),
+            Err(_) => break,
+        };
+        let Ok(Scored { job, scores }) = job else {
+            break;
+        };
+        let t = Instant::now();
+        let gene = &f.prep.genes[f.first_gene + job.seq];
+        let mut rows = gene_rows(gene, &job.region, &scores, f.schema, f.s.rows);
+        let batch = match gene_batch(&f.arrow, &mut rows) {
+            Ok(b) => b,
+            Err(_) => break,
+        };
+        busy += t.elapsed();
+        let built = Built {
+            seq: job.seq,
+            rows,
+            batch,
+        };
+        if tx.send(built).is_err() {
+            break;
         }
     }
-    for t in &rows.splice {
-        match t {
-            SpliceType::Donor => c.donor += 1,
-            SpliceType::Acceptor => c.acceptor += 1,
-            SpliceType::Neither => c.neither += 1,
-        }
-    }
+    busy
 }

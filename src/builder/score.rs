@@ -102,70 +102,16 @@ fn file_fingerprint(path: &Path) -> Option<String> {
 /// Scores the genes `cfg` selects into `cfg.out` (a Parquet file), resuming a killed run.
 pub fn score(cfg: &BuildConfig, progress: bool) -> Result<ScoreReport, Error> {
     let out = cfg.out.as_path();
-    let mut fp = plan::fingerprint(cfg)?;
-    fp.format = SCORES_FORMAT;
-    fp.config = content(cfg);
-    let digest = fp.digest();
+    let id = run_id(cfg)?;
     let work = work_dir(out);
     if out.exists() && !cfg.overwrite {
-        match file_fingerprint(out) {
-            Some(f) if f == digest && !work.exists() => {
-                let rows = count_rows(out)?;
-                return Ok(ScoreReport {
-                    already_complete: true,
-                    resumed_from: 0,
-                    genes: 0,
-                    positions: 0,
-                    score_secs: 0.0,
-                    rows,
-                });
-            }
-            Some(_) => {
-                return Err(store::Error::FingerprintMismatch {
-                    dir: out.to_path_buf(),
-                    changes: vec![
-                        "the inputs or settings differ from the run that wrote it".into(),
-                    ],
-                }
-                .into());
-            }
-            None => {
-                return Err(store::Error::Corrupt {
-                    path: out.to_path_buf(),
-                    message: "exists and is not a scores file written by `spliceforge score`; move it away, or pass --overwrite to replace it".into(),
-                }
-                .into());
-            }
-        }
+        return existing_output(out, &work, &id.digest);
     }
     // Inputs are read and checked before anything is written.
     let prep = plan::prepare(cfg)?;
-    if cfg.overwrite && work.exists() {
-        fs::remove_dir_all(&work).map_err(|e| store::Error::write(&work, e))?;
-    }
-    fs::create_dir_all(work.join("parts")).map_err(|e| store::Error::write(&work, e))?;
-    let _lock = Lock::acquire(&work)?;
-    let fp_path = work.join("fingerprint");
-    match fs::read_to_string(&fp_path) {
-        Ok(old) if old.trim() != digest => {
-            return Err(store::Error::FingerprintMismatch {
-                dir: work.clone(),
-                changes: fp_changes(&work, &fp),
-            }
-            .into());
-        }
-        Ok(_) => {}
-        Err(_) => {
-            let text =
-                serde_json::to_vec_pretty(&fp).map_err(|e| Error::Internal(e.to_string()))?;
-            store::fsutil::write_atomic(&work.join("run.json"), &work.join(".tmp"), &text)
-                .map_err(|e| store::Error::write(&work, e))?;
-            store::fsutil::write_atomic(&fp_path, &work.join(".tmp"), digest.as_bytes())
-                .map_err(|e| store::Error::write(&fp_path, e))?;
-        }
-    }
-    let manifest_path = work.join(MANIFEST);
-    let m = manifest::load(&manifest_path, true)?;
+    let _lock = open_work(&work, cfg.overwrite)?;
+    check_fingerprint(&work, &id)?;
+    let m = manifest::load(&work.join(MANIFEST), true)?;
     super::tidy(&work, &m)?;
 
     let resumed_from = m.batches.len();
@@ -173,56 +119,10 @@ pub fn score(cfg: &BuildConfig, progress: bool) -> Result<ScoreReport, Error> {
     let todo_genes: usize = batches.iter().skip(resumed_from).map(|b| b.len()).sum();
     let bar = bar(progress, todo_genes);
     let t = Instant::now();
-    let mut positions = 0u64;
-    let mut genome = fasta::Reader::open(&cfg.genome)?;
-    let mut contig: Option<fasta::Contig> = None;
-    for (i, genes) in batches.iter().enumerate().skip(resumed_from) {
-        let mut regions = Vec::with_capacity(genes.len());
-        for g in genes.iter() {
-            while contig.as_ref().is_none_or(|c| c.name != g.contig) {
-                contig = genome.next_contig()?;
-                if contig.is_none() {
-                    return Err(Error::Internal(format!(
-                        "contig {} of gene {} not found while reading the genome in order",
-                        g.contig, g.id
-                    )));
-                }
-            }
-            let c = contig.as_ref().expect("just read");
-            regions.push(GeneRegion::with_context(
-                g,
-                c,
-                cfg.flank,
-                prep.source.context(),
-            ));
-        }
-        let scores = score_parallel(&*prep.source, genes, &regions, cfg.flank, cfg.threads, &bar);
-        let batch = to_batch(genes, &regions, &scores)?;
-        positions += batch.num_rows() as u64;
-        let file = write_part(&work, i + 1, &batch)?;
-        manifest::append(
-            &manifest_path,
-            &Entry::Batch(BatchEntry {
-                batch: i + 1,
-                genes: genes
-                    .iter()
-                    .zip(&regions)
-                    .map(|(g, r)| GeneEntry {
-                        id: g.id.clone(),
-                        rows: r.len() as u64,
-                        sites: 0,
-                    })
-                    .collect(),
-                rows: file.rows,
-                parts: vec![file],
-                classes: Default::default(),
-                quality: Default::default(),
-            }),
-        )?;
-    }
+    let positions = score_batches(cfg, &prep, &work, &batches, resumed_from, &bar)?;
     bar.finish_and_clear();
     let score_secs = t.elapsed().as_secs_f64();
-    let rows = assemble(&work, out, &digest)?;
+    let rows = assemble(&work, out, &id.digest)?;
     fs::remove_dir_all(&work).map_err(|e| store::Error::write(&work, e))?;
     Ok(ScoreReport {
         already_complete: false,
@@ -232,6 +132,175 @@ pub fn score(cfg: &BuildConfig, progress: bool) -> Result<ScoreReport, Error> {
         score_secs,
         rows,
     })
+}
+
+/// A run's fingerprint and its digest.
+struct RunId {
+    fp: store::Fingerprint,
+    digest: String,
+}
+
+/// The fingerprint of the scores run `cfg` describes.
+fn run_id(cfg: &BuildConfig) -> Result<RunId, Error> {
+    let mut fp = plan::fingerprint(cfg)?;
+    fp.format = SCORES_FORMAT;
+    fp.config = content(cfg);
+    let digest = fp.digest();
+    Ok(RunId { fp, digest })
+}
+
+/// The answer when `out` already exists (and `--overwrite` is not given): the run is complete
+/// if `out` carries this run's fingerprint and no work directory is left; otherwise an error.
+fn existing_output(out: &Path, work: &Path, digest: &str) -> Result<ScoreReport, Error> {
+    match file_fingerprint(out) {
+        Some(f) if f == digest && !work.exists() => {
+            let rows = count_rows(out)?;
+            Ok(ScoreReport {
+                already_complete: true,
+                resumed_from: 0,
+                genes: 0,
+                positions: 0,
+                score_secs: 0.0,
+                rows,
+            })
+        }
+        Some(_) => Err(store::Error::FingerprintMismatch {
+            dir: out.to_path_buf(),
+            changes: vec!["the inputs or settings differ from the run that wrote it".into()],
+        }
+        .into()),
+        None => Err(store::Error::Corrupt {
+            path: out.to_path_buf(),
+            message: "exists and is not a scores file written by `spliceforge score`; move it away, or pass --overwrite to replace it".into(),
+        }
+        .into()),
+    }
+}
+
+/// Creates the work directory (cleared first with `overwrite`) and locks it.
+fn open_work(work: &Path, overwrite: bool) -> Result<Lock, Error> {
+    if overwrite && work.exists() {
+        fs::remove_dir_all(work).map_err(|e| store::Error::write(work, e))?;
+    }
+    fs::create_dir_all(work.join("parts")).map_err(|e| store::Error::write(work, e))?;
+    Ok(Lock::acquire(work)?)
+}
+
+/// Refuses a work directory left by a run of other inputs or settings; records the fingerprint
+/// in a new one.
+fn check_fingerprint(work: &Path, id: &RunId) -> Result<(), Error> {
+    let fp_path = work.join("fingerprint");
+    match fs::read_to_string(&fp_path) {
+        Ok(old) if old.trim() != id.digest => Err(store::Error::FingerprintMismatch {
+            dir: work.to_path_buf(),
+            changes: fp_changes(work, &id.fp),
+        }
+        .into()),
+        Ok(_) => Ok(()),
+        Err(_) => {
+            let text =
+                serde_json::to_vec_pretty(&id.fp).map_err(|e| Error::Internal(e.to_string()))?;
+            store::fsutil::write_atomic(&work.join("run.json"), &work.join(".tmp"), &text)
+                .map_err(|e| store::Error::write(work, e))?;
+            store::fsutil::write_atomic(&fp_path, &work.join(".tmp"), id.digest.as_bytes())
+                .map_err(|e| store::Error::write(&fp_path, e))?;
+            Ok(())
+        }
+    }
+}
+
+/// Scores the batches after the `resumed_from` committed ones, writing and committing each in
+/// turn; returns the positions written.
+fn score_batches(
+    cfg: &BuildConfig,
+    prep: &plan::Prepared,
+    work: &Path,
+    batches: &[&[Gene]],
+    resumed_from: usize,
+    bar: &ProgressBar,
+) -> Result<u64, Error> {
+    let manifest_path = work.join(MANIFEST);
+    let mut positions = 0u64;
+    let mut genome = GenomeCursor::open(&cfg.genome)?;
+    for (i, genes) in batches.iter().enumerate().skip(resumed_from) {
+        let regions = genome.regions(genes, cfg.flank, prep.source.context())?;
+        let scores = score_parallel(&*prep.source, genes, &regions, cfg.flank, cfg.threads, bar);
+        let batch = to_batch(genes, &regions, &scores)?;
+        positions += batch.num_rows() as u64;
+        let file = write_part(work, i + 1, &batch)?;
+        let entry = batch_entry(i + 1, genes, &regions, file);
+        manifest::append(&manifest_path, &Entry::Batch(entry))?;
+    }
+    Ok(positions)
+}
+
+/// The genome read forward, one contig at a time, as the genes (in genome order) need it.
+struct GenomeCursor {
+    reader: fasta::Reader,
+    contig: Option<fasta::Contig>,
+}
+
+impl GenomeCursor {
+    fn open(path: &Path) -> Result<Self, Error> {
+        Ok(GenomeCursor {
+            reader: fasta::Reader::open(path)?,
+            contig: None,
+        })
+    }
+
+    /// The regions of `genes` (± `flank`, with `context` bases cut around each).
+    fn regions(
+        &mut self,
+        genes: &[Gene],
+        flank: u64,
+        context: usize,
+    ) -> Result<Vec<GeneRegion>, Error> {
+        let mut regions = Vec::with_capacity(genes.len());
+        for g in genes {
+            let c = self.contig_of(g)?;
+            regions.push(GeneRegion::with_context(g, c, flank, context));
+        }
+        Ok(regions)
+    }
+
+    /// The contig of `g`, reading on to it.
+    fn contig_of(&mut self, g: &Gene) -> Result<&fasta::Contig, Error> {
+        while self.contig.as_ref().is_none_or(|c| c.name != g.contig) {
+            self.contig = self.reader.next_contig()?;
+            if self.contig.is_none() {
+                return Err(Error::Internal(format!(
+                    "contig {} of gene {} not found while reading the genome in order",
+                    g.contig, g.id
+                )));
+            }
+        }
+        Ok(self.contig.as_ref().expect("just read"))
+    }
+}
+
+/// The manifest entry of batch `batch_no`, written to `file`.
+fn batch_entry(
+    batch_no: usize,
+    genes: &[Gene],
+    regions: &[GeneRegion],
+    file: FileEntry,
+) -> BatchEntry {
+    BatchEntry {
+        batch: batch_no,
+        genes: genes
+            .iter()
+            .zip(regions)
+            .map(|(g, r)| GeneEntry {
+                id: g.id.clone(),
+                rows: r.len() as u64,
+                sites: 0,
+            })
+            .collect(),
+        rows: file.rows,
+        parts: vec![file],
+        classes: Default::default(),
+        quality: Default::default(),
+    }
 }
 
 /// `format` of a scores run's fingerprint (distinct from the dataset format).
@@ -284,21 +353,7 @@ fn score_parallel(
     threads: usize,
     bar: &ProgressBar,
 ) -> Vec<crate::basemodel::Scores> {
-    let mut groups: Vec<std::ops::Range<usize>> = Vec::new();
-    let mut start = 0;
-    let mut hi = 0;
-    for i in 0..genes.len() {
-        hi = hi.max(regions[i].hi);
-        let joins = source.context() > 0
-            && genes.get(i + 1).is_some_and(|g| {
-                super::pipeline::joins_cluster(i + 1 - start, hi, &genes[i].contig, g, flank)
-            });
-        if !joins {
-            groups.push(start..i + 1);
-            start = i + 1;
-            hi = 0;
-        }
-    }
+    let groups = groups(source.context(), genes, regions, flank);
     let next = AtomicUsize::new(0);
     let done = std::sync::Mutex::new(vec![None; genes.len()]);
     let started = Instant::now();
@@ -335,6 +390,32 @@ fn score_parallel(
         .into_iter()
         .map(|s| s.expect("every gene was scored"))
         .collect()
+}
+
+/// Consecutive genes close enough to share a scoring window, as index ranges (one gene each for
+/// a model without a receptive field).
+fn groups(
+    context: usize,
+    genes: &[Gene],
+    regions: &[GeneRegion],
+    flank: u64,
+) -> Vec<std::ops::Range<usize>> {
+    let mut groups: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut start = 0;
+    let mut hi = 0;
+    for i in 0..genes.len() {
+        hi = hi.max(regions[i].hi);
+        let joins = context > 0
+            && genes.get(i + 1).is_some_and(|g| {
+                super::pipeline::joins_cluster(i + 1 - start, hi, &genes[i].contig, g, flank)
+            });
+        if !joins {
+            groups.push(start..i + 1);
+            start = i + 1;
+            hi = 0;
+        }
+    }
+    groups
 }
 
 /// One row per base of each region, in ascending genomic position per gene.
