@@ -30,7 +30,7 @@ use super::config::BuildConfig;
 use super::plan;
 use crate::Error;
 use crate::genome::{Gene, GeneRegion, Strand, fasta};
-use crate::store::fsutil::fsync_dir;
+use crate::store::fsutil::AtomicFile;
 use crate::store::manifest::{self, BatchEntry, Entry, FileEntry, GeneEntry, MANIFEST};
 use crate::store::part::PartWriter;
 use crate::store::{self, lock::Lock};
@@ -471,9 +471,9 @@ fn write_part(work: &Path, batch_no: usize, batch: &RecordBatch) -> Result<FileE
 /// Concatenates the committed parts, in batch order, into `out` (atomically).
 fn assemble(work: &Path, out: &Path, digest: &str) -> Result<u64, Error> {
     let m = manifest::load(&work.join(MANIFEST), false)?;
-    let tmp = work.join(".tmp").join("scores.parquet");
-    fs::create_dir_all(work.join(".tmp")).map_err(|e| store::Error::write(work, e))?;
-    let file = fs::File::create(&tmp).map_err(|e| store::Error::write(&tmp, e))?;
+    let tmp_dir = work.join(".tmp");
+    let file = AtomicFile::create(out, &tmp_dir).map_err(|e| store::Error::write(&tmp_dir, e))?;
+    let tmp = file.tmp().to_path_buf();
     let mut w = ArrowWriter::try_new(file, arrow_schema(), Some(properties(Some(digest))))
         .map_err(|e| store::part::write_error(&tmp, e))?;
     let mut rows = 0u64;
@@ -485,26 +485,17 @@ fn assemble(work: &Path, out: &Path, digest: &str) -> Result<u64, Error> {
                 .and_then(|r| r.build())
                 .map_err(|e| store::Error::damaged_parquet(&path, e))?;
             for batch in reader {
-                let batch = batch.map_err(|e| Error::Internal(e.to_string()))?;
+                let batch = batch.map_err(|e| store::Error::damaged_parquet(&path, e))?;
                 rows += batch.num_rows() as u64;
                 w.write(&batch)
                     .map_err(|e| store::part::write_error(&tmp, e))?;
             }
         }
     }
-    let inner = w
+    let file = w
         .into_inner()
         .map_err(|e| store::part::write_error(&tmp, e))?;
-    inner.sync_all().map_err(|e| store::Error::write(&tmp, e))?;
-    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
-        fs::create_dir_all(parent).map_err(|e| store::Error::write(parent, e))?;
-    }
-    fs::rename(&tmp, out).map_err(|e| store::Error::write(out, e))?;
-    let parent = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    fsync_dir(parent).map_err(|e| store::Error::write(parent, e))?;
+    file.commit().map_err(|e| store::Error::write(out, e))?;
     Ok(rows)
 }
 

@@ -15,21 +15,71 @@ pub fn fsync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
 }
 
-/// Writes `bytes` to `path` atomically: `tmp_dir/name`, fsync, rename, fsync the directory.
+/// The one way spliceforge writes a file: under a temporary name in a scratch directory,
+/// hashed as it goes; [`AtomicFile::commit`] fsyncs it, renames it to its destination and
+/// fsyncs the destination's directory. Until then the destination is untouched; a file never
+/// committed is left in the scratch directory, which resume clears.
+pub struct AtomicFile {
+    writer: HashingWriter,
+    tmp: std::path::PathBuf,
+    dest: std::path::PathBuf,
+}
+
+impl AtomicFile {
+    /// Starts `dest`, written as `tmp_dir/<dest's name>` (the directory is created).
+    pub fn create(dest: &Path, tmp_dir: &Path) -> io::Result<Self> {
+        fs::create_dir_all(tmp_dir)?;
+        let tmp = tmp_dir.join(dest.file_name().unwrap_or_default());
+        Ok(Self {
+            writer: HashingWriter::create(&tmp)?,
+            tmp,
+            dest: dest.to_path_buf(),
+        })
+    }
+
+    /// The temporary file being written.
+    pub fn tmp(&self) -> &Path {
+        &self.tmp
+    }
+
+    /// Fsyncs, renames to the destination (creating its directory), fsyncs that directory;
+    /// returns the file's SHA-256 (hex) and size.
+    pub fn commit(self) -> io::Result<(String, u64)> {
+        self.commit_after(|| {})
+    }
+
+    /// [`commit`](AtomicFile::commit), calling `between` once the file is fsynced and before
+    /// it is renamed (the kill tests widen that window).
+    pub fn commit_after(self, between: impl FnOnce()) -> io::Result<(String, u64)> {
+        let digest = self.writer.finish()?;
+        between();
+        let dir = self
+            .dest
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        fs::create_dir_all(dir)?;
+        fs::rename(&self.tmp, &self.dest)?;
+        fsync_dir(dir)?;
+        Ok(digest)
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.writer.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.writer.flush()
+    }
+}
+
+/// Writes `bytes` to `path` atomically (an [`AtomicFile`] in `tmp_dir`).
 pub fn write_atomic(path: &Path, tmp_dir: &Path, bytes: &[u8]) -> io::Result<()> {
-    fs::create_dir_all(tmp_dir)?;
-    let name = path.file_name().unwrap_or_default();
-    let tmp = tmp_dir.join(name);
-    {
-        let mut f = File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-    }
-    fs::rename(&tmp, path)?;
-    if let Some(parent) = path.parent() {
-        fsync_dir(parent)?;
-    }
-    Ok(())
+    let mut f = AtomicFile::create(path, tmp_dir)?;
+    f.write_all(bytes)?;
+    f.commit().map(|_| ())
 }
 
 /// The SHA-256 of a file, as lower-case hex, with its size.

@@ -1,7 +1,6 @@
 //! Part files: the rows of one batch as Parquet, written under `.tmp/`, flushed as row groups of
 //! at most `batch_rows` rows, then closed, fsynced and renamed into `parts/`.
 
-use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,7 +14,7 @@ use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
 
 use super::Error;
-use super::fsutil::{HashingWriter, fsync_dir};
+use super::fsutil::AtomicFile;
 use super::manifest::FileEntry;
 use crate::features::GeneRows;
 use crate::features::schema::{ColumnType, Role, Schema};
@@ -112,9 +111,8 @@ pub fn gene_batch(
 /// Writes one part file.
 pub struct PartWriter {
     tmp: PathBuf,
-    dest: PathBuf,
     rel: String,
-    writer: ArrowWriter<HashingWriter>,
+    writer: ArrowWriter<AtomicFile>,
     rows: u64,
 }
 
@@ -145,15 +143,13 @@ impl PartWriter {
         properties: WriterProperties,
     ) -> Result<Self, Error> {
         let tmp_dir = dir.join(".tmp");
-        fs::create_dir_all(&tmp_dir).map_err(|e| Error::write(&tmp_dir, e))?;
-        let tmp = tmp_dir.join(name);
         let dest = dir.join("parts").join(name);
-        let file = HashingWriter::create(&tmp).map_err(|e| Error::write(&tmp, e))?;
+        let file = AtomicFile::create(&dest, &tmp_dir).map_err(|e| Error::write(&tmp_dir, e))?;
+        let tmp = file.tmp().to_path_buf();
         let writer = ArrowWriter::try_new(file, arrow, Some(properties))
             .map_err(|e| Error::parquet(&tmp, e))?;
         Ok(Self {
             tmp,
-            dest,
             rel: format!("parts/{name}"),
             writer,
             rows: 0,
@@ -179,13 +175,10 @@ impl PartWriter {
     /// Flushes, writes the footer, fsyncs, renames into `parts/` and fsyncs the directory.
     pub fn finish(self) -> Result<FileEntry, Error> {
         let tmp = self.tmp.clone();
-        let inner = self.writer.into_inner().map_err(|e| write_error(&tmp, e))?;
-        let (sha256, bytes) = inner.finish().map_err(|e| Error::write(&self.tmp, e))?;
-        phase("closed");
-        let parts = self.dest.parent().unwrap_or(Path::new("."));
-        fs::create_dir_all(parts).map_err(|e| Error::write(parts, e))?;
-        fs::rename(&self.tmp, &self.dest).map_err(|e| Error::write(&self.dest, e))?;
-        fsync_dir(parts).map_err(|e| Error::write(parts, e))?;
+        let file = self.writer.into_inner().map_err(|e| write_error(&tmp, e))?;
+        let (sha256, bytes) = file
+            .commit_after(|| phase("closed"))
+            .map_err(|e| Error::write(&tmp, e))?;
         phase("renamed");
         Ok(FileEntry {
             file: self.rel,

@@ -202,7 +202,8 @@ impl Model {
     /// Saves the boosters (XGBoost JSON) into `dir`.
     pub fn save(&self, dir: &Path) -> Result<(), Error> {
         for (b, name) in self.boosters.iter().zip(Self::file_names(self.objective)) {
-            b.save_json(&dir.join(name)).map_err(xgb_error)?;
+            let bytes = b.to_json_bytes().map_err(xgb_error)?;
+            crate::train::modeldir::files::write(dir, &name, &bytes)?;
         }
         Ok(())
     }
