@@ -179,3 +179,38 @@ fn external_memory_and_an_ensemble_without_its_comparison_model_train() {
         ["ensemble", "sub-model 1", "sub-model 2", "sub-model 3"]
     );
 }
+
+#[test]
+fn estimate_samples_the_genes_train_would_sample_with_the_same_seed() {
+    let (_, ds) = dataset();
+    let dir = Dir::new();
+    let rows_of = |seed: &str| {
+        let j = estimate_json(
+            &dir,
+            &[
+                "--dataset",
+                ds.to_str().unwrap(),
+                "--sample-genes",
+                "10",
+                "--seed",
+                seed,
+            ],
+        );
+        j["shape"]["rows"].as_u64().unwrap()
+    };
+    let (a, b) = (rows_of("7"), rows_of("8"));
+    assert_ne!(a, b, "--seed changes the sample estimate sizes");
+    let out = dir.join("m");
+    let args = [
+        "--sample-genes",
+        "10",
+        "--seed",
+        "7",
+        "--n-folds",
+        "2",
+        "--n-estimators",
+        "3",
+    ];
+    train(&dir, ds, &out, &args).ok();
+    assert_eq!(json(&out.join("memory.json"))["shape"]["rows"], a);
+}

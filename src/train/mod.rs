@@ -1,6 +1,14 @@
-//! `spliceforge train` and `predict`: the meta-model, learned from a builder dataset streamed
-//! straight from Parquet into XGBoost, with gene-level cross-validation, per-class calibration,
-//! metrics against the base model, and a final model saved in XGBoost's JSON format.
+//! `spliceforge train`, `estimate` and `predict`: the meta-model, learned from a builder dataset
+//! streamed straight from Parquet into XGBoost. One room per concept:
+//!
+//! * [`input`]: the dataset opened for training, its rows streamed batch by batch, gene samples;
+//! * [`fit`]: quantile matrices, boosters, gene-level folds, calibration, the single model;
+//! * [`ensemble`]: sub-models on gene subsets, checkpointed, judged on an outer hold-out;
+//! * [`eval`]: metrics (one average precision), base-model quality, `report.md` and plots;
+//! * [`memory`]: the memory model, the `--memory-budget` planner and `estimate`;
+//! * [`modeldir`]: the files of a model directory, `--out-dir` rules, and `predict`.
+//!
+//! This file holds the run itself: the configuration, the plan, and the order of the steps.
 
 mod error;
 

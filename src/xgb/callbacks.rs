@@ -273,15 +273,13 @@ pub(super) fn build<S: BatchSource>(
     let handle = ptr::from_ref::<Callbacks>(&callbacks)
         .cast_mut()
         .cast::<c_void>();
-    let (create, func): (ffi::CreateFromCallback, &str) = match kind {
-        Kind::InMemory => (
-            ffi::XGQuantileDMatrixCreateFromCallback,
-            "XGQuantileDMatrixCreateFromCallback",
-        ),
-        Kind::ExternalMemory => (
-            ffi::XGExtMemQuantileDMatrixCreateFromCallback,
-            "XGExtMemQuantileDMatrixCreateFromCallback",
-        ),
+    let create = match kind {
+        Kind::InMemory => ffi::XGQuantileDMatrixCreateFromCallback,
+        Kind::ExternalMemory => ffi::XGExtMemQuantileDMatrixCreateFromCallback,
+    };
+    let func = match kind {
+        Kind::InMemory => "XGQuantileDMatrixCreateFromCallback",
+        Kind::ExternalMemory => "XGExtMemQuantileDMatrixCreateFromCallback",
     };
     let ret = {
         callbacks.active.set(ptr::from_mut(&mut state).cast());

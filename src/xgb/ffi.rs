@@ -21,18 +21,6 @@ pub type DataIterHandle = *mut c_void;
 pub type XGDMatrixCallbackNext = unsafe extern "C" fn(iter: DataIterHandle) -> c_int;
 /// `DataIterResetCallback`: rewind the iterator to its first batch.
 pub type DataIterResetCallback = unsafe extern "C" fn(iter: DataIterHandle);
-/// The signature both streaming constructors share (`XGQuantileDMatrixCreateFromCallback`,
-/// `XGExtMemQuantileDMatrixCreateFromCallback`).
-pub type CreateFromCallback = unsafe extern "C" fn(
-    iter: DataIterHandle,
-    proxy: DMatrixHandle,
-    reference: DataIterHandle,
-    reset: DataIterResetCallback,
-    next: XGDMatrixCallbackNext,
-    config: *const c_char,
-    out: *mut DMatrixHandle,
-) -> c_int;
-
 unsafe extern "C" {
     // --- library -----------------------------------------------------------------------------
     pub fn XGBoostVersion(major: *mut c_int, minor: *mut c_int, patch: *mut c_int);

@@ -361,23 +361,28 @@ fn write_figures(r: &Inputs<'_>, cal: &[f32], m: &Metrics) -> Result<(), Error> 
 /// The header of a base-vs-meta table.
 const COMPARISON_HEADER: &str = "| class | base F1 | meta F1 | base FP | meta FP | base FN | meta FN | errors fixed | errors introduced | base AP | meta AP |\n|---|---|---|---|---|---|---|---|---|---|---|";
 
+/// One Markdown table row of `cells`.
+fn table_row(r: &mut String, cells: &[String]) {
+    let _ = writeln!(r, "| {} |", cells.join(" | "));
+}
+
 fn comparison_rows(r: &mut String, rows: &[Comparison]) {
     for c in rows {
-        let _ = writeln!(
-            r,
-            "| {} | {:.4} | {:.4} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.4} | {:.4} |",
-            c.class,
-            c.base_f1,
-            c.meta_f1,
-            c.base_fp,
-            c.meta_fp,
-            c.base_fn,
-            c.meta_fn,
-            c.fixed,
-            c.introduced,
-            c.base_ap,
-            c.meta_ap
+        let mut cells = vec![c.class.clone()];
+        cells.extend([c.base_f1, c.meta_f1].map(|v| format!("{v:.4}")));
+        cells.extend(
+            [
+                c.base_fp,
+                c.meta_fp,
+                c.base_fn,
+                c.meta_fn,
+                c.fixed,
+                c.introduced,
+            ]
+            .map(|v| format!("{v:.0}")),
         );
+        cells.extend([c.base_ap, c.meta_ap].map(|v| format!("{v:.4}")));
+        table_row(r, &cells);
     }
 }
 
@@ -387,16 +392,10 @@ fn class_rows(r: &mut String, classes: &[ClassMetrics]) {
         "| class | precision | recall | F1 | AP | top-k per gene |\n|---|---|---|---|---|---|"
     );
     for c in classes {
-        let _ = writeln!(
-            r,
-            "| {} | {:.4} | {:.4} | {:.4} | {:.4} | {} |",
-            c.class,
-            c.precision,
-            c.recall,
-            c.f1,
-            c.average_precision,
-            c.top_k_accuracy.map_or("–".into(), |v| format!("{v:.4}"))
-        );
+        let mut cells = vec![c.class.clone()];
+        cells.extend([c.precision, c.recall, c.f1, c.average_precision].map(|v| format!("{v:.4}")));
+        cells.push(c.top_k_accuracy.map_or("–".into(), |v| format!("{v:.4}")));
+        table_row(r, &cells);
     }
 }
 
