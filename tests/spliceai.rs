@@ -5,13 +5,12 @@
 //! `scripts/fetch-spliceai.sh`; these tests fail, saying so, when they cannot be had.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 use spliceforge::basemodel::spliceai::SpliceAi;
 use spliceforge::error::exit;
 
-use crate::util::{Dir, GENOME, dataset_files, inputs_cmd, python_cmd, repo, run};
+use crate::util::{Dir, GENOME, dataset_files, inputs_cmd, kill_until_done, python_cmd, repo, run};
 
 /// The weights directory, fetched (or found in the cache) by the project's script.
 fn weights() -> PathBuf {
@@ -330,37 +329,6 @@ fn a_killed_score_run_resumes_to_the_same_file() {
         "{kills} kills"
     );
     assert!(!dir.join("k.parquet.work").exists());
-}
-
-/// Runs `cmd` again and again, killing it (SIGKILL) after `min_ms` the first time and after a
-/// seeded random delay of `min_ms` plus up to `spread_ms` later, until a run finishes by itself;
-/// returns the number of kills (at least 1).
-fn kill_until_done(seed: u64, min_ms: u64, spread_ms: u64, cmd: impl Fn() -> Command) -> usize {
-    let mut rng = spliceforge::seed::Rng::new(seed);
-    let mut kills = 0;
-    loop {
-        let mut child = cmd()
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        // The first kill comes early (so at least one lands), later ones anywhere.
-        let extra = if kills == 0 { 0 } else { rng.below(spread_ms) };
-        let delay = Duration::from_millis(min_ms + extra);
-        let start = Instant::now();
-        while start.elapsed() < delay {
-            if let Some(status) = child.try_wait().unwrap() {
-                assert!(status.success(), "a run failed");
-                assert!(kills >= 1, "no kill landed before the run finished");
-                return kills;
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        child.kill().unwrap();
-        child.wait().unwrap();
-        kills += 1;
-        assert!(kills < 50, "the run never finished");
-    }
 }
 
 #[test]

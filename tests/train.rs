@@ -3,8 +3,9 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 use spliceforge::error::exit;
 
@@ -27,6 +28,11 @@ pub(crate) fn dataset() -> &'static (Dir, PathBuf) {
 }
 
 pub(crate) fn train(dir: &Dir, ds: &Path, out: &Path, extra: &[&str]) -> crate::util::Run {
+    run(train_cmd(dir, ds, out, extra))
+}
+
+/// The `train` command of [`train`], not yet run.
+fn train_cmd(dir: &Dir, ds: &Path, out: &Path, extra: &[&str]) -> Command {
     let mut args = vec![
         "train",
         "--dataset",
@@ -46,7 +52,7 @@ pub(crate) fn train(dir: &Dir, ds: &Path, out: &Path, extra: &[&str]) -> crate::
         }
     }
     args.extend_from_slice(extra);
-    run(dir.cmd(&args))
+    dir.cmd(&args)
 }
 
 fn predict(dir: &Dir, model: &Path, ds: &Path, out: &Path) -> crate::util::Run {
@@ -504,4 +510,87 @@ fn train_refuses_a_trained_model_directory_and_overwrite_replaces_it() {
     let r = train(&dir, &dir.join("no-such-dataset"), &gone, &args);
     assert_ne!(r.code, 0);
     assert!(!gone.exists(), "a failed start left {}", gone.display());
+}
+
+/// The files of a model directory that must not depend on interruptions, with their bytes
+/// (`metrics.json` without its timings).
+fn model_files(out: &Path) -> HashMap<String, Vec<u8>> {
+    let mut m = HashMap::new();
+    for name in [
+        "model-neither.json",
+        "model-donor.json",
+        "model-acceptor.json",
+        "calibration.json",
+        "features.json",
+        "folds.json",
+        "train.json",
+    ] {
+        m.insert(name.to_string(), std::fs::read(out.join(name)).unwrap());
+    }
+    let mut metrics = json(&out.join("metrics.json"));
+    for key in ["phases", "peak_rss", "total_secs"] {
+        metrics.as_object_mut().unwrap().remove(key);
+    }
+    m.insert("metrics.json".into(), metrics.to_string().into_bytes());
+    m
+}
+
+#[test]
+fn a_killed_train_resumes_after_its_finished_folds_to_the_same_model() {
+    let (_, ds) = dataset();
+    let dir = Dir::new();
+    let args = ["--n-folds", "3", "--n-estimators", "12"];
+    let reference = dir.join("ref");
+    train(&dir, ds, &reference, &args).ok();
+    assert!(
+        !reference.join("folds").exists(),
+        "checkpoints left in a finished model"
+    );
+    let want = model_files(&reference);
+
+    // Killed once its first fold is checkpointed: other settings are refused, the same resume.
+    let out = dir.join("killed");
+    let mut child = train_cmd(&dir, ds, &out, &args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let t = Instant::now();
+    while !out.join("folds/fold-1.parquet").exists() {
+        assert!(
+            t.elapsed() < Duration::from_secs(120),
+            "fold 1 never finished"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let r = train(&dir, ds, &out, &["--n-folds", "3", "--n-estimators", "13"])
+        .fails_with(exit::FINGERPRINT);
+    assert!(
+        r.stderr.contains("unfinished training run with another"),
+        "{}",
+        r.stderr
+    );
+    let r = train(&dir, ds, &out, &args).ok();
+    assert!(
+        r.stderr.contains("fold 1/3: already trained"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(model_files(&out), want, "resumed after fold 1");
+
+    // Killed at random instants (folds, final model, report, memory.json), then finished.
+    let out = dir.join("random");
+    // A kill can land after the run wrote train.json (or as it exits): the model is complete
+    // then, and the next run says so (exit 4) instead of training it again.
+    let complete = |s: std::process::ExitStatus| {
+        s.success()
+            || (s.code() == Some(i32::from(exit::FINGERPRINT)) && out.join("train.json").exists())
+    };
+    let kills =
+        crate::util::kill_until(5, 200, 4_000, || train_cmd(&dir, ds, &out, &args), complete);
+    assert!(kills >= 1);
+    assert_eq!(model_files(&out), want, "after {kills} kills");
+    assert!(!out.join("folds").exists());
 }

@@ -2,7 +2,8 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 /// The embedded D. melanogaster chromosome 4 genome.
 pub const GENOME: &str = "data/DmelanDM6_4_GCF_000001215.4_Release_6_plus_ISO1_MT_genomic.fna.gz";
@@ -184,4 +185,47 @@ pub fn dataset_files(out: &Path) -> BTreeMap<String, Vec<u8>> {
         );
     }
     m
+}
+
+/// Runs `cmd` again and again, killing it (SIGKILL) after `min_ms` the first time and after a
+/// seeded random delay of `min_ms` plus up to `spread_ms` later, until a run finishes by itself;
+/// returns the number of kills (at least 1).
+pub fn kill_until_done(seed: u64, min_ms: u64, spread_ms: u64, cmd: impl Fn() -> Command) -> usize {
+    kill_until(seed, min_ms, spread_ms, cmd, |s| s.success())
+}
+
+/// [`kill_until_done`], where `finished` says which exit of an unkilled run ends the loop (any
+/// other fails the test).
+pub fn kill_until(
+    seed: u64,
+    min_ms: u64,
+    spread_ms: u64,
+    cmd: impl Fn() -> Command,
+    finished: impl Fn(std::process::ExitStatus) -> bool,
+) -> usize {
+    let mut rng = spliceforge::seed::Rng::new(seed);
+    let mut kills = 0;
+    loop {
+        let mut child = cmd()
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // The first kill comes early (so at least one lands), later ones anywhere.
+        let extra = if kills == 0 { 0 } else { rng.below(spread_ms) };
+        let delay = Duration::from_millis(min_ms + extra);
+        let start = Instant::now();
+        while start.elapsed() < delay {
+            if let Some(status) = child.try_wait().unwrap() {
+                assert!(finished(status), "a run failed: {status}");
+                assert!(kills >= 1, "no kill landed before the run finished");
+                return kills;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        kills += 1;
+        assert!(kills < 50, "the run never finished");
+    }
 }

@@ -192,7 +192,7 @@ fn train_in(planned: &Planned, ds: &Dataset, t0: Instant, phases: Phases) -> Res
             cfg.params.seed
         ));
     }
-    let text = if cfg.ensemble_size > 1 {
+    let finished = if cfg.ensemble_size > 1 {
         ensemble::train_ensemble(cfg, ds, &universe)?
     } else {
         fit::train_single(cfg, ds, &universe, t0, phases)?
@@ -210,9 +210,13 @@ fn train_in(planned: &Planned, ds: &Dataset, t0: Instant, phases: Phases) -> Res
             measured_peak: measured,
         },
     )?;
+    // Last: train.json says the model directory is complete; then the checkpoints go.
+    files::write_json(&cfg.out, "train.json", &finished.info)?;
+    let _ = std::fs::remove_dir_all(cfg.out.join(fit::checkpoint::DIR));
     let _ = std::fs::remove_dir_all(cfg.out.join(".tmp"));
     Ok(format!(
-        "{text}memory: peak RSS {} measured, {} predicted{}\n",
+        "{}memory: peak RSS {} measured, {} predicted{}\n",
+        finished.text,
         mem::human(measured),
         mem::human(estimate.peak),
         match cfg.memory_budget {

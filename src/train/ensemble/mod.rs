@@ -21,6 +21,7 @@ use self::split::{Split, mask, single_genes, split};
 use crate::mem;
 use crate::train::Error;
 use crate::train::TrainConfig;
+use crate::train::fit::Finished;
 use crate::train::fit::calibrate::Calibration;
 use crate::train::fit::model::Model;
 use crate::train::input::dataset::Dataset;
@@ -63,8 +64,13 @@ fn record_plan(out: &Path, plan: &EnsemblePlan) -> Result<(), Error> {
     }
 }
 
-/// Trains (or resumes) the ensemble; returns the human summary.
-pub fn train_ensemble(cfg: &TrainConfig, ds: &Dataset, universe: &[bool]) -> Result<String, Error> {
+/// Trains (or resumes) the ensemble; returns the human summary and the `train.json` to write
+/// last.
+pub(crate) fn train_ensemble(
+    cfg: &TrainConfig,
+    ds: &Dataset,
+    universe: &[bool],
+) -> Result<Finished, Error> {
     let monitor = mem::Monitor::start(std::time::Duration::from_millis(50));
     let split = split(cfg, ds, universe)?;
     let plan = EnsemblePlan::new(cfg, ds, &split);
@@ -90,8 +96,11 @@ pub fn train_ensemble(cfg: &TrainConfig, ds: &Dataset, universe: &[bool]) -> Res
         single_what: comparison.map_or("none".into(), |c| c.what),
     };
     let m = evaluate(cfg, ds, &split, trained, &monitor)?;
-    write_results(cfg, ds, &split, &m)?;
-    Ok(report::headline(cfg, &m))
+    let info = write_results(cfg, ds, &split, &m)?;
+    Ok(Finished {
+        text: report::headline(cfg, &m),
+        info,
+    })
 }
 
 /// What was trained, before the hold-out evaluation.
@@ -193,13 +202,13 @@ fn evaluate(
     })
 }
 
-/// `report.md`, `metrics.json` and `train.json`; the cache directory is removed.
+/// `report.md` and `metrics.json`; returns `train.json`.
 fn write_results(
     cfg: &TrainConfig,
     ds: &Dataset,
     split: &Split,
     m: &EnsembleMetrics,
-) -> Result<(), Error> {
+) -> Result<TrainInfo, Error> {
     let out = &cfg.out;
     files::write(out, "report.md", report::report(cfg, m).as_bytes())?;
     files::write_json(out, "metrics.json", m)?;
@@ -209,9 +218,7 @@ fn write_results(
         rows: split.rest.iter().map(|&g| ds.genes[g].rows as usize).sum(),
         genes: split.rest.len(),
     };
-    files::write_json(out, "train.json", &TrainInfo::new(cfg, ds, on))?;
-    let _ = std::fs::remove_dir_all(out.join(".tmp"));
-    Ok(())
+    Ok(TrainInfo::new(cfg, ds, on))
 }
 
 /// An ensemble's sub-models with their weights.

@@ -12,7 +12,7 @@ use crate::train::eval::decision::{Decision, cross_fitted_calls};
 use crate::train::eval::metrics::{self, ClassMetrics, Comparison, Figures};
 use crate::train::fit::Oof;
 use crate::train::fit::calibrate::{CLASSES, brier, ece};
-use crate::train::fit::model::Model;
+use crate::train::fit::model::{Model, Params};
 use crate::train::input::dataset::Dataset;
 
 /// Calibration quality before and after.
@@ -166,34 +166,29 @@ fn svg_bars(title: &str, bars: &[(String, f64)]) -> String {
 }
 
 /// The booster settings as a short phrase, from `train.json` in `out` (written before the report).
-fn model_params(out: &Path) -> String {
-    std::fs::read(out.join("train.json"))
-        .ok()
-        .and_then(|b| serde_json::from_slice::<crate::train::modeldir::TrainInfo>(&b).ok())
-        .map(|t| {
-            let p = t.params;
-            format!(
-                "{} rounds, eta {}, depth {}, subsample {}, colsample {}, max_bin {}{}",
-                p.n_estimators,
-                p.learning_rate,
-                p.max_depth,
-                p.subsample,
-                p.colsample,
-                p.max_bin,
-                if p.max_delta_step > 0.0 {
-                    format!(", max_delta_step {}", p.max_delta_step)
-                } else {
-                    String::new()
-                }
-            )
-        })
-        .unwrap_or_default()
+fn model_params(p: &Params) -> String {
+    format!(
+        "{} rounds, eta {}, depth {}, subsample {}, colsample {}, max_bin {}{}",
+        p.n_estimators,
+        p.learning_rate,
+        p.max_depth,
+        p.subsample,
+        p.colsample,
+        p.max_bin,
+        if p.max_delta_step > 0.0 {
+            format!(", max_delta_step {}", p.max_delta_step)
+        } else {
+            String::new()
+        }
+    )
 }
 
 /// What the report is made of.
 pub struct Inputs<'a> {
     /// The model directory.
     pub out: &'a Path,
+    /// The booster settings.
+    pub params: &'a Params,
     /// Calibrated to the whole-gene population (`--calibrate-population`)?
     pub population: bool,
     /// The dataset trained on.
@@ -411,7 +406,7 @@ fn markdown(inp: &Inputs<'_>, m: &Metrics) -> String {
         inp.ds.features.len(),
         trained_on(inp),
         inp.model.objective,
-        model_params(inp.out)
+        model_params(inp.params)
     );
     match &m.result {
         Some(result) => held_out_sections(&mut r, inp, m, result),

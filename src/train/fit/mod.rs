@@ -3,6 +3,7 @@
 //! ([`calibrate`]) and the final model on every gene, saved with the files that describe it.
 
 pub mod calibrate;
+pub mod checkpoint;
 pub mod folds;
 pub mod model;
 
@@ -10,6 +11,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use self::calibrate::Calibration;
+use self::checkpoint::Checkpoints;
 use self::folds::Folds;
 use self::model::{Model, Params, xgb_error};
 use crate::mem;
@@ -74,15 +76,16 @@ pub(crate) fn matrix(
     Ok((dm, src.info))
 }
 
-/// A single model: cross-validation over gene folds, calibration on the out-of-fold margins,
-/// the final model on every gene, its files and the report. Returns the console summary.
+/// A single model: cross-validation over gene folds (each finished fold checkpointed),
+/// calibration on the out-of-fold margins, the final model on every gene, its files and the
+/// report. Returns the console summary and the `train.json` to write last.
 pub(crate) fn train_single(
     cfg: &TrainConfig,
     ds: &Dataset,
     universe: &[bool],
     t0: Instant,
     mut phases: Phases,
-) -> Result<String, Error> {
+) -> Result<Finished, Error> {
     let genes_used = universe.iter().filter(|k| **k).count();
     if cfg.n_folds > genes_used {
         return Err(Error::Usage(format!(
@@ -91,7 +94,8 @@ pub(crate) fn train_single(
         )));
     }
     let folds = Folds::assign(ds, cfg.n_folds.max(1), cfg.params.seed, universe);
-    let oof = cross_validate(cfg, ds, &folds, &mut phases)?;
+    let checkpoints = Checkpoints::open(cfg, ds)?;
+    let oof = cross_validate(cfg, ds, &folds, &checkpoints, &mut phases)?;
 
     let t = Instant::now();
     let calibration = (cfg.calibrate && !oof.info.is_empty()).then(|| {
@@ -113,11 +117,12 @@ pub(crate) fn train_single(
         rows,
         genes: genes_used,
     };
-    save(cfg, ds, &trained)?;
+    let info = save(cfg, ds, &trained)?;
     let importance = model.importance(ds.features.len())?;
     phases.record("save", t);
     let summary = eval::report::write(&eval::report::Inputs {
         out: &cfg.out,
+        params: &cfg.params,
         population: cfg.calibrate_population,
         ds,
         model: &model,
@@ -129,7 +134,10 @@ pub(crate) fn train_single(
         genes: genes_used,
         rows,
     })?;
-    Ok(summary.text)
+    Ok(Finished {
+        text: summary.text,
+        info,
+    })
 }
 
 /// One model per fold, trained on the other folds; its held-out rows are predicted batch by
@@ -138,6 +146,7 @@ fn cross_validate(
     cfg: &TrainConfig,
     ds: &Dataset,
     folds: &Folds,
+    checkpoints: &Checkpoints,
     phases: &mut Phases,
 ) -> Result<Oof, Error> {
     let mut oof = Oof::default();
@@ -146,6 +155,27 @@ fn cross_validate(
     }
     for k in 0..cfg.n_folds {
         let t = Instant::now();
+        let test_mask = folds.test_mask(k);
+        let held_out_rows = ds
+            .genes
+            .iter()
+            .zip(&test_mask)
+            .filter(|(_, keep)| **keep)
+            .map(|(g, _)| g.rows as usize)
+            .sum();
+        if let Some(done) = checkpoints.load(k, held_out_rows)? {
+            log(&format!(
+                "fold {}/{}: already trained; its {} held-out rows loaded from {}/fold-{}.parquet",
+                k + 1,
+                cfg.n_folds,
+                done.info.len(),
+                checkpoint::DIR,
+                k + 1
+            ));
+            oof.append(done.info, done.margins, k as u8);
+            phases.record(&format!("fold {} (loaded)", k + 1), t);
+            continue;
+        }
         let (dtrain, tinfo) = matrix(
             ds,
             &folds.train_mask(k),
@@ -155,7 +185,8 @@ fn cross_validate(
             cfg.cache_dir().as_deref(),
         )?;
         let model = Model::fit(dtrain, &tinfo.label, &cfg.params)?;
-        let (info, m) = predict::margins(ds, &folds.test_mask(k), &model)?;
+        let (info, m) = predict::margins(ds, &test_mask, &model)?;
+        checkpoints.save(k, &info, &m)?;
         log(&format!(
             "fold {}/{}: trained on {} rows, predicted {} held-out rows of {} genes ({:.1} s)",
             k + 1,
@@ -216,8 +247,17 @@ struct Trained<'a> {
     genes: usize,
 }
 
-/// The boosters, `features.json`, `folds.json`, `calibration.json` and `train.json`.
-fn save(cfg: &TrainConfig, ds: &Dataset, t: &Trained) -> Result<(), Error> {
+/// What a finished run returns: the console summary and `train.json`, which is written last
+/// (its presence means the model directory is complete).
+pub(crate) struct Finished {
+    /// The console summary.
+    pub text: String,
+    /// `train.json`.
+    pub info: TrainInfo,
+}
+
+/// The boosters, `features.json`, `folds.json` and `calibration.json`; returns `train.json`.
+fn save(cfg: &TrainConfig, ds: &Dataset, t: &Trained) -> Result<TrainInfo, Error> {
     let out = &cfg.out;
     t.model.save(out)?;
     files::write_json(out, "features.json", &FeatureList::of(ds))?;
@@ -229,7 +269,7 @@ fn save(cfg: &TrainConfig, ds: &Dataset, t: &Trained) -> Result<(), Error> {
         rows: t.rows,
         genes: t.genes,
     };
-    files::write_json(out, "train.json", &TrainInfo::new(cfg, ds, on))
+    Ok(TrainInfo::new(cfg, ds, on))
 }
 
 impl Oof {

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use crate::train::Error;
 use crate::train::TrainConfig;
+use crate::train::fit::checkpoint;
 
 /// The marker of a directory `train` writes into.
 pub const MARKER: &str = ".spliceforge-train";
@@ -42,13 +43,14 @@ fn check_existing(cfg: &TrainConfig, names: &[String]) -> Result<(), Error> {
         return Ok(());
     }
     let trained = has("train.json");
-    if cfg.overwrite && (trained || has("ensemble.json")) {
+    let unfinished = has("ensemble.json") || has(checkpoint::DIR);
+    if cfg.overwrite && (trained || unfinished) {
         eprintln!(
             "--overwrite: replacing the {} in {}",
             if trained {
                 "trained model"
             } else {
-                "unfinished ensemble"
+                "unfinished run"
             },
             dir.display()
         );
@@ -74,10 +76,14 @@ fn check_existing(cfg: &TrainConfig, names: &[String]) -> Result<(), Error> {
         )));
     }
     if has(MARKER) {
-        // A single-model run that did not finish: it keeps nothing that can be resumed.
         eprintln!(
-            "{} holds an unfinished training run with no finished model: starting again",
-            dir.display()
+            "{} holds an unfinished training run: {}",
+            dir.display(),
+            if has(checkpoint::DIR) {
+                "resuming after its finished folds (if its settings are these)"
+            } else {
+                "it finished no fold, starting again"
+            }
         );
         return Ok(());
     }
@@ -88,15 +94,23 @@ fn check_existing(cfg: &TrainConfig, names: &[String]) -> Result<(), Error> {
 }
 
 /// After a failed run in a directory it created: removes the directory unless a finished
-/// sub-model (a checkpoint a rerun resumes from) is in it.
+/// sub-model or fold (a checkpoint a rerun resumes from) is in it.
 pub fn discard_if_nothing_kept(dir: &Path) {
-    let kept = std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .filter_map(|e| e.ok())
-                .any(|e| e.path().join("done.json").exists())
-        })
-        .unwrap_or(true);
+    let is_checkpoint = |p: &Path| {
+        p.join("done.json").exists()
+            || p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("fold-"))
+    };
+    let kept = std::fs::read_dir(dir).is_err()
+        || [dir.to_path_buf(), dir.join(checkpoint::DIR)]
+            .iter()
+            .any(|d| {
+                std::fs::read_dir(d).is_ok_and(|entries| {
+                    entries
+                        .filter_map(|e| e.ok())
+                        .any(|e| is_checkpoint(&e.path()))
+                })
+            });
     if !kept {
         let _ = std::fs::remove_dir_all(dir);
     }

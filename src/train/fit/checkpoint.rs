@@ -1,0 +1,195 @@
+//! Checkpoints of a single-model run: each finished fold's held-out rows and margins in
+//! `folds/fold-K.parquet` (written atomically), under the identity of the run in
+//! `folds/run.json`. A killed `train` run again with the same arguments loads the finished folds
+//! instead of training them again, so it ends with the same model bytes; with other arguments
+//! it is refused (exit 4). The directory is removed once the model is complete.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow_array::{
+    Array, ArrayRef, Float32Array, Int64Array, RecordBatch, UInt8Array, UInt32Array,
+};
+use serde::{Deserialize, Serialize};
+
+use super::model::Params;
+use crate::store::{self, reader::Part};
+use crate::train::input::dataset::Dataset;
+use crate::train::input::source::RowInfo;
+use crate::train::modeldir::files;
+use crate::train::{Error, TrainConfig};
+
+/// The directory of the checkpoints inside `--out-dir`.
+pub const DIR: &str = "folds";
+
+/// What decides the out-of-fold rows and margins: a checkpoint is only used by the same run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct FoldRun {
+    dataset_fingerprint: String,
+    params: Params,
+    n_folds: usize,
+    train_weights: bool,
+    sample_genes: Option<usize>,
+}
+
+/// One finished fold: its held-out rows and their margins (`rows × 3`).
+pub struct FoldResult {
+    /// The held-out rows.
+    pub info: RowInfo,
+    /// Their margins.
+    pub margins: Vec<f32>,
+}
+
+/// The fold checkpoints of one run.
+pub struct Checkpoints {
+    dir: PathBuf,
+    scratch: PathBuf,
+}
+
+/// The columns of a fold file, in order.
+const COLUMNS: [&str; 9] = [
+    "gene",
+    "label",
+    "weight",
+    "base_donor",
+    "base_acceptor",
+    "position",
+    "m0",
+    "m1",
+    "m2",
+];
+
+impl Checkpoints {
+    /// Opens (or starts) the checkpoints of the run `cfg` describes; refuses checkpoints of
+    /// another run.
+    pub fn open(cfg: &TrainConfig, ds: &Dataset) -> Result<Self, Error> {
+        let dir = cfg.out.join(DIR);
+        let run = FoldRun {
+            dataset_fingerprint: ds.run.fingerprint.clone(),
+            params: cfg.params.clone(),
+            n_folds: cfg.n_folds,
+            train_weights: cfg.train_weights,
+            sample_genes: cfg.sample_genes,
+        };
+        if dir.join("run.json").exists() {
+            let old: Option<FoldRun> = files::read_json(&dir, "run.json").ok();
+            if old.as_ref() != Some(&run) {
+                return Err(Error::ModelDirTaken(format!(
+                    "{} holds an unfinished training run with another dataset or settings; resume it with its original arguments, pass --overwrite to start over, or choose another --out-dir",
+                    cfg.out.display()
+                )));
+            }
+        } else {
+            std::fs::create_dir_all(&dir).map_err(|e| store::Error::write(&dir, e))?;
+            files::write_json(&dir, "run.json", &run)?;
+        }
+        Ok(Checkpoints {
+            dir,
+            scratch: cfg.out.join(".tmp"),
+        })
+    }
+
+    fn path(&self, fold: usize) -> PathBuf {
+        self.dir.join(format!("fold-{}.parquet", fold + 1))
+    }
+
+    /// The finished fold `fold`, if its file was committed; `expected_rows` (the held-out genes'
+    /// rows in the manifest) must match.
+    pub fn load(&self, fold: usize, expected_rows: usize) -> Result<Option<FoldResult>, Error> {
+        let path = self.path(fold);
+        if !path.exists() {
+            return Ok(None);
+        }
+        let r = read(&path)?;
+        if r.info.len() != expected_rows || r.margins.len() != 3 * expected_rows {
+            return Err(Error::ModelDamaged {
+                path,
+                message: format!("{} rows where the fold holds {expected_rows}", r.info.len()),
+            });
+        }
+        Ok(Some(r))
+    }
+
+    /// Commits fold `fold`'s rows and margins.
+    pub fn save(&self, fold: usize, info: &RowInfo, margins: &[f32]) -> Result<(), Error> {
+        let m = |c: usize| -> ArrayRef {
+            Arc::new(Float32Array::from(
+                margins
+                    .iter()
+                    .skip(c)
+                    .step_by(3)
+                    .copied()
+                    .collect::<Vec<_>>(),
+            ))
+        };
+        let cols: Vec<(&str, ArrayRef)> = vec![
+            (COLUMNS[0], Arc::new(UInt32Array::from(info.gene.clone()))),
+            (COLUMNS[1], Arc::new(UInt8Array::from(info.label.clone()))),
+            (
+                COLUMNS[2],
+                Arc::new(Float32Array::from(info.weight.clone())),
+            ),
+            (
+                COLUMNS[3],
+                Arc::new(Float32Array::from(info.base_donor.clone())),
+            ),
+            (
+                COLUMNS[4],
+                Arc::new(Float32Array::from(info.base_acceptor.clone())),
+            ),
+            (
+                COLUMNS[5],
+                Arc::new(Int64Array::from(info.position.clone())),
+            ),
+            (COLUMNS[6], m(0)),
+            (COLUMNS[7], m(1)),
+            (COLUMNS[8], m(2)),
+        ];
+        store::table::write(&self.path(fold), &self.scratch, cols)?;
+        Ok(())
+    }
+
+    /// Removes the checkpoints (the model is complete).
+    pub fn finish(self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Reads a fold file.
+fn read(path: &Path) -> Result<FoldResult, Error> {
+    let reader = Part::open(path)?.read(&COLUMNS, None, 1 << 16)?;
+    let mut info = RowInfo::default();
+    let mut margins = Vec::new();
+    let damaged = |message: String| Error::ModelDamaged {
+        path: path.to_path_buf(),
+        message,
+    };
+    for batch in reader {
+        let batch = batch.map_err(|e| damaged(e.to_string()))?;
+        append(&batch, &mut info, &mut margins)
+            .ok_or_else(|| damaged("unexpected column types".into()))?;
+    }
+    Ok(FoldResult { info, margins })
+}
+
+/// Appends one batch of a fold file; `None` if a column has another type.
+fn append(batch: &RecordBatch, info: &mut RowInfo, margins: &mut Vec<f32>) -> Option<()> {
+    fn col<T: 'static>(b: &RecordBatch, i: usize) -> Option<&T> {
+        b.column(i).as_any().downcast_ref::<T>()
+    }
+    let f32s = |i: usize| col::<Float32Array>(batch, i).map(|a| a.values());
+    info.gene
+        .extend(col::<UInt32Array>(batch, 0)?.values().iter());
+    info.label
+        .extend(col::<UInt8Array>(batch, 1)?.values().iter());
+    info.weight.extend(f32s(2)?.iter());
+    info.base_donor.extend(f32s(3)?.iter());
+    info.base_acceptor.extend(f32s(4)?.iter());
+    info.position
+        .extend(col::<Int64Array>(batch, 5)?.values().iter());
+    let (m0, m1, m2) = (f32s(6)?, f32s(7)?, f32s(8)?);
+    for r in 0..batch.num_rows() {
+        margins.extend([m0[r], m1[r], m2[r]]);
+    }
+    Some(())
+}
