@@ -588,8 +588,14 @@ fn a_killed_train_resumes_after_its_finished_folds_to_the_same_model() {
         s.success()
             || (s.code() == Some(i32::from(exit::FINGERPRINT)) && out.join("train.json").exists())
     };
-    let kills =
-        crate::util::kill_until(5, 200, 4_000, || train_cmd(&dir, ds, &out, &args), complete);
+    let kills = crate::util::kill_until(
+        5,
+        200,
+        4_000,
+        8,
+        || train_cmd(&dir, ds, &out, &args),
+        complete,
+    );
     assert!(kills >= 1);
     assert_eq!(model_files(&out), want, "after {kills} kills");
     assert!(!out.join("folds").exists());
