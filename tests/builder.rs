@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::util::{Dir, GENOME, GTF, dataset_files, python, repo, run};
+use crate::util::{Dir, GENOME, GTF, dataset_files, python, repo, run, spawn_until_exists};
 
 const FINGERPRINT: i32 = 4;
 const LOCKED: i32 = 5;
@@ -249,20 +249,9 @@ fn changed_arguments_and_changed_inputs_are_refused() {
 fn a_second_builder_on_the_same_directory_is_refused() {
     let dir = Dir::new();
     let out = dir.join("busy");
-    let mut first = builder(&dir, &out, &[])
-        .env("SPLICEFORGE_TEST_PAUSE_MS", "200")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let t = Instant::now();
-    while !out.join("run.json").exists() {
-        assert!(
-            t.elapsed() < Duration::from_secs(60),
-            "first builder never started"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    let mut slow = builder(&dir, &out, &[]);
+    slow.env("SPLICEFORGE_TEST_PAUSE_MS", "200");
+    let mut first = spawn_until_exists(slow, &out.join("run.json"), Duration::from_secs(60));
     let r = run(builder(&dir, &out, &[])).fails_with(LOCKED);
     assert!(
         r.stderr.contains("in use by another spliceforge builder"),

@@ -3,12 +3,11 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use spliceforge::error::exit;
 
-use crate::util::{Dir, GENOME, GTF, Run, build_cmd, repo, run};
+use crate::util::{Dir, GENOME, GTF, Run, build_cmd, repo, run, spawn_until_exists};
 
 /// The README's table: code → meaning.
 fn readme_table() -> BTreeMap<u8, String> {
@@ -275,20 +274,9 @@ fn every_exit_code_of_the_readme_is_what_the_binary_returns() {
     );
     // 5: another builder holds the directory.
     let held = dir.join("held");
-    let mut first = build_cmd(&dir, &held, &["--n-genes", "6", "--batch-size", "1"])
-        .env("SPLICEFORGE_TEST_PAUSE_MS", "500")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let t = Instant::now();
-    while !held.join("run.json").exists() {
-        assert!(
-            t.elapsed() < Duration::from_secs(60),
-            "first builder never started"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    let mut slow = build_cmd(&dir, &held, &["--n-genes", "6", "--batch-size", "1"]);
+    slow.env("SPLICEFORGE_TEST_PAUSE_MS", "500");
+    let mut first = spawn_until_exists(slow, &held.join("run.json"), Duration::from_secs(60));
     let r = run(build_cmd(
         &dir,
         &held,

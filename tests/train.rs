@@ -3,13 +3,13 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use spliceforge::error::exit;
 
-use crate::util::{Dir, build_cmd, python, run};
+use crate::util::{Dir, build_cmd, python, run, spawn_until_exists};
 
 /// One small dataset shared by the tests of this module (built once).
 pub(crate) fn dataset() -> &'static (Dir, PathBuf) {
@@ -61,6 +61,17 @@ fn predict(dir: &Dir, model: &Path, ds: &Path, out: &Path) -> crate::util::Run {
     run(dir.cmd(&["predict", "--model", &m, "--dataset", &d, "--out", &o]))
 }
 
+/// The model files of an ovr model directory besides its report.
+const MODEL_FILES: [&str; 7] = [
+    "model-neither.json",
+    "model-donor.json",
+    "model-acceptor.json",
+    "calibration.json",
+    "features.json",
+    "folds.json",
+    "train.json",
+];
+
 pub(crate) fn json(p: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
 }
@@ -77,19 +88,12 @@ fn train_writes_a_model_report_and_gene_disjoint_folds() {
         r.stdout
     );
     assert!(r.stdout.contains("F1: base"), "{}", r.stdout);
-    for f in [
-        "model-neither.json",
-        "model-donor.json",
-        "model-acceptor.json",
-        "calibration.json",
-        "features.json",
-        "folds.json",
-        "train.json",
+    for f in MODEL_FILES.into_iter().chain([
         "metrics.json",
         "report.md",
         "pr_curves.svg",
         "importance.svg",
-    ] {
+    ]) {
         assert!(out.join(f).exists(), "{f} missing");
     }
     // Every gene in exactly one fold; folds partition the genes; sites balanced.
@@ -516,15 +520,7 @@ fn train_refuses_a_trained_model_directory_and_overwrite_replaces_it() {
 /// (`metrics.json` without its timings).
 fn model_files(out: &Path) -> HashMap<String, Vec<u8>> {
     let mut m = HashMap::new();
-    for name in [
-        "model-neither.json",
-        "model-donor.json",
-        "model-acceptor.json",
-        "calibration.json",
-        "features.json",
-        "folds.json",
-        "train.json",
-    ] {
+    for name in MODEL_FILES {
         m.insert(name.to_string(), std::fs::read(out.join(name)).unwrap());
     }
     let mut metrics = json(&out.join("metrics.json"));
@@ -550,19 +546,12 @@ fn a_killed_train_resumes_after_its_finished_folds_to_the_same_model() {
 
     // Killed once its first fold is checkpointed: other settings are refused, the same resume.
     let out = dir.join("killed");
-    let mut child = train_cmd(&dir, ds, &out, &args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let t = Instant::now();
-    while !out.join("folds/fold-1.parquet").exists() {
-        assert!(
-            t.elapsed() < Duration::from_secs(120),
-            "fold 1 never finished"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    let fold_1 = out.join("folds/fold-1.parquet");
+    let mut child = spawn_until_exists(
+        train_cmd(&dir, ds, &out, &args),
+        &fold_1,
+        Duration::from_secs(120),
+    );
     child.kill().unwrap();
     child.wait().unwrap();
     let r = train(&dir, ds, &out, &["--n-folds", "3", "--n-estimators", "13"])

@@ -234,3 +234,22 @@ pub fn kill_until(
         kills += 1;
     }
 }
+
+/// Starts `cmd` (output discarded) and waits until `path` exists, failing the test after
+/// `timeout`; returns the running child.
+pub fn spawn_until_exists(mut cmd: Command, path: &Path, timeout: Duration) -> std::process::Child {
+    let mut child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let t = Instant::now();
+    while !path.exists() {
+        if t.elapsed() > timeout {
+            let _ = child.kill();
+            panic!("{} never appeared", path.display());
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child
+}

@@ -131,8 +131,6 @@ pub fn build(cfg: &BuildConfig, progress: bool) -> Result<Report, Error> {
         && check_file(dir, &c.genes_table)
         && check_file(dir, &c.summary)
     {
-        // A run killed after its completion line may have left its scratch directory.
-        let _ = fs::remove_dir_all(dir.join(".tmp"));
         return Ok(Report {
             already_complete: true,
             resumed_from: m.batches.len(),
@@ -288,6 +286,14 @@ fn finish(dir: &Path, prep: &plan::Prepared, run: &RunInfo) -> Result<Summary, E
     let genes_table = genes::write(dir, &records)?;
     let summary = Summary::of(&m.batches, run.plan.reserved_genes, &run.plan.base_model);
     let summary_file = write_summary(dir, &summary)?;
+    // The scratch directory goes before the completion line: a complete dataset has none.
+    let tmp = dir.join(".tmp");
+    match fs::remove_dir_all(&tmp) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(store::Error::write(&tmp, e).into());
+        }
+        _ => {}
+    }
     manifest::append(
         &manifest_path,
         &Entry::Complete(CompleteEntry {
@@ -297,7 +303,6 @@ fn finish(dir: &Path, prep: &plan::Prepared, run: &RunInfo) -> Result<Summary, E
             summary: summary_file,
         }),
     )?;
-    let _ = fs::remove_dir_all(dir.join(".tmp"));
     Ok(summary)
 }
 

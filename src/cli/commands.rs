@@ -7,7 +7,7 @@ use spliceforge::Error;
 use spliceforge::builder::BuildConfig;
 use spliceforge::features::Schema;
 use spliceforge::train::TrainConfig;
-use spliceforge::train::input::{dataset::Dataset, sample_genes};
+use spliceforge::train::input::dataset::Dataset;
 use spliceforge::train::memory::estimate::{Request, render};
 
 use super::resolve::{Estimate, Inspect, ShapeFrom};
@@ -120,9 +120,8 @@ pub fn estimate(e: Estimate) -> Result<(), Error> {
     let (shape, dataset_genes, source) = match &e.shape {
         ShapeFrom::Dataset(dir) => {
             let ds = Dataset::open_unverified(dir)?;
-            let universe = sample_genes(&ds, pl.sample_genes, pl.seed);
             (
-                spliceforge::train::memory::shape(&ds, &universe),
+                spliceforge::train::memory::sample_shape(&ds, pl.sample_genes, pl.seed),
                 ds.genes.len() as u64,
                 format!("dataset {}", dir.display()),
             )

@@ -3,10 +3,16 @@
 use std::fs::File;
 use std::path::Path;
 
+use arrow_array::{Array, RecordBatch};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 
 use super::Error;
+
+/// Column `i` of `batch` as the Arrow array type `T`; `None` if it has another type.
+pub fn column<T: 'static>(batch: &RecordBatch, i: usize) -> Option<&T> {
+    batch.column(i).as_any().downcast_ref::<T>()
+}
 
 /// A part file opened for reading.
 pub struct Part {

@@ -3,11 +3,11 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use arrow_array::{Array, Int64Array, StringArray};
+use arrow_array::{Int64Array, StringArray};
 
 use super::fsutil::sha256_file;
 use super::manifest::{self, BatchEntry, FileEntry, MANIFEST, Manifest};
-use super::reader::Part;
+use super::reader::{Part, column};
 use super::{Error, RunInfo};
 use crate::features::Schema;
 
@@ -214,9 +214,9 @@ impl Walk<'_> {
         let mut last: Option<LastRow> = None;
         for batch in reader {
             let batch = batch.map_err(|e| Error::damaged_parquet(path, e))?;
-            let ids = batch.column(0).as_any().downcast_ref::<StringArray>();
-            let pos = batch.column(1).as_any().downcast_ref::<Int64Array>();
-            let strand = batch.column(2).as_any().downcast_ref::<StringArray>();
+            let ids = column::<StringArray>(&batch, 0);
+            let pos = column::<Int64Array>(&batch, 1);
+            let strand = column::<StringArray>(&batch, 2);
             let (Some(ids), Some(pos), Some(strand)) = (ids, pos, strand) else {
                 p.push(format!("{}: unexpected column types", f.file));
                 return Ok(());

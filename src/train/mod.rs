@@ -229,8 +229,7 @@ fn train_in(planned: &Planned, ds: &Dataset, t0: Instant, phases: Phases) -> Res
 /// Applies `--memory-budget`: the configuration to run, its memory estimate and the reason for
 /// the plan. Refuses a budget that nothing fits.
 pub fn plan(cfg: &TrainConfig, ds: &Dataset) -> Result<Planned, Error> {
-    let universe = sample_genes(ds, cfg.sample_genes, cfg.params.seed);
-    let sh = memory::shape(ds, &universe);
+    let sh = memory::sample_shape(ds, cfg.sample_genes, cfg.params.seed);
     let n_genes = ds.genes.len() as u64;
     let asked = cfg.memory_settings();
     let Some(budget) = cfg.memory_budget else {

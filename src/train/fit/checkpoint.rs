@@ -7,13 +7,12 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use arrow_array::{
-    Array, ArrayRef, Float32Array, Int64Array, RecordBatch, UInt8Array, UInt32Array,
-};
+use arrow_array::{ArrayRef, Float32Array, Int64Array, RecordBatch, UInt8Array, UInt32Array};
 use serde::{Deserialize, Serialize};
 
 use super::model::Params;
-use crate::store::{self, reader::Part};
+use crate::store;
+use crate::store::reader::{Part, column};
 use crate::train::input::dataset::Dataset;
 use crate::train::input::source::RowInfo;
 use crate::train::modeldir::files;
@@ -174,19 +173,16 @@ fn read(path: &Path) -> Result<FoldResult, Error> {
 
 /// Appends one batch of a fold file; `None` if a column has another type.
 fn append(batch: &RecordBatch, info: &mut RowInfo, margins: &mut Vec<f32>) -> Option<()> {
-    fn col<T: 'static>(b: &RecordBatch, i: usize) -> Option<&T> {
-        b.column(i).as_any().downcast_ref::<T>()
-    }
-    let f32s = |i: usize| col::<Float32Array>(batch, i).map(|a| a.values());
+    let f32s = |i: usize| column::<Float32Array>(batch, i).map(|a| a.values());
     info.gene
-        .extend(col::<UInt32Array>(batch, 0)?.values().iter());
+        .extend(column::<UInt32Array>(batch, 0)?.values().iter());
     info.label
-        .extend(col::<UInt8Array>(batch, 1)?.values().iter());
+        .extend(column::<UInt8Array>(batch, 1)?.values().iter());
     info.weight.extend(f32s(2)?.iter());
     info.base_donor.extend(f32s(3)?.iter());
     info.base_acceptor.extend(f32s(4)?.iter());
     info.position
-        .extend(col::<Int64Array>(batch, 5)?.values().iter());
+        .extend(column::<Int64Array>(batch, 5)?.values().iter());
     let (m0, m1, m2) = (f32s(6)?, f32s(7)?, f32s(8)?);
     for r in 0..batch.num_rows() {
         margins.extend([m0[r], m1[r], m2[r]]);

@@ -94,8 +94,7 @@ pub(crate) fn train_single(
         )));
     }
     let folds = Folds::assign(ds, cfg.n_folds.max(1), cfg.params.seed, universe);
-    let checkpoints = Checkpoints::open(cfg, ds)?;
-    let oof = cross_validate(cfg, ds, &folds, &checkpoints, &mut phases)?;
+    let oof = cross_validate(cfg, ds, &folds, &mut phases)?;
 
     let t = Instant::now();
     let calibration = (cfg.calibrate && !oof.info.is_empty()).then(|| {
@@ -146,13 +145,13 @@ fn cross_validate(
     cfg: &TrainConfig,
     ds: &Dataset,
     folds: &Folds,
-    checkpoints: &Checkpoints,
     phases: &mut Phases,
 ) -> Result<Oof, Error> {
     let mut oof = Oof::default();
     if cfg.n_folds < 2 {
         return Ok(oof);
     }
+    let checkpoints = Checkpoints::open(cfg, ds)?;
     for k in 0..cfg.n_folds {
         let t = Instant::now();
         let test_mask = folds.test_mask(k);

@@ -5,7 +5,7 @@
 use arrow_array::{Array, Float32Array, Int64Array, RecordBatch, StringArray};
 
 use crate::features::SpliceType;
-use crate::store::reader::Part;
+use crate::store::reader::{Part, column};
 use crate::store::{self};
 use crate::train::input::dataset::Dataset;
 use crate::xgb::{Batch, BatchSource};
@@ -220,16 +220,13 @@ impl<'b> Columns<'b> {
     /// The batch's columns in the order [`RowSource::next_batch`] reads them; `None` if a type
     /// is not the schema's.
     fn of(batch: &'b RecordBatch, n_features: usize) -> Option<Self> {
-        fn col<T: 'static>(batch: &RecordBatch, i: usize) -> Option<&T> {
-            batch.column(i).as_any().downcast_ref::<T>()
-        }
         Some(Columns {
-            gene: col(batch, 0)?,
-            position: col(batch, 1)?,
-            splice_type: col(batch, 2)?,
-            weight: col(batch, 3)?,
+            gene: column(batch, 0)?,
+            position: column(batch, 1)?,
+            splice_type: column(batch, 2)?,
+            weight: column(batch, 3)?,
             features: (0..n_features)
-                .map(|f| col::<Float32Array>(batch, 4 + f).map(|a| a.values().as_ref()))
+                .map(|f| column::<Float32Array>(batch, 4 + f).map(|a| a.values().as_ref()))
                 .collect::<Option<_>>()?,
         })
     }

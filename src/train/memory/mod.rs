@@ -204,6 +204,11 @@ pub fn shape(ds: &Dataset, universe: &[bool]) -> Shape {
     }
 }
 
+/// The shape of `--sample-genes n` drawn with `seed` (all genes without `n`).
+pub fn sample_shape(ds: &Dataset, n: Option<usize>, seed: u64) -> Shape {
+    shape(ds, &crate::train::input::sample_genes(ds, n, seed))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -67,6 +67,16 @@ pub(crate) fn add_weighted(sum: &mut Vec<f32>, p: &[f32], w: f64) {
     }
 }
 
+/// Every row of a dataset, predicted.
+struct Predictions {
+    /// The rows.
+    info: RowInfo,
+    /// Calibrated probabilities (`n × 3`; an ensemble's weighted mean).
+    probs: Vec<f32>,
+    /// Each row's call.
+    calls: Vec<u8>,
+}
+
 /// The weighted mean over models of their calibrated probabilities, and the call of each row:
 /// the argmax of the weighted mean of their probabilities before calibration (for one model, its
 /// own argmax), as in the training report. Only the two sums are held.
@@ -74,7 +84,7 @@ fn mean_probabilities(
     ds: &Dataset,
     models: &[Model],
     weights: &[f64],
-) -> Result<(RowInfo, Vec<f32>, Vec<u8>), Error> {
+) -> Result<Predictions, Error> {
     let mut cal = Vec::new();
     let mut calls = Vec::new();
     let keep = vec![true; ds.genes.len()];
@@ -90,7 +100,11 @@ fn mean_probabilities(
         cal.extend(c_sum);
         Ok(())
     })?;
-    Ok((info, cal, calls))
+    Ok(Predictions {
+        info,
+        probs: cal,
+        calls,
+    })
 }
 
 /// Margins (`n × 3`) of `model` for the rows of the genes flagged in `keep` (held-out folds).
@@ -110,10 +124,9 @@ pub fn predict(model_dir: &Path, dataset: &Path, out: &Path) -> Result<usize, Er
     let ds = Dataset::open(dataset)?;
     check_features(&ds, &trained.features.features, model_dir)?;
     let loci = gene_loci(&ds)?;
-    let (info, probs, calls) = mean_probabilities(&ds, &trained.models, &trained.weights)?;
-    let n = info.len();
-    write_predictions(out, &info, &loci, &probs, &calls)?;
-    Ok(n)
+    let p = mean_probabilities(&ds, &trained.models, &trained.weights)?;
+    write_predictions(out, &p, &loci)?;
+    Ok(p.info.len())
 }
 
 /// Refuses a dataset whose feature columns are not the model's, naming the first difference.
@@ -163,13 +176,8 @@ fn gene_loci(ds: &Dataset) -> Result<Vec<Locus>, Error> {
 }
 
 /// Writes the predictions table: locus, label, probabilities and the call of every row.
-fn write_predictions(
-    out: &Path,
-    info: &RowInfo,
-    loci: &[Locus],
-    probs: &[f32],
-    calls: &[u8],
-) -> Result<(), Error> {
+fn write_predictions(out: &Path, p: &Predictions, loci: &[Locus]) -> Result<(), Error> {
+    let (info, probs, calls) = (&p.info, &p.probs, &p.calls);
     let col = |c: usize| -> ArrayRef {
         Arc::new(Float32Array::from(
             probs.iter().skip(c).step_by(3).copied().collect::<Vec<_>>(),
