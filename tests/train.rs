@@ -187,10 +187,31 @@ fn folds_are_seeded() {
 
 #[test]
 fn python_xgboost_reproduces_our_predictions_and_predict_works() {
+    let (_dir, out) = python_reproduces("ovr");
+    assert!(out.join("model-neither.json").exists());
+}
+
+#[test]
+fn two_booster_ovr_saves_two_boosters_and_python_reproduces_the_implied_neither() {
+    let (_dir, out) = python_reproduces("ovr2");
+    assert!(out.join("model-donor.json").exists() && out.join("model-acceptor.json").exists());
+    assert!(!out.join("model-neither.json").exists());
+}
+
+/// Trains `objective` (ovr or ovr2), predicts, and checks with Python's xgboost that the
+/// probabilities written are the boosters' (for ovr2, "neither" is (1 − p_donor)(1 − p_acceptor)
+/// before renormalising). Returns the test's directory and the model directory in it.
+fn python_reproduces(objective: &str) -> (Dir, std::path::PathBuf) {
     let (_, ds) = dataset();
     let dir = Dir::new();
     let out = dir.join("model");
-    train(&dir, ds, &out, &["--objective", "ovr", "--n-folds", "1"]).ok();
+    train(
+        &dir,
+        ds,
+        &out,
+        &["--objective", objective, "--n-folds", "1"],
+    )
+    .ok();
     let preds = dir.join("preds.parquet");
     let r = predict(&dir, &out, ds, &preds).ok();
     assert!(r.stdout.contains("rows predicted"), "{}", r.stdout);
@@ -205,8 +226,11 @@ t = pads.dataset("{d}/parts", format="parquet").to_table(columns=feats)
 X = np.column_stack([t.column(f).to_numpy() for f in feats]).astype(np.float32)
 idx = np.arange(X.shape[0])
 D = xgb.DMatrix(X[idx], missing=np.nan)
-margins = np.column_stack([xgb.Booster(model_file=m + "/model-" + c + ".json").predict(D, output_margin=True) for c in ["neither", "donor", "acceptor"]])
+boosters = ["neither", "donor", "acceptor"] if "{o}" == "ovr" else ["donor", "acceptor"]
+margins = np.column_stack([xgb.Booster(model_file=m + "/model-" + c + ".json").predict(D, output_margin=True) for c in boosters])
 p = 1 / (1 + np.exp(-margins.astype(np.float64)))
+if p.shape[1] == 2:
+    p = np.column_stack([(1 - p[:, 0]) * (1 - p[:, 1]), p])
 raw = (p / p.sum(axis=1, keepdims=True)).astype(np.float32)
 uncal = raw.copy()
 if cal:
@@ -227,9 +251,11 @@ print(len(idx), d)
 "#,
         m = out.display(),
         d = ds.display(),
-        p = preds.display()
+        p = preds.display(),
+        o = objective
     );
     python(&script);
+    (dir, out)
 }
 
 #[test]
@@ -518,6 +544,68 @@ fn train_refuses_a_trained_model_directory_and_overwrite_replaces_it() {
 
 /// The files of a model directory that must not depend on interruptions, with their bytes
 /// (`metrics.json` without its timings).
+#[test]
+fn early_stopping_keeps_each_folds_best_round_and_the_final_model_boosts_their_median() {
+    let (_, ds) = dataset();
+    let dir = Dir::new();
+    let out = dir.join("model");
+    let args = [
+        "--n-estimators",
+        "150",
+        "--learning-rate",
+        "0.6",
+        "--early-stopping-rounds",
+        "4",
+    ];
+    train(&dir, ds, &out, &args).ok();
+    let m = json(&out.join("metrics.json"));
+    let es = &m["early_stopping"];
+    assert_eq!(es["patience"], 4);
+    let rounds = |v: &serde_json::Value| -> Vec<u64> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_u64().unwrap())
+            .collect()
+    };
+    let folds: Vec<Vec<u64>> = es["folds"].as_array().unwrap().iter().map(rounds).collect();
+    assert_eq!(folds.len(), 3);
+    assert!(
+        folds
+            .iter()
+            .all(|f| f.len() == 3 && f.iter().all(|&r| (1..=150).contains(&r)))
+    );
+    assert!(
+        folds.iter().flatten().any(|&r| r < 150),
+        "at eta 0.6 some booster stops early: {folds:?}"
+    );
+    // The final model boosted each booster's median over the folds, and kept every tree.
+    let finals = rounds(&es["final_rounds"]);
+    for (i, class) in ["neither", "donor", "acceptor"].into_iter().enumerate() {
+        let mut v: Vec<u64> = folds.iter().map(|f| f[i]).collect();
+        v.sort();
+        assert_eq!(finals[i], v[1], "{class}: {folds:?}");
+        let booster = json(&out.join(format!("model-{class}.json")));
+        let trees = &booster["learner"]["gradient_booster"]["model"]["trees"];
+        assert_eq!(trees.as_array().unwrap().len() as u64, finals[i], "{class}");
+    }
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(report.contains("## Early stopping"), "{report}");
+    // Without folds there is nothing to take a median of.
+    let r = train(
+        &dir,
+        ds,
+        &dir.join("m1"),
+        &["--n-folds", "1", "--early-stopping-rounds", "4"],
+    )
+    .fails_with(2);
+    assert!(
+        r.stderr.contains("needs cross-validation folds"),
+        "{}",
+        r.stderr
+    );
+}
+
 fn model_files(out: &Path) -> HashMap<String, Vec<u8>> {
     let mut m = HashMap::new();
     for name in MODEL_FILES {
@@ -535,7 +623,16 @@ fn model_files(out: &Path) -> HashMap<String, Vec<u8>> {
 fn a_killed_train_resumes_after_its_finished_folds_to_the_same_model() {
     let (_, ds) = dataset();
     let dir = Dir::new();
-    let args = ["--n-folds", "3", "--n-estimators", "12"];
+    // With early stopping, so that a resumed run also takes the finished folds' best rounds
+    // from their checkpoints for the final model's median.
+    let args = [
+        "--n-folds",
+        "3",
+        "--n-estimators",
+        "12",
+        "--early-stopping-rounds",
+        "2",
+    ];
     let reference = dir.join("ref");
     train(&dir, ds, &reference, &args).ok();
     assert!(

@@ -1,52 +1,74 @@
 #!/usr/bin/env bash
-# Trainer benchmark: the same dataset and booster settings through `spliceforge train` (Parquet
-# row groups streamed into a QuantileDMatrix) and through the Python system's loading path
-# (polars -> numpy -> pandas float64 -> xgboost.DMatrix), in one run. One softprob model (as
-# python_train.py trains), no CV. Ours runs
-# twice: in memory (the default) and with --external-memory.
+# Trainer benchmark, the whole job: gene-level cross-validation plus the final model, through
+# `spliceforge train` (its defaults) and through the Python system we replace
+# (scripts/bench/python_train_cv.py: polars -> pandas float64 -> three one-vs-rest binary XGBoost
+# models per fold, then the final three), on the same dataset with the same folds count, rounds,
+# eta, depth, bins and threads. Each side runs RUNS times, one run at a time; the table gives
+# medians: wall time, peak RSS, load time and out-of-fold average precision per site type.
 #
-#   scripts/bench/train.sh [N_GENES] [ROUNDS]     (defaults: 1000 genes of A. thaliana, 50 rounds)
+#   scripts/bench/train.sh [N_GENES] [ROUNDS] [RUNS]   (defaults: 2000 genes of A. thaliana, 100 rounds, 3 runs)
+#   WHICH=ours|python|both (default both): run one side only; the table uses whatever runs
+#   are on disk in out/bench-train/ (so the two sides can be measured one after the other).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-scripts/fetch-data.sh
-python3 -c "import pandas, polars, xgboost" 2>/dev/null || python3 -m pip install --quiet pandas polars xgboost-cpu
-cargo build --release --quiet
-bin=target/release/spliceforge
-n=${1:-1000}; rounds=${2:-50}; eta=0.3; depth=6; max_bin=256; threads=2
+scripts/fetch-data.sh > /dev/null
+py=python3
+[[ -x .venv/bin/python ]] && py=.venv/bin/python
+$py -c "import pandas, polars, xgboost" 2>/dev/null || $py -m pip install --quiet pandas polars xgboost-cpu
+bin=${SPLICEFORGE_BIN:-target/release/spliceforge}
+[[ -n ${SPLICEFORGE_BIN:-} ]] || cargo build --release --quiet
+n=${1:-2000}; rounds=${2:-100}; runs=${3:-3}
+eta=0.1; depth=6; max_bin=256; threads=2; folds=3; seed=42
+which=${WHICH:-both}
 out=out/bench-train; ds=$out/atha-$n
 mkdir -p "$out"
-[[ -f $ds/summary.json ]] || "$bin" builder --genome data/fetched/athaliana.fna.gz --annotation data/fetched/athaliana.gtf.gz --out "$ds" --n-genes "$n" -q > /dev/null
-rm -rf "$out/model" "$out/model-ext"
-/usr/bin/time -v "$bin" train --dataset "$ds" --out-dir "$out/model" --n-folds 1 --no-calibrate --objective softprob --n-estimators "$rounds" \
-  --learning-rate $eta --max-depth $depth --max-bin $max_bin --threads $threads > "$out/ours.log" 2> "$out/ours.time"
-/usr/bin/time -v "$bin" train --dataset "$ds" --out-dir "$out/model-ext" --n-folds 1 --no-calibrate --objective softprob --n-estimators "$rounds" \
-  --learning-rate $eta --max-depth $depth --max-bin $max_bin --threads $threads --external-memory > "$out/ours-ext.log" 2> "$out/ours-ext.time"
-/usr/bin/time -v python3 scripts/bench/python_train.py "$ds" "$rounds" $eta $depth $max_bin $threads > "$out/python.json" 2> "$out/python.time"
-python3 - "$out" <<'PY'
-import json, re, sys
-out = sys.argv[1]
+[[ -f $ds/summary.json ]] || "$bin" builder --genome data/fetched/athaliana.fna.gz \
+  --annotation data/fetched/athaliana.gtf.gz --out "$ds" --n-genes "$n" -q > /dev/null
+for i in $(seq 1 "$runs"); do
+  if [[ $which != python ]]; then
+    rm -rf "$out/ours-$i"
+    /usr/bin/time -v "$bin" train --dataset "$ds" --out-dir "$out/ours-$i" --n-folds $folds \
+      --n-estimators "$rounds" --learning-rate $eta --max-depth $depth --max-bin $max_bin \
+      --threads $threads --seed $seed > "$out/ours-$i.log" 2> "$out/ours-$i.time"
+    echo "ours run $i: $(grep -o 'Elapsed.*' "$out/ours-$i.time")"
+  fi
+  if [[ $which != ours ]]; then
+    /usr/bin/time -v $py scripts/bench/python_train_cv.py "$ds" "$rounds" $eta $depth $max_bin \
+      $threads $folds $seed > "$out/python-$i.json" 2> "$out/python-$i.time"
+    echo "python run $i: $(grep -o 'Elapsed.*' "$out/python-$i.time")"
+  fi
+done
+$py - "$out" "$runs" <<'PY'
+import glob, json, re, statistics, sys
+out, runs = sys.argv[1], int(sys.argv[2])
 def tv(path):
     t = open(path).read()
     wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)", t).group(1).split(":")
     secs = sum(float(x) * 60 ** i for i, x in enumerate(reversed(wall)))
     rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", t).group(1)) * 1024
     return secs, rss
-py = json.loads(open(f"{out}/python.json").read().strip().splitlines()[-1])
-pw, prss = tv(f"{out}/python.time")
-rows = py["rows"]; feats = len(json.load(open(f"{out}/model/features.json"))["features"])
-binned = rows * feats  # one byte per value at max_bin 256
-print(f"rows {rows:,} x {feats} features; binned matrix at one byte per value ~{binned/1e6:.0f} MB")
-print(f"{'':34}{'wall s':>8}{'peak RSS MB':>13}{'load s':>8}{'load peak MB':>14}{'boost s':>9}")
-results = []
-for name, tag in [("spliceforge train (in memory)", "ours"), ("spliceforge train --external-memory", "ours-ext")]:
-    w, r = tv(f"{out}/{tag}.time")
-    m = json.load(open(f"{out}/model{'' if tag == 'ours' else '-ext'}/metrics.json"))
-    ph = {p["name"]: p for p in m["phases"]}
-    load, boost = ph["final: load"], ph["final: boosting"]
-    print(f"{name:34}{w:8.1f}{r/1e6:13.0f}{load['secs']:8.1f}{load['peak_rss']/1e6:14.0f}{boost['secs']:9.1f}")
-    results.append((name, w, r, load))
-print(f"{'python (polars>pandas>DMatrix)':34}{pw:8.1f}{prss/1e6:13.0f}{py['load_s']:8.1f}{py['load_peak_rss']/1e6:14.0f}{pw - py['load_s']:9.1f}")
-for name, w, r, load in results:
-    print(f"{name}: speed-up {pw/w:.2f}x (target >= 1.5x); peak RSS ratio {r/prss:.2f} (target <= 0.5); "
-          f"loading peak / binned size {load['peak_rss']/binned:.2f} (target <= 1.2)")
+def ours(i):
+    w, r = tv(f"{out}/ours-{i}.time")
+    m = json.load(open(f"{out}/ours-{i}/metrics.json"))
+    ph = {p["name"]: p["secs"] for p in m["phases"]}
+    ap = {c["class"]: c["average_precision"] for c in m["result"]["classes"]}
+    return dict(wall=w, rss=r, load=ph["final: load"], donor=ap["donor"], acceptor=ap["acceptor"])
+def python(i):
+    w, r = tv(f"{out}/python-{i}.time")
+    j = json.loads(open(f"{out}/python-{i}.json").read().strip().splitlines()[-1])
+    return dict(wall=w, rss=r, load=j["load_s"], donor=j["ap"]["donor"], acceptor=j["ap"]["acceptor"])
+sides = {}
+for name, f, tag in [("spliceforge train", ours, "ours"), ("python (3 OvR per fold)", python, "python")]:
+    done = [i for i in range(1, runs + 1) if glob.glob(f"{out}/{tag}-{i}.time")]
+    if done:
+        rs = [f(i) for i in done]
+        sides[name] = {k: statistics.median(r[k] for r in rs) for k in rs[0]} | {"n": len(rs)}
+print(f"{'medians':26}{'runs':>5}{'wall s':>9}{'peak RSS MB':>13}{'load s':>8}{'AP donor':>10}{'AP acceptor':>13}")
+for name, s in sides.items():
+    print(f"{name:26}{s['n']:5}{s['wall']:9.1f}{s['rss']/1e6:13.0f}{s['load']:8.1f}{s['donor']:10.3f}{s['acceptor']:13.3f}")
+if len(sides) == 2:
+    o, p = sides["spliceforge train"], sides["python (3 OvR per fold)"]
+    print(f"speed-up {p['wall']/o['wall']:.2f}x (target >= 1.5x); peak RSS ratio {o['rss']/p['rss']:.2f} (target <= 0.3); "
+          f"load {o['load']:.1f} s vs {p['load']:.1f} s (target: no longer); "
+          f"AP difference donor {o['donor']-p['donor']:+.3f}, acceptor {o['acceptor']-p['acceptor']:+.3f} (target >= -0.01)")
 PY

@@ -97,6 +97,9 @@ pub enum Command {
 pub enum ObjectiveArg {
     /// Three one-vs-rest binary boosters (neither / donor / acceptor), like the Python system.
     Ovr,
+    /// Two one-vs-rest binary boosters (donor / acceptor); "neither" is implied by them. A third
+    /// less boosting than ovr (docs/training.md compares the two).
+    Ovr2,
     /// One multi-class booster (multi:softprob).
     Softprob,
 }
@@ -149,6 +152,12 @@ pub struct TrainArgs {
     /// behind the default. Lower it if a class's false positives explode. Ignored by softprob.
     #[arg(long, default_value_t = 5.0)]
     pub max_delta_step: f64,
+    /// Stop each fold's boosting once the loss on a validation slice (10 % of the fold's
+    /// training genes, held out from its training) has not improved for R rounds, keeping the
+    /// best round's trees; the final model then boosts the folds' median best rounds instead of
+    /// --n-estimators. report.md says where each fold stopped. Needs --n-folds 2 or more.
+    #[arg(long, value_name = "R")]
+    pub early_stopping_rounds: Option<u32>,
     /// Fit per-class Platt calibration on out-of-fold margins (the default).
     #[arg(long, overrides_with = "no_calibrate")]
     pub calibrate_per_class: bool,

@@ -235,6 +235,7 @@ fn plan(a: &PlanArgs) -> Result<Plan, Error> {
             max_bin: a.max_bin,
             objective: match a.objective {
                 ObjectiveArg::Ovr => Objective::Ovr,
+                ObjectiveArg::Ovr2 => Objective::Ovr2,
                 ObjectiveArg::Softprob => Objective::Softprob,
             },
             n_folds: a.n_folds,
@@ -275,6 +276,16 @@ pub fn train(a: TrainArgs) -> Result<TrainConfig, Error> {
     must_exist("--dataset", &a.dataset)?;
     let pl = plan(&a.plan)?;
     let s = &pl.settings;
+    if let Some(r) = a.early_stopping_rounds {
+        if r == 0 {
+            return Err(usage("--early-stopping-rounds must be at least 1"));
+        }
+        if s.n_folds < 2 || s.ensemble_size > 1 {
+            return Err(usage(
+                "--early-stopping-rounds needs cross-validation folds (--n-folds 2 or more) and a single model (no --ensemble-size): the final model boosts the folds' median best rounds",
+            ));
+        }
+    }
     Ok(TrainConfig {
         dataset: a.dataset,
         out: a.out_dir,
@@ -288,6 +299,7 @@ pub fn train(a: TrainArgs) -> Result<TrainConfig, Error> {
             colsample: a.colsample,
             max_bin: s.max_bin,
             max_delta_step: a.max_delta_step,
+            early_stopping_rounds: a.early_stopping_rounds,
             seed: pl.seed,
             threads: threads(a.threads),
         },

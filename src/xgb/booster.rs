@@ -248,6 +248,17 @@ impl Booster {
         usize::try_from(n).map_err(|_| Error::InvalidInput(format!("negative round count {n}")))
     }
 
+    /// A new booster with the trees of the first `rounds` boosting rounds only (what early
+    /// stopping keeps). `rounds` must be between 1 and [`boosted_rounds`](Self::boosted_rounds).
+    pub fn first_rounds(&self, rounds: u32) -> Result<Booster> {
+        let end = round(rounds)?;
+        let mut out = ptr::null_mut();
+        // SAFETY: live handle, valid out pointer; XGBoost copies the trees into a new booster.
+        let ret = unsafe { ffi::XGBoosterSlice(self.handle, 0, end, 1, &mut out) };
+        check(ret, "XGBoosterSlice")?;
+        Ok(Booster { handle: out })
+    }
+
     /// Names the model's features (one per feature). Stored in saved models.
     pub fn set_feature_names(&mut self, names: &[&str]) -> Result<()> {
         let owned = names

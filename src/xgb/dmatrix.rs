@@ -204,6 +204,21 @@ impl DMatrix {
         to_usize(n, "value count")
     }
 
+    /// The histogram cuts of a quantile matrix: per feature `f`, its bin upper bounds are
+    /// `values[ptr[f]..ptr[f + 1]]`. Two matrices bin alike exactly when their cuts are equal.
+    pub fn quantile_cuts(&self) -> Result<(Vec<u64>, Vec<f32>)> {
+        let config = cstring("{}", "config")?;
+        let (mut indptr, mut data) = (ptr::null(), ptr::null());
+        // SAFETY: live handle, valid out pointers; XGBoost returns two JSON array interfaces.
+        let ret = unsafe {
+            ffi::XGDMatrixGetQuantileCut(self.handle, config.as_ptr(), &mut indptr, &mut data)
+        };
+        check(ret, "XGDMatrixGetQuantileCut")?;
+        // SAFETY: both strings and the arrays they point to live until the next call on this
+        // matrix; they are copied here at once.
+        unsafe { Ok((copy_array(indptr, "<u8")?, copy_array(data, "<f4")?)) }
+    }
+
     /// A new matrix holding the given rows (with their labels and weights), in the given order.
     /// Not supported by XGBoost for quantile matrices.
     pub fn slice(&self, rows: &[usize]) -> Result<DMatrix> {
@@ -224,6 +239,35 @@ impl DMatrix {
         check(ret, "XGDMatrixSliceDMatrix")?;
         Ok(DMatrix::from_handle(out))
     }
+}
+
+/// Copies the one-dimensional host array described by the JSON `__array_interface__` at `ai`,
+/// whose element type must be `typestr`.
+///
+/// # Safety
+/// `ai` must be a NUL-terminated string whose `data` pointer addresses `shape[0]` initialised
+/// elements of type `T`, both valid for the duration of the call.
+unsafe fn copy_array<T: Copy>(ai: *const std::ffi::c_char, typestr: &str) -> Result<Vec<T>> {
+    if ai.is_null() {
+        return Err(Error::InvalidInput("XGBoost returned no array".into()));
+    }
+    // SAFETY: per the function's contract.
+    let text = unsafe { std::ffi::CStr::from_ptr(ai) }.to_string_lossy();
+    let bad = || Error::InvalidInput(format!("unexpected array interface from XGBoost: {text}"));
+    let v: serde_json::Value = serde_json::from_str(&text).map_err(|_| bad())?;
+    let addr = v["data"][0].as_u64().ok_or_else(bad)?;
+    let len = v["shape"][0].as_u64().ok_or_else(bad)?;
+    let kind = v["typestr"].as_str().ok_or_else(bad)?;
+    if kind.get(1..) != typestr.get(1..) || v["shape"].as_array().map(Vec::len) != Some(1) {
+        return Err(bad());
+    }
+    let len = to_usize(len, "array length")?;
+    if len == 0 {
+        return Ok(Vec::new());
+    }
+    let p = usize::try_from(addr).map_err(|_| bad())? as *const T;
+    // SAFETY: XGBoost's array of `len` elements of type T (checked above), per the contract.
+    Ok(unsafe { std::slice::from_raw_parts(p, len) }.to_vec())
 }
 
 /// Checks that a row-major buffer of `len` values is `rows` x `cols`.

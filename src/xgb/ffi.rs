@@ -58,6 +58,12 @@ unsafe extern "C" {
     pub fn XGDMatrixNumRow(handle: DMatrixHandle, out: *mut BstUlong) -> c_int;
     pub fn XGDMatrixNumCol(handle: DMatrixHandle, out: *mut BstUlong) -> c_int;
     pub fn XGDMatrixNumNonMissing(handle: DMatrixHandle, out: *mut BstUlong) -> c_int;
+    pub fn XGDMatrixGetQuantileCut(
+        handle: DMatrixHandle,
+        config: *const c_char,
+        out_indptr: *mut *const c_char,
+        out_data: *mut *const c_char,
+    ) -> c_int;
 
     // --- streaming ---------------------------------------------------------------------------
     pub fn XGProxyDMatrixCreate(out: *mut DMatrixHandle) -> c_int;
@@ -129,6 +135,13 @@ unsafe extern "C" {
     ) -> c_int;
     pub fn XGBoosterGetNumFeature(handle: BoosterHandle, out: *mut BstUlong) -> c_int;
     pub fn XGBoosterBoostedRounds(handle: BoosterHandle, out: *mut c_int) -> c_int;
+    pub fn XGBoosterSlice(
+        handle: BoosterHandle,
+        begin_layer: c_int,
+        end_layer: c_int,
+        step: c_int,
+        out: *mut BoosterHandle,
+    ) -> c_int;
     pub fn XGBoosterSetStrFeatureInfo(
         handle: BoosterHandle,
         field: *const c_char,

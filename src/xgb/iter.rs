@@ -120,6 +120,47 @@ impl DMatrix {
     }
 }
 
+impl DMatrix {
+    /// A one-row quantile matrix that carries this matrix's histogram cuts and almost nothing
+    /// else: a [`reference`](DMatrix::quantile_from_source) for later matrices that bin like
+    /// this one, cheap to keep once this one is freed. This matrix must be a quantile matrix.
+    pub fn cuts_only(&self, max_bin: u32) -> Result<DMatrix> {
+        let cols = self.num_cols()?;
+        let mut one = OneRow {
+            features: vec![f32::NAN; cols],
+            label: [0.0],
+            served: false,
+        };
+        DMatrix::quantile_from_source(&mut one, max_bin, 1, Some(self))
+    }
+}
+
+/// One row of missing values.
+struct OneRow {
+    features: Vec<f32>,
+    label: [f32; 1],
+    served: bool,
+}
+
+impl BatchSource for OneRow {
+    type Error = std::convert::Infallible;
+
+    fn reset(&mut self) {
+        self.served = false;
+    }
+
+    fn next(&mut self) -> std::result::Result<Option<Batch<'_>>, Self::Error> {
+        if std::mem::replace(&mut self.served, true) {
+            return Ok(None);
+        }
+        Ok(Some(Batch::new(
+            &self.features,
+            self.features.len(),
+            &self.label,
+        )))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -242,6 +283,39 @@ mod tests {
             b.update(i, m).unwrap();
         }
         b
+    }
+
+    #[test]
+    fn a_matrix_built_against_a_cuts_holder_bins_like_the_sketched_matrix() {
+        let (x, y) = testdata::binary(900, 21);
+        let sketched =
+            DMatrix::quantile_from_source(&mut Chunks::new(x, y, 4, 3), 64, 1, None).unwrap();
+        let holder = sketched.cuts_only(64).unwrap();
+        assert_eq!(holder.num_rows().unwrap(), 1);
+        let cuts = sketched.quantile_cuts().unwrap();
+        assert_eq!(cuts.0.len(), 5, "one pointer per feature plus one");
+        assert_eq!(cuts.1.len() as u64, cuts.0[4]);
+        drop(sketched);
+
+        // Other rows, other distribution: binned with the held cuts, not their own.
+        let (x2, y2) = testdata::binary(300, 99);
+        let x2: Vec<f32> = x2.iter().map(|v| v * 3.0 + 1.0).collect();
+        let with_ref = DMatrix::quantile_from_source(
+            &mut Chunks::new(x2.clone(), y2.clone(), 4, 2),
+            64,
+            1,
+            Some(&holder),
+        )
+        .unwrap();
+        let own =
+            DMatrix::quantile_from_source(&mut Chunks::new(x2, y2, 4, 2), 64, 1, None).unwrap();
+        assert_eq!(holder.quantile_cuts().unwrap(), cuts);
+        assert_eq!(with_ref.quantile_cuts().unwrap(), cuts);
+        assert_ne!(
+            own.quantile_cuts().unwrap(),
+            cuts,
+            "the test must be able to fail"
+        );
     }
 
     #[test]

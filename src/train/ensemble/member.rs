@@ -61,6 +61,7 @@ pub(super) fn train_member(
         cfg.train_weights,
         Record::Labels,
         cfg.cache_dir().as_deref(),
+        None,
     )?;
     let mut model = Model::fit(dfit, &info.label, p)?;
     if cfg.calibrate && !genes.calibrate.is_empty() {
@@ -111,6 +112,7 @@ pub(super) fn train_single(
         cfg.train_weights,
         Record::Labels,
         cfg.cache_dir().as_deref(),
+        None,
     )?;
     let model = Model::fit(d, &info.label, &cfg.params)?;
     let done = Done {

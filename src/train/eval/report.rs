@@ -13,6 +13,7 @@ use crate::train::eval::metrics::{self, ClassMetrics, Comparison, Figures};
 use crate::train::fit::Oof;
 use crate::train::fit::calibrate::{CLASSES, brier, ece};
 use crate::train::fit::model::{Model, Params};
+use crate::train::fit::stopping::Stopped;
 use crate::train::input::dataset::Dataset;
 
 /// Calibration quality before and after.
@@ -50,6 +51,9 @@ pub struct Metrics {
     pub argmax_calibrated: Option<Figures>,
     /// Calibration figures.
     pub calibration: Option<CalibrationFigures>,
+    /// Where early stopping stopped each fold's boosters, and the final model's rounds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub early_stopping: Option<Stopped>,
     /// Top features by total gain in the final model.
     pub importance: Vec<(String, f64)>,
     /// Time and peak memory per phase.
@@ -209,6 +213,8 @@ pub struct Inputs<'a> {
     pub genes: usize,
     /// Rows the final model trained on.
     pub rows: usize,
+    /// Where early stopping stopped, if it was on.
+    pub stopped: Option<&'a Stopped>,
 }
 
 /// "N genes (R rows)", or "N of the dataset's M genes (R of its S rows; --sample-genes)".
@@ -292,6 +298,7 @@ fn compute(r: &Inputs<'_>, probs: &Probs) -> Metrics {
         },
         result,
         calibration,
+        early_stopping: r.stopped.cloned(),
         importance: top,
         phases: r.phases.to_vec(),
         total_secs: r.total_secs,
@@ -416,6 +423,9 @@ fn markdown(inp: &Inputs<'_>, m: &Metrics) -> String {
                 "No cross-validation (`--n-folds` < 2): no held-out figures.\n"
             );
         }
+    }
+    if let Some(st) = inp.stopped {
+        let _ = writeln!(r, "{}", st.markdown(inp.params.n_estimators));
     }
     let _ = writeln!(
         r,

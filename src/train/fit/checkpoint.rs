@@ -1,5 +1,6 @@
 //! Checkpoints of a single-model run: each finished fold's held-out rows and margins in
-//! `folds/fold-K.parquet` (written atomically), under the identity of the run in
+//! `folds/fold-K.parquet` (written atomically, last), the rounds its boosters kept in
+//! `folds/fold-K.rounds.json` (written before it), under the identity of the run in
 //! `folds/run.json`. A killed `train` run again with the same arguments loads the finished folds
 //! instead of training them again, so it ends with the same model bytes; with other arguments
 //! it is refused (exit 4). The directory is removed once the model is complete.
@@ -37,6 +38,8 @@ pub struct FoldResult {
     pub info: RowInfo,
     /// Their margins.
     pub margins: Vec<f32>,
+    /// The rounds the fold's boosters kept.
+    pub rounds: Vec<u32>,
 }
 
 /// The fold checkpoints of one run.
@@ -92,6 +95,10 @@ impl Checkpoints {
         self.dir.join(format!("fold-{}.parquet", fold + 1))
     }
 
+    fn rounds_name(fold: usize) -> String {
+        format!("fold-{}.rounds.json", fold + 1)
+    }
+
     /// The finished fold `fold`, if its file was committed; `expected_rows` (the held-out genes'
     /// rows in the manifest) must match.
     pub fn load(&self, fold: usize, expected_rows: usize) -> Result<Option<FoldResult>, Error> {
@@ -99,7 +106,9 @@ impl Checkpoints {
         if !path.exists() {
             return Ok(None);
         }
-        let r = read(&path)?;
+        let rounds: Vec<u32> = files::read_json(&self.dir, &Self::rounds_name(fold))?;
+        let mut r = read(&path)?;
+        r.rounds = rounds;
         if r.info.len() != expected_rows || r.margins.len() != 3 * expected_rows {
             return Err(Error::ModelDamaged {
                 path,
@@ -109,8 +118,15 @@ impl Checkpoints {
         Ok(Some(r))
     }
 
-    /// Commits fold `fold`'s rows and margins.
-    pub fn save(&self, fold: usize, info: &RowInfo, margins: &[f32]) -> Result<(), Error> {
+    /// Commits fold `fold`'s rows, margins and kept rounds.
+    pub fn save(
+        &self,
+        fold: usize,
+        info: &RowInfo,
+        margins: &[f32],
+        rounds: &[u32],
+    ) -> Result<(), Error> {
+        files::write_json(&self.dir, &Self::rounds_name(fold), &rounds)?;
         let m = |c: usize| -> ArrayRef {
             Arc::new(Float32Array::from(
                 margins
@@ -168,7 +184,11 @@ fn read(path: &Path) -> Result<FoldResult, Error> {
         append(&batch, &mut info, &mut margins)
             .ok_or_else(|| damaged("unexpected column types".into()))?;
     }
-    Ok(FoldResult { info, margins })
+    Ok(FoldResult {
+        info,
+        margins,
+        rounds: Vec::new(),
+    })
 }
 
 /// Appends one batch of a fold file; `None` if a column has another type.

@@ -4,19 +4,24 @@
 
 pub mod calibrate;
 pub mod checkpoint;
+pub mod cuts;
 pub mod folds;
 pub mod model;
+pub mod stopping;
 
 use std::path::Path;
 use std::time::Instant;
 
 use self::calibrate::Calibration;
 use self::checkpoint::Checkpoints;
+use self::cuts::SharedCuts;
 use self::folds::Folds;
 use self::model::{Model, Params, xgb_error};
+use self::stopping::{Stop, Stopped, Validation};
 use crate::mem;
 use crate::train::Error;
 use crate::train::input::dataset::Dataset;
+use crate::train::input::hashed_sample;
 use crate::train::input::source::{Record, RowInfo, RowSource};
 use crate::train::modeldir::{FeatureList, TrainInfo, TrainedOn, files, predict};
 use crate::train::{Phases, TrainConfig, eval, log};
@@ -41,9 +46,12 @@ pub struct Oof {
     pub margins: Vec<f32>,
     /// The fold each row was held out in.
     pub fold: Vec<u8>,
+    /// Per fold, the rounds each booster kept.
+    pub rounds: Vec<Vec<u32>>,
 }
 
-/// Builds the quantile matrix of the genes flagged in `keep`; returns it with the rows' info.
+/// Builds the quantile matrix of the genes flagged in `keep`, binned with the cuts of
+/// `reference` when given (else sketched on its own rows); returns it with the rows' info.
 pub(crate) fn matrix(
     ds: &Dataset,
     keep: &[bool],
@@ -51,17 +59,18 @@ pub(crate) fn matrix(
     weights: bool,
     record: Record,
     cache: Option<&Path>,
+    reference: Option<&DMatrix>,
 ) -> Result<(DMatrix, RowInfo), Error> {
     static CACHES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let mut src = RowSource::new(ds, keep, weights, record)?;
     let (max_bin, threads) = (p.max_bin, p.threads as u32);
     let dm = match cache {
-        None => DMatrix::quantile_from_source(&mut src, max_bin, threads, None),
+        None => DMatrix::quantile_from_source(&mut src, max_bin, threads, reference),
         Some(dir) => {
             std::fs::create_dir_all(dir).map_err(|e| crate::store::Error::write(dir, e))?;
             let n = CACHES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let prefix = dir.join(format!("xgb-cache-{}-{n}", std::process::id()));
-            DMatrix::ext_mem_quantile_from_source(&mut src, max_bin, threads, None, &prefix)
+            DMatrix::ext_mem_quantile_from_source(&mut src, max_bin, threads, reference, &prefix)
         }
     }
     .map_err(|e| match e {
@@ -78,7 +87,8 @@ pub(crate) fn matrix(
 
 /// A single model: cross-validation over gene folds (each finished fold checkpointed),
 /// calibration on the out-of-fold margins, the final model on every gene, its files and the
-/// report. Returns the console summary and the `train.json` to write last.
+/// report. Every matrix is binned with one set of cuts ([`cuts`]). Returns the console summary
+/// and the `train.json` to write last.
 pub(crate) fn train_single(
     cfg: &TrainConfig,
     ds: &Dataset,
@@ -94,7 +104,13 @@ pub(crate) fn train_single(
         )));
     }
     let folds = Folds::assign(ds, cfg.n_folds.max(1), cfg.params.seed, universe);
-    let oof = cross_validate(cfg, ds, &folds, &mut phases)?;
+    let first = if cfg.n_folds >= 2 {
+        fold_genes(cfg, ds, &folds, 0).fit
+    } else {
+        folds.all_mask()
+    };
+    let mut cuts = SharedCuts::new(ds, &cfg.params, cfg.train_weights, cfg.cache_dir(), first);
+    let oof = cross_validate(cfg, ds, &folds, &mut cuts, &mut phases)?;
 
     let t = Instant::now();
     let calibration = (cfg.calibrate && !oof.info.is_empty()).then(|| {
@@ -106,7 +122,17 @@ pub(crate) fn train_single(
     });
     phases.record("calibration", t);
 
-    let (mut model, rows) = final_model(cfg, ds, &folds, genes_used, &mut phases)?;
+    let stopped = cfg.params.early_stopping_rounds.map(|patience| Stopped {
+        patience,
+        boosters: Model::booster_names(cfg.params.objective),
+        final_rounds: stopping::median_rounds(&oof.rounds),
+        folds: oof.rounds.clone(),
+    });
+    let stop = match &stopped {
+        Some(s) => Stop::After(s.final_rounds.clone()),
+        None => Model::all_rounds(&cfg.params),
+    };
+    let (mut model, rows) = final_model(cfg, &folds, &mut cuts, stop, genes_used, &mut phases)?;
     model.calibration = calibration;
 
     let t = Instant::now();
@@ -132,11 +158,39 @@ pub(crate) fn train_single(
         total_secs: t0.elapsed().as_secs_f64(),
         genes: genes_used,
         rows,
+        stopped: stopped.as_ref(),
     })?;
     Ok(Finished {
         text: summary.text,
         info,
     })
+}
+
+/// The genes a fold's model trains on, and its validation slice (with early stopping).
+struct FoldGenes {
+    fit: Vec<bool>,
+    valid: Option<Vec<bool>>,
+}
+
+/// Fold `k`'s training genes; with early stopping, a seeded tenth of them (at least one gene)
+/// is held out as the validation slice.
+fn fold_genes(cfg: &TrainConfig, ds: &Dataset, folds: &Folds, k: usize) -> FoldGenes {
+    let mut fit = folds.train_mask(k);
+    if cfg.params.early_stopping_rounds.is_none() {
+        return FoldGenes { fit, valid: None };
+    }
+    let train: Vec<usize> = (0..fit.len()).filter(|&i| fit[i]).collect();
+    let n = ((train.len() as f64 * stopping::VALIDATION_FRACTION).round() as usize)
+        .clamp(1, train.len().saturating_sub(1).max(1));
+    let mut valid = vec![false; fit.len()];
+    for i in hashed_sample(ds, train.into_iter(), n, cfg.params.seed, "early-stopping") {
+        valid[i] = true;
+        fit[i] = false;
+    }
+    FoldGenes {
+        fit,
+        valid: Some(valid),
+    }
 }
 
 /// One model per fold, trained on the other folds; its held-out rows are predicted batch by
@@ -145,6 +199,7 @@ fn cross_validate(
     cfg: &TrainConfig,
     ds: &Dataset,
     folds: &Folds,
+    cuts: &mut SharedCuts<'_>,
     phases: &mut Phases,
 ) -> Result<Oof, Error> {
     let mut oof = Oof::default();
@@ -171,53 +226,58 @@ fn cross_validate(
                 checkpoint::DIR,
                 k + 1
             ));
-            oof.append(done.info, done.margins, k as u8);
+            oof.append(done.info, done.margins, k as u8, done.rounds);
             phases.record(&format!("fold {} (loaded)", k + 1), t);
             continue;
         }
-        let (dtrain, tinfo) = matrix(
-            ds,
-            &folds.train_mask(k),
-            &cfg.params,
-            cfg.train_weights,
-            Record::Labels,
-            cfg.cache_dir().as_deref(),
-        )?;
-        let model = Model::fit(dtrain, &tinfo.label, &cfg.params)?;
+        let genes = fold_genes(cfg, ds, folds, k);
+        let (dtrain, tinfo) = cuts.matrix(&genes.fit, Record::Labels)?;
+        let stop = match (&genes.valid, cfg.params.early_stopping_rounds) {
+            (Some(v), Some(patience)) => {
+                let (matrix, vinfo) = cuts.matrix(v, Record::Labels)?;
+                Stop::Early(Validation {
+                    matrix,
+                    labels: vinfo.label,
+                    patience,
+                })
+            }
+            _ => Model::all_rounds(&cfg.params),
+        };
+        let model = Model::fit_with(dtrain, &tinfo.label, &cfg.params, stop)?;
         let (info, m) = predict::margins(ds, &test_mask, &model)?;
-        checkpoints.save(k, &info, &m)?;
+        checkpoints.save(k, &info, &m, &model.rounds)?;
         log(&format!(
-            "fold {}/{}: trained on {} rows, predicted {} held-out rows of {} genes ({:.1} s)",
+            "fold {}/{}: trained on {} rows{}, predicted {} held-out rows of {} genes ({:.1} s)",
             k + 1,
             cfg.n_folds,
             tinfo.len(),
+            if genes.valid.is_some() {
+                format!(" (kept rounds {:?})", model.rounds)
+            } else {
+                String::new()
+            },
             info.len(),
             folds.sizes[k],
             t.elapsed().as_secs_f64()
         ));
-        oof.append(info, m, k as u8);
+        oof.append(info, m, k as u8, model.rounds.clone());
         phases.record(&format!("fold {}", k + 1), t);
     }
     Ok(oof)
 }
 
-/// The final model on every gene of the folds; returns it with the rows it trained on.
+/// The final model on every gene of the folds, boosted as `stop` says; returns it with the rows
+/// it trained on.
 fn final_model(
     cfg: &TrainConfig,
-    ds: &Dataset,
     folds: &Folds,
+    cuts: &mut SharedCuts<'_>,
+    stop: Stop,
     genes: usize,
     phases: &mut Phases,
 ) -> Result<(Model, usize), Error> {
     let t = Instant::now();
-    let (dall, info_all) = matrix(
-        ds,
-        &folds.all_mask(),
-        &cfg.params,
-        cfg.train_weights,
-        Record::Labels,
-        cfg.cache_dir().as_deref(),
-    )?;
+    let (dall, info_all) = cuts.matrix(&folds.all_mask(), Record::Labels)?;
     log(&format!(
         "final model: streamed {} rows into the binned matrix ({:.1} s, peak RSS {})",
         info_all.len(),
@@ -226,7 +286,7 @@ fn final_model(
     ));
     phases.record("final: load", t);
     let t = Instant::now();
-    let model = Model::fit(dall, &info_all.label, &cfg.params)?;
+    let model = Model::fit_with(dall, &info_all.label, &cfg.params, stop)?;
     log(&format!(
         "final model: {} rows of {genes} genes ({:.1} s)",
         info_all.len(),
@@ -273,7 +333,8 @@ fn save(cfg: &TrainConfig, ds: &Dataset, t: &Trained) -> Result<TrainInfo, Error
 
 impl Oof {
     /// Appends the held-out rows of fold `fold` and their margins.
-    fn append(&mut self, info: RowInfo, margins: Vec<f32>, fold: u8) {
+    fn append(&mut self, info: RowInfo, margins: Vec<f32>, fold: u8, rounds: Vec<u32>) {
+        self.rounds.push(rounds);
         self.fold.extend(std::iter::repeat_n(fold, info.len()));
         let o = &mut self.info;
         o.gene.extend(info.gene);

@@ -1,5 +1,6 @@
-//! The meta-model: one multi-class booster (`softprob`) or three one-vs-rest boosters (`ovr`),
-//! with optional per-class calibration; training, margins, probabilities, saving and loading.
+//! The meta-model: one multi-class booster (`softprob`), three one-vs-rest boosters (`ovr`) or
+//! two (`ovr2`: donor and acceptor, "neither" implied), with optional per-class calibration;
+//! training, margins, probabilities, saving and loading.
 
 use std::path::Path;
 
@@ -7,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::train::Error;
 use crate::train::fit::calibrate::{CLASSES, Calibration, ovr_probs, softmax};
+use crate::train::fit::stopping::{self, Stop};
 use crate::xgb::{Booster, DMatrix};
 
 /// How the three classes are modelled.
@@ -15,6 +17,9 @@ use crate::xgb::{Booster, DMatrix};
 pub enum Objective {
     /// Three binary boosters (neither / donor / acceptor vs the rest).
     Ovr,
+    /// Two binary boosters (donor / acceptor vs the rest); "neither" is implied: the chance that
+    /// the position is neither a donor nor an acceptor, `(1 − p_donor)(1 − p_acceptor)`.
+    Ovr2,
     /// One `multi:softprob` booster.
     Softprob,
 }
@@ -39,6 +44,10 @@ pub struct Params {
     /// Largest step of a leaf's value in the `ovr` boosters (0: no limit).
     #[serde(default)]
     pub max_delta_step: f64,
+    /// Stop a fold's boosting once its validation loss has not improved for this many rounds
+    /// (`--early-stopping-rounds`; the final model boosts the folds' median best rounds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub early_stopping_rounds: Option<u32>,
     /// Seed.
     pub seed: u64,
     /// Threads.
@@ -76,18 +85,39 @@ impl Params {
 pub fn raw_probs(objective: Objective, margins: &[f32]) -> Vec<f32> {
     match objective {
         Objective::Softprob => softmax(margins),
-        Objective::Ovr => ovr_probs(margins),
+        Objective::Ovr | Objective::Ovr2 => ovr_probs(margins),
     }
+}
+
+/// The margin of "neither" implied by the donor and acceptor margins of `ovr2`:
+/// `logit((1 − σ(d))(1 − σ(a)))`, computed in logs so that no margin overflows.
+pub fn neither_margin(donor: f32, acceptor: f32) -> f32 {
+    let softplus = |x: f64| x.max(0.0) + (-x.abs()).exp().ln_1p();
+    // ln P(neither) < 0; ln(1 − P(neither)) = ln(−expm1(ln P)).
+    let ln_p = -softplus(f64::from(donor)) - softplus(f64::from(acceptor));
+    let ln_q = (-ln_p.exp_m1()).max(f64::MIN_POSITIVE).ln();
+    (ln_p - ln_q) as f32
 }
 
 /// A trained meta-model.
 pub struct Model {
     /// Objective.
     pub objective: Objective,
-    /// One booster (softprob) or three (ovr, in class order).
+    /// One booster (softprob), three (ovr, in class order) or two (ovr2: donor, acceptor).
     pub boosters: Vec<Booster>,
     /// Per-class calibration, if fitted.
     pub calibration: Option<Calibration>,
+    /// Rounds kept per booster (fewer than `n_estimators` when boosting stopped early; empty
+    /// for a model loaded from files).
+    pub rounds: Vec<u32>,
+}
+
+/// Each row's 0/1 label for the booster of class `c` against the rest.
+fn one_vs_rest(labels: &[u8], c: u8) -> Vec<f32> {
+    labels
+        .iter()
+        .map(|&l| f32::from(u8::from(l == c)))
+        .collect()
 }
 
 fn set_params(b: &mut Booster, params: &[(String, String)]) -> Result<(), Error> {
@@ -116,44 +146,64 @@ pub fn xgb_error(e: crate::xgb::Error) -> Error {
 }
 
 impl Model {
-    /// Trains on `train` whose labels are the classes `labels` (0/1/2); for `ovr` the matrix's
-    /// labels are replaced by each class's 0/1 in turn. The matrix is consumed: it is freed,
-    /// and its memory handed back to the kernel, before the model is returned.
-    pub fn fit(mut train: DMatrix, labels: &[u8], p: &Params) -> Result<Self, Error> {
-        let mut boosters = Vec::new();
-        match p.objective {
-            Objective::Softprob => {
-                let mut b = Booster::new(&[&train]).map_err(xgb_error)?;
-                set_params(&mut b, &p.booster_params(false))?;
-                for it in 0..p.n_estimators {
-                    b.update(it, &train).map_err(xgb_error)?;
+    /// Trains on `train` whose labels are the classes `labels` (0/1/2), `n_estimators` rounds
+    /// per booster; see [`fit_with`](Self::fit_with).
+    pub fn fit(train: DMatrix, labels: &[u8], p: &Params) -> Result<Self, Error> {
+        Self::fit_with(train, labels, p, Self::all_rounds(p))
+    }
+
+    /// Trains on `train` whose labels are the classes `labels` (0/1/2), stopping as `stop`
+    /// says; for `ovr` the matrix's labels (and the validation slice's) are replaced by each
+    /// class's 0/1 in turn. The matrix is consumed: it is freed, and its memory handed back to
+    /// the kernel, before the model is returned.
+    pub fn fit_with(
+        mut train: DMatrix,
+        labels: &[u8],
+        p: &Params,
+        mut stop: Stop,
+    ) -> Result<Self, Error> {
+        let binary = p.objective != Objective::Softprob;
+        let classes: Vec<Option<u8>> = if binary {
+            Self::booster_classes(p.objective).map(Some).collect()
+        } else {
+            vec![None]
+        };
+        let (mut boosters, mut rounds) = (Vec::new(), Vec::new());
+        for (i, class) in classes.into_iter().enumerate() {
+            if let Some(c) = class {
+                train
+                    .set_labels(&one_vs_rest(labels, c))
+                    .map_err(xgb_error)?;
+                if let Stop::Early(v) = &mut stop {
+                    v.matrix
+                        .set_labels(&one_vs_rest(&v.labels, c))
+                        .map_err(xgb_error)?;
                 }
-                boosters.push(trees_only(b, p.threads)?);
             }
-            Objective::Ovr => {
-                for c in 0..3u8 {
-                    let y: Vec<f32> = labels
-                        .iter()
-                        .map(|&l| f32::from(u8::from(l == c)))
-                        .collect();
-                    train.set_labels(&y).map_err(xgb_error)?;
-                    let mut b = Booster::new(&[&train]).map_err(xgb_error)?;
-                    set_params(&mut b, &p.booster_params(true))?;
-                    for it in 0..p.n_estimators {
-                        b.update(it, &train).map_err(xgb_error)?;
-                    }
-                    // Dropped before the next class, so the three boosters never hold their
-                    // training state at once.
-                    boosters.push(trees_only(b, p.threads)?);
-                }
+            let (max_rounds, valid) = match &stop {
+                Stop::After(r) => (r[i], None),
+                Stop::Early(v) => (p.n_estimators, Some((&v.matrix, v.patience))),
+            };
+            let cache: Vec<&DMatrix> = std::iter::once(&train).chain(valid.map(|v| v.0)).collect();
+            let mut b = Booster::new(&cache).map_err(xgb_error)?;
+            set_params(&mut b, &p.booster_params(binary))?;
+            let kept = stopping::boost(&mut b, &train, max_rounds, valid)?;
+            if kept < max_rounds {
+                b = b.first_rounds(kept).map_err(xgb_error)?;
             }
+            // Dropped before the next class, so the boosters never hold their training state
+            // at once.
+            boosters.push(trees_only(b, p.threads)?);
+            rounds.push(kept);
         }
         drop(train);
+        drop(stop);
         crate::mem::release_free_memory();
         Ok(Self {
             objective: p.objective,
             boosters,
             calibration: None,
+            rounds,
         })
     }
 
@@ -161,7 +211,7 @@ impl Model {
     pub fn margins(&self, data: &DMatrix) -> Result<Vec<f32>, Error> {
         match self.objective {
             Objective::Softprob => Ok(self.boosters[0].predict(data, true).map_err(xgb_error)?.0),
-            Objective::Ovr => {
+            Objective::Ovr | Objective::Ovr2 => {
                 let cols: Vec<Vec<f32>> = self
                     .boosters
                     .iter()
@@ -169,11 +219,25 @@ impl Model {
                     .collect::<Result<_, _>>()
                     .map_err(xgb_error)?;
                 let mut out = Vec::with_capacity(cols[0].len() * 3);
-                for ((n, d), a) in cols[0].iter().zip(&cols[1]).zip(&cols[2]) {
-                    out.extend([*n, *d, *a]);
+                if let [n, d, a] = &cols[..] {
+                    for ((n, d), a) in n.iter().zip(d).zip(a) {
+                        out.extend([*n, *d, *a]);
+                    }
+                } else {
+                    for (d, a) in cols[0].iter().zip(&cols[1]) {
+                        out.extend([neither_margin(*d, *a), *d, *a]);
+                    }
                 }
                 Ok(out)
             }
+        }
+    }
+
+    /// The classes of the binary boosters, in booster order.
+    fn booster_classes(objective: Objective) -> std::ops::Range<u8> {
+        match objective {
+            Objective::Ovr2 => 1..3,
+            _ => 0..3,
         }
     }
 
@@ -191,11 +255,28 @@ impl Model {
         }
     }
 
+    /// Every booster boosts `n_estimators` rounds.
+    pub fn all_rounds(p: &Params) -> Stop {
+        Stop::After(vec![p.n_estimators; Self::booster_names(p.objective).len()])
+    }
+
+    /// The boosters' names, in order: the class each one calls (softprob: `all`).
+    pub fn booster_names(objective: Objective) -> Vec<String> {
+        match objective {
+            Objective::Softprob => vec!["all".into()],
+            _ => Self::booster_classes(objective)
+                .map(|c| CLASSES[usize::from(c)].to_string())
+                .collect(),
+        }
+    }
+
     /// The model files' names in a model directory.
     pub fn file_names(objective: Objective) -> Vec<String> {
         match objective {
             Objective::Softprob => vec!["model.json".into()],
-            Objective::Ovr => CLASSES.iter().map(|c| format!("model-{c}.json")).collect(),
+            Objective::Ovr | Objective::Ovr2 => Self::booster_classes(objective)
+                .map(|c| format!("model-{}.json", CLASSES[usize::from(c)]))
+                .collect(),
         }
     }
 
@@ -228,6 +309,7 @@ impl Model {
             objective,
             boosters,
             calibration,
+            rounds: Vec::new(),
         })
     }
 
@@ -247,5 +329,41 @@ impl Model {
             }
         }
         Ok(gain)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_implied_neither_margin_is_the_chance_of_neither_site() {
+        let sig = |m: f64| 1.0 / (1.0 + (-m).exp());
+        for (d, a) in [(0.0f32, 0.0f32), (-3.0, 2.0), (4.0, -7.5), (-12.0, -9.0)] {
+            let want = (1.0 - sig(f64::from(d))) * (1.0 - sig(f64::from(a)));
+            let got = sig(f64::from(neither_margin(d, a)));
+            assert!((got - want).abs() < 1e-6, "({d}, {a}): {got} vs {want}");
+        }
+        // Far from zero nothing overflows: both sites impossible → neither certain, and back.
+        assert!(neither_margin(-80.0, -90.0) > 70.0);
+        assert!(neither_margin(60.0, 50.0) < -50.0);
+        assert!(neither_margin(-80.0, -90.0).is_finite() && neither_margin(60.0, 50.0).is_finite());
+    }
+
+    #[test]
+    fn each_objective_names_one_file_per_booster() {
+        assert_eq!(Model::file_names(Objective::Softprob), ["model.json"]);
+        assert_eq!(
+            Model::file_names(Objective::Ovr),
+            [
+                "model-neither.json",
+                "model-donor.json",
+                "model-acceptor.json"
+            ]
+        );
+        assert_eq!(
+            Model::file_names(Objective::Ovr2),
+            ["model-donor.json", "model-acceptor.json"]
+        );
     }
 }

@@ -131,7 +131,7 @@ pub fn training_bytes(rows: f64, features: u64, s: &Settings) -> f64 {
     let weights = if s.train_weights { 4.0 } else { 0.0 };
     let classes = match s.objective {
         Objective::Softprob => 3.0,
-        Objective::Ovr => 1.0,
+        Objective::Ovr | Objective::Ovr2 => 1.0,
     };
     if s.external_memory {
         rows * (EXTMEM_PER_ROW + weights + EXTMEM_BOOST_PER_ROW + BOOST_PER_ROW_CLASS * classes)
