@@ -61,9 +61,8 @@ fn predict(dir: &Dir, model: &Path, ds: &Path, out: &Path) -> crate::util::Run {
     run(dir.cmd(&["predict", "--model", &m, "--dataset", &d, "--out", &o]))
 }
 
-/// The model files of an ovr model directory besides its report.
-const MODEL_FILES: [&str; 7] = [
-    "model-neither.json",
+/// The model files of a model directory (default objective, ovr2) besides its report.
+const MODEL_FILES: [&str; 6] = [
     "model-donor.json",
     "model-acceptor.json",
     "calibration.json",
@@ -148,7 +147,9 @@ fn train_writes_a_model_report_and_gene_disjoint_folds() {
         5.0
     );
     assert!(report.contains("max_delta_step 5"), "{report}");
-    for class in ["neither", "donor", "acceptor"] {
+    // The default objective, ovr2: two boosters, no file for "neither".
+    assert!(!out.join("model-neither.json").exists());
+    for class in ["donor", "acceptor"] {
         let m = json(&out.join(format!("model-{class}.json")));
         let trees = m["learner"]["gradient_booster"]["model"]["trees"]
             .as_array()
@@ -568,12 +569,23 @@ fn early_stopping_keeps_each_folds_best_round_and_the_final_model_boosts_their_m
             .map(|x| x.as_u64().unwrap())
             .collect()
     };
+    let boosters: Vec<&str> = es["boosters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        boosters,
+        ["donor", "acceptor"],
+        "the default objective, ovr2"
+    );
     let folds: Vec<Vec<u64>> = es["folds"].as_array().unwrap().iter().map(rounds).collect();
     assert_eq!(folds.len(), 3);
     assert!(
         folds
             .iter()
-            .all(|f| f.len() == 3 && f.iter().all(|&r| (1..=150).contains(&r)))
+            .all(|f| f.len() == 2 && f.iter().all(|&r| (1..=150).contains(&r)))
     );
     assert!(
         folds.iter().flatten().any(|&r| r < 150),
@@ -581,7 +593,7 @@ fn early_stopping_keeps_each_folds_best_round_and_the_final_model_boosts_their_m
     );
     // The final model boosted each booster's median over the folds, and kept every tree.
     let finals = rounds(&es["final_rounds"]);
-    for (i, class) in ["neither", "donor", "acceptor"].into_iter().enumerate() {
+    for (i, class) in boosters.into_iter().enumerate() {
         let mut v: Vec<u64> = folds.iter().map(|f| f[i]).collect();
         v.sort();
         assert_eq!(finals[i], v[1], "{class}: {folds:?}");
