@@ -61,8 +61,9 @@ fn predict(dir: &Dir, model: &Path, ds: &Path, out: &Path) -> crate::util::Run {
     run(dir.cmd(&["predict", "--model", &m, "--dataset", &d, "--out", &o]))
 }
 
-/// The model files of a model directory (default objective, ovr2) besides its report.
-const MODEL_FILES: [&str; 6] = [
+/// The model files of an ovr model directory (the default objective) besides its report.
+const MODEL_FILES: [&str; 7] = [
+    "model-neither.json",
     "model-donor.json",
     "model-acceptor.json",
     "calibration.json",
@@ -147,9 +148,7 @@ fn train_writes_a_model_report_and_gene_disjoint_folds() {
         5.0
     );
     assert!(report.contains("max_delta_step 5"), "{report}");
-    // The default objective, ovr2: two boosters, no file for "neither".
-    assert!(!out.join("model-neither.json").exists());
-    for class in ["donor", "acceptor"] {
+    for class in ["neither", "donor", "acceptor"] {
         let m = json(&out.join(format!("model-{class}.json")));
         let trees = m["learner"]["gradient_booster"]["model"]["trees"]
             .as_array()
@@ -577,15 +576,15 @@ fn early_stopping_keeps_each_folds_best_round_and_the_final_model_boosts_their_m
         .collect();
     assert_eq!(
         boosters,
-        ["donor", "acceptor"],
-        "the default objective, ovr2"
+        ["neither", "donor", "acceptor"],
+        "the default objective, ovr"
     );
     let folds: Vec<Vec<u64>> = es["folds"].as_array().unwrap().iter().map(rounds).collect();
     assert_eq!(folds.len(), 3);
     assert!(
         folds
             .iter()
-            .all(|f| f.len() == 2 && f.iter().all(|&r| (1..=150).contains(&r)))
+            .all(|f| f.len() == 3 && f.iter().all(|&r| (1..=150).contains(&r)))
     );
     assert!(
         folds.iter().flatten().any(|&r| r < 150),
@@ -636,7 +635,8 @@ fn a_killed_train_resumes_after_its_finished_folds_to_the_same_model() {
     let (_, ds) = dataset();
     let dir = Dir::new();
     // With early stopping, so that a resumed run also takes the finished folds' best rounds
-    // from their checkpoints for the final model's median.
+    // from their checkpoints for the final model's median; with shared cuts, so that a run
+    // resumed after fold 1 sketches fold 1's genes again and bins like the uninterrupted run.
     let args = [
         "--n-folds",
         "3",
@@ -644,6 +644,7 @@ fn a_killed_train_resumes_after_its_finished_folds_to_the_same_model() {
         "12",
         "--early-stopping-rounds",
         "2",
+        "--shared-cuts",
     ];
     let reference = dir.join("ref");
     train(&dir, ds, &reference, &args).ok();

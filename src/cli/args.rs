@@ -98,7 +98,8 @@ pub enum ObjectiveArg {
     /// Three one-vs-rest binary boosters (neither / donor / acceptor), like the Python system.
     Ovr,
     /// Two one-vs-rest binary boosters (donor / acceptor); "neither" is implied by them:
-    /// P(neither) = (1 − P(donor))(1 − P(acceptor)) before renormalising. The default.
+    /// P(neither) = (1 − P(donor))(1 − P(acceptor)) before renormalising. A third less boosting
+    /// than ovr.
     Ovr2,
     /// One multi-class booster (multi:softprob).
     Softprob,
@@ -158,6 +159,12 @@ pub struct TrainArgs {
     /// --n-estimators. report.md says where each fold stopped. Needs --n-folds 2 or more.
     #[arg(long, value_name = "R")]
     pub early_stopping_rounds: Option<u32>,
+    /// Sketch the quantile cuts once, on the first fold's training genes, and bin every later
+    /// matrix (other folds, validation slices, the final model) with them: one sketching pass
+    /// instead of one per matrix. Off by default: on the 82 fly genes of data/ it changed the
+    /// acceptor result from better than the base model to worse (docs/training.md).
+    #[arg(long)]
+    pub shared_cuts: bool,
     /// Fit per-class Platt calibration on out-of-fold margins (the default).
     #[arg(long, overrides_with = "no_calibrate")]
     pub calibrate_per_class: bool,
@@ -189,10 +196,10 @@ pub struct PlanArgs {
     /// Histogram bins per feature (up to 256: one byte per value in the binned matrix, two above).
     #[arg(long, default_value_t = 256)]
     pub max_bin: u32,
-    /// How the three classes are modelled (default: ovr2, two one-vs-rest boosters: a third
-    /// less boosting than ovr at held-out AP and F1 within the seed-to-seed spread on A.
-    /// thaliana; one-vs-rest scored better than softprob there; docs/training.md).
-    #[arg(long, value_enum, default_value = "ovr2")]
+    /// How the three classes are modelled (default: ovr, which scored better than softprob on
+    /// held-out genes of A. thaliana; ovr2 boosts a third less at a few thousandths of AP there,
+    /// but lost acceptor F1 on the small fly set; docs/training.md).
+    #[arg(long, value_enum, default_value = "ovr")]
     pub objective: ObjectiveArg,
     /// Use sample_weight as training instance weights (default: only in metrics).
     #[arg(long)]

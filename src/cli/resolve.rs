@@ -300,6 +300,7 @@ pub fn train(a: TrainArgs) -> Result<TrainConfig, Error> {
             max_bin: s.max_bin,
             max_delta_step: a.max_delta_step,
             early_stopping_rounds: a.early_stopping_rounds,
+            shared_cuts: a.shared_cuts,
             seed: pl.seed,
             threads: threads(a.threads),
         },

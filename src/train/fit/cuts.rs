@@ -1,5 +1,5 @@
-//! One quantile sketch per run. The histogram cuts are sketched once, on the rows of the first
-//! matrix the run needs (the first fold's training genes; every gene without folds), and every
+//! One quantile sketch per run (`--shared-cuts`; without it every matrix sketches its own rows).
+//! The histogram cuts are sketched once, on the rows of the first matrix the run needs (the first fold's training genes; every gene without folds), and every
 //! other matrix of the run is binned with them, which skips its sketching pass. A resumed run
 //! whose first fold is already done sketches the same genes again, so its cuts are the same.
 
@@ -49,6 +49,9 @@ impl<'a> SharedCuts<'a> {
     /// rows' info. The first call sketches the cuts: on `keep` itself when it is the sketched
     /// gene set, else on a matrix of the sketched genes built and dropped for it.
     pub fn matrix(&mut self, keep: &[bool], record: Record) -> Result<(DMatrix, RowInfo), Error> {
+        if !self.params.shared_cuts {
+            return self.build(keep, record, None);
+        }
         if self.holder.is_none() {
             let first = keep == self.sketched.as_slice();
             let mark = if first { record } else { Record::Labels };
@@ -140,6 +143,7 @@ mod tests {
             max_bin: 64,
             max_delta_step: 0.0,
             early_stopping_rounds: None,
+            shared_cuts: true,
             seed: 7,
             threads: 1,
         };

@@ -336,7 +336,13 @@ impl Oof {
     fn append(&mut self, info: RowInfo, margins: Vec<f32>, fold: u8, rounds: Vec<u32>) {
         self.rounds.push(rounds);
         self.fold.extend(std::iter::repeat_n(fold, info.len()));
-        self.info.append(&info);
+        let o = &mut self.info;
+        o.gene.extend(info.gene);
+        o.label.extend(info.label);
+        o.weight.extend(info.weight);
+        o.base_donor.extend(info.base_donor);
+        o.base_acceptor.extend(info.base_acceptor);
+        o.position.extend(info.position);
         self.margins.extend(margins);
     }
 }

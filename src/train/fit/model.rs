@@ -48,6 +48,9 @@ pub struct Params {
     /// (`--early-stopping-rounds`; the final model boosts the folds' median best rounds).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub early_stopping_rounds: Option<u32>,
+    /// Bin every matrix of the run with the cuts sketched on its first (`--shared-cuts`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub shared_cuts: bool,
     /// Seed.
     pub seed: u64,
     /// Threads.

@@ -2,12 +2,6 @@
 //! label and weight columns, only the rows of the chosen genes, skipping part files that hold
 //! none of them. The iterator is walked several times by XGBoost; `reset` restarts it.
 
-use std::collections::HashMap;
-use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::mpsc::{Receiver, sync_channel};
-use std::thread::JoinHandle;
-
 use arrow_array::{Array, Float32Array, Int64Array, RecordBatch, StringArray};
 
 use crate::features::SpliceType;
@@ -66,44 +60,32 @@ impl RowInfo {
     pub fn is_empty(&self) -> bool {
         self.label.is_empty()
     }
-
-    /// Appends the rows of `other`.
-    pub fn append(&mut self, other: &RowInfo) {
-        self.gene.extend_from_slice(&other.gene);
-        self.label.extend_from_slice(&other.label);
-        self.weight.extend_from_slice(&other.weight);
-        self.base_donor.extend_from_slice(&other.base_donor);
-        self.base_acceptor.extend_from_slice(&other.base_acceptor);
-        self.position.extend_from_slice(&other.position);
-    }
 }
 
-/// A [`BatchSource`] over the rows of the genes with `keep[gene] == true`. Decoder threads
-/// read and decode the next row groups while XGBoost works on the current one.
-pub struct RowSource {
-    decoder: Arc<Decoder>,
+/// A [`BatchSource`] over the rows of the genes with `keep[gene] == true`.
+pub struct RowSource<'a> {
+    ds: &'a Dataset,
+    keep: &'a [bool],
+    units: Vec<(usize, usize)>,
+    next: usize,
     with_weights: bool,
-    /// The decoder threads of the current pass.
-    pass: Option<Pass>,
-    /// The batch XGBoost is reading.
-    current: Decoded,
+    buf: Vec<f32>,
+    labels: Vec<f32>,
+    weights: Vec<f32>,
     /// Filled during the first complete pass.
     pub info: RowInfo,
+    record: Record,
     /// Rows of the kept genes, from the manifest (the capacity reserved for `info`).
     rows: usize,
     recording: bool,
     recorded: bool,
 }
 
-/// Decoder threads per pass: Parquet decoding is single-threaded per row group, and XGBoost
-/// waits for it in the passes where it has little to do itself (counting rows).
-const DECODERS: usize = 2;
-
-impl RowSource {
+impl<'a> RowSource<'a> {
     /// A source over `ds` for the genes flagged in `keep` (indexed like `ds.genes`).
     pub fn new(
-        ds: &Dataset,
-        keep: &[bool],
+        ds: &'a Dataset,
+        keep: &'a [bool],
         with_weights: bool,
         record: Record,
     ) -> Result<Self, store::Error> {
@@ -119,56 +101,60 @@ impl RowSource {
         for (p, (path, _)) in ds.parts.iter().enumerate() {
             if wanted[p] {
                 let n = Part::open(path)?.row_groups();
-                units.extend((0..n).map(|rg| (path.clone(), rg)));
+                units.extend((0..n).map(|rg| (p, rg)));
             }
         }
-        let mut cols: Vec<String> = ["gene_id", "position", "splice_type", "sample_weight"]
-            .map(String::from)
-            .to_vec();
-        cols.extend(ds.features.iter().cloned());
         Ok(Self {
-            decoder: Arc::new(Decoder {
-                units,
-                cols,
-                n_features: ds.features.len(),
-                gene_index: ds.gene_index.clone(),
-                keep: keep.to_vec(),
-                base: [ds.feature("donor_score"), ds.feature("acceptor_score")],
-                record,
-            }),
+            ds,
+            keep,
+            units,
+            next: 0,
             with_weights,
-            pass: None,
-            current: Decoded::default(),
+            buf: Vec::new(),
+            labels: Vec::new(),
+            weights: Vec::new(),
             info: RowInfo::default(),
+            record,
             rows,
             recording: true,
             recorded: false,
         })
     }
 
-    /// Walks every row once so that [`info`](Self::info) is complete.
+    /// Walks the source once, so that `info` is filled without building a matrix.
     pub fn record(&mut self) -> Result<(), store::Error> {
         self.reset();
         while self.next_batch()?.is_some() {}
         Ok(())
     }
 
-    /// Takes the next non-empty batch, in row-group order, into `current`; `None` at the end of
-    /// a pass.
+    /// Fills the buffers with the kept rows of the next row group that has any; `None` at the
+    /// end of a pass.
     fn next_batch(&mut self) -> Result<Option<()>, store::Error> {
-        let recording = self.recording;
-        let pass = self
-            .pass
-            .get_or_insert_with(|| Pass::start(&self.decoder, recording));
-        while let Some(d) = pass.next()? {
-            if d.labels.is_empty() {
-                continue;
+        let ds = self.ds;
+        self.buf.clear();
+        self.labels.clear();
+        self.weights.clear();
+        let mut cols: Vec<&str> = vec!["gene_id", "position", "splice_type", "sample_weight"];
+        cols.extend(ds.features.iter().map(String::as_str));
+        while self.next < self.units.len() {
+            let (p, rg) = self.units[self.next];
+            self.next += 1;
+            let path = &ds.parts[p].0;
+            let reader = Part::open(path)?.read(&cols, Some(vec![rg]), 1 << 20)?;
+            for batch in reader {
+                let batch = batch.map_err(|e| store::Error::damaged_parquet(path, e))?;
+                let c = Columns::of(&batch, ds.features.len()).ok_or_else(|| {
+                    store::Error::Corrupt {
+                        path: path.clone(),
+                        message: "unexpected column types".into(),
+                    }
+                })?;
+                self.take_rows(&c);
             }
-            if self.recording {
-                self.info.append(&d.info);
+            if !self.labels.is_empty() {
+                return Ok(Some(()));
             }
-            self.current = d;
-            return Ok(Some(()));
         }
         if self.recording {
             self.recording = false;
@@ -176,132 +162,19 @@ impl RowSource {
         }
         Ok(None)
     }
-}
 
-/// What a decoder thread sends for each of its units.
-type Decodes = Result<Decoded, store::Error>;
-
-/// One pass over the row groups: decoder `w` decodes units `w`, `w + DECODERS`, … and sends
-/// each (possibly empty) through its own channel of one; they are taken back in unit order.
-struct Pass {
-    threads: Vec<(Receiver<Decodes>, JoinHandle<()>)>,
-    next_unit: usize,
-    units: usize,
-}
-
-impl Pass {
-    fn start(decoder: &Arc<Decoder>, recording: bool) -> Self {
-        let units = decoder.units.len();
-        let threads = (0..DECODERS.min(units.max(1)))
-            .map(|w| {
-                let (tx, rx) = sync_channel(1);
-                let decoder = Arc::clone(decoder);
-                let handle = std::thread::spawn(move || {
-                    for unit in (w..decoder.units.len()).step_by(DECODERS) {
-                        let d = decoder.decode(unit, recording);
-                        let failed = d.is_err();
-                        if tx.send(d).is_err() || failed {
-                            return;
-                        }
-                    }
-                });
-                (rx, handle)
-            })
-            .collect();
-        Pass {
-            threads,
-            next_unit: 0,
-            units,
-        }
-    }
-
-    /// The next unit's rows; `None` once every unit was taken.
-    fn next(&mut self) -> Result<Option<Decoded>, store::Error> {
-        if self.next_unit == self.units {
-            return Ok(None);
-        }
-        let w = self.next_unit % self.threads.len();
-        self.next_unit += 1;
-        match self.threads[w].0.recv() {
-            Ok(d) => d.map(Some),
-            // The thread ended before its unit: it panicked; carry the panic over.
-            Err(_) => {
-                let (_, handle) = self.threads.swap_remove(w);
-                match handle.join() {
-                    Err(panic) => std::panic::resume_unwind(panic),
-                    Ok(()) => unreachable!("a decoder sends every unit of its share or fails"),
-                }
-            }
-        }
-    }
-}
-
-impl Drop for Pass {
-    fn drop(&mut self) {
-        for (rx, handle) in self.threads.drain(..) {
-            drop(rx);
-            // A thread blocked on a full channel wakes with an error and ends; a panic there no
-            // longer matters.
-            let _ = handle.join();
-        }
-    }
-}
-
-/// One row group's kept rows: features row-major, labels and weights as XGBoost takes them,
-/// and (while recording) their info.
-#[derive(Default)]
-struct Decoded {
-    features: Vec<f32>,
-    labels: Vec<f32>,
-    weights: Vec<f32>,
-    info: RowInfo,
-}
-
-/// Reads and filters row groups; owns what it needs, so that it runs on the decoder thread.
-struct Decoder {
-    /// Row groups to read: (part file, row group).
-    units: Vec<(PathBuf, usize)>,
-    /// Columns read: gene id, position, class, weight, then the features.
-    cols: Vec<String>,
-    n_features: usize,
-    gene_index: HashMap<String, u32>,
-    keep: Vec<bool>,
-    /// Feature indices of the base model's donor and acceptor scores.
-    base: [Option<usize>; 2],
-    record: Record,
-}
-
-impl Decoder {
-    /// The kept rows of row group `unit`, with their info when `recording`.
-    fn decode(&self, unit: usize, recording: bool) -> Result<Decoded, store::Error> {
-        let (path, rg) = &self.units[unit];
-        let cols: Vec<&str> = self.cols.iter().map(String::as_str).collect();
-        let reader = Part::open(path)?.read(&cols, Some(vec![*rg]), 1 << 20)?;
-        let mut out = Decoded::default();
-        for batch in reader {
-            let batch = batch.map_err(|e| store::Error::damaged_parquet(path, e))?;
-            let c = Columns::of(&batch, self.n_features).ok_or_else(|| store::Error::Corrupt {
-                path: path.clone(),
-                message: "unexpected column types".into(),
-            })?;
-            self.take_rows(&c, recording, &mut out);
-        }
-        Ok(out)
-    }
-
-    /// Appends the rows of kept genes in `c` to `out`.
-    fn take_rows(&self, c: &Columns<'_>, recording: bool, out: &mut Decoded) {
-        let n = c.gene.len();
-        out.features.reserve_exact(n * self.n_features);
-        out.labels.reserve_exact(n);
-        out.weights.reserve_exact(n);
+    /// Appends the rows of kept genes to the buffers (and, on the recording pass, to `info`).
+    fn take_rows(&mut self, c: &Columns<'_>) {
+        let ds = self.ds;
+        let idx_donor = ds.feature("donor_score");
+        let idx_acceptor = ds.feature("acceptor_score");
         let mut last_gene: Option<(&str, Option<u32>)> = None;
         for r in 0..c.gene.len() {
             let id = c.gene.value(r);
             let g = match last_gene {
                 Some((lid, g)) if lid == id => g,
                 _ => {
-                    let g = self.gene_index.get(id).copied();
+                    let g = ds.gene_index.get(id).copied();
                     last_gene = Some((id, g));
                     g
                 }
@@ -312,22 +185,23 @@ impl Decoder {
             }
             let label = SpliceType::parse(c.splice_type.value(r)).map_or(0, |t| t as u8);
             for col in &c.features {
-                out.features.push(col[r]);
+                self.buf.push(col[r]);
             }
-            out.labels.push(f32::from(label));
-            out.weights.push(c.weight.value(r));
-            if recording {
-                let i = &mut out.info;
+            self.labels.push(f32::from(label));
+            self.weights.push(c.weight.value(r));
+            if self.recording {
+                let i = &mut self.info;
                 i.label.push(label);
                 if self.record == Record::Labels {
                     continue;
                 }
-                let base = |f: Option<usize>| f.map_or(0.0, |f| c.features[f][r]);
                 i.gene.push(g);
                 i.weight.push(c.weight.value(r));
                 i.position.push(c.position.value(r));
-                i.base_donor.push(base(self.base[0]));
-                i.base_acceptor.push(base(self.base[1]));
+                i.base_donor
+                    .push(idx_donor.map_or(0.0, |f| c.features[f][r]));
+                i.base_acceptor
+                    .push(idx_acceptor.map_or(0.0, |f| c.features[f][r]));
             }
         }
     }
@@ -358,13 +232,13 @@ impl<'b> Columns<'b> {
     }
 }
 
-impl BatchSource for RowSource {
+impl BatchSource for RowSource<'_> {
     type Error = store::Error;
 
     fn reset(&mut self) {
-        drop(self.pass.take());
+        self.next = 0;
         if !self.recorded {
-            self.info = RowInfo::with_capacity(self.rows, self.decoder.record);
+            self.info = RowInfo::with_capacity(self.rows, self.record);
             self.recording = true;
         }
     }
@@ -373,10 +247,9 @@ impl BatchSource for RowSource {
         match self.next_batch()? {
             None => Ok(None),
             Some(()) => {
-                let d = &self.current;
-                let b = Batch::new(&d.features, self.decoder.n_features, &d.labels);
+                let b = Batch::new(&self.buf, self.ds.features.len(), &self.labels);
                 Ok(Some(if self.with_weights {
-                    b.with_weights(&d.weights)
+                    b.with_weights(&self.weights)
                 } else {
                     b
                 }))

@@ -23,10 +23,8 @@ pub const MB: u64 = 1_000_000;
 
 /// What the process holds before any matrix: the binary, XGBoost and its OpenMP runtime, the
 /// allocator's per-thread arenas touched by the first pass over the Parquet parts, and
-/// XGBoost's quantile sketch. Measured: 18 MB at start, 67 MB more after the first pass; the
-/// row source's two decoder threads add 60–75 MB (their arenas and the row groups in flight;
-/// a load of 2,000 A. thaliana genes peaked at 969 MB without them, 1,030–1,044 MB with them).
-const FIXED: f64 = 150.0e6;
+/// XGBoost's quantile sketch. Measured: 18 MB at start, 67 MB more after the first pass.
+const FIXED: f64 = 85.0e6;
 /// XGBoost's quantile sketch, per feature and bin (19 MB at 131 features × 256 bins).
 const SKETCH_PER_FEATURE_BIN: f64 = 570.0;
 /// The in-core quantile matrix holds every value twice (row-major bin index and XGBoost's
