@@ -107,8 +107,7 @@ impl Checkpoints {
             return Ok(None);
         }
         let rounds: Vec<u32> = files::read_json(&self.dir, &Self::rounds_name(fold))?;
-        let mut r = read(&path)?;
-        r.rounds = rounds;
+        let r = read(&path, rounds)?;
         if r.info.len() != expected_rows || r.margins.len() != 3 * expected_rows {
             return Err(Error::ModelDamaged {
                 path,
@@ -170,8 +169,8 @@ impl Checkpoints {
     }
 }
 
-/// Reads a fold file.
-fn read(path: &Path) -> Result<FoldResult, Error> {
+/// Reads a fold file; `rounds` are its boosters' kept rounds (from their own file).
+fn read(path: &Path, rounds: Vec<u32>) -> Result<FoldResult, Error> {
     let reader = Part::open(path)?.read(&COLUMNS, None, 1 << 16)?;
     let mut info = RowInfo::default();
     let mut margins = Vec::new();
@@ -187,7 +186,7 @@ fn read(path: &Path) -> Result<FoldResult, Error> {
     Ok(FoldResult {
         info,
         margins,
-        rounds: Vec::new(),
+        rounds,
     })
 }
 

@@ -277,8 +277,9 @@ impl Model {
     pub fn file_names(objective: Objective) -> Vec<String> {
         match objective {
             Objective::Softprob => vec!["model.json".into()],
-            Objective::Ovr | Objective::Ovr2 => Self::booster_classes(objective)
-                .map(|c| format!("model-{}.json", CLASSES[usize::from(c)]))
+            _ => Self::booster_names(objective)
+                .iter()
+                .map(|name| format!("model-{name}.json"))
                 .collect(),
         }
     }
