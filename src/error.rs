@@ -34,9 +34,12 @@ pub mod exit {
     pub const DAMAGED: u8 = 12;
     /// A dataset and a model that do not fit together (other features or schema).
     pub const INCOMPATIBLE: u8 = 13;
+    /// `merge` refused the shards it was given: missing, given twice, unfinished or of another
+    /// run (nothing was written).
+    pub const SHARDS: u8 = 14;
 
     /// Every exit code, in order.
-    pub const ALL: [u8; 14] = [
+    pub const ALL: [u8; 15] = [
         OK,
         FAILURE,
         USAGE,
@@ -51,6 +54,7 @@ pub mod exit {
         READ,
         DAMAGED,
         INCOMPATIBLE,
+        SHARDS,
     ];
 }
 
@@ -139,6 +143,7 @@ fn store_code(e: &store::Error) -> u8 {
         S::NotFound { .. } => exit::NOT_FOUND,
         S::NotADataset { .. } | S::NoDataset { .. } => exit::NOT_OURS,
         S::Corrupt { .. } => exit::DAMAGED,
+        S::Shards { .. } => exit::SHARDS,
     }
 }
 

@@ -272,6 +272,17 @@ fn every_exit_code_of_the_readme_is_what_the_binary_returns() {
         &["cannot be used with model", "--kmer-sizes"],
         "do not fit together",
     );
+    // 14: merge given one shard of two.
+    let half = small_dataset(&dir, "half", &["--shard", "0/2"]);
+    let r = run(dir.cmd(&["merge", "--out", s(&dir.join("merged")), s(&half)]));
+    case(
+        &table,
+        r,
+        exit::SHARDS,
+        &["shard 1/2 is missing", "nothing was written"],
+        "refused its shards",
+    );
+    assert!(!dir.join("merged").exists());
     // 5: another builder holds the directory.
     let held = dir.join("held");
     let mut slow = build_cmd(&dir, &held, &["--n-genes", "6", "--batch-size", "1"]);

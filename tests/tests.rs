@@ -8,5 +8,6 @@ mod features;
 mod inspect;
 mod memory;
 mod readme;
+mod shards;
 mod spliceai;
 mod train;

@@ -6,6 +6,8 @@ use serde_json::json;
 
 use crate::features::RowConfig;
 use crate::genome::{Format, Selection};
+use crate::store::Shard;
+use crate::store::shard::CONFIG_KEY;
 
 /// Everything `builder` runs on, validated.
 #[derive(Debug, Clone)]
@@ -38,6 +40,8 @@ pub struct BuildConfig {
     pub threads: usize,
     /// Start over, discarding what `out` holds.
     pub overwrite: bool,
+    /// Build only this shard's batches (`--shard I/N`).
+    pub shard: Option<Shard>,
 }
 
 /// Which SpliceAI weights to run.
@@ -66,7 +70,7 @@ impl BuildConfig {
     pub fn content(&self) -> serde_json::Value {
         let s = &self.selection;
         let l = &self.rows.label;
-        json!({
+        let mut content = json!({
             "annotation_format": self.annotation_format,
             "selection": {
                 "gene_types": s.gene_types,
@@ -97,6 +101,12 @@ impl BuildConfig {
                 json!({"kind": "builtin", "reserve_fraction": self.reserve_fraction,
                        "version": crate::basemodel::wam::MODEL_VERSION})
             },
-        })
+        });
+        // Only a sharded run records its shard: a whole run's fingerprint is what it always was,
+        // and a merge of the shards gets it back by removing this key.
+        if let (Some(shard), Some(map)) = (self.shard, content.as_object_mut()) {
+            map.insert(CONFIG_KEY.into(), json!(shard));
+        }
+        content
     }
 }

@@ -3,6 +3,7 @@
 //! nothing duplicated.
 
 pub mod config;
+pub mod merge;
 pub mod pipeline;
 pub mod plan;
 pub mod score;
@@ -19,7 +20,7 @@ pub use summary::Summary;
 use crate::Error;
 use crate::features::Schema;
 use crate::store::fsutil::write_atomic;
-use crate::store::genes::{self, GENES_PARQUET, GeneRecord};
+use crate::store::genes::{self, GENES_PARQUET, GeneRow};
 use crate::store::lock::Lock;
 use crate::store::manifest::{self, CompleteEntry, Entry, FileEntry, MANIFEST};
 use crate::store::{self, RUN_JSON, RunInfo};
@@ -141,12 +142,17 @@ pub fn build(cfg: &BuildConfig, progress: bool) -> Result<Report, Error> {
     tidy(dir, &m)?;
 
     let prep_t = Instant::now();
-    let prep = plan::prepare(cfg)?;
+    let mut prep = plan::prepare(cfg)?;
+    let batches = prep.plan.batches_of(cfg.shard);
+    if cfg.shard.is_some() {
+        keep_batches(&mut prep, &batches);
+    }
+    check_committed(dir, &m, &batches)?;
     let schema = Schema::new(&cfg.rows.kmer_sizes);
     if let Some(model) = &prep.builtin {
         write_base_model(dir, model)?;
     }
-    let run = record_run(dir, existing, fp, &prep)?;
+    let run = record_run(dir, existing, fp, &prep, cfg.shard)?;
     let prepare_secs = prep_t.elapsed().as_secs_f64();
 
     let resumed_from = m.batches.len();
@@ -158,7 +164,8 @@ pub fn build(cfg: &BuildConfig, progress: bool) -> Result<Report, Error> {
         batch_rows: cfg.batch_rows,
         threads: cfg.threads,
         score_threads: cfg.threads,
-        first_batch: resumed_from + 1,
+        batches: &batches,
+        committed: resumed_from,
         progress,
     };
     let outcome = pipeline::run(&settings, &prep, &schema)?;
@@ -170,6 +177,37 @@ pub fn build(cfg: &BuildConfig, progress: bool) -> Result<Report, Error> {
         summary,
         table,
     })
+}
+
+/// Keeps the genes of `batches` only (a shard's share of the plan), in plan order.
+fn keep_batches(prep: &mut plan::Prepared, batches: &[usize]) {
+    let owned: std::collections::HashSet<usize> = batches.iter().copied().collect();
+    let size = prep.plan.batch_size;
+    let mut i = 0;
+    prep.genes.retain(|_| {
+        i += 1;
+        owned.contains(&((i - 1) / size + 1))
+    });
+}
+
+/// Checks that the committed batches are the first ones of `batches`, in order.
+fn check_committed(dir: &Path, m: &manifest::Manifest, batches: &[usize]) -> Result<(), Error> {
+    for (k, b) in m.batches.iter().enumerate() {
+        if batches.get(k) != Some(&b.batch) {
+            return Err(store::Error::Corrupt {
+                path: dir.join(MANIFEST),
+                message: format!(
+                    "batch {} is committed where this run builds {}; start over with --overwrite",
+                    b.batch,
+                    batches
+                        .get(k)
+                        .map_or("no more batches".to_string(), |x| format!("batch {x}"))
+                ),
+            }
+            .into());
+        }
+    }
+    Ok(())
 }
 
 /// The run already in `dir`, if any, once `--overwrite` has cleared it; refuses a run of other
@@ -233,6 +271,7 @@ fn record_run(
     existing: Option<RunInfo>,
     fp: store::Fingerprint,
     prep: &plan::Prepared,
+    shard: Option<store::Shard>,
 ) -> Result<RunInfo, Error> {
     if let Some(run) = existing {
         if run.plan != prep.plan {
@@ -252,6 +291,7 @@ fn record_run(
         fingerprint: fp.digest(),
         content: fp,
         plan: prep.plan.clone(),
+        shard,
     };
     run.save(dir)?;
     Ok(run)
@@ -270,20 +310,23 @@ fn finish(dir: &Path, prep: &plan::Prepared, run: &RunInfo) -> Result<Summary, E
                 .map(move |g| (g.id.as_str(), (g.sites, g.rows, b.batch as u64)))
         })
         .collect();
-    let records: Vec<GeneRecord<'_>> = prep
+    let records: Vec<GeneRow> = prep
         .genes
         .iter()
         .map(|g| {
             let (sites, rows, batch) = by_id.get(g.id.as_str()).copied().unwrap_or_default();
-            GeneRecord {
-                gene: g,
-                sites,
-                rows,
-                batch,
-            }
+            GeneRow::new(g, sites, rows, batch)
         })
         .collect();
-    let genes_table = genes::write(dir, &records)?;
+    complete(dir, &records, run)
+}
+
+/// Completes a dataset whose batches are all committed: the per-gene table, the summary, then
+/// the completion line (the builder's last step, and the merge's).
+fn complete(dir: &Path, records: &[GeneRow], run: &RunInfo) -> Result<Summary, Error> {
+    let manifest_path = dir.join(MANIFEST);
+    let m = manifest::load(&manifest_path, true)?;
+    let genes_table = genes::write(dir, records)?;
     let summary = Summary::of(&m.batches, run.plan.reserved_genes, &run.plan.base_model);
     let summary_file = write_summary(dir, &summary)?;
     // The scratch directory goes before the completion line: a complete dataset has none.

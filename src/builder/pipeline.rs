@@ -156,8 +156,11 @@ pub struct Settings<'a> {
     pub threads: usize,
     /// Scoring threads.
     pub score_threads: usize,
-    /// First batch to build (1-based).
-    pub first_batch: usize,
+    /// The numbers (from 1) of the batches `prep.genes` falls into, in order: every batch of
+    /// the plan, or a shard's share of them.
+    pub batches: &'a [usize],
+    /// How many of `batches` are committed already (the run resumes after them).
+    pub committed: usize,
     /// Show a progress bar.
     pub progress: bool,
 }
@@ -179,7 +182,7 @@ struct Shape {
 
 impl Shape {
     fn new(s: &Settings<'_>, prep: &Prepared) -> Self {
-        let first_gene = (s.first_batch - 1) * prep.plan.batch_size;
+        let first_gene = s.committed * prep.plan.batch_size;
         let threads = s.threads.max(1);
         Shape {
             first_gene,
@@ -216,7 +219,7 @@ impl std::iter::Sum for ScoreTally {
     }
 }
 
-/// Builds batches `first_batch..` of `prep`, committing each.
+/// Builds the batches of `prep` after the committed ones, committing each.
 pub fn run(s: &Settings<'_>, prep: &Prepared, schema: &Schema) -> Result<Outcome, Error> {
     let start = Instant::now();
     let shape = Shape::new(s, prep);

@@ -41,7 +41,7 @@ struct OpenPart {
 /// committed (part finished, manifest entry appended) as soon as its last gene is written.
 struct Writer<'a> {
     s: &'a Settings<'a>,
-    /// Genes in the whole dataset.
+    /// Genes this build writes (the whole plan's or a shard's).
     total_genes: usize,
     batch_size: usize,
     first_gene: usize,
@@ -71,7 +71,8 @@ impl<'a> Writer<'a> {
     /// Writes the next gene, committing its batch when it is the batch's last.
     fn write_gene(&mut self, rows: GeneRows, batch: RecordBatch) -> Result<(), Error> {
         let gene_no = self.first_gene + self.next;
-        let batch_no = gene_no / self.batch_size + 1;
+        // Every batch but the plan's last is full, and that one comes last in any share.
+        let batch_no = self.s.batches[gene_no / self.batch_size];
         if self.part.is_none() {
             self.part = Some(self.open_part(batch_no)?);
         }

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use spliceforge::store::Shard;
 
 /// Build splice-site training sets from a genome and its annotation, and train meta-models.
 ///
@@ -14,7 +15,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// full…), committed batches intact; 8 a directory that is not a spliceforge dataset or model;
 /// 9 no training plan fits --memory-budget; 10 a file or directory given does not exist;
 /// 11 an input cannot be read; 12 a dataset or model file is damaged; 13 a dataset and a model
-/// that do not fit together.
+/// that do not fit together; 14 merge refused: the shards given are not one whole run.
 #[derive(Debug, Parser)]
 #[command(
     name = "spliceforge",
@@ -46,6 +47,15 @@ pub enum Command {
     ///
     /// Example: spliceforge builder --genome data/DmelanDM6_4_GCF_000001215.4_Release_6_plus_ISO1_MT_genomic.fna.gz --annotation data/DmelanDM6_4.gtf.gz --out out/dmel
     Builder(BuilderArgs),
+    /// Join the shards of a sharded build (`builder --shard I/N`) into one dataset, the one an
+    /// unsharded build with the same arguments writes, byte for byte.
+    ///
+    /// Refuses (exit 14, nothing written) shards that are missing, given twice, unfinished, or
+    /// of another run. Parts are hard-linked when --out is on the shards' filesystem, else
+    /// copied and checksummed; killed half-way, the same command finishes the merge.
+    ///
+    /// Example: spliceforge merge --out out/dmel out/dmel-shard-0 out/dmel-shard-1 out/dmel-shard-2
+    Merge(MergeArgs),
     /// Check a dataset: manifest against files (rows, checksums, schema), no (gene, position,
     /// strand) twice, every selected gene committed once, run.json consistent. Exit 0 only if
     /// all holds.
@@ -368,9 +378,31 @@ pub struct BuilderArgs {
     /// Discard what --out holds and start over.
     #[arg(long)]
     pub overwrite: bool,
+    /// Build only shard I of N (I from 0): the batches b with (b − 1) mod N = I, into --out as
+    /// an ordinary resumable dataset. `spliceforge merge` joins the N shard directories into
+    /// exactly the dataset one unsharded run writes. Inside a Slurm array task
+    /// (SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT set) the task's shard is the default;
+    /// --shard 0/1 turns sharding off.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<Shard>,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// Arguments of `merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The merged dataset's directory (new, empty, or an interrupted merge to finish).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// The shard directories (`builder --shard I/N --out …`), all N of them, in any order.
+    #[arg(required = true, value_name = "SHARD_DIR")]
+    pub shards: Vec<PathBuf>,
+    /// Copy the parts (checksummed) instead of hard-linking them, e.g. when the shards' storage
+    /// is scratch space to be cleared. Parts are copied anyway across filesystems.
+    #[arg(long)]
+    pub copy: bool,
 }
 
 /// Arguments of `score`.

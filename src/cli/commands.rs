@@ -29,7 +29,13 @@ pub fn inspect(c: Inspect) -> Result<(), Error> {
 }
 
 /// `builder`: the closing tables (or that the run was already complete).
-pub fn builder(cfg: &BuildConfig, quiet: bool) -> Result<(), Error> {
+pub fn builder(cfg: &BuildConfig, shard_note: Option<&str>, quiet: bool) -> Result<(), Error> {
+    if let Some(note) = shard_note {
+        print(&format!(
+            "building {note} into {}; `spliceforge merge` joins the shards\n",
+            cfg.out.display()
+        ));
+    }
     let report = spliceforge::builder::build(cfg, !quiet)?;
     let mut out = String::new();
     if report.already_complete {
@@ -84,6 +90,39 @@ pub fn score(cfg: &BuildConfig, quiet: bool) -> Result<(), Error> {
         cfg.out.display(),
         spliceforge::mem::human(spliceforge::mem::peak_rss_bytes())
     );
+    Ok(())
+}
+
+/// `merge`: what was joined, and how.
+pub fn merge(out: &Path, shards: &[std::path::PathBuf], copy: bool) -> Result<(), Error> {
+    use spliceforge::builder::merge::{self, Transfer};
+    let transfer = if copy { Transfer::Copy } else { Transfer::Link };
+    let r = merge::merge(out, shards, transfer)?;
+    if r.already_complete {
+        print(&format!(
+            "{} is already merged ({} batches, {} rows); nothing to do\n",
+            out.display(),
+            r.batches,
+            r.rows
+        ));
+        return Ok(());
+    }
+    if r.resumed_from > 0 {
+        print(&format!(
+            "resumed after {} committed batches\n",
+            r.resumed_from
+        ));
+    }
+    print(&format!(
+        "merged {} shards into {}: {} batches, {} rows; {} parts hard-linked, {} copied. `spliceforge verify {}` checks it in full\n",
+        r.shards,
+        out.display(),
+        r.batches,
+        r.rows,
+        r.linked,
+        r.copied,
+        out.display()
+    ));
     Ok(())
 }
 

@@ -15,8 +15,10 @@ pub fn run(cli: Cli) -> Result<(), spliceforge::Error> {
         Command::Inspect(a) => commands::inspect(resolve::inspect(a)?),
         Command::Builder(a) => {
             let quiet = a.quiet;
-            commands::builder(&resolve::builder(a)?, quiet)
+            let (cfg, shard_note) = resolve::builder(a)?;
+            commands::builder(&cfg, shard_note.as_deref(), quiet)
         }
+        Command::Merge(a) => commands::merge(&a.out, &a.shards, a.copy),
         Command::Verify(a) => commands::verify(&a.dir),
         Command::Train(a) => commands::train(&resolve::train(a)?),
         Command::Estimate(a) => commands::estimate(resolve::estimate(a)?),

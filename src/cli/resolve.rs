@@ -8,6 +8,7 @@ use spliceforge::Error;
 use spliceforge::builder::{BuildConfig, SpliceAiSettings};
 use spliceforge::features::{LabelConfig, RowConfig};
 use spliceforge::genome::{Format, Selection};
+use spliceforge::store::Shard;
 use spliceforge::train::fit::model::{Objective, Params};
 use spliceforge::train::memory::{Fixed, Settings, Shape, parse_size};
 use spliceforge::train::{SingleModel, TrainConfig};
@@ -108,8 +109,44 @@ fn rows(a: &BuilderArgs, seed: u64) -> Result<RowConfig, Error> {
     })
 }
 
-/// Resolves `builder`.
-pub fn builder(a: BuilderArgs) -> Result<BuildConfig, Error> {
+/// The shard to build: `--shard`, else the Slurm array task's, else none; with a line saying
+/// where a shard came from.
+fn shard(arg: Option<Shard>) -> Result<(Option<Shard>, Option<String>), Error> {
+    if let Some(s) = arg {
+        let shard = Shard::new(s.index, s.count).map_err(usage)?;
+        return Ok((shard, shard.map(|s| format!("shard {s} (--shard)"))));
+    }
+    let var = |name: &str| std::env::var(name).ok();
+    let (Some(id), Some(count)) = (var("SLURM_ARRAY_TASK_ID"), var("SLURM_ARRAY_TASK_COUNT"))
+    else {
+        return Ok((None, None));
+    };
+    let num = |name: &str, v: Option<String>, default: usize| -> Result<usize, Error> {
+        v.map_or(Ok(default), |v| {
+            v.trim()
+                .parse()
+                .map_err(|_| usage(format!("{name}={v:?} is not a number")))
+        })
+    };
+    let id = num("SLURM_ARRAY_TASK_ID", Some(id), 0)?;
+    let count = num("SLURM_ARRAY_TASK_COUNT", Some(count), 1)?;
+    let min = num("SLURM_ARRAY_TASK_MIN", var("SLURM_ARRAY_TASK_MIN"), 0)?;
+    let step = num("SLURM_ARRAY_TASK_STEP", var("SLURM_ARRAY_TASK_STEP"), 1)?.max(1);
+    let index = id.saturating_sub(min) / step;
+    let shard = Shard::new(index, count).map_err(|_| {
+        usage(format!(
+            "Slurm array task {id} of {count} does not map to a shard: submit with --array=0-{} (or give --shard I/N)",
+            count.saturating_sub(1)
+        ))
+    })?;
+    let note = shard.map(|s| {
+        format!("shard {s} (from Slurm: SLURM_ARRAY_TASK_ID={id}, SLURM_ARRAY_TASK_COUNT={count}; --shard 0/1 turns this off)")
+    });
+    Ok((shard, note))
+}
+
+/// Resolves `builder`: its configuration, and a line saying which shard it builds (if any).
+pub fn builder(a: BuilderArgs) -> Result<(BuildConfig, Option<String>), Error> {
     inputs(&a.inputs)?;
     batches_and_reserve(a.batch_size, a.reserve_fraction)?;
     if a.batch_rows == 0 {
@@ -120,7 +157,8 @@ pub fn builder(a: BuilderArgs) -> Result<BuildConfig, Error> {
     }
     let rows = rows(&a, a.selection.seed)?;
     let spliceai = spliceai(&a.model)?;
-    Ok(BuildConfig {
+    let (shard, shard_note) = shard(a.shard)?;
+    let cfg = BuildConfig {
         rows,
         spliceai,
         selection: selection(a.selection),
@@ -135,7 +173,9 @@ pub fn builder(a: BuilderArgs) -> Result<BuildConfig, Error> {
         base_scores: a.base_scores,
         threads: threads(a.threads),
         overwrite: a.overwrite,
-    })
+        shard,
+    };
+    Ok((cfg, shard_note))
 }
 
 /// Resolves `score`: a builder configuration whose rows are every position.
@@ -162,6 +202,7 @@ pub fn score(a: ScoreArgs) -> Result<BuildConfig, Error> {
         spliceai: spliceai(&a.model)?,
         threads: threads(a.threads),
         overwrite: a.overwrite,
+        shard: None,
     })
 }
 

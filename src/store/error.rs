@@ -89,6 +89,15 @@ pub enum Error {
         /// The library's message.
         message: String,
     },
+    /// `merge` was given shards that are not one whole, finished run.
+    #[error(
+        "merge refused, nothing was written:\n  - {}\nGive every shard of one run once (`builder --shard I/N` with the same arguments), each finished",
+        problems.join("\n  - ")
+    )]
+    Shards {
+        /// What is wrong, one line per shard.
+        problems: Vec<String>,
+    },
     /// `verify` found problems.
     #[error("the dataset failed verification:\n  - {}", problems.join("\n  - "))]
     Verify {

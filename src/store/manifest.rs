@@ -252,15 +252,13 @@ pub fn load(path: &Path, repair: bool) -> Result<Manifest, Error> {
                                 "a batch after the completion line",
                             ));
                         }
-                        if b.batch != m.batches.len() + 1 {
+                        // Batches come in order; a shard's skip the other shards' batches.
+                        let last = m.batches.last().map_or(0, |l| l.batch);
+                        if b.batch <= last {
                             return Err(corrupt(
                                 path,
                                 line_no,
-                                &format!(
-                                    "batch {} where batch {} was expected",
-                                    b.batch,
-                                    m.batches.len() + 1
-                                ),
+                                &format!("batch {} after batch {last}", b.batch),
                             ));
                         }
                         m.batches.push(b)

@@ -19,6 +19,7 @@ pub mod manifest;
 pub mod part;
 pub mod reader;
 pub mod run;
+pub mod shard;
 pub mod table;
 pub mod verify;
 
@@ -28,6 +29,7 @@ pub use error::Error;
 pub use fingerprint::{DATASET_FORMAT, Fingerprint, InputFile};
 pub use manifest::{MANIFEST, Manifest};
 pub use run::{Plan, RUN_JSON, RunInfo};
+pub use shard::Shard;
 
 /// The name of batch `b`'s part file.
 pub fn part_name(b: usize) -> String {

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::Error;
 use super::fingerprint::Fingerprint;
 use super::fsutil::write_atomic;
+use super::shard::{self, Shard};
 
 /// The file name inside a dataset.
 pub const RUN_JSON: &str = "run.json";
@@ -34,6 +35,11 @@ impl Plan {
         let hi = (b * self.batch_size).min(self.genes.len());
         &self.genes[lo..hi]
     }
+
+    /// The batches (from 1) that `shard` builds: all of them without sharding.
+    pub fn batches_of(&self, shard: Option<Shard>) -> Vec<usize> {
+        shard::batches(self.batches, shard)
+    }
 }
 
 /// The content of `run.json`.
@@ -49,6 +55,9 @@ pub struct RunInfo {
     pub content: Fingerprint,
     /// The plan.
     pub plan: Plan,
+    /// The shard this dataset holds (`builder --shard`), absent for a whole run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<Shard>,
 }
 
 impl RunInfo {
@@ -77,6 +86,21 @@ impl RunInfo {
         Self::load(dir)?.ok_or_else(|| Error::NoDataset {
             dir: dir.to_path_buf(),
         })
+    }
+
+    /// The run of the whole build this shard belongs to: the same content without the shard,
+    /// so the same fingerprint as a single-node build with the same arguments.
+    pub fn whole(&self) -> Self {
+        let mut content = self.content.clone();
+        if let Some(config) = content.config.as_object_mut() {
+            config.remove(shard::CONFIG_KEY);
+        }
+        RunInfo {
+            fingerprint: content.digest(),
+            content,
+            shard: None,
+            ..self.clone()
+        }
     }
 
     /// Writes `DIR/run.json` atomically.

@@ -103,7 +103,22 @@ fn check_run_json(run: &RunInfo, p: &mut Vec<String>) {
 }
 
 /// Checks the manifest's progress: a torn last line, and the batches committed against the plan.
-fn check_progress(m: &Manifest, planned: usize, complete: bool, p: &mut Vec<String>) {
+fn check_progress(m: &Manifest, batches: &[usize], complete: bool, p: &mut Vec<String>) {
+    let planned = batches.len();
+    if let Some((k, b)) = m
+        .batches
+        .iter()
+        .enumerate()
+        .find(|(k, b)| batches.get(*k) != Some(&b.batch))
+    {
+        p.push(format!(
+            "{MANIFEST}: batch {} is committed where the plan has {}",
+            b.batch,
+            batches
+                .get(k)
+                .map_or("no more batches".to_string(), |x| format!("batch {x}"))
+        ));
+    }
     if m.torn_bytes > 0 {
         p.push(format!(
             "{MANIFEST}: a torn last line ({} bytes): the run was interrupted; resume it",
@@ -272,7 +287,12 @@ fn check_completion(
     listed: &HashSet<String>,
     p: &mut Vec<String>,
 ) {
-    let planned: HashSet<&String> = run.plan.genes.iter().collect();
+    let planned: HashSet<&String> = run
+        .plan
+        .batches_of(run.shard)
+        .into_iter()
+        .flat_map(|b| run.plan.batch_genes(b))
+        .collect();
     let missing = planned.iter().filter(|g| !listed.contains(**g)).count();
     if missing > 0 {
         p.push(format!("{missing} selected gene(s) are not committed"));
@@ -318,7 +338,8 @@ pub fn verify(dir: &Path) -> Result<Report, Error> {
     let m = manifest::load(&dir.join(MANIFEST), false)?;
     report.batches = m.batches.len();
     report.complete = m.complete.is_some();
-    check_progress(&m, run.plan.batches, report.complete, &mut report.problems);
+    let batches = run.plan.batches_of(run.shard);
+    check_progress(&m, &batches, report.complete, &mut report.problems);
 
     let mut walk = Walk {
         dir,

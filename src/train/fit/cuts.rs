@@ -124,6 +124,7 @@ mod tests {
             spliceai: None,
             threads: 2,
             overwrite: false,
+            shard: None,
         };
         crate::builder::build(&cfg, false).unwrap();
         Dataset::open(&cfg.out).unwrap()
