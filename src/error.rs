@@ -158,6 +158,12 @@ fn train_code(e: &train::Error) -> u8 {
         T::ModelNotFound { .. } => exit::NOT_FOUND,
         T::ModelDamaged { .. } => exit::DAMAGED,
         T::Incompatible { .. } => exit::INCOMPATIBLE,
-        T::Xgboost(_) | T::Internal(_) => exit::FAILURE,
+        // A worker's own failure is the run's (a usage error stays 2, a taken directory 4…).
+        T::Worker { code: Some(c), .. }
+            if u8::try_from(*c).is_ok_and(|c| c > 0 && exit::ALL.contains(&c)) =>
+        {
+            *c as u8
+        }
+        T::Worker { .. } | T::Xgboost(_) | T::Internal(_) => exit::FAILURE,
     }
 }

@@ -11,3 +11,4 @@ mod readme;
 mod shards;
 mod spliceai;
 mod train;
+mod workers;

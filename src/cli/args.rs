@@ -82,6 +82,12 @@ pub enum Command {
     ///
     /// Example: spliceforge train --dataset out/dmel --out-dir out/dmel-model --n-estimators 100
     Train(TrainArgs),
+    /// Run the meeting point of a distributed `train`: prints (and with --address-file writes)
+    /// the address the workers join with `train … --tracker HOST:PORT --rank I --world N`, and
+    /// exits when they have all finished. `train --workers N` runs one itself on loopback.
+    ///
+    /// Example: spliceforge tracker --workers 4 --host "$(hostname -i)" --address-file tracker.addr
+    Tracker(TrackerArgs),
     /// Predict the peak memory of `train` from a dataset's manifest (or from a shape you give),
     /// and what to do about it: a table of dataset sizes, the RAM each needs, and the strategy
     /// `train --memory-budget` would pick.
@@ -189,9 +195,45 @@ pub struct TrainArgs {
     /// The base model's call threshold, for base-vs-meta figures.
     #[arg(long, default_value_t = 0.5)]
     pub threshold: f32,
-    /// Threads (default: all cores).
+    /// Threads (default: all cores). With --workers they are split between the workers.
     #[arg(long, env = "SPLICEFORGE_THREADS")]
     pub threads: Option<usize>,
+    /// Join a distributed run as one worker: the address `spliceforge tracker` printed. Start
+    /// one `train` per worker with the same arguments and its own --rank (e.g. under srun:
+    /// --rank $SLURM_PROCID --world $SLURM_NTASKS); rank 0 writes --out-dir, which must be on a
+    /// filesystem every worker sees when a run is to be resumed.
+    #[arg(long, value_name = "HOST:PORT", requires_all = ["rank", "world"], conflicts_with = "workers")]
+    pub tracker: Option<String>,
+    /// This worker's rank (0 … N-1) with --tracker.
+    #[arg(long, value_name = "I", requires = "tracker")]
+    pub rank: Option<usize>,
+    /// The number of workers with --tracker (the tracker's --workers).
+    #[arg(long, value_name = "N", requires = "tracker")]
+    pub world: Option<usize>,
+    /// Seconds a worker waits for the others (to connect, or in a collective step) before the
+    /// run fails: a worker that dies never leaves the others hanging longer than this.
+    #[arg(long, default_value_t = 600, value_name = "SECS")]
+    pub worker_timeout: u64,
+}
+
+/// Arguments of `tracker`.
+#[derive(Debug, Args)]
+pub struct TrackerArgs {
+    /// How many workers will join.
+    #[arg(long, value_name = "N")]
+    pub workers: usize,
+    /// The address the workers reach this host at (e.g. $(hostname -i) under Slurm).
+    #[arg(long, default_value = "127.0.0.1", value_name = "HOST")]
+    pub host: String,
+    /// The port (0: any free port).
+    #[arg(long, default_value_t = 0, value_name = "PORT")]
+    pub port: u16,
+    /// Also write `HOST:PORT` to this file (atomically), for scripts that start the workers.
+    #[arg(long, value_name = "FILE")]
+    pub address_file: Option<PathBuf>,
+    /// Seconds to wait for the workers to connect (0: no limit).
+    #[arg(long, default_value_t = 600, value_name = "SECS")]
+    pub timeout: u64,
 }
 
 /// Settings that decide how much memory `train` needs (shared by `train` and `estimate`).
@@ -253,6 +295,13 @@ pub struct PlanArgs {
     /// kept). Refused (exit 9) before any work if nothing fits.
     #[arg(long, value_name = "SIZE", env = "SPLICEFORGE_MEMORY_BUDGET")]
     pub memory_budget: Option<String>,
+    /// Train one model with N worker processes on this machine, through XGBoost's collective:
+    /// each worker bins only its share of the training rows (about 1/N of the memory of the
+    /// matrices), the threads are split between them, and they all end with the same model.
+    /// Single models only (no --ensemble-size, --shared-cuts, --external-memory or
+    /// --memory-budget). For `estimate`: the peak of each worker.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub workers: usize,
 }
 
 /// Arguments of `estimate`.

@@ -148,8 +148,59 @@ pub fn verify(dir: &Path) -> Result<(), Error> {
 
 /// `train`: the result summary.
 pub fn train(cfg: &TrainConfig) -> Result<(), Error> {
-    let summary = spliceforge::train::train(cfg)?;
+    let summary = if cfg.workers > 1 && cfg.collective.is_none() {
+        // The workers run this same command line, each as one rank, with its share of threads.
+        let args = without_flags(std::env::args_os().skip(1), &["--workers", "--threads"]);
+        spliceforge::train::workers::run_local(cfg, &args, cfg.params.threads)?
+    } else {
+        spliceforge::train::train(cfg)?
+    };
     print(&summary);
+    Ok(())
+}
+
+/// `args` without the value flags `flags` (given as `--flag V` or `--flag=V`).
+fn without_flags(
+    args: impl Iterator<Item = std::ffi::OsString>,
+    flags: &[&str],
+) -> Vec<std::ffi::OsString> {
+    let mut out = Vec::new();
+    let mut skip_value = false;
+    for a in args {
+        if std::mem::take(&mut skip_value) {
+            continue;
+        }
+        let text = a.to_string_lossy();
+        if flags.contains(&text.as_ref()) {
+            skip_value = true;
+        } else if !flags.iter().any(|f| text.starts_with(&format!("{f}="))) {
+            out.push(a);
+        }
+    }
+    out
+}
+
+/// `tracker`: says where the workers join, then waits for them.
+pub fn tracker(a: &super::args::TrackerArgs) -> Result<(), Error> {
+    if a.workers == 0 {
+        return Err(Error::Usage("--workers must be at least 1".into()));
+    }
+    let announce = |host: &str, port: u16| {
+        if let Some(f) = &a.address_file {
+            let tmp = f.with_extension("tmp");
+            std::fs::write(&tmp, format!("{host}:{port}\n"))
+                .and_then(|()| std::fs::rename(&tmp, f))
+                .map_err(|e| spliceforge::store::Error::write(f, e))?;
+        }
+        print(&format!(
+            "tracker for {} workers on {host}:{port}; start each with: spliceforge train … --tracker {host}:{port} --rank I --world {}\n",
+            a.workers, a.workers
+        ));
+        let _ = std::io::stdout().flush();
+        Ok(())
+    };
+    spliceforge::train::workers::run_tracker(a.workers, &a.host, a.port, a.timeout, announce)?;
+    print("every worker finished\n");
     Ok(())
 }
 

@@ -21,6 +21,7 @@ pub fn run(cli: Cli) -> Result<(), spliceforge::Error> {
         Command::Merge(a) => commands::merge(&a.out, &a.shards, a.copy),
         Command::Verify(a) => commands::verify(&a.dir),
         Command::Train(a) => commands::train(&resolve::train(a)?),
+        Command::Tracker(a) => commands::tracker(&a),
         Command::Estimate(a) => commands::estimate(resolve::estimate(a)?),
         Command::Predict(a) => commands::predict(&a.model, &a.dataset, &a.out),
         Command::Score(a) => {

@@ -286,6 +286,7 @@ fn plan(a: &PlanArgs) -> Result<Plan, Error> {
             compare_single: single_model == SingleModel::All,
             external_memory: a.external_memory,
             train_weights: a.train_weights,
+            workers: a.workers,
         },
         sample_genes: a.sample_genes,
         single_model,
@@ -327,7 +328,11 @@ pub fn train(a: TrainArgs) -> Result<TrainConfig, Error> {
             ));
         }
     }
+    let collective = workers(&a, s)?;
     Ok(TrainConfig {
+        workers: a.plan.workers,
+        collective,
+        worker_timeout: a.worker_timeout,
         dataset: a.dataset,
         out: a.out_dir,
         n_folds: s.n_folds,
@@ -359,6 +364,54 @@ pub fn train(a: TrainArgs) -> Result<TrainConfig, Error> {
         memory_budget: pl.memory_budget,
         fixed: pl.fixed,
     })
+}
+
+/// `--workers` / `--tracker`: the worker this process is, if any; refuses what workers do not
+/// support yet.
+fn workers(
+    a: &TrainArgs,
+    s: &spliceforge::train::memory::Settings,
+) -> Result<Option<spliceforge::train::workers::Collective>, Error> {
+    if a.plan.workers == 0 {
+        return Err(usage("--workers must be at least 1"));
+    }
+    let collective = match (&a.tracker, a.rank, a.world) {
+        (Some(t), Some(rank), Some(world)) => {
+            let bad = || {
+                usage(format!(
+                    "--tracker {t:?}: expected HOST:PORT, e.g. 10.0.0.5:9091"
+                ))
+            };
+            let (host, port) = t.rsplit_once(':').ok_or_else(bad)?;
+            let port: u16 = port.parse().map_err(|_| bad())?;
+            if world == 0 || rank >= world {
+                return Err(usage(format!(
+                    "--rank {rank} --world {world}: ranks go from 0 to --world - 1"
+                )));
+            }
+            Some(spliceforge::train::workers::Collective {
+                host: host.to_string(),
+                port,
+                rank,
+                world,
+            })
+        }
+        _ => None,
+    };
+    if a.plan.workers > 1 || collective.is_some() {
+        let unsupported = [
+            (s.ensemble_size > 1, "--ensemble-size"),
+            (a.shared_cuts, "--shared-cuts"),
+            (s.external_memory, "--external-memory"),
+            (a.plan.memory_budget.is_some(), "--memory-budget"),
+        ];
+        if let Some((_, flag)) = unsupported.iter().find(|(on, _)| *on) {
+            return Err(usage(format!(
+                "{flag} does not work with --workers or --tracker yet: distributed training makes one single model (use `spliceforge estimate --workers N` for its memory)"
+            )));
+        }
+    }
+    Ok(collective)
 }
 
 /// Where `estimate` takes the data's shape from.

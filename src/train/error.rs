@@ -66,6 +66,21 @@ pub enum Error {
         /// What differs and what to do.
         message: String,
     },
+    /// A worker process of `train --workers` failed; the others were stopped.
+    #[error(
+        "worker {rank} of {workers} {} after {after_secs:.0} s (its messages are above); the other workers were stopped. Fix the cause and run the same command again: it resumes after the folds every worker finished",
+        match code { Some(c) => format!("failed with exit code {c}"), None => "was killed by a signal".to_string() }
+    )]
+    Worker {
+        /// Its rank.
+        rank: usize,
+        /// How many workers the run had.
+        workers: usize,
+        /// Its exit code (`None`: killed by a signal).
+        code: Option<i32>,
+        /// Seconds into the run.
+        after_secs: f64,
+    },
     /// XGBoost failed while training or predicting (not a problem of the input).
     #[error("XGBoost failed: {0} (please report this)")]
     Xgboost(String),

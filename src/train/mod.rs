@@ -18,6 +18,7 @@ pub mod fit;
 pub mod input;
 pub mod memory;
 pub mod modeldir;
+pub mod workers;
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -69,6 +70,12 @@ pub struct TrainConfig {
     pub memory_budget: Option<u64>,
     /// Settings the user fixed explicitly (the planner keeps them).
     pub fixed: memory::Fixed,
+    /// Worker processes on this machine (`--workers`; 1: this process trains alone).
+    pub workers: usize,
+    /// This process is one worker of a distributed run (`--tracker … --rank … --world …`).
+    pub collective: Option<workers::Collective>,
+    /// Seconds a worker waits for its peers before the run fails.
+    pub worker_timeout: u64,
 }
 
 /// What an ensemble is compared with on its hold-out, besides the base model.
@@ -96,6 +103,7 @@ impl TrainConfig {
             compare_single: self.single_model == SingleModel::All,
             external_memory: self.external_memory,
             train_weights: self.train_weights,
+            workers: self.collective.as_ref().map_or(self.workers, |c| c.world),
         }
     }
 
@@ -133,7 +141,11 @@ impl Phases {
 
 /// Prints a progress line, prefixed with the process's resident memory (RSS) at that moment.
 pub(crate) fn log(msg: &str) {
-    eprintln!("[RSS {}] {msg}", mem::human(mem::rss_bytes()));
+    eprintln!(
+        "{}[RSS {}] {msg}",
+        workers::log_prefix(),
+        mem::human(mem::rss_bytes())
+    );
 }
 
 /// A configuration fitted to `--memory-budget`.
@@ -147,8 +159,12 @@ pub struct Planned {
     pub reason: String,
 }
 
-/// Runs cross-validation, calibration, the final model and the report.
+/// Runs cross-validation, calibration, the final model and the report (as one worker of a
+/// distributed run when `cfg.collective` says so).
 pub fn train(cfg: &TrainConfig) -> Result<String, Error> {
+    if let Some(c) = &cfg.collective {
+        return workers::train_as_worker(cfg, c);
+    }
     let t0 = Instant::now();
     let mut phases = Phases::default();
     let t = Instant::now();

@@ -14,6 +14,8 @@ pub type BstUlong = u64;
 pub type DMatrixHandle = *mut c_void;
 /// `BoosterHandle`.
 pub type BoosterHandle = *mut c_void;
+/// `TrackerHandle`: a collective tracker.
+pub type TrackerHandle = *mut c_void;
 /// `DataIterHandle`: the opaque pointer handed back to the iterator callbacks.
 pub type DataIterHandle = *mut c_void;
 
@@ -162,5 +164,22 @@ unsafe extern "C" {
         out_dim: *mut BstUlong,
         out_shape: *mut *const BstUlong,
         out_scores: *mut *const c_float,
+    ) -> c_int;
+
+    // --- collective (distributed training) ---------------------------------------------------
+    pub fn XGTrackerCreate(config: *const c_char, handle: *mut TrackerHandle) -> c_int;
+    pub fn XGTrackerRun(handle: TrackerHandle, config: *const c_char) -> c_int;
+    pub fn XGTrackerWorkerArgs(handle: TrackerHandle, args: *mut *const c_char) -> c_int;
+    pub fn XGTrackerWaitFor(handle: TrackerHandle, config: *const c_char) -> c_int;
+    pub fn XGTrackerFree(handle: TrackerHandle) -> c_int;
+    pub fn XGCommunicatorInit(config: *const c_char) -> c_int;
+    pub fn XGCommunicatorFinalize() -> c_int;
+    pub fn XGCommunicatorGetRank() -> c_int;
+    pub fn XGCommunicatorGetWorldSize() -> c_int;
+    pub fn XGCommunicatorAllreduce(
+        buffer: *mut c_void,
+        count: usize,
+        data_type: c_int,
+        op: c_int,
     ) -> c_int;
 }

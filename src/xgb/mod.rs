@@ -28,6 +28,7 @@
 pub mod alloc;
 mod booster;
 mod callbacks;
+pub mod collective;
 mod dmatrix;
 mod error;
 mod ffi;

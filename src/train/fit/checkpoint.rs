@@ -99,6 +99,11 @@ impl Checkpoints {
         format!("fold-{}.rounds.json", fold + 1)
     }
 
+    /// Whether fold `fold`'s file was committed.
+    pub fn exists(&self, fold: usize) -> bool {
+        self.path(fold).exists()
+    }
+
     /// The finished fold `fold`, if its file was committed; `expected_rows` (the held-out genes'
     /// rows in the manifest) must match.
     pub fn load(&self, fold: usize, expected_rows: usize) -> Result<Option<FoldResult>, Error> {

@@ -62,6 +62,19 @@ pub(crate) fn matrix(
     reference: Option<&DMatrix>,
 ) -> Result<(DMatrix, RowInfo), Error> {
     static CACHES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    // A worker of a distributed run streams its own share of the genes only.
+    let shared: Vec<bool>;
+    let keep = match crate::train::workers::share() {
+        Some(share) => {
+            shared = keep
+                .iter()
+                .zip(&ds.genes)
+                .map(|(k, g)| *k && share.owns(g.part))
+                .collect();
+            &shared
+        }
+        None => keep,
+    };
     let mut src = RowSource::new(ds, keep, weights, record)?;
     let (max_bin, threads) = (p.max_bin, p.threads as u32);
     let dm = match cache {
@@ -207,7 +220,10 @@ fn cross_validate(
         return Ok(oof);
     }
     let checkpoints = Checkpoints::open(cfg, ds)?;
-    for k in 0..cfg.n_folds {
+    // Workers resume only the folds every one of them finished.
+    let present: Vec<bool> = (0..cfg.n_folds).map(|k| checkpoints.exists(k)).collect();
+    let usable = crate::train::workers::all_ranks(&present)?;
+    for (k, usable) in usable.into_iter().enumerate() {
         let t = Instant::now();
         let test_mask = folds.test_mask(k);
         let held_out_rows = ds
@@ -217,7 +233,9 @@ fn cross_validate(
             .filter(|(_, keep)| **keep)
             .map(|(g, _)| g.rows as usize)
             .sum();
-        if let Some(done) = checkpoints.load(k, held_out_rows)? {
+        if !usable {
+            // Not finished (or not by every worker): trained now.
+        } else if let Some(done) = checkpoints.load(k, held_out_rows)? {
             log(&format!(
                 "fold {}/{}: already trained; its {} held-out rows loaded from {}/fold-{}.parquet",
                 k + 1,
@@ -287,13 +305,14 @@ fn final_model(
     phases.record("final: load", t);
     let t = Instant::now();
     let model = Model::fit_with(dall, &info_all.label, &cfg.params, stop)?;
+    // With workers, each bins its share of the rows; the model is trained on all of them.
+    let rows = crate::train::workers::sum_over_ranks(info_all.len())?;
     log(&format!(
-        "final model: {} rows of {genes} genes ({:.1} s)",
-        info_all.len(),
+        "final model: {rows} rows of {genes} genes ({:.1} s)",
         t.elapsed().as_secs_f64()
     ));
     phases.record("final: boosting", t);
-    Ok((model, info_all.len()))
+    Ok((model, rows))
 }
 
 /// What [`save`] writes.

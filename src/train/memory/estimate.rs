@@ -58,8 +58,13 @@ fn describe(s: &Settings) -> String {
     } else {
         "single model, no cross-validation".into()
     };
+    let workers = if s.workers > 1 {
+        format!(", {} workers (figures per worker)", s.workers)
+    } else {
+        String::new()
+    };
     format!(
-        "{:?}, max_bin {}, {model}, {}",
+        "{:?}, max_bin {}, {model}, {}{workers}",
         s.objective,
         s.max_bin,
         if s.external_memory {

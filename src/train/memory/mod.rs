@@ -100,6 +100,9 @@ pub struct Settings {
     pub external_memory: bool,
     /// Instance weights passed to XGBoost.
     pub train_weights: bool,
+    /// Worker processes sharing the training rows (`train --workers`; 1: one process). The
+    /// estimate is then per worker.
+    pub workers: usize,
 }
 
 /// One phase of a plan and its predicted peak.
@@ -156,15 +159,18 @@ pub fn estimate(shape: &Shape, dataset_genes: u64, s: &Settings) -> Estimate {
         })
     };
     if s.ensemble_size <= 1 {
+        // Each worker bins its share of the training rows; every worker predicts all the
+        // held-out rows (its out-of-fold table is whole).
+        let w = s.workers.max(1) as f64;
         if s.n_folds >= 2 {
             let f = s.n_folds as f64;
             let train = n * (f - 1.0) / f;
             push(
                 format!("cross-validation fold (of {})", s.n_folds),
-                train,
+                train / w,
                 OOF_PER_ROW * train,
             );
-            push("final model".into(), n, OOF_PER_ROW * n);
+            push("final model".into(), n / w, OOF_PER_ROW * n);
         } else {
             push("final model".into(), n, 0.0);
         }
@@ -224,6 +230,7 @@ mod tests {
             compare_single: true,
             external_memory: false,
             train_weights: false,
+            workers: 1,
         }
     }
 
