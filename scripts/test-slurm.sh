@@ -3,8 +3,9 @@
 # missing (needs root and apt), starts a one-node cluster (its own config, state and logs under
 # a temporary directory; ports 16817/16818), submits scripts/slurm/submit-build.sh on data/
 # (N = 3 array tasks, then the merge job with --dependency=afterok), waits for it, checks that
-# the merged dataset is byte-identical to a single-node build with the same arguments, and shuts
-# the cluster down whatever happens. Exit 0 only if all holds.
+# the merged dataset is byte-identical to a single-node build with the same arguments, trains one
+# model on it with scripts/slurm/train-distributed.sbatch (2 tasks, srun), checks both ranks held
+# the same model, and shuts the cluster down whatever happens. Exit 0 only if all holds.
 #
 #   scripts/test-slurm.sh            (about a minute once the packages are installed)
 set -euo pipefail
@@ -103,3 +104,15 @@ else
     echo "FAIL: the merged dataset differs from the single-node build"
     exit 1
 fi
+
+echo "== distributed training: 2 Slurm tasks (srun) joined by spliceforge tracker"
+sbatch --wait --ntasks=2 --cpus-per-task=1 --output="$work/train-%j.log" \
+    "$root/scripts/slurm/train-distributed.sbatch" "$work/dmel" "$work/model" \
+    --n-estimators 20 --n-folds 3 >/dev/null || { cat "$work"/train-*.log; echo "FAIL: the training job failed"; exit 1; }
+tail -n 5 "$work"/train-*.log
+for rank in 0 1; do
+    grep -q "\[rank $rank/2\].*all 2 workers hold the same model bytes" "$work"/train-*.log ||
+        { echo "FAIL: rank $rank did not confirm the shared model"; exit 1; }
+done
+[ -f "$work/model/train.json" ] || { echo "FAIL: no finished model in $work/model"; exit 1; }
+echo "PASS: one model trained by 2 Slurm tasks; both ranks held the same model bytes"

@@ -498,6 +498,75 @@ fn ensemble_trains_checkpointed_sub_models_resumes_and_predicts() {
 }
 
 #[test]
+fn ensemble_members_trained_at_once_as_tasks_complete_into_the_uninterrupted_ensemble() {
+    let (_, ds) = dataset();
+    let dir = Dir::new();
+    let args = ["--ensemble-size", "3", "--n-estimators", "5"];
+    let whole = dir.join("whole");
+    train(&dir, ds, &whole, &args).ok();
+    // Sub-models 1 and 2 as two array tasks running at once on one --out-dir.
+    let tasks = dir.join("tasks");
+    let children: Vec<_> = ["1", "2"]
+        .iter()
+        .map(|m| {
+            train_cmd(&dir, ds, &tasks, &[&args[..], &["--member", m]].concat())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for (m, child) in ["1", "2"].iter().zip(children) {
+        let o = child.wait_with_output().unwrap();
+        let stdout = String::from_utf8_lossy(&o.stdout);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(
+            stdout.contains(&format!("sub-model {m}/3 trained into")),
+            "{stdout}"
+        );
+    }
+    assert!(
+        !tasks.join("train.json").exists(),
+        "members do not finish the ensemble"
+    );
+    // Without --member: the finished sub-models are found, the third trained, the ensemble done.
+    let r = train(&dir, ds, &tasks, &args).ok();
+    for (m, found) in [(1, true), (2, true), (3, false)] {
+        let line = format!("sub-model {m}/3: already trained");
+        assert_eq!(r.stderr.contains(&line), found, "{line}: {}", r.stderr);
+    }
+    for sub in 1..=3 {
+        for file in [
+            "model-neither.json",
+            "model-donor.json",
+            "model-acceptor.json",
+            "calibration.json",
+        ] {
+            let rel = format!("sub-{sub:02}/{file}");
+            assert!(
+                std::fs::read(whole.join(&rel)).unwrap()
+                    == std::fs::read(tasks.join(&rel)).unwrap(),
+                "{rel} differs from the ensemble trained in one run"
+            );
+        }
+    }
+    let m = |d: &Path| json(&d.join("metrics.json"))["result"].to_string();
+    assert_eq!(m(&whole), m(&tasks));
+    let r = train(
+        &dir,
+        ds,
+        &dir.join("x"),
+        &["--ensemble-size", "3", "--member", "4"],
+    )
+    .fails_with(2);
+    assert!(
+        r.stderr.contains("numbered 1 to --ensemble-size"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
 fn train_refuses_a_trained_model_directory_and_overwrite_replaces_it() {
     let (_, ds) = dataset();
     let dir = Dir::new();

@@ -210,6 +210,12 @@ pub struct TrainArgs {
     /// The number of workers with --tracker (the tracker's --workers).
     #[arg(long, value_name = "N", requires = "tracker")]
     pub world: Option<usize>,
+    /// Train only sub-model I (1 … K) of an --ensemble-size K ensemble into --out-dir, e.g. one
+    /// Slurm array task each (--member $SLURM_ARRAY_TASK_ID with --array=1-K). Members may run
+    /// at the same time on one --out-dir. The same command without --member afterwards finds
+    /// the finished sub-models, trains any missing, and completes the ensemble.
+    #[arg(long, value_name = "I")]
+    pub member: Option<usize>,
     /// Seconds a worker waits for the others (to connect, or in a collective step) before the
     /// run fails: a worker that dies never leaves the others hanging longer than this.
     #[arg(long, default_value_t = 600, value_name = "SECS")]

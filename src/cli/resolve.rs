@@ -329,7 +329,25 @@ pub fn train(a: TrainArgs) -> Result<TrainConfig, Error> {
         }
     }
     let collective = workers(&a, s)?;
+    let member = match a.member {
+        None => None,
+        Some(i) if s.ensemble_size >= 2 && (1..=s.ensemble_size).contains(&i) => {
+            if a.plan.memory_budget.is_some() {
+                return Err(usage(
+                    "--member needs a fixed plan: give --ensemble-size without --memory-budget",
+                ));
+            }
+            Some(i - 1)
+        }
+        Some(i) => {
+            return Err(usage(format!(
+                "--member {i}: sub-models are numbered 1 to --ensemble-size ({}), and --member needs --ensemble-size 2 or more",
+                s.ensemble_size
+            )));
+        }
+    };
     Ok(TrainConfig {
+        member,
         workers: a.plan.workers,
         collective,
         worker_timeout: a.worker_timeout,

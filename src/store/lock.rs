@@ -14,13 +14,7 @@ pub struct Lock {
 impl Lock {
     /// Takes the lock, or fails at once if another process holds it.
     pub fn acquire(dir: &Path) -> Result<Self, Error> {
-        let path = dir.join(".lock");
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|e| Error::write(&path, e))?;
+        let (file, path) = Self::open(dir)?;
         match file.try_lock() {
             Ok(()) => Ok(Self { _file: file }),
             Err(TryLockError::WouldBlock) => Err(Error::Locked {
@@ -28,5 +22,23 @@ impl Lock {
             }),
             Err(TryLockError::Error(e)) => Err(Error::write(&path, e)),
         }
+    }
+
+    /// Takes the lock, waiting while another process holds it (for short shared steps).
+    pub fn wait(dir: &Path) -> Result<Self, Error> {
+        let (file, path) = Self::open(dir)?;
+        file.lock().map_err(|e| Error::write(&path, e))?;
+        Ok(Self { _file: file })
+    }
+
+    fn open(dir: &Path) -> Result<(File, std::path::PathBuf), Error> {
+        let path = dir.join(".lock");
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| Error::write(&path, e))?;
+        Ok((file, path))
     }
 }

@@ -76,6 +76,9 @@ pub struct TrainConfig {
     pub collective: Option<workers::Collective>,
     /// Seconds a worker waits for its peers before the run fails.
     pub worker_timeout: u64,
+    /// Train only this sub-model of the ensemble (0-based; `--member I` is 1-based), e.g. one
+    /// per array task; a run without it completes the ensemble.
+    pub member: Option<usize>,
 }
 
 /// What an ensemble is compared with on its hold-out, besides the base model.
@@ -165,18 +168,52 @@ pub fn train(cfg: &TrainConfig) -> Result<String, Error> {
     if let Some(c) = &cfg.collective {
         return workers::train_as_worker(cfg, c);
     }
+    let opened = open(cfg)?;
+    if let Some(i) = opened.planned.cfg.member {
+        return ensemble::train_one_member(&opened.planned.cfg, &opened.ds, i);
+    }
+    let created = outdir::prepare(&opened.planned.cfg)?;
+    run_opened(opened, created)
+}
+
+/// A run whose dataset is open and verified and whose plan is made.
+pub(crate) struct Opened {
+    planned: Planned,
+    ds: Dataset,
+    t0: Instant,
+    phases: Phases,
+}
+
+impl Opened {
+    /// The configuration the plan runs.
+    pub(crate) fn cfg(&self) -> &TrainConfig {
+        &self.planned.cfg
+    }
+}
+
+/// Opens the dataset, plans the run (before any work: the memory model needs only the
+/// manifest) and verifies the dataset.
+pub(crate) fn open(cfg: &TrainConfig) -> Result<Opened, Error> {
     let t0 = Instant::now();
     let mut phases = Phases::default();
-    let t = Instant::now();
     let ds = Dataset::open_unverified(&cfg.dataset)?;
-    // Plan before any work: the memory model needs only the manifest.
     let planned = plan(cfg, &ds)?;
     ds.verify()?;
-    phases.record("open + verify", t);
-    let created = outdir::prepare(&planned.cfg)?;
-    let result = train_in(&planned, &ds, t0, phases);
+    phases.record("open + verify", t0);
+    Ok(Opened {
+        planned,
+        ds,
+        t0,
+        phases,
+    })
+}
+
+/// Runs an opened plan into its ready output directory (`created`: by this run, removed again
+/// if the run fails before keeping anything resumable).
+pub(crate) fn run_opened(o: Opened, created: bool) -> Result<String, Error> {
+    let result = train_in(&o.planned, &o.ds, o.t0, o.phases);
     if result.is_err() && created {
-        outdir::discard_if_nothing_kept(&planned.cfg.out);
+        outdir::discard_if_nothing_kept(&o.planned.cfg.out);
     }
     result
 }

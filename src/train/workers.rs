@@ -96,12 +96,56 @@ pub(crate) fn sum_over_ranks(n: usize) -> Result<usize, Error> {
 /// the others into their own directory), checks that every rank ends with the same model bytes,
 /// and leaves. Returns the console summary.
 pub fn train_as_worker(cfg: &TrainConfig, c: &Collective) -> Result<String, Error> {
+    watch_parent();
+    let mut mine = cfg.clone();
+    mine.collective = None;
+    mine.workers = c.world;
+    if c.rank > 0 {
+        mine.out = rank_dir(cfg, c.rank);
+    }
+    // Everything that may refuse the run (dataset, plan, output directory) before joining, so a
+    // refusal never leaves the other workers waiting inside a collective step.
+    let opened = super::open(&mine)?;
+    let created = super::outdir::prepare(opened.cfg())?;
     let comm = Communicator::join(&c.host, c.port, c.rank, cfg.worker_timeout).map_err(|e| {
         Error::Usage(format!(
             "cannot join the tracker at {}:{} as rank {} of {}: {e}; is `spliceforge tracker` (or train --workers) running there?",
             c.host, c.port, c.rank, c.world
         ))
     })?;
+    let result = joined(opened, created, &mine, c, &comm);
+    match result {
+        Ok(text) => {
+            drop(comm);
+            if c.rank == 0 {
+                return Ok(text);
+            }
+            let _ = std::fs::remove_dir_all(&mine.out);
+            Ok(format!(
+                "worker {} of {}: done; the model (the same bytes on every worker) is in {}, written by worker 0\n",
+                c.rank,
+                c.world,
+                cfg.out.display()
+            ))
+        }
+        Err(e) => {
+            // Leaving the group waits for the others, who may be waiting for this worker: exit
+            // without it (the peers see the connection close).
+            std::mem::forget(comm);
+            Err(e)
+        }
+    }
+}
+
+/// The run once this worker is in the group: train, then check that every rank holds the same
+/// model bytes.
+fn joined(
+    opened: super::Opened,
+    created: bool,
+    mine: &TrainConfig,
+    c: &Collective,
+    comm: &Communicator,
+) -> Result<String, Error> {
     if comm.rank() != c.rank || comm.world() != c.world {
         return Err(Error::Usage(format!(
             "the tracker made this worker rank {} of {}, not {} of {}: give every worker its own --rank from 0 to N-1 and the tracker's --workers as --world",
@@ -111,15 +155,9 @@ pub fn train_as_worker(cfg: &TrainConfig, c: &Collective) -> Result<String, Erro
             c.world
         )));
     }
-    watch_parent();
     let _ = JOINED.set((c.rank, c.world));
-    let mut mine = cfg.clone();
-    mine.collective = None;
-    if c.rank > 0 {
-        mine.out = rank_dir(cfg, c.rank);
-    }
-    let text = super::train(&mine)?;
-    let digest = model_digest(&mine)?;
+    let text = super::run_opened(opened, created)?;
+    let digest = model_digest(mine)?;
     let (mut lo, mut hi) = (digest, digest);
     collective::allreduce(&mut lo, Op::Min).map_err(xgb_error)?;
     collective::allreduce(&mut hi, Op::Max).map_err(xgb_error)?;
@@ -132,13 +170,11 @@ pub fn train_as_worker(cfg: &TrainConfig, c: &Collective) -> Result<String, Erro
         )));
     }
     super::log(&format!(
-        "all {} workers hold the same model bytes (sha256 {:016x}…)",
-        c.world, digest[0]
+        "all {} workers hold the same model bytes (sha256 {:016x}…); this worker's peak RSS {}",
+        c.world,
+        digest[0],
+        crate::mem::human(crate::mem::peak_rss_bytes())
     ));
-    drop(comm);
-    if c.rank > 0 {
-        let _ = std::fs::remove_dir_all(&mine.out);
-    }
     Ok(text)
 }
 
@@ -242,26 +278,28 @@ pub fn run_local(cfg: &TrainConfig, args: &[OsString], threads: usize) -> Result
     Ok(text)
 }
 
-/// Waits for every worker; the first failure stops the others and is returned.
+/// Waits for every worker; a failure stops the others and is returned. A worker that dies
+/// makes its peers fail within moments (their connections break), so the workers that end in
+/// the second after the first failure are collected too, and one killed by a signal (the cause,
+/// not a consequence) is the one reported.
 fn watch(children: &mut [Child]) -> Result<(), Error> {
     let n = children.len();
     let mut done = vec![false; n];
     let start = Instant::now();
+    let mut failed: Vec<(usize, Option<i32>)> = Vec::new();
+    let mut first_failure: Option<Instant> = None;
     while done.iter().any(|d| !d) {
         for (rank, child) in children.iter_mut().enumerate() {
             if done[rank] {
                 continue;
             }
             match child.try_wait() {
-                Ok(Some(status)) if status.success() => done[rank] = true,
                 Ok(Some(status)) => {
-                    stop(children);
-                    return Err(Error::Worker {
-                        rank,
-                        workers: n,
-                        code: status.code(),
-                        after_secs: start.elapsed().as_secs_f64(),
-                    });
+                    done[rank] = true;
+                    if !status.success() {
+                        failed.push((rank, status.code()));
+                        first_failure.get_or_insert_with(Instant::now);
+                    }
                 }
                 Ok(None) => {}
                 Err(e) => {
@@ -270,9 +308,25 @@ fn watch(children: &mut [Child]) -> Result<(), Error> {
                 }
             }
         }
+        if first_failure.is_some_and(|t| t.elapsed() > Duration::from_secs(1)) {
+            break;
+        }
         std::thread::sleep(Duration::from_millis(50));
     }
-    Ok(())
+    stop(children);
+    let cause = failed
+        .iter()
+        .find(|(_, code)| code.is_none())
+        .or(failed.first());
+    match cause {
+        None => Ok(()),
+        Some(&(rank, code)) => Err(Error::Worker {
+            rank,
+            workers: n,
+            code,
+            after_secs: start.elapsed().as_secs_f64(),
+        }),
+    }
 }
 
 /// Kills and reaps every worker still running.

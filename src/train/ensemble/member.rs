@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::split::{calibration_split, mask};
 use crate::mem;
+use crate::store::lock::Lock;
 use crate::train::Error;
 use crate::train::TrainConfig;
 use crate::train::fit::calibrate::Calibration;
@@ -30,6 +31,16 @@ pub(super) struct Done {
     pub peak_rss: u64,
 }
 
+/// The directory of sub-model `i` (from 0).
+pub(super) fn dir(cfg: &TrainConfig, i: usize) -> std::path::PathBuf {
+    cfg.out.join(format!("sub-{:02}", i + 1))
+}
+
+/// Whether sub-model `i` (from 0) is finished.
+pub(super) fn is_done(cfg: &TrainConfig, i: usize) -> bool {
+    dir(cfg, i).join("done.json").exists()
+}
+
 /// Trains sub-model `i` into `dir` (or finds it finished there); returns what it cost.
 pub(super) fn train_member(
     cfg: &TrainConfig,
@@ -39,7 +50,17 @@ pub(super) fn train_member(
     monitor: &mem::Monitor,
 ) -> Result<Done, Error> {
     let (p, k, n) = (&cfg.params, cfg.ensemble_size, ds.genes.len());
-    let dir = cfg.out.join(format!("sub-{:02}", i + 1));
+    let dir = dir(cfg, i);
+    std::fs::create_dir_all(&dir).map_err(|e| crate::store::Error::write(&dir, e))?;
+    // One process per sub-model: `--member` tasks may run at once.
+    let _lock = Lock::acquire(&dir).map_err(|e| match e {
+        crate::store::Error::Locked { .. } => Error::ModelDirTaken(format!(
+            "sub-model {}/{k} is being trained by another process ({} is locked); wait for it, or give each task its own --member",
+            i + 1,
+            dir.display()
+        )),
+        other => other.into(),
+    })?;
     if let Ok(done) = files::read_json::<Done>(&dir, "done.json") {
         eprintln!(
             "sub-model {}/{k}: already trained ({:.1} s, peak RSS {} when it ran), loaded from {}",
@@ -52,7 +73,6 @@ pub(super) fn train_member(
     }
     let t = Instant::now();
     let _ = monitor.phase_peak();
-    std::fs::create_dir_all(&dir).map_err(|e| crate::store::Error::write(&dir, e))?;
     let genes = calibration_split(ds, p.seed, sub);
     let (dfit, info) = matrix(
         ds,

@@ -19,12 +19,15 @@ use self::member::{Done, train_member, train_single};
 use self::report::score;
 use self::split::{Split, mask, single_genes, split};
 use crate::mem;
+use crate::store::lock::Lock;
 use crate::train::Error;
 use crate::train::TrainConfig;
 use crate::train::fit::Finished;
 use crate::train::fit::calibrate::Calibration;
 use crate::train::fit::model::Model;
 use crate::train::input::dataset::Dataset;
+use crate::train::input::sample_genes;
+use crate::train::modeldir::outdir;
 use crate::train::modeldir::predict::{add_weighted, both_probabilities};
 use crate::train::modeldir::{FeatureList, TrainInfo, TrainedOn, files};
 
@@ -72,10 +75,10 @@ pub(crate) fn train_ensemble(
     universe: &[bool],
 ) -> Result<Finished, Error> {
     let monitor = mem::Monitor::start(std::time::Duration::from_millis(50));
-    let split = split(cfg, ds, universe)?;
-    let plan = EnsemblePlan::new(cfg, ds, &split);
-    record_plan(&cfg.out, &plan)?;
-    files::write_json(&cfg.out, "features.json", &FeatureList::of(ds))?;
+    let split = {
+        let _shared = Lock::wait(&cfg.out)?;
+        setup(cfg, ds, universe)?
+    };
     let members: Vec<Done> = (0..cfg.ensemble_size)
         .map(|i| train_member(cfg, ds, i, &split.subsets[i], &monitor))
         .collect::<Result<_, _>>()?;
@@ -101,6 +104,46 @@ pub(crate) fn train_ensemble(
         text: report::headline(cfg, &m),
         info,
     })
+}
+
+/// The ensemble's split, recorded in `ensemble.json` (or checked against the one there), and
+/// `features.json`. Callers hold the directory's lock: members may run at once.
+fn setup(cfg: &TrainConfig, ds: &Dataset, universe: &[bool]) -> Result<Split, Error> {
+    let split = split(cfg, ds, universe)?;
+    let plan = EnsemblePlan::new(cfg, ds, &split);
+    record_plan(&cfg.out, &plan)?;
+    files::write_json(&cfg.out, "features.json", &FeatureList::of(ds))?;
+    Ok(split)
+}
+
+/// `train --ensemble-size K --member I`: sub-model `i` (from 0) only, into the shared model
+/// directory, safe beside the other members running at once. A run without `--member` then
+/// finds the finished ones and completes the ensemble.
+pub(crate) fn train_one_member(cfg: &TrainConfig, ds: &Dataset, i: usize) -> Result<String, Error> {
+    let out = &cfg.out;
+    let split = {
+        std::fs::create_dir_all(out).map_err(|e| crate::store::Error::write(out, e))?;
+        let _shared = Lock::wait(out)?;
+        outdir::prepare(cfg)?;
+        let universe = sample_genes(ds, cfg.sample_genes, cfg.params.seed);
+        setup(cfg, ds, &universe)?
+    };
+    let monitor = mem::Monitor::start(std::time::Duration::from_millis(50));
+    let done = train_member(cfg, ds, i, &split.subsets[i], &monitor)?;
+    let finished = (0..cfg.ensemble_size)
+        .filter(|k| member::is_done(cfg, *k))
+        .count();
+    Ok(format!(
+        "sub-model {}/{} trained into {} ({} genes, {} rows, {:.1} s, peak RSS {}); {finished} of {} sub-models done. When all are, run the same command without --member to complete the ensemble\n",
+        i + 1,
+        cfg.ensemble_size,
+        member::dir(cfg, i).display(),
+        done.genes,
+        done.rows,
+        done.secs,
+        mem::human(done.peak_rss),
+        cfg.ensemble_size
+    ))
 }
 
 /// What was trained, before the hold-out evaluation.

@@ -20,9 +20,11 @@ pub fn prepare(cfg: &TrainConfig) -> Result<bool, Error> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => true,
         Err(e) => return Err(io(e)),
         Ok(entries) => {
+            // `.lock` is taken by ensemble members before they look (see `train --member`).
             let names: Vec<String> = entries
                 .filter_map(|e| e.ok())
                 .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n != ".lock")
                 .collect();
             check_existing(cfg, &names)?;
             false
