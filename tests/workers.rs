@@ -29,6 +29,40 @@ fn train_cmd(dir: &Dir, ds: &Path, out: &Path, extra: &[&str]) -> Command {
     dir.cmd(&args)
 }
 
+/// Starts `spliceforge tracker --workers 2` (with `extra` flags); returns it and the address it
+/// wrote.
+fn start_tracker(dir: &Dir, extra: &[&str]) -> (std::process::Child, String) {
+    let addr_file = dir.join("tracker.addr");
+    let _ = std::fs::remove_file(&addr_file);
+    let mut args = vec![
+        "tracker",
+        "--workers",
+        "2",
+        "--address-file",
+        addr_file.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let tracker = dir
+        .cmd(&args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let t = Instant::now();
+    while !addr_file.exists() {
+        assert!(
+            t.elapsed() < Duration::from_secs(30),
+            "the tracker never wrote its address"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let addr = std::fs::read_to_string(&addr_file)
+        .unwrap()
+        .trim()
+        .to_string();
+    (tracker, addr)
+}
+
 fn json(path: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
@@ -62,14 +96,26 @@ fn two_workers_train_one_model_as_good_as_one_process_and_a_hand_started_group_g
     // folds every worker finished; the hand-started group below, never killed, must give the
     // same bytes.
     let two = dir.join("two");
-    let kills = crate::util::kill_until_done(5, 4000, 30_000, || {
-        train_cmd(
-            &dir,
-            &ds,
-            &two,
-            &[&rounds[..], &["--workers", "2"]].concat(),
-        )
-    });
+    // A kill can land after rank 0 wrote train.json: the model is complete then, and the next
+    // run says so (exit 4), as a single process does.
+    let complete = |s: std::process::ExitStatus| {
+        s.success() || (s.code() == Some(4) && two.join("train.json").exists())
+    };
+    let kills = crate::util::kill_until(
+        5,
+        4000,
+        30_000,
+        49,
+        || {
+            train_cmd(
+                &dir,
+                &ds,
+                &two,
+                &[&rounds[..], &["--workers", "2"]].concat(),
+            )
+        },
+        complete,
+    );
     assert!(kills >= 1);
     assert!(!dir.join("two.rank-1").exists(), "rank 1's copy is removed");
     // Each worker binned only its share, and together they trained on every row.
@@ -88,31 +134,7 @@ fn two_workers_train_one_model_as_good_as_one_process_and_a_hand_started_group_g
     assert!(rep.contains(&all), "{rep}");
 
     // The same group started by hand, as on several hosts: one tracker, one train per rank.
-    let addr_file = dir.join("tracker.addr");
-    let mut tracker = dir
-        .cmd(&[
-            "tracker",
-            "--workers",
-            "2",
-            "--address-file",
-            addr_file.to_str().unwrap(),
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let t = Instant::now();
-    while !addr_file.exists() {
-        assert!(
-            t.elapsed() < Duration::from_secs(30),
-            "the tracker never wrote its address"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let addr = std::fs::read_to_string(&addr_file)
-        .unwrap()
-        .trim()
-        .to_string();
+    let (mut tracker, addr) = start_tracker(&dir, &[]);
     let hand = dir.join("hand");
     let ranks: Vec<_> = (0..2)
         .map(|rank| {
@@ -163,6 +185,20 @@ fn two_workers_train_one_model_as_good_as_one_process_and_a_hand_started_group_g
 fn a_worker_that_dies_stops_the_run_with_a_message_and_one_that_never_comes_times_out() {
     let dir = Dir::new();
     let ds = dataset(&dir);
+    // A budget no worker fits is refused before any worker starts.
+    let r = run(train_cmd(
+        &dir,
+        &ds,
+        &dir.join("small"),
+        &["--workers", "2", "--memory-budget", "20M"],
+    ))
+    .fails_with(9);
+    assert!(
+        r.stderr.contains("with 2 workers each one needs"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("[rank"), "{}", r.stderr);
     let out = dir.join("model");
     let parent = train_cmd(
         &dir,
@@ -223,30 +259,7 @@ fn a_worker_that_dies_stops_the_run_with_a_message_and_one_that_never_comes_time
     }
 
     // A worker whose peer never joins gives up after --worker-timeout.
-    let addr_file = dir.join("tracker.addr");
-    let mut tracker = dir
-        .cmd(&[
-            "tracker",
-            "--workers",
-            "2",
-            "--timeout",
-            "5",
-            "--address-file",
-            addr_file.to_str().unwrap(),
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let t = Instant::now();
-    while !addr_file.exists() {
-        assert!(t.elapsed() < Duration::from_secs(30));
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let addr = std::fs::read_to_string(&addr_file)
-        .unwrap()
-        .trim()
-        .to_string();
+    let (mut tracker, addr) = start_tracker(&dir, &["--timeout", "5"]);
     let t = Instant::now();
     let alone = run(train_cmd(
         &dir,

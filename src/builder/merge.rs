@@ -11,7 +11,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use super::{OWNED, clean, complete, tidy};
+use super::{clear_new, complete, tidy};
 use crate::Error;
 use crate::store::fsutil::{AtomicFile, fsync_dir, write_atomic};
 use crate::store::genes::{self, GeneRow};
@@ -273,17 +273,7 @@ fn open_out(out: &Path, whole: &RunInfo) -> Result<(), Error> {
         }
         Some(_) => Ok(()),
         None => {
-            let foreign = fs::read_dir(out)
-                .map_err(|e| store::Error::read(out, e))?
-                .flatten()
-                .any(|e| !OWNED.contains(&e.file_name().to_string_lossy().as_ref()));
-            if foreign {
-                return Err(store::Error::NotADataset {
-                    dir: out.to_path_buf(),
-                }
-                .into());
-            }
-            clean(out, false)?;
+            clear_new(out)?;
             whole.save(out)?;
             Ok(())
         }

@@ -236,21 +236,25 @@ fn open_existing(
             .into());
         }
         Some(_) => {}
-        None => {
-            let foreign = fs::read_dir(dir)
-                .map_err(|e| store::Error::read(dir, e))?
-                .flatten()
-                .any(|e| !OWNED.contains(&e.file_name().to_string_lossy().as_ref()));
-            if foreign {
-                return Err(store::Error::NotADataset {
-                    dir: dir.to_path_buf(),
-                }
-                .into());
-            }
-            clean(dir, false)?;
-        }
+        None => clear_new(dir)?,
     }
     Ok(existing)
+}
+
+/// Readies a directory that holds no run yet: refuses one holding anything that is not ours,
+/// else clears what an unfinished start left.
+fn clear_new(dir: &Path) -> Result<(), Error> {
+    let foreign = fs::read_dir(dir)
+        .map_err(|e| store::Error::read(dir, e))?
+        .flatten()
+        .any(|e| !OWNED.contains(&e.file_name().to_string_lossy().as_ref()));
+    if foreign {
+        return Err(store::Error::NotADataset {
+            dir: dir.to_path_buf(),
+        }
+        .into());
+    }
+    clean(dir, false)
 }
 
 /// `basemodel.json`: the built-in model trained for this run (rewritten only if it changed).

@@ -304,8 +304,9 @@ pub struct PlanArgs {
     /// Train one model with N worker processes on this machine, through XGBoost's collective:
     /// each worker bins only its share of the training rows (about 1/N of the memory of the
     /// matrices), the threads are split between them, and they all end with the same model.
-    /// Single models only (no --ensemble-size, --shared-cuts, --external-memory or
-    /// --memory-budget). For `estimate`: the peak of each worker.
+    /// Single models only (no --ensemble-size, --shared-cuts or --external-memory); with
+    /// --memory-budget, each worker's predicted peak must fit it (exit 9 otherwise). For
+    /// `estimate`: the peak of each worker.
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub workers: usize,
 }

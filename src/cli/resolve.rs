@@ -421,7 +421,6 @@ fn workers(
             (s.ensemble_size > 1, "--ensemble-size"),
             (a.shared_cuts, "--shared-cuts"),
             (s.external_memory, "--external-memory"),
-            (a.plan.memory_budget.is_some(), "--memory-budget"),
         ];
         if let Some((_, flag)) = unsupported.iter().find(|(on, _)| *on) {
             return Err(usage(format!(

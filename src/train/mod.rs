@@ -292,6 +292,27 @@ pub fn plan(cfg: &TrainConfig, ds: &Dataset) -> Result<Planned, Error> {
             reason: "no --memory-budget".into(),
         });
     };
+    if asked.workers > 1 {
+        // Workers train one in-memory single model: the only plan is the one asked, per worker.
+        let estimate = memory::estimate(&sh, n_genes, &asked);
+        if estimate.peak > budget {
+            return Err(Error::Budget(format!(
+                "with {} workers each one needs about {} (predicted), more than --memory-budget {}; use more workers (each holds about 1/N of the matrices), or drop --workers and let --memory-budget pick a plan",
+                asked.workers,
+                mem::human(estimate.peak),
+                mem::human(budget)
+            )));
+        }
+        return Ok(Planned {
+            cfg: cfg.clone(),
+            reason: format!(
+                "{} workers, {} each fits the budget",
+                asked.workers,
+                mem::human(estimate.peak)
+            ),
+            estimate,
+        });
+    }
     let p = memory::plan(&sh, n_genes, &asked, budget, cfg.fixed).map_err(Error::Budget)?;
     let mut out = cfg.clone();
     let s = &p.settings;

@@ -102,6 +102,11 @@ pub fn train_as_worker(cfg: &TrainConfig, c: &Collective) -> Result<String, Erro
     mine.workers = c.world;
     if c.rank > 0 {
         mine.out = rank_dir(cfg, c.rank);
+        // A finished copy is a run killed between its last steps: rank 0 decides whether the
+        // model is done (it refuses a finished --out-dir); this worker starts its copy again.
+        if mine.out.join("train.json").exists() {
+            let _ = std::fs::remove_dir_all(&mine.out);
+        }
     }
     // Everything that may refuse the run (dataset, plan, output directory) before joining, so a
     // refusal never leaves the other workers waiting inside a collective step.
@@ -234,6 +239,11 @@ fn model_digest(cfg: &TrainConfig) -> Result<[u64; 4], Error> {
 /// is returned.
 pub fn run_local(cfg: &TrainConfig, args: &[OsString], threads: usize) -> Result<String, Error> {
     let n = cfg.workers;
+    // What the manifest alone can refuse (a missing dataset, a budget no worker fits) is
+    // refused here, once, before any worker starts.
+    let ds = super::input::dataset::Dataset::open_unverified(&cfg.dataset)?;
+    super::plan(cfg, &ds)?;
+    drop(ds);
     let tracker = Tracker::start(n, "127.0.0.1", 0, cfg.worker_timeout).map_err(xgb_error)?;
     let (host, port) = tracker.address().map_err(xgb_error)?;
     let exe = std::env::current_exe().map_err(|e| Error::Internal(e.to_string()))?;
@@ -273,6 +283,13 @@ pub fn run_local(cfg: &TrainConfig, args: &[OsString], threads: usize) -> Result
     });
     let result = watch(&mut children);
     let text = reader.join().unwrap_or_default();
+    // Once the model is complete (now, or by an earlier run a kill cut short after its last
+    // write), the other ranks' copies are of no use.
+    if cfg.out.join("train.json").exists() {
+        for rank in 1..n {
+            let _ = std::fs::remove_dir_all(rank_dir(cfg, rank));
+        }
+    }
     result?;
     tracker.wait(60).map_err(xgb_error)?;
     Ok(text)
