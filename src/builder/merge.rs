@@ -11,7 +11,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use super::{clear_new, complete, tidy};
+use super::{check_file, clear_new, complete, tidy};
 use crate::Error;
 use crate::store::fsutil::{AtomicFile, fsync_dir, write_atomic};
 use crate::store::genes::{self, GeneRow};
@@ -174,8 +174,7 @@ fn unfinished(dir: &Path, run: &RunInfo, shard: Shard, m: &Manifest) -> Option<S
     let files = m.batches.iter().flat_map(|b| &b.parts);
     let c = m.complete.as_ref()?;
     for f in files.chain([&c.genes_table, &c.summary]) {
-        let len = fs::metadata(dir.join(&f.file)).map(|md| md.len()).ok();
-        if len != Some(f.bytes) {
+        if !check_file(dir, f) {
             return Some(format!(
                 "{name}: {} is missing or changed since it was committed; run `spliceforge verify {}`, and rebuild the shard if it fails",
                 f.file,

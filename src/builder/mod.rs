@@ -111,7 +111,7 @@ pub(crate) fn tidy(dir: &Path, m: &manifest::Manifest) -> Result<(), Error> {
     Ok(())
 }
 
-fn check_file(dir: &Path, f: &FileEntry) -> bool {
+pub(crate) fn check_file(dir: &Path, f: &FileEntry) -> bool {
     fs::metadata(dir.join(&f.file))
         .map(|m| m.len() == f.bytes)
         .unwrap_or(false)
@@ -144,8 +144,8 @@ pub fn build(cfg: &BuildConfig, progress: bool) -> Result<Report, Error> {
     let prep_t = Instant::now();
     let mut prep = plan::prepare(cfg)?;
     let batches = prep.plan.batches_of(cfg.shard);
-    if cfg.shard.is_some() {
-        keep_batches(&mut prep, &batches);
+    if let Some(shard) = cfg.shard {
+        keep_shard(&mut prep, shard);
     }
     check_committed(dir, &m, &batches)?;
     let schema = Schema::new(&cfg.rows.kmer_sizes);
@@ -179,35 +179,26 @@ pub fn build(cfg: &BuildConfig, progress: bool) -> Result<Report, Error> {
     })
 }
 
-/// Keeps the genes of `batches` only (a shard's share of the plan), in plan order.
-fn keep_batches(prep: &mut plan::Prepared, batches: &[usize]) {
-    let owned: std::collections::HashSet<usize> = batches.iter().copied().collect();
+/// Keeps the genes of `shard`'s batches only, in plan order.
+fn keep_shard(prep: &mut plan::Prepared, shard: store::Shard) {
     let size = prep.plan.batch_size;
     let mut i = 0;
     prep.genes.retain(|_| {
         i += 1;
-        owned.contains(&((i - 1) / size + 1))
+        shard.owns((i - 1) / size + 1)
     });
 }
 
 /// Checks that the committed batches are the first ones of `batches`, in order.
 fn check_committed(dir: &Path, m: &manifest::Manifest, batches: &[usize]) -> Result<(), Error> {
-    for (k, b) in m.batches.iter().enumerate() {
-        if batches.get(k) != Some(&b.batch) {
-            return Err(store::Error::Corrupt {
-                path: dir.join(MANIFEST),
-                message: format!(
-                    "batch {} is committed where this run builds {}; start over with --overwrite",
-                    b.batch,
-                    batches
-                        .get(k)
-                        .map_or("no more batches".to_string(), |x| format!("batch {x}"))
-                ),
-            }
-            .into());
+    match m.off_plan(batches) {
+        None => Ok(()),
+        Some(what) => Err(store::Error::Corrupt {
+            path: dir.join(MANIFEST),
+            message: format!("{what}; start over with --overwrite"),
         }
+        .into()),
     }
-    Ok(())
 }
 
 /// The run already in `dir`, if any, once `--overwrite` has cleared it; refuses a run of other

@@ -348,7 +348,7 @@ pub fn train(a: TrainArgs) -> Result<TrainConfig, Error> {
     };
     Ok(TrainConfig {
         member,
-        workers: a.plan.workers,
+        workers: collective.as_ref().map_or(a.plan.workers, |c| c.world),
         collective,
         worker_timeout: a.worker_timeout,
         dataset: a.dataset,

@@ -132,26 +132,3 @@ pub fn read(dir: &Path) -> Result<Vec<GeneRow>, Error> {
     }
     Ok(out)
 }
-
-/// Where a gene lies: its contig and strand, as `genes.parquet` records them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Locus {
-    /// Gene id.
-    pub id: String,
-    /// Contig name.
-    pub chrom: String,
-    /// `+` or `-`.
-    pub strand: String,
-}
-
-/// Reads the contig and strand of every gene from `DIR/genes.parquet`, in table order.
-pub fn read_loci(dir: &Path) -> Result<Vec<Locus>, Error> {
-    Ok(read(dir)?
-        .into_iter()
-        .map(|g| Locus {
-            id: g.id,
-            chrom: g.chrom,
-            strand: g.strand,
-        })
-        .collect())
-}

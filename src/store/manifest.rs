@@ -211,6 +211,25 @@ pub struct Manifest {
     pub torn_bytes: usize,
 }
 
+impl Manifest {
+    /// Where the committed batches stop being the first of `batches` (the plan's, or a
+    /// shard's share), said in words; `None` if they are.
+    pub fn off_plan(&self, batches: &[usize]) -> Option<String> {
+        let (k, b) = self
+            .batches
+            .iter()
+            .enumerate()
+            .find(|(k, b)| batches.get(*k) != Some(&b.batch))?;
+        Some(format!(
+            "batch {} is committed where the plan has {}",
+            b.batch,
+            batches
+                .get(k)
+                .map_or("no more batches".to_string(), |x| format!("batch {x}"))
+        ))
+    }
+}
+
 /// Reads the manifest at `path` (missing = empty). With `repair`, a torn last line is truncated
 /// away on disk (and the file fsynced); without, it is only reported in `torn_bytes`.
 pub fn load(path: &Path, repair: bool) -> Result<Manifest, Error> {

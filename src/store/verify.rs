@@ -105,19 +105,8 @@ fn check_run_json(run: &RunInfo, p: &mut Vec<String>) {
 /// Checks the manifest's progress: a torn last line, and the batches committed against the plan.
 fn check_progress(m: &Manifest, batches: &[usize], complete: bool, p: &mut Vec<String>) {
     let planned = batches.len();
-    if let Some((k, b)) = m
-        .batches
-        .iter()
-        .enumerate()
-        .find(|(k, b)| batches.get(*k) != Some(&b.batch))
-    {
-        p.push(format!(
-            "{MANIFEST}: batch {} is committed where the plan has {}",
-            b.batch,
-            batches
-                .get(k)
-                .map_or("no more batches".to_string(), |x| format!("batch {x}"))
-        ));
+    if let Some(what) = m.off_plan(batches) {
+        p.push(format!("{MANIFEST}: {what}"));
     }
     if m.torn_bytes > 0 {
         p.push(format!(

@@ -70,7 +70,8 @@ pub struct TrainConfig {
     pub memory_budget: Option<u64>,
     /// Settings the user fixed explicitly (the planner keeps them).
     pub fixed: memory::Fixed,
-    /// Worker processes on this machine (`--workers`; 1: this process trains alone).
+    /// Workers training the model: `--workers` on this machine, or `--world` with `--tracker`
+    /// (1: this process trains alone).
     pub workers: usize,
     /// This process is one worker of a distributed run (`--tracker … --rank … --world …`).
     pub collective: Option<workers::Collective>,
@@ -106,7 +107,7 @@ impl TrainConfig {
             compare_single: self.single_model == SingleModel::All,
             external_memory: self.external_memory,
             train_weights: self.train_weights,
-            workers: self.collective.as_ref().map_or(self.workers, |c| c.world),
+            workers: self.workers,
         }
     }
 

@@ -99,7 +99,6 @@ pub fn train_as_worker(cfg: &TrainConfig, c: &Collective) -> Result<String, Erro
     watch_parent();
     let mut mine = cfg.clone();
     mine.collective = None;
-    mine.workers = c.world;
     if c.rank > 0 {
         mine.out = rank_dir(cfg, c.rank);
         // A finished copy is a run killed between its last steps: rank 0 decides whether the

@@ -159,14 +159,10 @@ impl Communicator {
     pub fn world(&self) -> usize {
         self.world
     }
-
-    /// Reduces `values` element-wise over every worker, in place (every worker must call it).
-    pub fn allreduce(&self, values: &mut [u64], op: Op) -> Result<()> {
-        allreduce(values, op)
-    }
 }
 
-/// Reduces `values` element-wise over every worker of the group this process joined, in place.
+/// Reduces `values` element-wise over every worker of the group this process joined, in place
+/// (every worker must call it).
 pub fn allreduce(values: &mut [u64], op: Op) -> Result<()> {
     {
         // SAFETY: `values` is a live buffer of `len` u64s, the type code says u64.
@@ -220,7 +216,7 @@ mod tests {
                 b.update(it, &m).unwrap();
             }
             let mut agree = [b.to_json_bytes().unwrap().len() as u64];
-            comm.allreduce(&mut agree, Op::Max).unwrap();
+            allreduce(&mut agree, Op::Max).unwrap();
             (rank, b.to_json_bytes().unwrap(), agree[0])
         };
         let (a, b) = std::thread::scope(|s| {

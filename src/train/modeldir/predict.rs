@@ -6,7 +6,7 @@ use std::sync::Arc;
 use arrow_array::{ArrayRef, Float32Array, Int64Array, StringArray};
 
 use crate::features::SpliceType;
-use crate::store::genes::Locus;
+use crate::store::genes::GeneRow;
 use crate::train::Error;
 use crate::train::fit::model::Model;
 use crate::train::fit::model::xgb_error;
@@ -154,8 +154,8 @@ fn check_features(ds: &Dataset, model: &[String], model_dir: &Path) -> Result<()
 }
 
 /// Each dataset gene's locus (in `ds.genes` order), found once by id.
-fn gene_loci(ds: &Dataset) -> Result<Vec<Locus>, Error> {
-    let by_id: std::collections::HashMap<String, Locus> = crate::store::genes::read_loci(&ds.dir)?
+fn gene_loci(ds: &Dataset) -> Result<Vec<GeneRow>, Error> {
+    let by_id: std::collections::HashMap<String, GeneRow> = crate::store::genes::read(&ds.dir)?
         .into_iter()
         .map(|l| (l.id.clone(), l))
         .collect();
@@ -176,7 +176,7 @@ fn gene_loci(ds: &Dataset) -> Result<Vec<Locus>, Error> {
 }
 
 /// Writes the predictions table: locus, label, probabilities and the call of every row.
-fn write_predictions(out: &Path, p: &Predictions, loci: &[Locus]) -> Result<(), Error> {
+fn write_predictions(out: &Path, p: &Predictions, loci: &[GeneRow]) -> Result<(), Error> {
     let (info, probs, calls) = (&p.info, &p.probs, &p.calls);
     let col = |c: usize| -> ArrayRef {
         Arc::new(Float32Array::from(
@@ -187,7 +187,7 @@ fn write_predictions(out: &Path, p: &Predictions, loci: &[Locus]) -> Result<(), 
         [SpliceType::Neither, SpliceType::Donor, SpliceType::Acceptor][*c as usize].as_str()
     };
     let rows = || info.gene.iter().map(|&g| &loci[g as usize]);
-    let strings = |f: fn(&Locus) -> &str| -> ArrayRef {
+    let strings = |f: fn(&GeneRow) -> &str| -> ArrayRef {
         Arc::new(StringArray::from(rows().map(f).collect::<Vec<_>>()))
     };
     let cols: Vec<(&str, ArrayRef)> = vec![
