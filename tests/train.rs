@@ -704,8 +704,9 @@ fn a_killed_train_resumes_after_its_finished_folds_to_the_same_model() {
     let (_, ds) = dataset();
     let dir = Dir::new();
     // With early stopping, so that a resumed run also takes the finished folds' best rounds
-    // from their checkpoints for the final model's median; with shared cuts, so that a run
-    // resumed after fold 1 sketches fold 1's genes again and bins like the uninterrupted run.
+    // from their checkpoints for the final model's median; with the shared cuts (the
+    // default), so that a resumed run sketches the same genes again and bins like the
+    // uninterrupted run.
     let args = [
         "--n-folds",
         "3",
@@ -713,7 +714,8 @@ fn a_killed_train_resumes_after_its_finished_folds_to_the_same_model() {
         "12",
         "--early-stopping-rounds",
         "2",
-        "--shared-cuts",
+        "--cuts",
+        "shared",
     ];
     let reference = dir.join("ref");
     train(&dir, ds, &reference, &args).ok();
@@ -767,4 +769,56 @@ fn a_killed_train_resumes_after_its_finished_folds_to_the_same_model() {
     assert!(kills >= 1);
     assert_eq!(model_files(&out), want, "after {kills} kills");
     assert!(!out.join("folds").exists());
+}
+
+#[test]
+fn one_sketch_per_run_bins_the_folds_with_every_genes_cuts_and_leaves_the_final_model_as_it_was() {
+    let (_, ds) = dataset();
+    let dir = Dir::new();
+    let (shared, own) = (dir.join("shared"), dir.join("own"));
+    let r = train(&dir, ds, &shared, &["--cuts", "shared"]).ok();
+    // Below 500,000 rows every gene is sketched, not a sample.
+    assert!(
+        r.stderr
+            .contains("quantile cuts: sketched once on 40 genes (")
+            && !r.stderr.contains("seeded sample"),
+        "{}",
+        r.stderr
+    );
+    // A set this small (below 1,000,000 rows) defaults to three boosters and per-matrix cuts.
+    let r = train(&dir, ds, &own, &[]).ok();
+    assert!(!r.stderr.contains("quantile cuts"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains(
+            "(fewer than 1000000): objective ovr, a quantile sketch per matrix; --objective and --cuts choose"
+        ),
+        "{}",
+        r.stderr
+    );
+    // The final matrix holds every gene, sketched on the same rows either way.
+    for f in [
+        "model-neither.json",
+        "model-donor.json",
+        "model-acceptor.json",
+    ] {
+        assert!(
+            std::fs::read(shared.join(f)).unwrap() == std::fs::read(own.join(f)).unwrap(),
+            "{f}: the final model changed with the shared cuts"
+        );
+    }
+    // The folds' matrices are binned with other cuts than their own: other out-of-fold margins.
+    assert_ne!(
+        std::fs::read(shared.join("calibration.json")).unwrap(),
+        std::fs::read(own.join("calibration.json")).unwrap(),
+        "the folds were binned with their own cuts"
+    );
+    // Distributed matrices sketch across the workers: asking for one sketch there is refused.
+    let r = train(
+        &dir,
+        ds,
+        &dir.join("w"),
+        &["--workers", "2", "--cuts", "shared"],
+    )
+    .fails_with(2);
+    assert!(r.stderr.contains("--cuts shared"), "{}", r.stderr);
 }

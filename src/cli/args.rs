@@ -121,6 +121,15 @@ pub enum ObjectiveArg {
     Softprob,
 }
 
+/// Where the quantile cuts of the binned matrices come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CutsArg {
+    /// One sketch per run, on every gene trained on; every matrix is binned with it.
+    Shared,
+    /// Every matrix sketches its own rows.
+    PerMatrix,
+}
+
 /// An ensemble's single comparison model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SingleModelArg {
@@ -175,12 +184,16 @@ pub struct TrainArgs {
     /// --n-estimators. report.md says where each fold stopped. Needs --n-folds 2 or more.
     #[arg(long, value_name = "R")]
     pub early_stopping_rounds: Option<u32>,
-    /// Sketch the quantile cuts once, on the first fold's training genes, and bin every later
-    /// matrix (other folds, validation slices, the final model) with them: one sketching pass
-    /// instead of one per matrix. Off by default: on the 82 fly genes of data/ it changed the
-    /// acceptor result from better than the base model to worse (docs/training.md).
-    #[arg(long)]
-    pub shared_cuts: bool,
+    /// Where the histogram bins' cuts come from. shared: sketched once, on the feature values
+    /// (never the labels) of the genes trained on — above 500,000 rows, those of a seeded sample
+    /// of the part files holding about that many — and every matrix (each fold's, the
+    /// validation slices', the final model's) is binned with them, which saves a sketch per
+    /// matrix; when every gene is sketched, the final model is the same as with per-matrix.
+    /// per-matrix: each matrix sketches its own rows. Default: shared for a single model from 1,000,000 rows, else
+    /// per-matrix (with --workers or --tracker each matrix's sketch is merged across the
+    /// workers; on the 82 fly genes of data/ the folds did worse with shared cuts).
+    #[arg(long, value_enum, value_name = "HOW")]
+    pub cuts: Option<CutsArg>,
     /// Fit per-class Platt calibration on out-of-fold margins (the default).
     #[arg(long, overrides_with = "no_calibrate")]
     pub calibrate_per_class: bool,
@@ -254,11 +267,13 @@ pub struct PlanArgs {
     /// Histogram bins per feature (up to 256: one byte per value in the binned matrix, two above).
     #[arg(long, default_value_t = 256)]
     pub max_bin: u32,
-    /// How the three classes are modelled (default: ovr, which scored better than softprob on
-    /// held-out genes of A. thaliana; ovr2 boosts a third less at a few thousandths of AP there,
-    /// but lost acceptor F1 on the small fly set; docs/training.md).
-    #[arg(long, value_enum, default_value = "ovr")]
-    pub objective: ObjectiveArg,
+    /// How the three classes are modelled. Default: by the rows a model trains on — ovr2 from
+    /// 1,000,000 rows (a third less boosting; on held-out A. thaliana genes its AP is within a
+    /// few thousandths of ovr's, inside the spread between seeds), ovr below (the third booster
+    /// costs seconds there, and on the 82 fly genes of data/ ovr2 lost to the base model);
+    /// docs/training.md has the tables.
+    #[arg(long, value_enum)]
+    pub objective: Option<ObjectiveArg>,
     /// Use sample_weight as training instance weights (default: only in metrics).
     #[arg(long)]
     pub train_weights: bool,
@@ -304,7 +319,7 @@ pub struct PlanArgs {
     /// Train one model with N worker processes on this machine, through XGBoost's collective:
     /// each worker bins only its share of the training rows (about 1/N of the memory of the
     /// matrices), the threads are split between them, and they all end with the same model.
-    /// Single models only (no --ensemble-size, --shared-cuts or --external-memory); with
+    /// Single models only (no --ensemble-size, --cuts shared or --external-memory); with
     /// --memory-budget, each worker's predicted peak must fit it (exit 9 otherwise). For
     /// `estimate`: the peak of each worker.
     #[arg(long, default_value_t = 1, value_name = "N")]

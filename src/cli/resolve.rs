@@ -11,10 +11,10 @@ use spliceforge::genome::{Format, Selection};
 use spliceforge::store::Shard;
 use spliceforge::train::fit::model::{Objective, Params};
 use spliceforge::train::memory::{Fixed, Settings, Shape, parse_size};
-use spliceforge::train::{SingleModel, TrainConfig};
+use spliceforge::train::{Auto, SingleModel, TrainConfig};
 
 use super::args::{
-    AnnotationFormat, BaseModelArgs, BaseModelKind, BuilderArgs, EstimateArgs, InputArgs,
+    AnnotationFormat, BaseModelArgs, BaseModelKind, BuilderArgs, CutsArg, EstimateArgs, InputArgs,
     InspectArgs, ObjectiveArg, PlanArgs, ScoreArgs, SelectionArgs, SingleModelArg, TnSampling,
     TrainArgs,
 };
@@ -274,10 +274,12 @@ fn plan(a: &PlanArgs) -> Result<Plan, Error> {
     Ok(Plan {
         settings: Settings {
             max_bin: a.max_bin,
+            // Without --objective, settled by the data's size once the dataset is open
+            // (ovr and ovr2 need the same memory).
             objective: match a.objective {
-                ObjectiveArg::Ovr => Objective::Ovr,
-                ObjectiveArg::Ovr2 => Objective::Ovr2,
-                ObjectiveArg::Softprob => Objective::Softprob,
+                None | Some(ObjectiveArg::Ovr) => Objective::Ovr,
+                Some(ObjectiveArg::Ovr2) => Objective::Ovr2,
+                Some(ObjectiveArg::Softprob) => Objective::Softprob,
             },
             n_folds: a.n_folds,
             ensemble_size,
@@ -329,6 +331,12 @@ pub fn train(a: TrainArgs) -> Result<TrainConfig, Error> {
         }
     }
     let collective = workers(&a, s)?;
+    // Without --cuts, settled by the data's size once the dataset is open.
+    if a.cuts == Some(CutsArg::Shared) && s.ensemble_size > 1 {
+        return Err(usage(
+            "--cuts shared is for single models: ensemble sub-models sketch their own genes (leave --cuts out)",
+        ));
+    }
     let member = match a.member {
         None => None,
         Some(i) if s.ensemble_size >= 2 && (1..=s.ensemble_size).contains(&i) => {
@@ -364,7 +372,7 @@ pub fn train(a: TrainArgs) -> Result<TrainConfig, Error> {
             max_bin: s.max_bin,
             max_delta_step: a.max_delta_step,
             early_stopping_rounds: a.early_stopping_rounds,
-            shared_cuts: a.shared_cuts,
+            shared_cuts: a.cuts == Some(CutsArg::Shared),
             seed: pl.seed,
             threads: threads(a.threads),
         },
@@ -381,6 +389,11 @@ pub fn train(a: TrainArgs) -> Result<TrainConfig, Error> {
         external_memory: s.external_memory,
         memory_budget: pl.memory_budget,
         fixed: pl.fixed,
+        auto: Auto {
+            objective: a.plan.objective.is_none(),
+            cuts: a.cuts.is_none(),
+            settled: None,
+        },
     })
 }
 
@@ -419,7 +432,7 @@ fn workers(
     if a.plan.workers > 1 || collective.is_some() {
         let unsupported = [
             (s.ensemble_size > 1, "--ensemble-size"),
-            (a.shared_cuts, "--shared-cuts"),
+            (a.cuts == Some(CutsArg::Shared), "--cuts shared"),
             (s.external_memory, "--external-memory"),
         ];
         if let Some((_, flag)) = unsupported.iter().find(|(on, _)| *on) {

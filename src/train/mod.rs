@@ -80,6 +80,25 @@ pub struct TrainConfig {
     /// Train only this sub-model of the ensemble (0-based; `--member I` is 1-based), e.g. one
     /// per array task; a run without it completes the ensemble.
     pub member: Option<usize>,
+    /// Settings left to the data's size, settled by [`plan`].
+    pub auto: Auto,
+}
+
+/// From this many rows per model, the defaults turn to what saves time at scale: `ovr2` and
+/// one sketch per run. Below it they cost seconds, and on small sets (the 82 fly genes of
+/// `data/`) the third booster and per-matrix cuts were steadier (docs/training.md).
+pub const LARGE_RUN_ROWS: u64 = 1_000_000;
+
+/// Settings the user left out (`--objective`, `--cuts`): [`plan`] settles them by the rows a
+/// model trains on ([`LARGE_RUN_ROWS`]).
+#[derive(Debug, Clone, Default)]
+pub struct Auto {
+    /// `--objective` was not given.
+    pub objective: bool,
+    /// `--cuts` was not given.
+    pub cuts: bool,
+    /// What [`plan`] settled them to, for the log.
+    pub settled: Option<String>,
 }
 
 /// What an ensemble is compared with on its hold-out, besides the base model.
@@ -237,6 +256,9 @@ fn train_in(planned: &Planned, ds: &Dataset, t0: Instant, phases: Phases) -> Res
         "memory: predicted peak {} ({reason})",
         mem::human(estimate.peak)
     ));
+    if let Some(settled) = &cfg.auto.settled {
+        log(settled);
+    }
     let universe = sample_genes(ds, cfg.sample_genes, cfg.params.seed);
     let genes_used = universe.iter().filter(|k| **k).count();
     if genes_used < ds.genes.len() {
@@ -280,9 +302,47 @@ fn train_in(planned: &Planned, ds: &Dataset, t0: Instant, phases: Phases) -> Res
     ))
 }
 
-/// Applies `--memory-budget`: the configuration to run, its memory estimate and the reason for
-/// the plan. Refuses a budget that nothing fits.
+/// Applies `--memory-budget`, then settles the settings left to the data's size ([`Auto`]):
+/// the configuration to run, its memory estimate and the reason for the plan. Refuses a budget
+/// that nothing fits.
 pub fn plan(cfg: &TrainConfig, ds: &Dataset) -> Result<Planned, Error> {
+    let mut planned = plan_memory(cfg, ds)?;
+    let c = &mut planned.cfg;
+    let rows = memory::sample_shape(ds, c.sample_genes, c.params.seed).rows as f64;
+    let per_model = if c.ensemble_size > 1 {
+        rows * (1.0 - c.holdout_fraction) / c.ensemble_size as f64
+    } else {
+        rows
+    };
+    let large = per_model >= LARGE_RUN_ROWS as f64;
+    if c.auto.objective {
+        c.params.objective = if large {
+            fit::model::Objective::Ovr2
+        } else {
+            fit::model::Objective::Ovr
+        };
+    }
+    if c.auto.cuts {
+        c.params.shared_cuts = large && c.ensemble_size <= 1 && c.workers <= 1;
+    }
+    if c.auto.objective || c.auto.cuts {
+        let objective = serde_json::to_value(c.params.objective).unwrap_or_default();
+        c.auto.settled = Some(format!(
+            "defaults for {per_model:.0} rows per model ({} {LARGE_RUN_ROWS}): objective {}, {}; --objective and --cuts choose",
+            if large { "at least" } else { "fewer than" },
+            objective.as_str().unwrap_or("?"),
+            if c.params.shared_cuts {
+                "one quantile sketch per run"
+            } else {
+                "a quantile sketch per matrix"
+            }
+        ));
+    }
+    Ok(planned)
+}
+
+/// [`plan`]'s memory part.
+fn plan_memory(cfg: &TrainConfig, ds: &Dataset) -> Result<Planned, Error> {
     let sh = memory::sample_shape(ds, cfg.sample_genes, cfg.params.seed);
     let n_genes = ds.genes.len() as u64;
     let asked = cfg.memory_settings();

@@ -64,6 +64,22 @@ pub(crate) fn share() -> Option<Share> {
     JOINED.get().map(|&(rank, world)| Share { rank, world })
 }
 
+/// The genes of `keep` this process streams: in a distributed run, those stored in its share
+/// of the part files; otherwise all of them.
+pub(crate) fn share_of<'k>(
+    ds: &crate::train::input::dataset::Dataset,
+    keep: &'k [bool],
+) -> std::borrow::Cow<'k, [bool]> {
+    match share() {
+        Some(share) => keep
+            .iter()
+            .zip(&ds.genes)
+            .map(|(k, g)| *k && share.owns(g.part))
+            .collect(),
+        None => std::borrow::Cow::Borrowed(keep),
+    }
+}
+
 impl Share {
     /// Whether the gene stored in part file `part` is this worker's.
     pub fn owns(&self, part: usize) -> bool {

@@ -9,7 +9,7 @@ use std::ffi::{CStr, c_char, c_int};
 use std::path::Path;
 use std::ptr;
 
-use super::dmatrix::DMatrix;
+use super::dmatrix::{DMatrix, array_interface, check_shape, json_f32};
 use super::error::{Error, Result, check, cstring, to_usize, ulong};
 use super::ffi;
 
@@ -172,6 +172,52 @@ impl Booster {
             )
         };
         check(ret, "XGBoosterPredictFromDMatrix")?;
+        Self::copy_prediction(shape, dim, values)
+    }
+
+    /// [`predict`](Booster::predict) on a dense row-major matrix (`rows × cols` floats, NaN
+    /// missing) read in place: no `DMatrix` is built, so nothing is copied or converted.
+    pub fn predict_dense(
+        &self,
+        features: &[f32],
+        rows: usize,
+        cols: usize,
+        margin: bool,
+    ) -> Result<(Vec<f32>, Vec<u64>)> {
+        check_shape(features.len(), rows, cols, "features")?;
+        let data = array_interface(features.as_ptr().cast(), &[rows, cols], "f4")?;
+        let config = format!(
+            "{{\"type\": {}, \"training\": false, \"iteration_begin\": 0, \"iteration_end\": 0, \"strict_shape\": false, \"missing\": {}}}",
+            u8::from(margin),
+            json_f32(f32::NAN)
+        );
+        let config = cstring(&config, "config")?;
+        let mut shape: *const u64 = ptr::null();
+        let mut dim = 0u64;
+        let mut values: *const f32 = ptr::null();
+        // SAFETY: live booster; the interface describes `features` (rows * cols floats,
+        // checked above), alive for the call; no proxy; valid out pointers.
+        let ret = unsafe {
+            ffi::XGBoosterPredictFromDense(
+                self.handle,
+                data.as_ptr(),
+                config.as_ptr(),
+                ptr::null_mut(),
+                &mut shape,
+                &mut dim,
+                &mut values,
+            )
+        };
+        check(ret, "XGBoosterPredictFromDense")?;
+        Self::copy_prediction(shape, dim, values)
+    }
+
+    /// Copies a prediction XGBoost returned (its buffers live until the next call).
+    fn copy_prediction(
+        shape: *const u64,
+        dim: u64,
+        values: *const f32,
+    ) -> Result<(Vec<f32>, Vec<u64>)> {
         // SAFETY: XGBoost returned `dim` shape entries (copied at once).
         let shape =
             unsafe { borrowed_slice(shape, to_usize(dim, "prediction dimension")?) }.to_vec();

@@ -14,10 +14,32 @@ use super::ffi;
 use super::iter::BatchSource;
 
 /// Which XGBoost factory to call.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum Kind {
     InMemory,
     ExternalMemory,
+    /// In memory, for its cuts only: its bins are dropped unread.
+    CutsOnly,
+}
+
+/// Per pass of a constructor, in order, whether XGBoost reads the batches' feature values; a
+/// pass beyond the list reads them. Known for the in-memory constructor of XGBoost 3.4
+/// (`IterativeDMatrix::InitFromCPU`), whose passes are: the shape (row counts and per-column
+/// counts of non-missing values), the quantile sketch (only without a reference), the bins,
+/// then the column index (which for a matrix without missing values reads only row counts).
+/// Only the sketch and the bins read values; the bins of a [`Kind::CutsOnly`] matrix are
+/// dropped, so there only the sketch does. Anything else (another XGBoost, external memory)
+/// reads every pass.
+pub(super) fn value_passes(kind: Kind, reference: bool) -> &'static [bool] {
+    if super::version().0 != 3 || super::version().1 != 4 {
+        return &[];
+    }
+    match (kind, reference) {
+        (Kind::ExternalMemory, _) => &[],
+        (Kind::InMemory, true) => &[false, true, false],
+        (Kind::InMemory, false) => &[false, true, true, false],
+        (Kind::CutsOnly, _) => &[false, true, false, false],
+    }
 }
 
 /// A proxy matrix, freed on drop.
@@ -70,6 +92,10 @@ struct IterState<'s, S: BatchSource> {
     cols: Option<usize>,
     /// Whether the first batch had weights.
     weighted: Option<bool>,
+    /// [`value_passes`] of this constructor call.
+    value_passes: &'static [bool],
+    /// Passes XGBoost started (its `reset` calls).
+    passes: usize,
 }
 
 impl<S: BatchSource> IterState<'_, S> {
@@ -211,7 +237,17 @@ unsafe fn reset_state<S: BatchSource>(p: *mut c_void) {
     if state.error.is_some() {
         return;
     }
-    if let Err(panic) = catch_unwind(AssertUnwindSafe(|| state.source.reset())) {
+    let read = state
+        .value_passes
+        .get(state.passes)
+        .copied()
+        .unwrap_or(true);
+    state.passes += 1;
+    let source = &mut *state.source;
+    if let Err(panic) = catch_unwind(AssertUnwindSafe(|| {
+        source.reset();
+        source.values_read(read);
+    })) {
         state.error = Some(Error::Panic(panic_message(&*panic)));
     }
 }
@@ -267,6 +303,8 @@ pub(super) fn build<S: BatchSource>(
         error: None,
         cols: None,
         weighted: None,
+        value_passes: value_passes(kind, reference.is_some()),
+        passes: 0,
     };
     let reference = reference.map_or(ptr::null_mut(), DMatrix::handle);
     let mut out = ptr::null_mut();
@@ -274,11 +312,11 @@ pub(super) fn build<S: BatchSource>(
         .cast_mut()
         .cast::<c_void>();
     let create = match kind {
-        Kind::InMemory => ffi::XGQuantileDMatrixCreateFromCallback,
+        Kind::InMemory | Kind::CutsOnly => ffi::XGQuantileDMatrixCreateFromCallback,
         Kind::ExternalMemory => ffi::XGExtMemQuantileDMatrixCreateFromCallback,
     };
     let func = match kind {
-        Kind::InMemory => "XGQuantileDMatrixCreateFromCallback",
+        Kind::InMemory | Kind::CutsOnly => "XGQuantileDMatrixCreateFromCallback",
         Kind::ExternalMemory => "XGExtMemQuantileDMatrixCreateFromCallback",
     };
     let ret = {

@@ -122,6 +122,15 @@ unsafe extern "C" {
         out_dim: *mut BstUlong,
         out_result: *mut *const c_float,
     ) -> c_int;
+    pub fn XGBoosterPredictFromDense(
+        handle: BoosterHandle,
+        values: *const c_char,
+        config: *const c_char,
+        m: DMatrixHandle,
+        out_shape: *mut *const BstUlong,
+        out_dim: *mut BstUlong,
+        out_result: *mut *const c_float,
+    ) -> c_int;
     pub fn XGBoosterSaveModel(handle: BoosterHandle, fname: *const c_char) -> c_int;
     pub fn XGBoosterLoadModel(handle: BoosterHandle, fname: *const c_char) -> c_int;
     pub fn XGBoosterSaveModelToBuffer(

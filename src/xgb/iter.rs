@@ -2,9 +2,11 @@
 //! without ever holding all features in memory as floats.
 //!
 //! XGBoost pulls batches through two C callbacks (`next`, `reset`) and a proxy matrix that the
-//! `next` callback points at the current batch. It walks the source several times (sketching
-//! quantiles, counting, then compressing into histogram bins; about four passes), calling
-//! `reset` before each new pass, so [`BatchSource::reset`] must really restart the source.
+//! `next` callback points at the current batch. It walks the source several times (counting,
+//! sketching quantiles unless given a reference, compressing into histogram bins, indexing
+//! columns), calling `reset` before each new pass, so [`BatchSource::reset`] must really restart
+//! the source. Only the sketch and the bins read feature values; on the XGBoost whose passes we
+//! know, the source is told so ([`BatchSource::values_read`]) and may skip decoding them.
 //!
 //! Contract of the callbacks implemented here:
 //! * the batch's feature buffer is handed to XGBoost by pointer (no copy) and stays untouched
@@ -72,6 +74,15 @@ pub trait BatchSource {
     /// The next batch, or `None` after the last one. The batch borrows from the source, which
     /// must leave the borrowed data untouched until it is called again.
     fn next(&mut self) -> Result<Option<Batch<'_>>, Self::Error>;
+
+    /// Called after each [`reset`](BatchSource::reset) that XGBoost makes: whether the pass
+    /// that starts reads the feature values. When `false`, the source may serve, in place of
+    /// its features, any values that are missing (NaN) exactly where its real ones are — for a
+    /// source whose features are all finite, zeros — with its real row counts, labels and
+    /// weights; it saves decoding them. The default ignores the hint.
+    fn values_read(&mut self, read: bool) {
+        let _ = read;
+    }
 }
 
 impl DMatrix {
@@ -121,6 +132,23 @@ impl DMatrix {
 }
 
 impl DMatrix {
+    /// The histogram cuts `quantile_from_source` would sketch on `source`, in a one-row
+    /// matrix (as [`cuts_only`](DMatrix::cuts_only)): a reference for later matrices. The
+    /// source's feature values are read once, in the sketching pass; the bins of every row are
+    /// made (from placeholder values, on the pinned XGBoost) and dropped, so the memory of the
+    /// full binned matrix is needed for a moment.
+    pub fn sketch_cuts<S: BatchSource>(
+        source: &mut S,
+        max_bin: u32,
+        nthread: u32,
+    ) -> Result<DMatrix> {
+        let config = format!(
+            "{{\"missing\": {}, \"nthread\": {nthread}, \"max_bin\": {max_bin}}}",
+            json_f32(f32::NAN)
+        );
+        build(source, None, &config, Kind::CutsOnly)?.cuts_only(max_bin)
+    }
+
     /// A one-row quantile matrix that carries this matrix's histogram cuts and almost nothing
     /// else: a [`reference`](DMatrix::quantile_from_source) for later matrices that bin like
     /// this one, cheap to keep once this one is freed. This matrix must be a quantile matrix.
@@ -187,6 +215,12 @@ mod tests {
         /// The thread that built the source: XGBoost must call back on it (sources need not
         /// be `Send`).
         owner: std::thread::ThreadId,
+        /// Serve zeros in passes XGBoost says do not read the values (the real data are finite).
+        placeholders: bool,
+        /// Whether the current pass reads values, as XGBoost said.
+        read: bool,
+        /// Passes served with zeros.
+        zero_passes: usize,
     }
 
     #[derive(Debug)]
@@ -216,6 +250,16 @@ mod tests {
                 panic_at: None,
                 buf: Vec::new(),
                 owner: std::thread::current().id(),
+                placeholders: false,
+                read: true,
+                zero_passes: 0,
+            }
+        }
+
+        fn with_placeholders(self) -> Self {
+            Chunks {
+                placeholders: true,
+                ..self
             }
         }
 
@@ -236,6 +280,14 @@ mod tests {
             );
             self.resets += 1;
             self.pos = 0;
+            self.read = true;
+        }
+
+        fn values_read(&mut self, read: bool) {
+            self.read = read;
+            if self.placeholders && !read {
+                self.zero_passes += 1;
+            }
         }
 
         fn next(&mut self) -> Result<Option<Batch<'_>>, Broken> {
@@ -259,8 +311,12 @@ mod tests {
             let (a, b) = self.bounds(self.pos);
             self.pos += 1;
             self.buf.clear();
-            self.buf
-                .extend_from_slice(&self.x[a * self.cols..b * self.cols]);
+            if self.placeholders && !self.read {
+                self.buf.resize((b - a) * self.cols, 0.0);
+            } else {
+                self.buf
+                    .extend_from_slice(&self.x[a * self.cols..b * self.cols]);
+            }
             let batch = Batch::new(&self.buf, self.cols, &self.y[a..b]);
             Ok(Some(match &self.w {
                 Some(w) => batch.with_weights(&w[a..b]),
@@ -283,6 +339,64 @@ mod tests {
             b.update(i, m).unwrap();
         }
         b
+    }
+
+    #[test]
+    fn placeholder_values_in_the_passes_that_skip_them_give_the_same_matrix_and_model() {
+        let (major, minor, _) = crate::xgb::version();
+        assert_eq!(
+            (major, minor),
+            (3, 4),
+            "the pass layout in callbacks::value_passes was read for XGBoost 3.4: re-read \
+             src/data/iterative_dmatrix.cc of the new version, then update it and this test"
+        );
+        let (x, y) = testdata::binary(1200, 5);
+        let w: Vec<f32> = (0..y.len()).map(|i| 0.5 + (i % 7) as f32 / 4.0).collect();
+        let source = |placeholders: bool| {
+            let mut c = Chunks::new(x.clone(), y.clone(), 4, 3);
+            c.w = Some(w.clone());
+            if placeholders {
+                c.with_placeholders()
+            } else {
+                c
+            }
+        };
+        let model = |m: &DMatrix| train(m, 5).to_ubj_bytes().unwrap();
+
+        // Sketched on its own rows: 2 of the 4 passes need no values.
+        let mut real = source(false);
+        let mut light = source(true);
+        let a = DMatrix::quantile_from_source(&mut real, 64, 1, None).unwrap();
+        let b = DMatrix::quantile_from_source(&mut light, 64, 1, None).unwrap();
+        assert_eq!(
+            light.zero_passes, 2,
+            "the shape and column passes skip the values"
+        );
+        assert_eq!(a.quantile_cuts().unwrap(), b.quantile_cuts().unwrap());
+        assert_eq!(model(&a), model(&b), "the same model, byte for byte");
+
+        // Binned against a reference: only the bins pass reads values.
+        let holder = a.cuts_only(64).unwrap();
+        let mut light = source(true);
+        let c = DMatrix::quantile_from_source(&mut light, 64, 1, Some(&holder)).unwrap();
+        assert_eq!(light.zero_passes, 2, "shape and columns");
+        assert_eq!(model(&a), model(&c));
+
+        // Cuts only: only the sketch reads values, and the cuts are those of the full build.
+        let mut light = source(true);
+        let cuts = DMatrix::sketch_cuts(&mut light, 64, 1).unwrap();
+        assert_eq!(light.zero_passes, 3, "shape, bins and columns");
+        assert_eq!(cuts.num_rows().unwrap(), 1);
+        assert_eq!(cuts.quantile_cuts().unwrap(), a.quantile_cuts().unwrap());
+        let mut light = source(true);
+        let d = DMatrix::quantile_from_source(&mut light, 64, 1, Some(&cuts)).unwrap();
+        assert_eq!(model(&a), model(&d));
+
+        // Zeros where XGBoost reads values make another model: the comparisons above can fail.
+        let mut zeros = Chunks::new(vec![0.0; x.len()], y.clone(), 4, 3);
+        zeros.w = Some(w.clone());
+        let z = DMatrix::quantile_from_source(&mut zeros, 64, 1, None).unwrap();
+        assert_ne!(model(&a), model(&z));
     }
 
     #[test]

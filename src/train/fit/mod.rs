@@ -63,19 +63,8 @@ pub(crate) fn matrix(
 ) -> Result<(DMatrix, RowInfo), Error> {
     static CACHES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     // A worker of a distributed run streams its own share of the genes only.
-    let shared: Vec<bool>;
-    let keep = match crate::train::workers::share() {
-        Some(share) => {
-            shared = keep
-                .iter()
-                .zip(&ds.genes)
-                .map(|(k, g)| *k && share.owns(g.part))
-                .collect();
-            &shared
-        }
-        None => keep,
-    };
-    let mut src = RowSource::new(ds, keep, weights, record)?;
+    let keep = crate::train::workers::share_of(ds, keep);
+    let mut src = RowSource::new(ds, &keep, weights, record)?;
     let (max_bin, threads) = (p.max_bin, p.threads as u32);
     let dm = match cache {
         None => DMatrix::quantile_from_source(&mut src, max_bin, threads, reference),
@@ -86,16 +75,21 @@ pub(crate) fn matrix(
             DMatrix::ext_mem_quantile_from_source(&mut src, max_bin, threads, reference, &prefix)
         }
     }
-    .map_err(|e| match e {
+    .map_err(source_error)?;
+    // The sketch's scratch is freed by now; give it back before boosting allocates elsewhere.
+    mem::release_free_memory();
+    Ok((dm, src.info))
+}
+
+/// A matrix constructor's error, with the dataset's own errors unwrapped.
+pub(crate) fn source_error(e: crate::xgb::Error) -> Error {
+    match e {
         crate::xgb::Error::Source(inner) => match inner.downcast::<crate::store::Error>() {
             Ok(s) => Error::Store(*s),
             Err(other) => Error::Internal(other.to_string()),
         },
         other => xgb_error(other),
-    })?;
-    // The sketch's scratch is freed by now; give it back before boosting allocates elsewhere.
-    mem::release_free_memory();
-    Ok((dm, src.info))
+    }
 }
 
 /// A single model: cross-validation over gene folds (each finished fold checkpointed),
@@ -117,12 +111,13 @@ pub(crate) fn train_single(
         )));
     }
     let folds = Folds::assign(ds, cfg.n_folds.max(1), cfg.params.seed, universe);
-    let first = if cfg.n_folds >= 2 {
-        fold_genes(cfg, ds, &folds, 0).fit
-    } else {
-        folds.all_mask()
-    };
-    let mut cuts = SharedCuts::new(ds, &cfg.params, cfg.train_weights, cfg.cache_dir(), first);
+    let mut cuts = SharedCuts::new(
+        ds,
+        &cfg.params,
+        cfg.train_weights,
+        cfg.cache_dir(),
+        &folds.all_mask(),
+    );
     let oof = cross_validate(cfg, ds, &folds, &mut cuts, &mut phases)?;
 
     let t = Instant::now();
@@ -261,11 +256,15 @@ fn cross_validate(
             }
             _ => Model::all_rounds(&cfg.params),
         };
+        let loaded = t.elapsed().as_secs_f64();
         let model = Model::fit_with(dtrain, &tinfo.label, &cfg.params, stop)?;
+        let boosted = t.elapsed().as_secs_f64();
         let (info, m) = predict::margins(ds, &test_mask, &model)?;
         checkpoints.save(k, &info, &m, &model.rounds)?;
+        let done = t.elapsed().as_secs_f64();
         log(&format!(
-            "fold {}/{}: trained on {} rows{}, predicted {} held-out rows of {} genes ({:.1} s)",
+            "fold {}/{}: trained on {} rows{}, predicted {} held-out rows of {} genes ({done:.1} s: \
+             load {loaded:.1}, boosting {:.1}, held-out prediction {:.1})",
             k + 1,
             cfg.n_folds,
             tinfo.len(),
@@ -276,7 +275,8 @@ fn cross_validate(
             },
             info.len(),
             folds.sizes[k],
-            t.elapsed().as_secs_f64()
+            boosted - loaded,
+            done - boosted
         ));
         oof.append(info, m, k as u8, model.rounds.clone());
         phases.record(&format!("fold {}", k + 1), t);

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::train::Error;
 use crate::train::fit::calibrate::{CLASSES, Calibration, ovr_probs, softmax};
 use crate::train::fit::stopping::{self, Stop};
-use crate::xgb::{Booster, DMatrix};
+use crate::xgb::{Batch, Booster, DMatrix};
 
 /// How the three classes are modelled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,8 +48,13 @@ pub struct Params {
     /// (`--early-stopping-rounds`; the final model boosts the folds' median best rounds).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub early_stopping_rounds: Option<u32>,
-    /// Bin every matrix of the run with the cuts sketched on its first (`--shared-cuts`).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    /// Bin every matrix of the run with one sketch of every gene trained on (`--cuts shared`,
+    /// the default for single models).
+    #[serde(
+        default,
+        rename = "one_sketch",
+        skip_serializing_if = "std::ops::Not::not"
+    )]
     pub shared_cuts: bool,
     /// Seed.
     pub seed: u64,
@@ -210,15 +215,16 @@ impl Model {
         })
     }
 
-    /// Raw margins, `n × 3` row-major in class order.
-    pub fn margins(&self, data: &DMatrix) -> Result<Vec<f32>, Error> {
+    /// Raw margins of the rows of `data` (read in place), `n × 3` row-major in class order.
+    pub fn margins(&self, data: &Batch<'_>) -> Result<Vec<f32>, Error> {
+        let predict = |b: &Booster| b.predict_dense(data.features, data.rows, data.cols, true);
         match self.objective {
-            Objective::Softprob => Ok(self.boosters[0].predict(data, true).map_err(xgb_error)?.0),
+            Objective::Softprob => Ok(predict(&self.boosters[0]).map_err(xgb_error)?.0),
             Objective::Ovr | Objective::Ovr2 => {
                 let cols: Vec<Vec<f32>> = self
                     .boosters
                     .iter()
-                    .map(|b| b.predict(data, true).map(|r| r.0))
+                    .map(|b| predict(b).map(|r| r.0))
                     .collect::<Result<_, _>>()
                     .map_err(xgb_error)?;
                 let mut out = Vec::with_capacity(cols[0].len() * 3);

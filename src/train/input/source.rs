@@ -1,6 +1,8 @@
 //! Streaming rows of a dataset into XGBoost: one Parquet row group at a time, only the feature,
 //! label and weight columns, only the rows of the chosen genes, skipping part files that hold
-//! none of them. The iterator is walked several times by XGBoost; `reset` restarts it.
+//! none of them. The iterator is walked several times by XGBoost; `reset` restarts it. In the
+//! passes where XGBoost reads no feature values (it says which), only the gene, class and weight
+//! columns are decoded, and zeros stand in for the features (finite, as the real ones are).
 
 use arrow_array::{Array, Float32Array, Int64Array, RecordBatch, StringArray};
 
@@ -79,6 +81,11 @@ pub struct RowSource<'a> {
     rows: usize,
     recording: bool,
     recorded: bool,
+    /// Whether XGBoost reads this pass's feature values ([`BatchSource::values_read`]); when
+    /// not, only the gene, class and weight columns are decoded and the features are zeros.
+    read: bool,
+    /// Zeros served as features in passes that do not read them.
+    zeros: Vec<f32>,
 }
 
 impl<'a> RowSource<'a> {
@@ -116,8 +123,10 @@ impl<'a> RowSource<'a> {
             info: RowInfo::default(),
             record,
             rows,
-            recording: true,
+            recording: false,
             recorded: false,
+            read: true,
+            zeros: Vec::new(),
         })
     }
 
@@ -129,14 +138,20 @@ impl<'a> RowSource<'a> {
     }
 
     /// Fills the buffers with the kept rows of the next row group that has any; `None` at the
-    /// end of a pass.
+    /// end of a pass. The first pass that reads values records `info`.
     fn next_batch(&mut self) -> Result<Option<()>, store::Error> {
         let ds = self.ds;
+        if self.next == 0 && self.read && !self.recorded {
+            self.info = RowInfo::with_capacity(self.rows, self.record);
+            self.recording = true;
+        }
         self.buf.clear();
         self.labels.clear();
         self.weights.clear();
         let mut cols: Vec<&str> = vec!["gene_id", "position", "splice_type", "sample_weight"];
-        cols.extend(ds.features.iter().map(String::as_str));
+        if self.read {
+            cols.extend(ds.features.iter().map(String::as_str));
+        }
         while self.next < self.units.len() {
             let (p, rg) = self.units[self.next];
             self.next += 1;
@@ -144,15 +159,29 @@ impl<'a> RowSource<'a> {
             let reader = Part::open(path)?.read(&cols, Some(vec![rg]), 1 << 20)?;
             for batch in reader {
                 let batch = batch.map_err(|e| store::Error::damaged_parquet(path, e))?;
-                let c = Columns::of(&batch, ds.features.len()).ok_or_else(|| {
-                    store::Error::Corrupt {
-                        path: path.clone(),
-                        message: "unexpected column types".into(),
-                    }
+                let n_features = if self.read { ds.features.len() } else { 0 };
+                let c = Columns::of(&batch, n_features).ok_or_else(|| store::Error::Corrupt {
+                    path: path.clone(),
+                    message: "unexpected column types".into(),
                 })?;
-                self.take_rows(&c);
+                if let Some(f) = self.take_rows(&c) {
+                    return Err(store::Error::Corrupt {
+                        path: path.clone(),
+                        message: format!(
+                            "feature {} holds a value that is not finite, which the schema rules \
+                             out; rebuild the dataset with this version of spliceforge",
+                            ds.features[f]
+                        ),
+                    });
+                }
             }
             if !self.labels.is_empty() {
+                if !self.read {
+                    let n = self.labels.len() * ds.features.len();
+                    if self.zeros.len() < n {
+                        self.zeros.resize(n, 0.0);
+                    }
+                }
                 return Ok(Some(()));
             }
         }
@@ -164,7 +193,8 @@ impl<'a> RowSource<'a> {
     }
 
     /// Appends the rows of kept genes to the buffers (and, on the recording pass, to `info`).
-    fn take_rows(&mut self, c: &Columns<'_>) {
+    /// Returns the index of a feature holding a value that is not finite, if any.
+    fn take_rows(&mut self, c: &Columns<'_>) -> Option<usize> {
         let ds = self.ds;
         let idx_donor = ds.feature("donor_score");
         let idx_acceptor = ds.feature("acceptor_score");
@@ -184,8 +214,14 @@ impl<'a> RowSource<'a> {
                 continue;
             }
             let label = SpliceType::parse(c.splice_type.value(r)).map_or(0, |t| t as u8);
+            let mut finite = true;
             for col in &c.features {
-                self.buf.push(col[r]);
+                let v = col[r];
+                finite &= v.is_finite();
+                self.buf.push(v);
+            }
+            if !finite {
+                return c.features.iter().position(|col| !col[r].is_finite());
             }
             self.labels.push(f32::from(label));
             self.weights.push(c.weight.value(r));
@@ -204,6 +240,7 @@ impl<'a> RowSource<'a> {
                     .push(idx_acceptor.map_or(0.0, |f| c.features[f][r]));
             }
         }
+        None
     }
 }
 
@@ -237,17 +274,24 @@ impl BatchSource for RowSource<'_> {
 
     fn reset(&mut self) {
         self.next = 0;
-        if !self.recorded {
-            self.info = RowInfo::with_capacity(self.rows, self.record);
-            self.recording = true;
-        }
+        self.read = true;
+        self.recording = false;
+    }
+
+    fn values_read(&mut self, read: bool) {
+        self.read = read;
     }
 
     fn next(&mut self) -> Result<Option<Batch<'_>>, store::Error> {
         match self.next_batch()? {
             None => Ok(None),
             Some(()) => {
-                let b = Batch::new(&self.buf, self.ds.features.len(), &self.labels);
+                let features = if self.read {
+                    &self.buf[..]
+                } else {
+                    &self.zeros[..self.labels.len() * self.ds.features.len()]
+                };
+                let b = Batch::new(features, self.ds.features.len(), &self.labels);
                 Ok(Some(if self.with_weights {
                     b.with_weights(&self.weights)
                 } else {

@@ -9,22 +9,21 @@ use crate::features::SpliceType;
 use crate::store::genes::GeneRow;
 use crate::train::Error;
 use crate::train::fit::model::Model;
-use crate::train::fit::model::xgb_error;
 use crate::train::input::dataset::Dataset;
 use crate::train::input::source::{Record, RowInfo, RowSource};
-use crate::xgb::{BatchSource, DMatrix};
+use crate::xgb::{Batch, BatchSource};
 
 /// Walks the rows of the genes flagged in `keep` one row group at a time, as plain (exact,
 /// unbinned) matrices: only one batch of features is ever held. Returns the rows' info.
 fn each_batch(
     ds: &Dataset,
     keep: &[bool],
-    mut f: impl FnMut(&DMatrix) -> Result<(), Error>,
+    mut f: impl FnMut(&Batch<'_>) -> Result<(), Error>,
 ) -> Result<RowInfo, Error> {
     let mut src = RowSource::new(ds, keep, false, Record::Detail)?;
     src.reset();
     while let Some(b) = src.next()? {
-        f(&DMatrix::from_dense(b.features, b.rows, b.cols, f32::NAN).map_err(xgb_error)?)?;
+        f(&b)?;
     }
     Ok(src.info)
 }
