@@ -306,9 +306,15 @@ fn train_in(planned: &Planned, ds: &Dataset, t0: Instant, phases: Phases) -> Res
 /// the configuration to run, its memory estimate and the reason for the plan. Refuses a budget
 /// that nothing fits.
 pub fn plan(cfg: &TrainConfig, ds: &Dataset) -> Result<Planned, Error> {
-    let mut planned = plan_memory(cfg, ds)?;
+    let sh = memory::sample_shape(ds, cfg.sample_genes, cfg.params.seed);
+    let mut planned = plan_memory(cfg, ds, &sh)?;
     let c = &mut planned.cfg;
-    let rows = memory::sample_shape(ds, c.sample_genes, c.params.seed).rows as f64;
+    // The planner may sample genes; the rows are then those of its sample.
+    let rows = if c.sample_genes == cfg.sample_genes {
+        sh.rows
+    } else {
+        memory::sample_shape(ds, c.sample_genes, c.params.seed).rows
+    } as f64;
     let per_model = if c.ensemble_size > 1 {
         rows * (1.0 - c.holdout_fraction) / c.ensemble_size as f64
     } else {
@@ -342,20 +348,19 @@ pub fn plan(cfg: &TrainConfig, ds: &Dataset) -> Result<Planned, Error> {
 }
 
 /// [`plan`]'s memory part.
-fn plan_memory(cfg: &TrainConfig, ds: &Dataset) -> Result<Planned, Error> {
-    let sh = memory::sample_shape(ds, cfg.sample_genes, cfg.params.seed);
+fn plan_memory(cfg: &TrainConfig, ds: &Dataset, sh: &memory::Shape) -> Result<Planned, Error> {
     let n_genes = ds.genes.len() as u64;
     let asked = cfg.memory_settings();
     let Some(budget) = cfg.memory_budget else {
         return Ok(Planned {
             cfg: cfg.clone(),
-            estimate: memory::estimate(&sh, n_genes, &asked),
+            estimate: memory::estimate(sh, n_genes, &asked),
             reason: "no --memory-budget".into(),
         });
     };
     if asked.workers > 1 {
         // Workers train one in-memory single model: the only plan is the one asked, per worker.
-        let estimate = memory::estimate(&sh, n_genes, &asked);
+        let estimate = memory::estimate(sh, n_genes, &asked);
         if estimate.peak > budget {
             return Err(Error::Budget(format!(
                 "with {} workers each one needs about {} (predicted), more than --memory-budget {}; use more workers (each holds about 1/N of the matrices), or drop --workers and let --memory-budget pick a plan",
@@ -374,7 +379,7 @@ fn plan_memory(cfg: &TrainConfig, ds: &Dataset) -> Result<Planned, Error> {
             estimate,
         });
     }
-    let p = memory::plan(&sh, n_genes, &asked, budget, cfg.fixed).map_err(Error::Budget)?;
+    let p = memory::plan(sh, n_genes, &asked, budget, cfg.fixed).map_err(Error::Budget)?;
     let mut out = cfg.clone();
     let s = &p.settings;
     out.ensemble_size = s.ensemble_size;

@@ -157,22 +157,17 @@ impl Booster {
             u8::from(margin)
         );
         let config = cstring(&config, "config")?;
-        let mut shape: *const u64 = ptr::null();
-        let mut dim = 0u64;
-        let mut values: *const f32 = ptr::null();
         // SAFETY: live handles; valid out pointers.
-        let ret = unsafe {
+        Self::prediction("XGBoosterPredictFromDMatrix", |shape, dim, values| unsafe {
             ffi::XGBoosterPredictFromDMatrix(
                 self.handle,
                 data.handle(),
                 config.as_ptr(),
-                &mut shape,
-                &mut dim,
-                &mut values,
+                shape,
+                dim,
+                values,
             )
-        };
-        check(ret, "XGBoosterPredictFromDMatrix")?;
-        Self::copy_prediction(shape, dim, values)
+        })
     }
 
     /// [`predict`](Booster::predict) on a dense row-major matrix (`rows × cols` floats, NaN
@@ -192,32 +187,31 @@ impl Booster {
             json_f32(f32::NAN)
         );
         let config = cstring(&config, "config")?;
-        let mut shape: *const u64 = ptr::null();
-        let mut dim = 0u64;
-        let mut values: *const f32 = ptr::null();
         // SAFETY: live booster; the interface describes `features` (rows * cols floats,
         // checked above), alive for the call; no proxy; valid out pointers.
-        let ret = unsafe {
+        Self::prediction("XGBoosterPredictFromDense", |shape, dim, values| unsafe {
             ffi::XGBoosterPredictFromDense(
                 self.handle,
                 data.as_ptr(),
                 config.as_ptr(),
                 ptr::null_mut(),
-                &mut shape,
-                &mut dim,
-                &mut values,
+                shape,
+                dim,
+                values,
             )
-        };
-        check(ret, "XGBoosterPredictFromDense")?;
-        Self::copy_prediction(shape, dim, values)
+        })
     }
 
-    /// Copies a prediction XGBoost returned (its buffers live until the next call).
-    fn copy_prediction(
-        shape: *const u64,
-        dim: u64,
-        values: *const f32,
+    /// Runs an XGBoost predict call `call` (given its three out pointers) and copies what it
+    /// returned (XGBoost's buffers live only until the booster's next call).
+    fn prediction(
+        func: &'static str,
+        call: impl FnOnce(*mut *const u64, *mut u64, *mut *const f32) -> std::ffi::c_int,
     ) -> Result<(Vec<f32>, Vec<u64>)> {
+        let mut shape: *const u64 = ptr::null();
+        let mut dim = 0u64;
+        let mut values: *const f32 = ptr::null();
+        check(call(&mut shape, &mut dim, &mut values), func)?;
         // SAFETY: XGBoost returned `dim` shape entries (copied at once).
         let shape =
             unsafe { borrowed_slice(shape, to_usize(dim, "prediction dimension")?) }.to_vec();

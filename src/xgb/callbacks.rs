@@ -31,7 +31,7 @@ pub(super) enum Kind {
 /// dropped, so there only the sketch does. Anything else (another XGBoost, external memory)
 /// reads every pass.
 pub(super) fn value_passes(kind: Kind, reference: bool) -> &'static [bool] {
-    if super::version().0 != 3 || super::version().1 != 4 {
+    if !matches!(super::version(), (3, 4, _)) {
         return &[];
     }
     match (kind, reference) {
