@@ -87,6 +87,19 @@ fn build_is_byte_identical_whatever_the_threads_and_verifies() {
     assert!(r.stdout.contains("already complete"), "{}", r.stdout);
     assert!(t.elapsed() < Duration::from_secs(10));
     assert_same(&want, &dataset_files(&out));
+    // Killed after its last batch was committed but before it finished the dataset (the gene
+    // table, the summary and their manifest record come last): a run builds nothing again and
+    // finishes it.
+    for f in ["summary.json", "genes.parquet"] {
+        std::fs::remove_file(out.join(f)).unwrap();
+    }
+    let manifest = std::fs::read_to_string(out.join("manifest.jsonl")).unwrap();
+    let last = manifest.trim_end().rfind('\n').unwrap() + 1;
+    assert!(manifest[last..].starts_with(r#"{"kind":"complete""#));
+    std::fs::write(out.join("manifest.jsonl"), &manifest[..last]).unwrap();
+    let r = run(builder(&dir, &out, &["--threads", "1"])).ok();
+    assert!(!r.stdout.contains("already complete"), "{}", r.stdout);
+    assert_same(&want, &dataset_files(&out));
 }
 
 /// Spawns a builder with paused commit phases, kills it after `delay`, returns the last commit

@@ -61,6 +61,31 @@ fn estimate_reads_the_manifest_and_prints_a_size_table() {
     assert_eq!(j["shape"]["rows"], 13_000_000);
     let gb = j["estimate"]["peak"].as_u64().unwrap() as f64 / 1e9;
     assert!((3.0..8.0).contains(&gb), "{gb}");
+    // Without --objective, 2.8 M rows train ovr2, whose two boosters boost together (and hold
+    // their state at once) when there is a thread for each; ovr's three do not with 2 threads.
+    let peak = |extra: &[&str]| {
+        let mut a = vec![
+            "--genes",
+            "2000",
+            "--rows-per-gene",
+            "1400",
+            "--features",
+            "131",
+        ];
+        a.extend_from_slice(extra);
+        estimate_json(&dir, &a)["estimate"]["peak"]
+            .as_u64()
+            .unwrap()
+    };
+    assert!(peak(&["--threads", "2"]) > peak(&["--threads", "1"]));
+    assert_eq!(
+        peak(&["--threads", "2"]),
+        peak(&["--threads", "2", "--objective", "ovr2"])
+    );
+    assert_eq!(
+        peak(&["--threads", "2", "--objective", "ovr"]),
+        peak(&["--threads", "1", "--objective", "ovr"])
+    );
     // Neither a dataset nor a shape: a usage error.
     run(dir.cmd(&["estimate"])).fails_with(2);
     run(dir.cmd(&[

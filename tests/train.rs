@@ -198,6 +198,34 @@ fn two_booster_ovr_saves_two_boosters_and_python_reproduces_the_implied_neither(
     assert!(!out.join("model-neither.json").exists());
 }
 
+#[test]
+fn ovr2_boosters_boosting_together_grow_the_model_they_grow_one_after_the_other() {
+    let (_, ds) = dataset();
+    let dir = Dir::new();
+    let (together, alone) = (dir.join("together"), dir.join("alone"));
+    let args = |threads| {
+        [
+            "--objective",
+            "ovr2",
+            "--n-folds",
+            "1",
+            "--threads",
+            threads,
+        ]
+    };
+    // Two threads: the two boosters boost at the same time, one thread each, from our own
+    // gradients; one thread: one after the other, with XGBoost's objective.
+    train(&dir, ds, &together, &args("2")).ok();
+    train(&dir, ds, &alone, &args("1")).ok();
+    for f in ["model-donor.json", "model-acceptor.json"] {
+        let (a, b) = (
+            std::fs::read(together.join(f)).unwrap(),
+            std::fs::read(alone.join(f)).unwrap(),
+        );
+        assert!(a == b, "{f} differs between boosting together and alone");
+    }
+}
+
 /// Trains `objective` (ovr or ovr2), predicts, and checks with Python's xgboost that the
 /// probabilities written are the boosters' (for ovr2, "neither" is (1 − p_donor)(1 − p_acceptor)
 /// before renormalising). Returns the test's directory and the model directory in it.

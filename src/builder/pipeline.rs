@@ -182,7 +182,9 @@ struct Shape {
 
 impl Shape {
     fn new(s: &Settings<'_>, prep: &Prepared) -> Self {
-        let first_gene = s.committed * prep.plan.batch_size;
+        // Every batch may be committed already (a run killed before it finished the
+        // dataset): nothing is left to build then.
+        let first_gene = (s.committed * prep.plan.batch_size).min(prep.genes.len());
         let threads = s.threads.max(1);
         Shape {
             first_gene,

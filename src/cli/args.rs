@@ -208,9 +208,6 @@ pub struct TrainArgs {
     /// The base model's call threshold, for base-vs-meta figures.
     #[arg(long, default_value_t = 0.5)]
     pub threshold: f32,
-    /// Threads (default: all cores). With --workers they are split between the workers.
-    #[arg(long, env = "SPLICEFORGE_THREADS")]
-    pub threads: Option<usize>,
     /// Join a distributed run as one worker: the address `spliceforge tracker` printed. Start
     /// one `train` per worker with the same arguments and its own --rank (e.g. under srun:
     /// --rank $SLURM_PROCID --world $SLURM_NTASKS); rank 0 writes --out-dir, which must be on a
@@ -267,6 +264,11 @@ pub struct PlanArgs {
     /// Histogram bins per feature (up to 256: one byte per value in the binned matrix, two above).
     #[arg(long, default_value_t = 256)]
     pub max_bin: u32,
+    /// Threads (default: all cores). With --workers they are split between the workers. With a
+    /// thread for each binary booster (ovr2 from 2 threads, ovr from 3) the boosters boost at
+    /// the same time, sharing the threads: sooner, and their training state is held at once.
+    #[arg(long, env = "SPLICEFORGE_THREADS")]
+    pub threads: Option<usize>,
     /// How the three classes are modelled. Default: by the rows a model trains on — ovr2 from
     /// 1,000,000 rows (a third less boosting; on held-out A. thaliana genes its AP is within a
     /// few thousandths of ovr's, inside the spread between seeds), ovr below (the third booster

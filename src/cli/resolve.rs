@@ -274,8 +274,7 @@ fn plan(a: &PlanArgs) -> Result<Plan, Error> {
     Ok(Plan {
         settings: Settings {
             max_bin: a.max_bin,
-            // Without --objective, settled by the data's size once the dataset is open
-            // (ovr and ovr2 need the same memory).
+            // Without --objective, settled by the data's size (`objective_by_size`).
             objective: match a.objective {
                 None | Some(ObjectiveArg::Ovr) => Objective::Ovr,
                 Some(ObjectiveArg::Ovr2) => Objective::Ovr2,
@@ -289,6 +288,8 @@ fn plan(a: &PlanArgs) -> Result<Plan, Error> {
             external_memory: a.external_memory,
             train_weights: a.train_weights,
             workers: a.workers,
+            threads: threads(a.threads),
+            objective_by_size: a.objective.is_none(),
         },
         sample_genes: a.sample_genes,
         single_model,
@@ -374,7 +375,7 @@ pub fn train(a: TrainArgs) -> Result<TrainConfig, Error> {
             early_stopping_rounds: a.early_stopping_rounds,
             shared_cuts: a.cuts == Some(CutsArg::Shared),
             seed: pl.seed,
-            threads: threads(a.threads),
+            threads: threads(a.plan.threads),
         },
         calibrate: !a.no_calibrate || a.calibrate_per_class,
         calibrate_population: a.calibrate_population,

@@ -84,10 +84,7 @@ pub struct TrainConfig {
     pub auto: Auto,
 }
 
-/// From this many rows per model, the defaults turn to what saves time at scale: `ovr2` and
-/// one sketch per run. Below it they cost seconds, and on small sets (the 82 fly genes of
-/// `data/`) the third booster and per-matrix cuts were steadier (docs/training.md).
-pub const LARGE_RUN_ROWS: u64 = 1_000_000;
+pub use memory::LARGE_RUN_ROWS;
 
 /// Settings the user left out (`--objective`, `--cuts`): [`plan`] settles them by the rows a
 /// model trains on ([`LARGE_RUN_ROWS`]).
@@ -127,6 +124,8 @@ impl TrainConfig {
             external_memory: self.external_memory,
             train_weights: self.train_weights,
             workers: self.workers,
+            threads: self.params.threads,
+            objective_by_size: self.auto.objective,
         }
     }
 
@@ -315,18 +314,11 @@ pub fn plan(cfg: &TrainConfig, ds: &Dataset) -> Result<Planned, Error> {
     } else {
         memory::sample_shape(ds, c.sample_genes, c.params.seed).rows
     } as f64;
-    let per_model = if c.ensemble_size > 1 {
-        rows * (1.0 - c.holdout_fraction) / c.ensemble_size as f64
-    } else {
-        rows
-    };
+    let per_model = memory::rows_per_model(rows, &c.memory_settings());
     let large = per_model >= LARGE_RUN_ROWS as f64;
     if c.auto.objective {
-        c.params.objective = if large {
-            fit::model::Objective::Ovr2
-        } else {
-            fit::model::Objective::Ovr
-        };
+        // As the memory model settled it for the plan's estimate.
+        c.params.objective = memory::objective_by_size(per_model);
     }
     if c.auto.cuts {
         c.params.shared_cuts = large && c.ensemble_size <= 1 && c.workers <= 1;

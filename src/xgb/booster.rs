@@ -122,6 +122,54 @@ impl Booster {
         check(ret, "XGBoosterUpdateOneIter")
     }
 
+    /// Runs boosting round `iteration` on `train` from per-row gradients and hessians (a custom
+    /// objective): XGBoost grows this round's trees from them, without looking at the labels.
+    pub fn boost_with_gradients(
+        &mut self,
+        iteration: u32,
+        train: &DMatrix,
+        grad: &[f32],
+        hess: &[f32],
+    ) -> Result<()> {
+        let iter = round(iteration)?;
+        if grad.len() != hess.len() {
+            return Err(Error::InvalidInput(format!(
+                "{} gradients but {} hessians",
+                grad.len(),
+                hess.len()
+            )));
+        }
+        let g = array_interface(grad.as_ptr().cast(), &[grad.len(), 1], "f4")?;
+        let h = array_interface(hess.as_ptr().cast(), &[hess.len(), 1], "f4")?;
+        // SAFETY: live handles; the interfaces describe `grad` and `hess`, alive for the call
+        // (XGBoost copies them; it checks their length against the matrix's rows).
+        let ret = unsafe {
+            ffi::XGBoosterTrainOneIter(self.handle, train.handle(), iter, g.as_ptr(), h.as_ptr())
+        };
+        check(ret, "XGBoosterTrainOneIter")
+    }
+
+    /// The raw margins the next boosting round on `train` starts from (from the booster's
+    /// prediction cache, so nothing is recomputed), one per row of a single-output model.
+    pub fn training_margins(&self, train: &DMatrix) -> Result<Vec<f32>> {
+        let config = cstring(
+            "{\"type\": 1, \"training\": true, \"iteration_begin\": 0, \"iteration_end\": 0, \"strict_shape\": false}",
+            "config",
+        )?;
+        // SAFETY: live handles; valid out pointers.
+        Self::prediction("XGBoosterPredictFromDMatrix", |shape, dim, values| unsafe {
+            ffi::XGBoosterPredictFromDMatrix(
+                self.handle,
+                train.handle(),
+                config.as_ptr(),
+                shape,
+                dim,
+                values,
+            )
+        })
+        .map(|(values, _)| values)
+    }
+
     /// Evaluates the model on named matrices with its `eval_metric`s and returns XGBoost's line,
     /// e.g. `"[3]\ttrain-logloss:0.12\tvalid-logloss:0.25"` (see [`parse_eval`]).
     pub fn eval(&self, iteration: u32, sets: &[(&DMatrix, &str)]) -> Result<String> {

@@ -252,7 +252,7 @@ unsafe fn reset_state<S: BatchSource>(p: *mut c_void) {
     }
 }
 
-fn panic_message(panic: &(dyn Any + Send)) -> String {
+pub(super) fn panic_message(panic: &(dyn Any + Send)) -> String {
     if let Some(s) = panic.downcast_ref::<&str>() {
         (*s).to_owned()
     } else if let Some(s) = panic.downcast_ref::<String>() {
@@ -340,7 +340,8 @@ pub(super) fn build<S: BatchSource>(
     };
     // Our own failure first: it explains whatever XGBoost then reported.
     let stored = state.error.take();
-    let matrix = (ret == 0 && !out.is_null()).then(|| DMatrix::with_callbacks(out, callbacks));
+    let matrix = (ret == 0 && !out.is_null())
+        .then(|| DMatrix::with_callbacks(out, callbacks, kind == Kind::InMemory));
     if let Some(e) = stored {
         drop(matrix);
         return Err(e);

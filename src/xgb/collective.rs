@@ -161,6 +161,12 @@ impl Communicator {
     }
 }
 
+/// Whether this process belongs to a group of workers (collective calls then go to peers).
+pub fn is_distributed() -> bool {
+    // SAFETY: no arguments; answers false before any group is joined.
+    unsafe { ffi::XGCommunicatorIsDistributed() != 0 }
+}
+
 /// Reduces `values` element-wise over every worker of the group this process joined, in place
 /// (every worker must call it).
 pub fn allreduce(values: &mut [u64], op: Op) -> Result<()> {

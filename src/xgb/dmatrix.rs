@@ -19,6 +19,8 @@ pub struct DMatrix {
     /// For a matrix built from a source: the iterator handle and proxy XGBoost keeps pointers
     /// to, alive as long as the matrix (dropped after the handle is freed).
     callbacks: Option<Box<Callbacks>>,
+    /// A quantile matrix binned in memory at construction (nothing is built lazily later).
+    binned_in_memory: bool,
 }
 
 impl std::fmt::Debug for DMatrix {
@@ -51,15 +53,29 @@ impl DMatrix {
         DMatrix {
             handle,
             callbacks: None,
+            binned_in_memory: false,
         }
     }
 
-    /// Takes ownership of a handle built from `callbacks`, which it keeps alive.
-    pub(crate) fn with_callbacks(handle: ffi::DMatrixHandle, callbacks: Box<Callbacks>) -> Self {
+    /// Takes ownership of a handle built from `callbacks`, which it keeps alive;
+    /// `binned_in_memory` for an in-memory quantile matrix.
+    pub(crate) fn with_callbacks(
+        handle: ffi::DMatrixHandle,
+        callbacks: Box<Callbacks>,
+        binned_in_memory: bool,
+    ) -> Self {
         DMatrix {
             handle,
             callbacks: Some(callbacks),
+            binned_in_memory,
         }
+    }
+
+    /// Whether this is an in-memory quantile matrix ([`quantile_from_source`]
+    /// (DMatrix::quantile_from_source)): its bins were all made at construction, so boosters
+    /// only read it (see [`boost_logistic_together`](super::boost_logistic_together)).
+    pub fn binned_in_memory(&self) -> bool {
+        self.binned_in_memory
     }
 
     /// How many times XGBoost called the source's callbacks after construction (0 for a matrix
@@ -149,6 +165,23 @@ impl DMatrix {
     /// Sets the instance weights, one per row.
     pub fn set_weights(&mut self, weights: &[f32]) -> Result<()> {
         self.set_float_info(c"weight", weights, "weights")
+    }
+
+    /// The instance weights (empty when none were given).
+    pub fn weights(&self) -> Result<Vec<f32>> {
+        let mut len = 0;
+        let mut data: *const f32 = ptr::null();
+        // SAFETY: live handle, NUL-terminated field name, valid out pointers.
+        let ret = unsafe {
+            ffi::XGDMatrixGetFloatInfo(self.handle, c"weight".as_ptr(), &mut len, &mut data)
+        };
+        check(ret, "XGDMatrixGetFloatInfo")?;
+        let len = to_usize(len, "weights")?;
+        if len == 0 || data.is_null() {
+            return Ok(Vec::new());
+        }
+        // SAFETY: XGBoost returned `len` floats of its own storage, copied at once.
+        Ok(unsafe { std::slice::from_raw_parts(data, len) }.to_vec())
     }
 
     fn set_float_info(&mut self, field: &std::ffi::CStr, values: &[f32], what: &str) -> Result<()> {

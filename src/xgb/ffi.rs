@@ -57,6 +57,12 @@ unsafe extern "C" {
         array: *const c_float,
         len: BstUlong,
     ) -> c_int;
+    pub fn XGDMatrixGetFloatInfo(
+        handle: DMatrixHandle,
+        field: *const c_char,
+        out_len: *mut BstUlong,
+        out_dptr: *mut *const c_float,
+    ) -> c_int;
     pub fn XGDMatrixNumRow(handle: DMatrixHandle, out: *mut BstUlong) -> c_int;
     pub fn XGDMatrixNumCol(handle: DMatrixHandle, out: *mut BstUlong) -> c_int;
     pub fn XGDMatrixNumNonMissing(handle: DMatrixHandle, out: *mut BstUlong) -> c_int;
@@ -105,6 +111,13 @@ unsafe extern "C" {
         handle: BoosterHandle,
         iter: c_int,
         dtrain: DMatrixHandle,
+    ) -> c_int;
+    pub fn XGBoosterTrainOneIter(
+        handle: BoosterHandle,
+        dtrain: DMatrixHandle,
+        iter: c_int,
+        grad: *const c_char,
+        hess: *const c_char,
     ) -> c_int;
     pub fn XGBoosterEvalOneIter(
         handle: BoosterHandle,
@@ -185,6 +198,7 @@ unsafe extern "C" {
     pub fn XGCommunicatorFinalize() -> c_int;
     pub fn XGCommunicatorGetRank() -> c_int;
     pub fn XGCommunicatorGetWorldSize() -> c_int;
+    pub fn XGCommunicatorIsDistributed() -> c_int;
     pub fn XGCommunicatorAllreduce(
         buffer: *mut c_void,
         count: usize,

@@ -3,7 +3,8 @@
 //! * [`DMatrix`]: data matrices from dense or CSR memory, with labels and weights;
 //!   quantile matrices streamed from a [`BatchSource`] ([`DMatrix::quantile_from_source`]).
 //! * [`Booster`]: training ([`Booster::update`]), evaluation, prediction, JSON/UBJSON model files
-//!   and buffers, feature importance.
+//!   and buffers, feature importance; [`boost_logistic_together`]: binary boosters sharing one
+//!   matrix, boosting at the same time from our own gradients.
 //! * [`Error`]: every failed C call becomes [`Error::XGBoost`] with XGBoost's own message.
 //!
 //! Only safe functions are public: handles are owned (freed on drop), inputs are checked before
@@ -33,11 +34,13 @@ mod dmatrix;
 mod error;
 mod ffi;
 mod iter;
+mod together;
 
 pub use booster::{Booster, ImportanceType, parse_eval};
 pub use dmatrix::DMatrix;
 pub use error::{Error, Result};
 pub use iter::{Batch, BatchSource};
+pub use together::{LogisticJob, boost_logistic_together};
 
 /// The version of the linked XGBoost library, as `(major, minor, patch)`.
 #[must_use]

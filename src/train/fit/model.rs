@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::train::Error;
 use crate::train::fit::calibrate::{CLASSES, Calibration, ovr_probs, softmax};
 use crate::train::fit::stopping::{self, Stop};
-use crate::xgb::{Batch, Booster, DMatrix};
+use crate::xgb::{Batch, Booster, DMatrix, LogisticJob, boost_logistic_together};
 
 /// How the three classes are modelled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -170,6 +170,14 @@ impl Model {
         p: &Params,
         mut stop: Stop,
     ) -> Result<Self, Error> {
+        if let Stop::After(rounds) = &stop
+            && Self::boosters_at_once(p.objective, p.threads) > 1
+            && train.binned_in_memory()
+            && !crate::xgb::collective::is_distributed()
+        {
+            let rounds = rounds.clone();
+            return Self::fit_together(train, labels, p, &rounds);
+        }
         let binary = p.objective != Objective::Softprob;
         let classes: Vec<Option<u8>> = if binary {
             Self::booster_classes(p.objective).map(Some).collect()
@@ -212,6 +220,76 @@ impl Model {
             boosters,
             calibration: None,
             rounds,
+        })
+    }
+
+    /// How many boosters of `objective` boost at the same time with `threads` threads: every
+    /// binary booster when there is a thread for each (ovr2 from 2 threads, ovr from 3), each
+    /// with an equal share of the threads; else one after the other. Boosting together needs
+    /// a fixed number of rounds, an in-memory matrix and one process (`fit_with` checks those),
+    /// and holds every booster's training state at once (the memory model counts it).
+    pub fn boosters_at_once(objective: Objective, threads: usize) -> usize {
+        let n = Self::booster_classes(objective).len();
+        if objective != Objective::Softprob && n > 1 && threads >= n {
+            n
+        } else {
+            1
+        }
+    }
+
+    /// [`fit_with`](Self::fit_with) for binary boosters that boost together, `rounds[i]`
+    /// rounds for booster `i` (see [`boost_logistic_together`]): each boosts its first round
+    /// alone with XGBoost's objective (which fits its intercept from the labels), then all boost
+    /// the rest at once from their own gradients. The trees are those each booster grows alone
+    /// with its share of the threads.
+    fn fit_together(
+        mut train: DMatrix,
+        labels: &[u8],
+        p: &Params,
+        rounds: &[u32],
+    ) -> Result<Self, Error> {
+        let at_once = Self::boosters_at_once(p.objective, p.threads);
+        let shared = Params {
+            threads: p.threads / at_once,
+            ..p.clone()
+        };
+        let params = shared.booster_params(true);
+        let mut boosters = Vec::new();
+        let mut class_labels = Vec::new();
+        for (c, &r) in Self::booster_classes(p.objective).zip(rounds) {
+            let l = one_vs_rest(labels, c);
+            train.set_labels(&l).map_err(xgb_error)?;
+            let mut b = Booster::new(&[&train]).map_err(xgb_error)?;
+            set_params(&mut b, &params)?;
+            if r > 0 {
+                b.update(0, &train).map_err(xgb_error)?;
+            }
+            boosters.push(b);
+            class_labels.push(l);
+        }
+        let jobs = boosters
+            .iter_mut()
+            .zip(&class_labels)
+            .zip(rounds)
+            .map(|((booster, labels), &r)| LogisticJob {
+                booster,
+                labels,
+                rounds: r.min(1)..r,
+            })
+            .collect();
+        boost_logistic_together(&train, jobs).map_err(xgb_error)?;
+        drop(class_labels);
+        drop(train);
+        let boosters = boosters
+            .into_iter()
+            .map(|b| trees_only(b, p.threads))
+            .collect::<Result<Vec<_>, _>>()?;
+        crate::mem::release_free_memory();
+        Ok(Self {
+            objective: p.objective,
+            boosters,
+            calibration: None,
+            rounds: rounds.to_vec(),
         })
     }
 

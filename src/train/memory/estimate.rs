@@ -63,15 +63,23 @@ fn describe(s: &Settings) -> String {
     } else {
         String::new()
     };
+    let objective = if s.objective_by_size {
+        format!(
+            "ovr (ovr2 from {} rows per model)",
+            thousands(memory::LARGE_RUN_ROWS)
+        )
+    } else {
+        format!("{:?}", s.objective)
+    };
     format!(
-        "{:?}, max_bin {}, {model}, {}{workers}",
-        s.objective,
+        "{objective}, max_bin {}, {model}, {}{workers}, {} threads",
         s.max_bin,
         if s.external_memory {
             "external memory"
         } else {
             "in memory"
-        }
+        },
+        s.threads
     )
     .to_lowercase()
 }

@@ -9,7 +9,7 @@
 
 use serde::Serialize;
 
-use crate::train::fit::model::Objective;
+use crate::train::fit::model::{Model, Objective};
 
 pub mod estimate;
 mod plan;
@@ -39,6 +39,10 @@ const EXTMEM_PER_ROW: f64 = 14.0;
 /// Boosting, per row and per class trained at once: gradient pair (8 B), prediction cache
 /// (4 B) and XGBoost's row partitions and sampling buffers.
 const BOOST_PER_ROW_CLASS: f64 = 16.0;
+/// Boosters boosting together (`Model::boosters_at_once`), per row and booster: its 0/1
+/// labels, its margins twice (XGBoost's prediction buffer and our copy), its gradients and
+/// hessians (4 B each).
+const TOGETHER_PER_ROW_BOOSTER: f64 = 20.0;
 /// Boosting, per row whatever the classes.
 const BOOST_PER_ROW: f64 = 20.0;
 /// External-memory boosting streams bin pages back from the cache, a few at a time.
@@ -103,6 +107,37 @@ pub struct Settings {
     /// Worker processes sharing the training rows (`train --workers`; 1: one process). The
     /// estimate is then per worker.
     pub workers: usize,
+    /// XGBoost threads per process: with one for each binary booster, the boosters boost
+    /// together and hold their training state at once.
+    pub threads: usize,
+    /// `--objective` was left out: `objective` is then settled by the rows a model trains on
+    /// ([`objective_by_size`]), as `train` does.
+    pub objective_by_size: bool,
+}
+
+/// From this many rows per model, the defaults turn to what saves time at scale: `ovr2` and
+/// one sketch per run. Below it they cost seconds, and on small sets (the 82 fly genes of
+/// `data/`) the third booster and per-matrix cuts were steadier (docs/training.md).
+pub const LARGE_RUN_ROWS: u64 = 1_000_000;
+
+/// The rows one model trains on, of `rows` rows: all of them for a single model; a sub-model's
+/// share of the non-hold-out rows for an ensemble.
+pub fn rows_per_model(rows: f64, s: &Settings) -> f64 {
+    if s.ensemble_size > 1 {
+        rows * (1.0 - s.holdout_fraction) / s.ensemble_size as f64
+    } else {
+        rows
+    }
+}
+
+/// The objective left to the data's size: `ovr2` from [`LARGE_RUN_ROWS`] rows per model,
+/// `ovr` below.
+pub fn objective_by_size(rows_per_model: f64) -> Objective {
+    if rows_per_model >= LARGE_RUN_ROWS as f64 {
+        Objective::Ovr2
+    } else {
+        Objective::Ovr
+    }
 }
 
 /// One phase of a plan and its predicted peak.
@@ -132,15 +167,35 @@ fn bin_bytes(max_bin: u32) -> f64 {
 /// Bytes of one training matrix of `rows` rows plus boosting on it (no fixed part).
 pub fn training_bytes(rows: f64, features: u64, s: &Settings) -> f64 {
     let weights = if s.train_weights { 4.0 } else { 0.0 };
-    let classes = match s.objective {
-        Objective::Softprob => 3.0,
-        Objective::Ovr | Objective::Ovr2 => 1.0,
-    };
     if s.external_memory {
+        let classes = match s.objective {
+            Objective::Softprob => 3.0,
+            Objective::Ovr | Objective::Ovr2 => 1.0,
+        };
         rows * (EXTMEM_PER_ROW + weights + EXTMEM_BOOST_PER_ROW + BOOST_PER_ROW_CLASS * classes)
     } else {
+        // Boosters boost together in one process only; then each holds its state, and the
+        // weights are copied once for the gradients.
+        let at_once = if s.workers > 1 {
+            1
+        } else {
+            Model::boosters_at_once(s.objective, s.threads)
+        };
+        let (classes, together) = match s.objective {
+            Objective::Softprob => (3.0, 0.0),
+            _ if at_once > 1 => {
+                let n = at_once as f64;
+                (n, n * TOGETHER_PER_ROW_BOOSTER + 4.0)
+            }
+            _ => (1.0, 0.0),
+        };
         let matrix = features as f64 * MATRIX_PER_VALUE * bin_bytes(s.max_bin);
-        rows * (matrix + MATRIX_PER_ROW + weights + BOOST_PER_ROW + BOOST_PER_ROW_CLASS * classes)
+        rows * (matrix
+            + MATRIX_PER_ROW
+            + weights
+            + BOOST_PER_ROW
+            + BOOST_PER_ROW_CLASS * classes
+            + together)
     }
 }
 
@@ -150,6 +205,16 @@ pub fn estimate(shape: &Shape, dataset_genes: u64, s: &Settings) -> Estimate {
         + SKETCH_PER_FEATURE_BIN * shape.features as f64 * f64::from(s.max_bin.min(1 << 16))
         + PER_GENE * dataset_genes as f64;
     let n = shape.rows as f64;
+    let settled;
+    let s = if s.objective_by_size {
+        settled = Settings {
+            objective: objective_by_size(rows_per_model(n, s)),
+            ..s.clone()
+        };
+        &settled
+    } else {
+        s
+    };
     let mut phases = Vec::new();
     let mut push = |name: String, rows: f64, extra: f64| {
         phases.push(PhaseEstimate {
@@ -231,6 +296,8 @@ mod tests {
             external_memory: false,
             train_weights: false,
             workers: 1,
+            threads: 1,
+            objective_by_size: false,
         }
     }
 
