@@ -152,22 +152,8 @@ impl Booster {
     /// The raw margins the next boosting round on `train` starts from (from the booster's
     /// prediction cache, so nothing is recomputed), one per row of a single-output model.
     pub fn training_margins(&self, train: &DMatrix) -> Result<Vec<f32>> {
-        let config = cstring(
-            "{\"type\": 1, \"training\": true, \"iteration_begin\": 0, \"iteration_end\": 0, \"strict_shape\": false}",
-            "config",
-        )?;
-        // SAFETY: live handles; valid out pointers.
-        Self::prediction("XGBoosterPredictFromDMatrix", |shape, dim, values| unsafe {
-            ffi::XGBoosterPredictFromDMatrix(
-                self.handle,
-                train.handle(),
-                config.as_ptr(),
-                shape,
-                dim,
-                values,
-            )
-        })
-        .map(|(values, _)| values)
+        self.predict_matrix(train, true, true)
+            .map(|(values, _)| values)
     }
 
     /// Evaluates the model on named matrices with its `eval_metric`s and returns XGBoost's line,
@@ -200,8 +186,19 @@ impl Booster {
     /// `[rows, classes]` for `multi:softprob`. Probabilities (or values) by default; raw margins
     /// (before the link function) when `margin` is true. All boosted rounds are used.
     pub fn predict(&self, data: &DMatrix, margin: bool) -> Result<(Vec<f32>, Vec<u64>)> {
+        self.predict_matrix(data, margin, false)
+    }
+
+    /// `XGBoosterPredictFromDMatrix` over every boosted round; `training` reads the booster's
+    /// prediction cache of a matrix it trains on.
+    fn predict_matrix(
+        &self,
+        data: &DMatrix,
+        margin: bool,
+        training: bool,
+    ) -> Result<(Vec<f32>, Vec<u64>)> {
         let config = format!(
-            "{{\"type\": {}, \"training\": false, \"iteration_begin\": 0, \"iteration_end\": 0, \"strict_shape\": false}}",
+            "{{\"type\": {}, \"training\": {training}, \"iteration_begin\": 0, \"iteration_end\": 0, \"strict_shape\": false}}",
             u8::from(margin)
         );
         let config = cstring(&config, "config")?;

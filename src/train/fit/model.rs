@@ -175,8 +175,7 @@ impl Model {
             && train.binned_in_memory()
             && !crate::xgb::collective::is_distributed()
         {
-            let rounds = rounds.clone();
-            return Self::fit_together(train, labels, p, &rounds);
+            return Self::fit_together(train, labels, p, rounds);
         }
         let binary = p.objective != Objective::Softprob;
         let classes: Vec<Option<u8>> = if binary {
