@@ -1,14 +1,16 @@
-//! The integration tests: one binary that runs the real `spliceforge` on real data.
+//! The integration tests: one binary that runs the real `spliceforge` on real data. Tests run
+//! in the order of their names, two at a time, so the longest (`distributed`) starts early.
 
 mod util;
 
 mod builder;
+mod distributed;
 mod errors;
 mod features;
 mod inspect;
 mod memory;
+mod project;
 mod readme;
 mod shards;
 mod spliceai;
 mod train;
-mod workers;

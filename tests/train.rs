@@ -426,6 +426,16 @@ fn more_folds_than_genes_is_a_usage_error() {
         "{}",
         r.stderr
     );
+    // Refused before any work: no progress line precedes the error, nothing is written.
+    let r = train(&dir, ds, &dir.join("m100"), &["--n-folds", "100"]).fails_with(2);
+    assert!(
+        r.stderr
+            .starts_with("error: --n-folds 100 is more than the"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+    assert!(!dir.join("m100").exists());
 }
 
 #[test]

@@ -57,6 +57,7 @@ impl Dir {
     pub fn cmd(&self, args: &[&str]) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_spliceforge"));
         c.args(args).current_dir(self.path());
+        passive_openmp(&mut c);
         for (var, _) in std::env::vars_os() {
             if var.to_string_lossy().starts_with("SPLICEFORGE_") {
                 c.env_remove(var);
@@ -64,6 +65,13 @@ impl Dir {
         }
         c
     }
+}
+
+/// Tests run two at a time, each process with as many OpenMP threads as cores: XGBoost's
+/// threads, spinning while they wait (OpenMP's default), would take the cores from the other
+/// test's working threads (two trains at once took 3x longer). Waiting threads sleep instead.
+pub fn passive_openmp(c: &mut Command) {
+    c.env("OMP_WAIT_POLICY", "PASSIVE");
 }
 
 /// What a finished command printed, with its exit code.
@@ -144,11 +152,13 @@ pub fn python_cmd() -> Command {
         .map(PathBuf::from)
         .map_or_else(|| repo(".venv"), |v| root().join(v));
     let py = venv.join("bin/python");
-    Command::new(if py.exists() {
+    let mut c = Command::new(if py.exists() {
         py
     } else {
         PathBuf::from("python3")
-    })
+    });
+    passive_openmp(&mut c);
+    c
 }
 
 /// Runs a Python script (the interop checks), asserting it succeeds; returns its stdout.

@@ -145,6 +145,10 @@ impl Summary {
                 f.sites, f.calls, f.precision, f.recall, f.f1, f.average_precision
             );
         }
+        let _ = writeln!(
+            s,
+            "  (every position of the dataset's genes, a call found if a site is within the consensus window; `train` scores the base model again on its held-out rows, weighted back to every position, so its figures differ a little)"
+        );
         s
     }
 }

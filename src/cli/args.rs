@@ -4,24 +4,48 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use super::examples;
 use spliceforge::store::Shard;
 
+/// The top level's workflow, shown after its usage line.
+const WORKFLOW: &str = "\
+Workflow (each command has --help with an example that pastes and runs from the repository):
+  spliceforge inspect --genome G --annotation A           what the genome and annotation hold
+  spliceforge builder --genome G --annotation A --out DS  the training dataset (resumable)
+  spliceforge train --dataset DS --out-dir M              the meta-model, its report and figures
+  spliceforge predict --model M --dataset DS --out P      per-row probabilities and calls";
+
+/// Every exit code, at the end of the top level's long help (the README has the same table).
+const EXIT_CODES: &str = "\
+Exit codes:
+   0  success
+   1  a bug in spliceforge (or in XGBoost): please report it with the command and its output
+   2  bad usage: a flag rejected, or settings that cannot work with this input
+   3  bad input data (malformed FASTA/GTF/GFF3/gene list/base scores, an empty selection)
+   4  the output directory holds a run or model with other settings (--overwrite starts over)
+   5  another builder holds the output directory
+   6  verify found problems
+   7  a write failed (disk full, permissions); committed batches are intact, rerun to resume
+   8  not a spliceforge dataset or model directory
+   9  no training plan fits --memory-budget (nothing was done)
+  10  a file or directory given does not exist
+  11  an input exists but cannot be read
+  12  a dataset, model or weights file is damaged: rebuild, retrain or re-fetch it
+  13  a dataset and a model that do not fit together (other features)
+  14  merge refused its shards (missing, given twice, unfinished or of another run)";
+
 /// Build splice-site training sets from a genome and its annotation, and train meta-models.
-///
-/// Exit codes: 0 success; 1 a bug (please report it); 2 bad usage (flags, or settings that
-/// cannot work with this input); 3 bad input data (malformed FASTA/GTF/GFF3/gene list/base
-/// model, empty selection); 4 the output directory holds a run or model with other settings;
-/// 5 another builder holds the directory; 6 verify found problems; 7 a write failed (disk
-/// full…), committed batches intact; 8 a directory that is not a spliceforge dataset or model;
-/// 9 no training plan fits --memory-budget; 10 a file or directory given does not exist;
-/// 11 an input cannot be read; 12 a dataset or model file is damaged; 13 a dataset and a model
-/// that do not fit together; 14 merge refused: the shards given are not one whole run.
 #[derive(Debug, Parser)]
 #[command(
     name = "spliceforge",
     version,
     propagate_version = true,
-    max_term_width = 100
+    max_term_width = 100,
+    help_template = "{about-with-newline}\n{usage-heading} {usage}\n\n{before-help}{all-args}{after-help}",
+    before_help = WORKFLOW,
+    after_help = "Exit codes: `spliceforge --help` lists them.",
+    after_long_help = EXIT_CODES
 )]
 pub struct Cli {
     /// The command to run.
@@ -34,8 +58,7 @@ pub struct Cli {
 pub enum Command {
     /// Summarise a genome + annotation: contigs, genes per biotype, transcripts, introns and
     /// splice dinucleotides, the gene selection, and any problem found.
-    ///
-    /// Example: spliceforge inspect --genome data/DmelanDM6_4_GCF_000001215.4_Release_6_plus_ISO1_MT_genomic.fna.gz --annotation data/DmelanDM6_4.gtf.gz
+    #[command(after_help = examples::INSPECT)]
     Inspect(InspectArgs),
     /// Build a training dataset: select genes, score them with a base model, label and sample
     /// rows, compute the features, and write Parquet parts, committing batch by batch.
@@ -44,8 +67,7 @@ pub enum Command {
     /// nothing duplicated; the result is byte-identical to an uninterrupted run whatever
     /// --threads is. Changing a content setting or an input is refused (exit 4); --overwrite
     /// starts over.
-    ///
-    /// Example: spliceforge builder --genome data/DmelanDM6_4_GCF_000001215.4_Release_6_plus_ISO1_MT_genomic.fna.gz --annotation data/DmelanDM6_4.gtf.gz --out out/dmel
+    #[command(after_help = examples::BUILDER)]
     Builder(BuilderArgs),
     /// Join the shards of a sharded build (`builder --shard I/N`) into one dataset, the one an
     /// unsharded build with the same arguments writes, byte for byte.
@@ -53,14 +75,15 @@ pub enum Command {
     /// Refuses (exit 14, nothing written) shards that are missing, given twice, unfinished, or
     /// of another run. Parts are hard-linked when --out is on the shards' filesystem, else
     /// copied and checksummed; killed half-way, the same command finishes the merge.
-    ///
-    /// Example: spliceforge merge --out out/dmel out/dmel-shard-0 out/dmel-shard-1 out/dmel-shard-2
+    #[command(after_help = examples::MERGE)]
     Merge(MergeArgs),
     /// Check a dataset: manifest against files (rows, checksums, schema), no (gene, position,
     /// strand) twice, every selected gene committed once, run.json consistent. Exit 0 only if
     /// all holds.
+    #[command(after_help = examples::VERIFY)]
     Verify(VerifyArgs),
     /// Print the dataset schema (columns, types, roles, meanings).
+    #[command(after_help = examples::SCHEMA)]
     Schema(SchemaArgs),
     /// Score every position of the selected genes with a base model (SpliceAI or the built-in
     /// one) into one Parquet file: chrom, position (1-based), strand, gene_id, donor, acceptor.
@@ -68,9 +91,7 @@ pub enum Command {
     /// It is exactly the format `builder --base-scores` imports: compute SpliceAI once, then build
     /// datasets with other sampling or feature settings from its scores. Long runs commit each
     /// batch of genes; the same command again resumes after a kill.
-    ///
-    /// Example: spliceforge score --genome g.fa.gz --annotation a.gtf.gz --base-model spliceai
-    /// --spliceai-weights "$(scripts/fetch-spliceai.sh)" --out scores.parquet
+    #[command(after_help = examples::SCORE)]
     Score(ScoreArgs),
     /// Train the meta-model on a builder dataset: rows stream from Parquet straight into
     /// XGBoost, gene-level cross-validation gives held-out predictions, per-class calibration is
@@ -79,14 +100,12 @@ pub enum Command {
     /// Writes to --out-dir: the model (XGBoost JSON: model.json, or model-{neither,donor,acceptor}.json
     /// for ovr), calibration.json, features.json, folds.json, train.json, metrics.json, and
     /// report.md with PR curves and feature importance.
-    ///
-    /// Example: spliceforge train --dataset out/dmel --out-dir out/dmel-model --n-estimators 100
+    #[command(after_help = examples::TRAIN)]
     Train(TrainArgs),
     /// Run the meeting point of a distributed `train`: prints (and with --address-file writes)
     /// the address the workers join with `train … --tracker HOST:PORT --rank I --world N`, and
     /// exits when they have all finished. `train --workers N` runs one itself on loopback.
-    ///
-    /// Example: spliceforge tracker --workers 4 --host "$(hostname -i)" --address-file tracker.addr
+    #[command(after_help = examples::TRACKER)]
     Tracker(TrackerArgs),
     /// Predict the peak memory of `train` from a dataset's manifest (or from a shape you give),
     /// and what to do about it: a table of dataset sizes, the RAM each needs, and the strategy
@@ -95,9 +114,7 @@ pub enum Command {
     /// The model counts XGBoost's binned matrix (about 2 bytes per value in memory: XGBoost keeps
     /// a row-major and a column-major copy), boosting buffers, held-out predictions and a fixed
     /// part; docs/memory.md compares it with measured peaks.
-    ///
-    /// Examples: spliceforge estimate --dataset out/dmel --memory-budget 16G
-    ///           spliceforge estimate --genes 10000 --rows-per-gene 1300 --features 130
+    #[command(after_help = examples::ESTIMATE)]
     Estimate(EstimateArgs),
     /// Apply a trained model to a dataset with the same features; writes per-row calibrated
     /// probabilities (p_neither, p_donor, p_acceptor) and the predicted class to a Parquet file.
@@ -105,6 +122,7 @@ pub enum Command {
     /// The predicted class is the model's own call, its argmax before calibration (the call the
     /// training report scores against the base model); for an ensemble, the argmax of the
     /// sub-models' mean probabilities before calibration.
+    #[command(after_help = examples::PREDICT)]
     Predict(PredictArgs),
 }
 
@@ -285,8 +303,9 @@ pub struct PlanArgs {
     pub sample_genes: Option<usize>,
     /// Train K sub-models on disjoint gene subsets (or overlapping, see --ensemble-overlap),
     /// each calibrated and checkpointed (a killed train resumes, skipping finished sub-models);
-    /// predictions average their calibrated probabilities. Each trains on about 0.8/K of the
-    /// non-hold-out genes, so its boosting memory shrinks with K (the fixed cost of the process
+    /// predictions average their calibrated probabilities. Each trains on about 1/K of the
+    /// non-hold-out genes (0.8/K of all genes with the default --holdout-fraction), so its
+    /// boosting memory shrinks with K (the fixed cost of the process
     /// does not; `estimate` shows both).
     /// Default 1 (a single model with cross-validation).
     #[arg(long, value_name = "K")]
@@ -396,70 +415,131 @@ pub enum TnSampling {
 #[derive(Debug, Args)]
 pub struct BuilderArgs {
     /// The genome and annotation.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Inputs")]
     pub inputs: InputArgs,
     /// Which genes become rows.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Gene selection")]
     pub selection: SelectionArgs,
     /// Output directory (created if needed). Running again with the same arguments resumes.
-    #[arg(long, env = "SPLICEFORGE_OUT", value_name = "DIR")]
+    #[arg(
+        help_heading = "Output",
+        long,
+        env = "SPLICEFORGE_OUT",
+        value_name = "DIR"
+    )]
     pub out: PathBuf,
     /// Genes per batch: the unit of commit and of resume.
-    #[arg(long, default_value_t = 50, value_name = "N")]
+    #[arg(help_heading = "Output", long, default_value_t = 50, value_name = "N")]
     pub batch_size: usize,
     /// Rows per Parquet row group: buffered rows never exceed this, so it bounds memory.
-    #[arg(long, default_value_t = 10_000, value_name = "N")]
+    #[arg(
+        help_heading = "Output",
+        long,
+        default_value_t = 10_000,
+        value_name = "N"
+    )]
     pub batch_rows: usize,
     /// Compute threads (default: all cores). Does not change the output.
-    #[arg(long, env = "SPLICEFORGE_THREADS", value_name = "N")]
+    #[arg(
+        help_heading = "Output",
+        long,
+        env = "SPLICEFORGE_THREADS",
+        value_name = "N"
+    )]
     pub threads: Option<usize>,
     /// Imported base-model scores (Parquet or TSV: chrom, position (1-based), strand, donor,
     /// acceptor[, neither]), e.g. from `spliceforge score`. Replaces --base-model.
-    #[arg(long, value_name = "FILE", conflicts_with = "base_model")]
+    #[arg(
+        help_heading = "Base model",
+        long,
+        value_name = "FILE",
+        conflicts_with = "base_model"
+    )]
     pub base_scores: Option<PathBuf>,
     /// The base model.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Base model")]
     pub model: BaseModelArgs,
     /// Fraction of intron-containing genes reserved (by a hash of the gene id) to fit the
     /// built-in base model; they never become rows.
-    #[arg(long, default_value_t = 0.1, value_name = "F")]
+    #[arg(
+        help_heading = "Labels and sampling",
+        long,
+        default_value_t = 0.1,
+        value_name = "F"
+    )]
     pub reserve_fraction: f64,
     /// A position is a call when its donor or acceptor score is at least this.
-    #[arg(long, default_value_t = 0.5)]
+    #[arg(help_heading = "Labels and sampling", long, default_value_t = 0.5)]
     pub threshold: f32,
     /// A call within this many nt of a true site of its type is a TP.
-    #[arg(long, default_value_t = 2, value_name = "NT")]
+    #[arg(
+        help_heading = "Labels and sampling",
+        long,
+        default_value_t = 2,
+        value_name = "NT"
+    )]
     pub consensus_window: usize,
     /// TNs scoring at least this (either type) are kept as hard negatives.
-    #[arg(long, default_value_t = 0.15, value_name = "P")]
+    #[arg(
+        help_heading = "Labels and sampling",
+        long,
+        default_value_t = 0.15,
+        value_name = "P"
+    )]
     pub hard_prob: f32,
     /// TNs within this many nt of a TP/FP/FN row of the same gene are kept.
-    #[arg(long, default_value_t = 75, value_name = "NT")]
+    #[arg(
+        help_heading = "Labels and sampling",
+        long,
+        default_value_t = 75,
+        value_name = "NT"
+    )]
     pub window: usize,
     /// Easy TNs kept per TP/FP/FN row (seeded per gene; weighted by inverse keep-probability).
-    #[arg(long, default_value_t = 0.5, value_name = "R")]
+    #[arg(
+        help_heading = "Labels and sampling",
+        long,
+        default_value_t = 0.5,
+        value_name = "R"
+    )]
     pub easy_ratio: f64,
     /// TN sampling: sampled, or none (keep every position).
-    #[arg(long, value_enum, default_value = "sampled")]
+    #[arg(
+        help_heading = "Labels and sampling",
+        long,
+        value_enum,
+        default_value = "sampled"
+    )]
     pub tn_sampling: TnSampling,
     /// k-mer sizes counted in the ±250 nt window (comma-separated, each 1..=6).
-    #[arg(long, value_delimiter = ',', default_value = "3", value_name = "K")]
+    #[arg(
+        help_heading = "Features",
+        long,
+        value_delimiter = ',',
+        default_value = "3",
+        value_name = "K"
+    )]
     pub kmer_sizes: Vec<usize>,
     /// Bases scored on each side of a gene (context for features near its ends).
-    #[arg(long, default_value_t = 250, value_name = "NT")]
+    #[arg(
+        help_heading = "Features",
+        long,
+        default_value_t = 250,
+        value_name = "NT"
+    )]
     pub flank: u64,
     /// Discard what --out holds and start over.
-    #[arg(long)]
+    #[arg(help_heading = "Output", long)]
     pub overwrite: bool,
     /// Build only shard I of N (I from 0): the batches b with (b − 1) mod N = I, into --out as
     /// an ordinary resumable dataset. `spliceforge merge` joins the N shard directories into
     /// exactly the dataset one unsharded run writes. Inside a Slurm array task
     /// (SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT set) the task's shard is the default;
     /// --shard 0/1 turns sharding off.
-    #[arg(long, value_name = "I/N")]
+    #[arg(help_heading = "Output", long, value_name = "I/N")]
     pub shard: Option<Shard>,
     /// No progress bar.
-    #[arg(long, short)]
+    #[arg(help_heading = "Output", long, short)]
     pub quiet: bool,
 }
 
@@ -482,36 +562,46 @@ pub struct MergeArgs {
 #[derive(Debug, Args)]
 pub struct ScoreArgs {
     /// The genome and annotation.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Inputs")]
     pub inputs: InputArgs,
     /// Which genes are scored.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Gene selection")]
     pub selection: SelectionArgs,
     /// The base model.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Base model")]
     pub model: BaseModelArgs,
     /// The Parquet file to write. Its work directory (OUT.work/) holds committed batches until
     /// the run completes.
-    #[arg(long, value_name = "FILE")]
+    #[arg(help_heading = "Output", long, value_name = "FILE")]
     pub out: PathBuf,
     /// Bases scored on each side of a gene (match the builder's --flank so that every position
     /// it looks up has a score).
-    #[arg(long, default_value_t = 250, value_name = "NT")]
+    #[arg(
+        help_heading = "Output",
+        long,
+        default_value_t = 250,
+        value_name = "NT"
+    )]
     pub flank: u64,
     /// Genes per committed batch.
-    #[arg(long, default_value_t = 50, value_name = "N")]
+    #[arg(help_heading = "Output", long, default_value_t = 50, value_name = "N")]
     pub batch_size: usize,
     /// Scoring threads (default: all cores). Does not change the output.
-    #[arg(long, env = "SPLICEFORGE_THREADS", value_name = "N")]
+    #[arg(
+        help_heading = "Output",
+        long,
+        env = "SPLICEFORGE_THREADS",
+        value_name = "N"
+    )]
     pub threads: Option<usize>,
     /// Fraction of intron-containing genes reserved to fit the built-in base model.
-    #[arg(long, default_value_t = 0.1, value_name = "F")]
+    #[arg(help_heading = "Output", long, default_value_t = 0.1, value_name = "F")]
     pub reserve_fraction: f64,
     /// Discard a finished or partial output and start over.
-    #[arg(long)]
+    #[arg(help_heading = "Output", long)]
     pub overwrite: bool,
     /// No progress bar.
-    #[arg(long, short)]
+    #[arg(help_heading = "Output", long, short)]
     pub quiet: bool,
 }
 
@@ -547,13 +637,13 @@ pub enum BaseModelKind {
 #[derive(Debug, Args)]
 pub struct InspectArgs {
     /// The genome and annotation.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Inputs")]
     pub inputs: InputArgs,
     /// Which genes to select (the report shows how many each filter keeps).
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Gene selection")]
     pub selection: SelectionArgs,
     /// Print the report as JSON instead of a table.
-    #[arg(long)]
+    #[arg(help_heading = "Output", long)]
     pub json: bool,
 }
 

@@ -305,8 +305,10 @@ fn train_in(planned: &Planned, ds: &Dataset, t0: Instant, phases: Phases) -> Res
 /// the configuration to run, its memory estimate and the reason for the plan. Refuses a budget
 /// that nothing fits.
 pub fn plan(cfg: &TrainConfig, ds: &Dataset) -> Result<Planned, Error> {
+    check_folds(cfg, ds)?;
     let sh = memory::sample_shape(ds, cfg.sample_genes, cfg.params.seed);
     let mut planned = plan_memory(cfg, ds, &sh)?;
+    check_folds(&planned.cfg, ds)?;
     let c = &mut planned.cfg;
     // The planner may sample genes; the rows are then those of its sample.
     let rows = if c.sample_genes == cfg.sample_genes {
@@ -324,11 +326,10 @@ pub fn plan(cfg: &TrainConfig, ds: &Dataset) -> Result<Planned, Error> {
         c.params.shared_cuts = large && c.ensemble_size <= 1 && c.workers <= 1;
     }
     if c.auto.objective || c.auto.cuts {
-        let objective = serde_json::to_value(c.params.objective).unwrap_or_default();
         c.auto.settled = Some(format!(
             "defaults for {per_model:.0} rows per model ({} {LARGE_RUN_ROWS}): objective {}, {}; --objective and --cuts choose",
             if large { "at least" } else { "fewer than" },
-            objective.as_str().unwrap_or("?"),
+            c.params.objective,
             if c.params.shared_cuts {
                 "one quantile sketch per run"
             } else {
@@ -337,6 +338,20 @@ pub fn plan(cfg: &TrainConfig, ds: &Dataset) -> Result<Planned, Error> {
         ));
     }
     Ok(planned)
+}
+
+/// Refuses more cross-validation folds than a single model has genes to train on, before any
+/// work or progress line.
+fn check_folds(cfg: &TrainConfig, ds: &Dataset) -> Result<(), Error> {
+    let genes = ds.genes.len();
+    let used = cfg.sample_genes.map_or(genes, |n| n.min(genes));
+    if cfg.ensemble_size <= 1 && cfg.n_folds > used {
+        return Err(Error::Usage(format!(
+            "--n-folds {} is more than the {used} genes trained on; use at most {used} folds",
+            cfg.n_folds
+        )));
+    }
+    Ok(())
 }
 
 /// [`plan`]'s memory part.

@@ -199,10 +199,34 @@ mod tests {
     use crate::xgb::testdata;
     use crate::xgb::{Booster, DMatrix};
 
-    /// Two workers in threads of this process: each trains on its half of the rows; both end
-    /// with the same model, which differs from one trained on either half alone.
+    /// Set in the child process that runs [`two_workers_train_one_model_on_their_own_rows`].
+    const CHILD: &str = "SPLICEFORGE_TEST_COLLECTIVE_CHILD";
+
+    /// Two workers in threads of a child process (this test binary again, running this test
+    /// alone): XGBoost's tracker writes its own lines ("Task … got rank …") straight to the
+    /// process's stderr, which is shown only if the child fails.
     #[test]
     fn two_workers_train_one_model_on_their_own_rows() {
+        if std::env::var_os(CHILD).is_some() {
+            return two_workers_in_threads();
+        }
+        let name = "xgb::collective::tests::two_workers_train_one_model_on_their_own_rows";
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", name, "--test-threads", "1"])
+            .env(CHILD, "1")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && stdout.contains("1 passed"),
+            "the child failed:\n{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// Each worker trains on its half of the rows; both end with the same model, which differs
+    /// from one trained on either half alone.
+    fn two_workers_in_threads() {
         let tracker = Tracker::start(2, "127.0.0.1", 0, 60).unwrap();
         let (host, port) = tracker.address().unwrap();
         let (x, y) = testdata::binary(2000, 7);

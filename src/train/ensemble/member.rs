@@ -62,13 +62,13 @@ pub(super) fn train_member(
         other => other.into(),
     })?;
     if let Ok(done) = files::read_json::<Done>(&dir, "done.json") {
-        eprintln!(
+        crate::train::log(&format!(
             "sub-model {}/{k}: already trained ({:.1} s, peak RSS {} when it ran), loaded from {}",
             i + 1,
             done.secs,
             mem::human(done.peak_rss),
             dir.display()
-        );
+        ));
         return Ok(done);
     }
     let t = Instant::now();
@@ -103,14 +103,14 @@ pub(super) fn train_member(
     };
     files::write_json(&dir, "done.json", &done)?;
     let _ = std::fs::remove_dir_all(dir.join(".tmp"));
-    eprintln!(
+    crate::train::log(&format!(
         "sub-model {}/{k}: {} genes, {} rows, {:.1} s, peak RSS {}",
         i + 1,
         done.genes,
         done.rows,
         done.secs,
         mem::human(done.peak_rss)
-    );
+    ));
     drop(model);
     mem::release_free_memory();
     Ok(done)

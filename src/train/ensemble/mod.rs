@@ -8,7 +8,7 @@ mod member;
 mod report;
 mod split;
 
-pub use self::report::{EnsembleMetrics, RULE, Scored};
+pub use self::report::{COMPARISON, EnsembleMetrics, RULE, Scored};
 pub use self::split::subsets;
 
 use std::path::Path;
@@ -85,11 +85,11 @@ pub(crate) fn train_ensemble(
     let comparison = single_genes(cfg, ds, &split);
     let single = match &comparison {
         Some(c) => {
-            eprintln!("single comparison model: {}", c.what);
+            crate::train::log(&format!("comparison model: {}", c.what));
             Some(train_single(cfg, ds, &c.genes, &monitor)?)
         }
         None => {
-            eprintln!("single comparison model skipped (--single-model none)");
+            crate::train::log("comparison model skipped (--single-model none)");
             None
         }
     };
@@ -221,14 +221,7 @@ fn evaluate(
         whole,
     )];
     if let Some((_, d)) = &trained.single {
-        table.push(score(
-            cfg,
-            info,
-            "single model".into(),
-            &cal[k],
-            &raw[k],
-            *d,
-        ));
+        table.push(score(cfg, info, COMPARISON.into(), &cal[k], &raw[k], *d));
     }
     for (i, d) in done.iter().enumerate() {
         let name = format!("sub-model {}", i + 1);

@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::member::Done;
 use crate::mem;
 use crate::train::TrainConfig;
-use crate::train::eval::metrics::{Figures, argmax};
+use crate::train::eval::metrics::{Figures, argmax, below_base_warnings};
 use crate::train::input::source::RowInfo;
 
 /// One model's figures on the hold-out.
@@ -43,6 +43,9 @@ pub struct EnsembleMetrics {
     pub evaluation_peak_rss: u64,
 }
 
+/// The name of the model the ensemble is compared with (`--single-model`), wherever it is shown.
+pub const COMPARISON: &str = "comparison model";
+
 /// The decision rule of an ensemble's figures, in words.
 pub const RULE: &str = "the class with the highest probability before calibration (for the ensemble, of the sub-models' mean; a fixed rule: nothing is chosen on the hold-out)";
 
@@ -63,11 +66,22 @@ pub(super) fn score(
     }
 }
 
+/// What an ensemble below its base model should try.
+const ADVICE: &str = "likely too few genes per sub-model (each sees about a K-th of the non-hold-out genes): train a single model (no --ensemble-size), fewer sub-models, or on more genes";
+
+/// The below-the-base-model warnings of the ensemble's result.
+fn warnings(m: &EnsembleMetrics) -> Vec<String> {
+    below_base_warnings(&m.result.base_vs_meta, "ensemble", ADVICE)
+}
+
 /// `report.md`.
 pub(super) fn report(cfg: &TrainConfig, m: &EnsembleMetrics) -> String {
     let k = cfg.ensemble_size;
     let mut r = String::new();
     let _ = writeln!(r, "# spliceforge ensemble report\n");
+    for w in warnings(m) {
+        let _ = writeln!(r, "> **{w}**\n");
+    }
     let _ = writeln!(
         r,
         "## Result: base model vs ensemble on {} hold-out genes ({} rows) that no sub-model saw\n",
@@ -75,7 +89,7 @@ pub(super) fn report(cfg: &TrainConfig, m: &EnsembleMetrics) -> String {
     );
     let _ = writeln!(
         r,
-        "{k} sub-models (overlap {}); the ensemble's probabilities are the mean of theirs (equal weights). Calls: {RULE}; `predict` writes the same calls. Single comparison model: {}.\n",
+        "{k} sub-models (overlap {}); the ensemble's probabilities are the mean of theirs (equal weights). Calls: {RULE}; `predict` writes the same calls. Comparison model: {}.\n",
         cfg.ensemble_overlap, m.single_model
     );
     let _ = writeln!(
@@ -116,7 +130,7 @@ pub(super) fn report(cfg: &TrainConfig, m: &EnsembleMetrics) -> String {
 pub(super) fn headline(cfg: &TrainConfig, m: &EnsembleMetrics) -> String {
     let k = cfg.ensemble_size;
     let e = &m.models[0];
-    let single = m.models.iter().find(|s| s.name == "single model");
+    let single = m.models.iter().find(|s| s.name == COMPARISON);
     let single_f1 =
         |c: usize| single.map_or("–".to_string(), |s| format!("{:.3}", s.figures.f1(c)));
     let b = &m.result.base_vs_meta;
@@ -129,16 +143,16 @@ pub(super) fn headline(cfg: &TrainConfig, m: &EnsembleMetrics) -> String {
     for (c, name) in [(1, "donor"), (2, "acceptor")] {
         let _ = writeln!(
             text,
-            "  {name:<9} F1: base {:.3} → ensemble {:.3}  (single comparison model {})",
+            "  {name:<9} F1: base {:.3} → ensemble {:.3}  ({COMPARISON} {})",
             b[c - 1].base_f1,
             e.figures.f1(c),
             single_f1(c)
         );
     }
-    let _ = writeln!(text, "  single comparison model: {}", m.single_model);
+    let _ = writeln!(text, "  {COMPARISON}: {}", m.single_model);
     let _ = writeln!(
         text,
-        "  peak RSS: largest sub-model {}, single model {}, hold-out evaluation {}",
+        "  peak RSS: largest sub-model {}, {COMPARISON} {}, hold-out evaluation {}",
         mem::human(e.peak_rss),
         single.map_or("skipped".to_string(), |s| mem::human(s.peak_rss)),
         mem::human(m.evaluation_peak_rss)
@@ -148,5 +162,8 @@ pub(super) fn headline(cfg: &TrainConfig, m: &EnsembleMetrics) -> String {
         "  sub-models, metrics.json and report.md in {}",
         cfg.out.display()
     );
+    for w in warnings(m) {
+        let _ = writeln!(text, "{w}");
+    }
     text
 }

@@ -98,7 +98,7 @@ pub(super) fn calibration_split(ds: &Dataset, seed: u64, sub: &[usize]) -> Calib
 pub(super) struct Comparison {
     /// Genes it trains on.
     pub genes: Vec<usize>,
-    /// "all N non-hold-out genes", or the sample.
+    /// Which comparison model, in words: all non-hold-out genes, or the same-memory sample.
     pub what: String,
 }
 
@@ -109,7 +109,10 @@ pub(super) fn single_genes(cfg: &TrainConfig, ds: &Dataset, split: &Split) -> Op
         SingleModel::None => None,
         SingleModel::All => Some(Comparison {
             genes: split.rest.clone(),
-            what: format!("all {} non-hold-out genes", split.rest.len()),
+            what: format!(
+                "--single-model all, one model on all {} non-hold-out genes",
+                split.rest.len()
+            ),
         }),
         SingleModel::SameMemory => {
             let n = split
@@ -128,7 +131,7 @@ pub(super) fn single_genes(cfg: &TrainConfig, ds: &Dataset, split: &Split) -> Op
             Some(Comparison {
                 genes,
                 what: format!(
-                    "a seeded sample of {n} of the {} non-hold-out genes, as many as a sub-model trains on (the same memory)",
+                    "--single-model same-memory, one model on a seeded sample of {n} of the {} non-hold-out genes, as many as a sub-model trains on",
                     split.rest.len()
                 ),
             })

@@ -50,6 +50,28 @@ pub struct Comparison {
     pub meta_ap: f64,
 }
 
+/// Warnings for every site type whose meta-model F1 is below the base model's on the same
+/// held-out rows: `what` names the model ("meta-model", "ensemble"), `advice` says what to try.
+pub fn below_base_warnings(comparisons: &[Comparison], what: &str, advice: &str) -> Vec<String> {
+    comparisons
+        .iter()
+        .filter(|c| c.meta_f1 < c.base_f1)
+        .map(|c| {
+            format!(
+                "warning: on held-out genes the {what}'s {} F1 ({:.3}) is below the base model's ({:.3}){}; {advice}",
+                c.class,
+                c.meta_f1,
+                c.base_f1,
+                if c.meta_ap < c.base_ap {
+                    format!(", and so is its AP ({:.3} against {:.3})", c.meta_ap, c.base_ap)
+                } else {
+                    String::new()
+                }
+            )
+        })
+        .collect()
+}
+
 /// Everything measured of one decision rule on the same rows: per-class figures and the
 /// comparison with the base model.
 #[derive(Debug, Clone, Serialize)]

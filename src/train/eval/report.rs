@@ -65,7 +65,7 @@ pub struct Metrics {
 }
 
 /// The decision rule in words (report, `metrics.json`).
-pub const RULE: &str = "the meta-model's own call: the class whose booster gives the highest probability before calibration (a fixed rule: nothing is chosen on the rows it is judged on)";
+pub const RULE: &str = "the meta-model's own call, the class whose booster gives the highest probability before calibration (a fixed rule: nothing is chosen on the rows it is judged on)";
 
 /// What `train` tells the user.
 pub struct Summary {
@@ -404,9 +404,12 @@ fn class_rows(r: &mut String, classes: &[ClassMetrics]) {
 fn markdown(inp: &Inputs<'_>, m: &Metrics) -> String {
     let mut r = String::new();
     let _ = writeln!(r, "# spliceforge meta-model report\n");
+    for w in warnings(m) {
+        let _ = writeln!(r, "> **{w}**\n");
+    }
     let _ = writeln!(
         r,
-        "Dataset `{}`: {} genes, {} rows, {} features; trained on {}. Objective `{:?}`, {}.\n",
+        "Dataset `{}`: {} genes, {} rows, {} features; trained on {}. Objective `{}`, {}.\n",
         inp.ds.dir.display(),
         inp.ds.genes.len(),
         inp.ds.rows(),
@@ -461,7 +464,7 @@ fn held_out_sections(r: &mut String, inp: &Inputs<'_>, m: &Metrics, result: &Fig
     );
     let _ = writeln!(
         r,
-        "The meta-model's calls: {RULE}; `predict` writes the same calls in its `predicted` column. The base model calls at score ≥ {}. Precision, recall, FP and FN are weighted by `sample_weight` (the inverse TN keep-probability), so they estimate figures on every position of the genes; AP (average precision, of the calibrated probabilities) needs no threshold.\n",
+        "How a site is called: {RULE}; `predict` writes the same calls in its `predicted` column. The base model calls at score ≥ {}. Precision, recall, FP and FN are weighted by `sample_weight` (the inverse TN keep-probability), so they estimate figures on every position of the genes; AP (average precision, of the calibrated probabilities) needs no threshold.\n",
         inp.threshold
     );
     let _ = writeln!(r, "{COMPARISON_HEADER}");
@@ -514,12 +517,22 @@ fn held_out_sections(r: &mut String, inp: &Inputs<'_>, m: &Metrics, result: &Fig
     let _ = writeln!(r, "\n![precision-recall curves](pr_curves.svg)\n");
 }
 
+/// What a single model below its base model should try.
+const SINGLE_ADVICE: &str = "likely too few genes or rows of this site type to learn from, or overfitting: train on more genes, or try fewer --n-estimators, a lower --learning-rate or a smaller --max-depth";
+
+/// The below-the-base-model warnings of a single model's result.
+fn warnings(m: &Metrics) -> Vec<String> {
+    m.result.as_ref().map_or_else(Vec::new, |r| {
+        metrics::below_base_warnings(&r.base_vs_meta, "meta-model", SINGLE_ADVICE)
+    })
+}
+
 /// The console summary: the result first, the threshold-free AP second.
 fn headline(inp: &Inputs<'_>, m: &Metrics) -> String {
     let mut text = String::new();
     let _ = writeln!(
         text,
-        "trained {:?} meta-model on {} in {:.1} s, peak RSS {}",
+        "trained the {} meta-model on {} in {:.1} s, peak RSS {}",
         inp.model.objective,
         trained_on(inp),
         inp.total_secs,
@@ -529,7 +542,7 @@ fn headline(inp: &Inputs<'_>, m: &Metrics) -> String {
         Some(result) => {
             let _ = writeln!(
                 text,
-                "result on held-out genes (out-of-fold; the meta-model's own calls, its argmax before calibration):"
+                "result on held-out genes (out-of-fold rows weighted back to every position, base and meta on the same rows; the meta-model's own calls, its argmax before calibration):"
             );
             for c in &result.base_vs_meta {
                 let _ = writeln!(
@@ -556,5 +569,8 @@ fn headline(inp: &Inputs<'_>, m: &Metrics) -> String {
         "  model, calibration, metrics and report in {}",
         inp.out.display()
     );
+    for w in warnings(m) {
+        let _ = writeln!(text, "{w}");
+    }
     text
 }

@@ -103,13 +103,8 @@ pub(crate) fn train_single(
     t0: Instant,
     mut phases: Phases,
 ) -> Result<Finished, Error> {
+    // `train::plan` refused more folds than genes before any work.
     let genes_used = universe.iter().filter(|k| **k).count();
-    if cfg.n_folds > genes_used {
-        return Err(Error::Usage(format!(
-            "--n-folds {} is more than the {genes_used} genes trained on; use at most {genes_used} folds",
-            cfg.n_folds
-        )));
-    }
     let folds = Folds::assign(ds, cfg.n_folds.max(1), cfg.params.seed, universe);
     let mut cuts = SharedCuts::new(
         ds,

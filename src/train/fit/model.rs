@@ -24,6 +24,23 @@ pub enum Objective {
     Softprob,
 }
 
+impl Objective {
+    /// The name users give it (`--objective`), as `train.json` records it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Objective::Ovr => "ovr",
+            Objective::Ovr2 => "ovr2",
+            Objective::Softprob => "softprob",
+        }
+    }
+}
+
+impl std::fmt::Display for Objective {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// Booster settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Params {

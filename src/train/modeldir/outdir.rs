@@ -47,7 +47,7 @@ fn check_existing(cfg: &TrainConfig, names: &[String]) -> Result<(), Error> {
     let trained = has("train.json");
     let unfinished = has("ensemble.json") || has(checkpoint::DIR);
     if cfg.overwrite && (trained || unfinished) {
-        eprintln!(
+        crate::train::log(&format!(
             "--overwrite: replacing the {} in {}",
             if trained {
                 "trained model"
@@ -55,7 +55,7 @@ fn check_existing(cfg: &TrainConfig, names: &[String]) -> Result<(), Error> {
                 "unfinished run"
             },
             dir.display()
-        );
+        ));
         return std::fs::remove_dir_all(dir).map_err(|e| crate::store::Error::write(dir, e).into());
     }
     if trained {
@@ -66,10 +66,10 @@ fn check_existing(cfg: &TrainConfig, names: &[String]) -> Result<(), Error> {
     }
     if has("ensemble.json") {
         if cfg.ensemble_size > 1 {
-            eprintln!(
+            crate::train::log(&format!(
                 "{} holds an unfinished ensemble: resuming it (finished sub-models are kept)",
                 dir.display()
-            );
+            ));
             return Ok(());
         }
         return Err(Error::ModelDirTaken(format!(
@@ -78,7 +78,7 @@ fn check_existing(cfg: &TrainConfig, names: &[String]) -> Result<(), Error> {
         )));
     }
     if has(MARKER) {
-        eprintln!(
+        crate::train::log(&format!(
             "{} holds an unfinished training run: {}",
             dir.display(),
             if has(checkpoint::DIR) {
@@ -86,7 +86,7 @@ fn check_existing(cfg: &TrainConfig, names: &[String]) -> Result<(), Error> {
             } else {
                 "it finished no fold, starting again"
             }
-        );
+        ));
         return Ok(());
     }
     Err(Error::NotAModelDir(format!(
