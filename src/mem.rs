@@ -22,15 +22,6 @@ pub fn peak_rss_bytes() -> u64 {
     status_kb("VmHWM:") * 1024
 }
 
-/// Hands the heap's free pages back to the kernel (glibc's `malloc_trim`; a no-op elsewhere).
-///
-/// Between sub-models, XGBoost frees hundreds of megabytes spread over several malloc arenas
-/// (one per thread that allocated). glibc keeps most of it mapped, so without this each
-/// sub-model starts from a higher resident set than the one before.
-pub fn release_free_memory() {
-    crate::xgb::alloc::trim();
-}
-
 /// Bytes as a short human string (`512.0 MB`).
 pub fn human(bytes: u64) -> String {
     let b = bytes as f64;

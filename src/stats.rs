@@ -67,6 +67,26 @@ pub fn fit_logistic(xyw: &[(f64, f64, f64)]) -> (f64, f64) {
     (a, b)
 }
 
+/// The one average precision: a ranking given as groups of tied scores from the highest down,
+/// each with its positive and negative weight; every group adds its share of the positives
+/// times the precision of everything ranked down to it. 0 without positives.
+pub fn average_precision_of_groups(groups: impl Iterator<Item = (f64, f64)> + Clone) -> f64 {
+    let total: f64 = groups.clone().map(|(p, _)| p).sum();
+    if total == 0.0 {
+        return 0.0;
+    }
+    let (mut tp, mut fp, mut ap) = (0.0f64, 0.0f64, 0.0f64);
+    for (p, n) in groups {
+        if p == 0.0 && n == 0.0 {
+            continue;
+        }
+        tp += p;
+        fp += n;
+        ap += (p / total) * (tp / (tp + fp));
+    }
+    ap
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

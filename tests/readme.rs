@@ -9,52 +9,49 @@ use std::path::Path;
 use crate::train::json;
 use crate::util::{Dir, repo, run};
 
-/// The README's `cargo run --release -- ARGS` lines, as argument lists.
-fn readme_commands() -> Vec<Vec<String>> {
+/// The lines inside the README's fenced blocks of `lang` (```sh, ```text).
+fn block_lines(lang: &str) -> Vec<String> {
     let text = std::fs::read_to_string(repo("README.md")).unwrap();
+    let fence = format!("```{lang}");
     let mut in_block = false;
     let mut out = Vec::new();
     for line in text.lines() {
         if line.starts_with("```") {
-            in_block = line.trim() == "```sh" && !in_block;
-            continue;
-        }
-        if let Some(rest) = line.trim().strip_prefix("cargo run --release -- ")
-            && in_block
-        {
-            out.push(rest.split_whitespace().map(String::from).collect());
+            in_block = line.trim() == fence && !in_block;
+        } else if in_block {
+            out.push(line.trim_end().to_string());
         }
     }
     out
+}
+
+/// The README's `cargo run --release -- ARGS` lines, as argument lists.
+fn readme_commands() -> Vec<Vec<String>> {
+    block_lines("sh")
+        .iter()
+        .filter_map(|l| l.trim().strip_prefix("cargo run --release -- "))
+        .map(|rest| rest.split_whitespace().map(String::from).collect())
+        .collect()
+}
+
+/// The lines of the README's ```text blocks that quote what a command prints: the figure
+/// lines (donor, acceptor), the comparison model's line and warnings.
+fn quoted_output() -> Vec<String> {
+    block_lines("text")
+        .into_iter()
+        .filter(|l| {
+            let t = l.trim_start();
+            ["donor ", "acceptor ", "comparison model:", "warning:"]
+                .iter()
+                .any(|p| t.starts_with(p))
+        })
+        .collect()
 }
 
 fn value_after(args: &[String], flag: &str) -> Option<String> {
     args.iter()
         .position(|a| a == flag)
         .and_then(|i| args.get(i + 1).cloned())
-}
-
-/// The lines of the README's ```text blocks that quote what a command prints: the figure
-/// lines (donor, acceptor), the comparison model's line and warnings.
-fn quoted_output() -> Vec<String> {
-    let text = std::fs::read_to_string(repo("README.md")).unwrap();
-    let mut in_block = false;
-    let mut out = Vec::new();
-    for line in text.lines() {
-        if line.starts_with("```") {
-            in_block = line.trim() == "```text" && !in_block;
-            continue;
-        }
-        let t = line.trim_start();
-        if in_block
-            && ["donor ", "acceptor ", "comparison model:", "warning:"]
-                .iter()
-                .any(|p| t.starts_with(p))
-        {
-            out.push(line.trim_end().to_string());
-        }
-    }
-    out
 }
 
 /// The number after `key` on the headline line of `class` (e.g. "meta", "ensemble").

@@ -6,9 +6,9 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::pipeline::Outcome;
+use crate::features::quality::{Quality, TypeQuality};
 use crate::mem;
 use crate::store::manifest::{BatchEntry, ClassCounts};
-use crate::train::eval::quality::{Quality, TypeQuality};
 
 /// Base-model quality of one site type at the call threshold.
 #[derive(Debug, Clone, Serialize)]

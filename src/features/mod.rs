@@ -6,12 +6,13 @@
 
 pub mod context;
 pub mod label;
+pub mod quality;
 pub mod rows;
 pub mod schema;
 pub mod sequence;
 pub mod structure;
 
-pub use crate::train::eval::quality::Quality;
 pub use label::{LabelConfig, PredType, SpliceType};
+pub use quality::Quality;
 pub use rows::{GeneRows, RowConfig, gene_rows};
 pub use schema::{Role, SCHEMA_VERSION, Schema};

@@ -4,12 +4,12 @@ use serde::{Deserialize, Serialize};
 
 use super::context::ScoreContext;
 use super::label::{self, LabelConfig, PredType, SpliceType};
+use super::quality::{self, Quality};
 use super::schema::Schema;
 use super::sequence::SeqWindow;
 use super::structure::GeneStructure;
 use crate::basemodel::Scores;
 use crate::genome::{Gene, GeneRegion, SiteKind, Strand};
-use crate::train::eval::quality::{self, Quality};
 
 /// Everything that decides a gene's rows besides the gene, its sequence and its scores.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -15,6 +15,27 @@ pub fn fsync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
 }
 
+/// Removes the directory `dir` and everything in it so that a kill at any instant leaves it
+/// either whole or gone, never half-removed under its own name (where a rerun would find a
+/// directory without its marker and refuse it): `dir` is renamed to a hidden sibling
+/// (`.NAME.removing`) first, then deleted. A sibling left by a kill during an earlier removal
+/// is deleted first. A missing `dir` is not an error.
+pub fn remove_dir(dir: &Path) -> io::Result<()> {
+    let Some(name) = dir.file_name() else {
+        return fs::remove_dir_all(dir);
+    };
+    let trash = dir.with_file_name(format!(".{}.removing", name.to_string_lossy()));
+    let gone = |r: io::Result<()>| match r {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+        other => other.map(|()| true),
+    };
+    gone(fs::remove_dir_all(&trash))?;
+    if !gone(fs::rename(dir, &trash))? {
+        return Ok(());
+    }
+    fs::remove_dir_all(&trash)
+}
+
 /// The one way spliceforge writes a file: under a temporary name in a scratch directory,
 /// hashed as it goes; [`AtomicFile::commit`] fsyncs it, renames it to its destination and
 /// fsyncs the destination's directory. Until then the destination is untouched; a file never
@@ -220,5 +241,29 @@ impl TempFile {
     /// Its path.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A removed directory is gone whole, and what a kill left of an earlier removal (the
+    /// hidden sibling) goes with it; a missing directory is no error.
+    #[test]
+    fn remove_dir_leaves_nothing_and_clears_a_killed_removal() {
+        let root = TempDir::new("spliceforge-rm-").unwrap();
+        let dir = root.path().join("model.rank-1");
+        fs::create_dir_all(dir.join("folds")).unwrap();
+        fs::write(dir.join(".spliceforge-train"), b"").unwrap();
+        fs::write(dir.join("folds/fold-1.parquet"), b"x").unwrap();
+        // A removal killed half-way: the renamed copy is all that is left of it.
+        let left = root.path().join(".model.rank-1.removing");
+        fs::create_dir_all(left.join("folds")).unwrap();
+        fs::write(left.join("folds/fold-2.parquet"), b"y").unwrap();
+        remove_dir(&dir).unwrap();
+        assert!(!dir.exists() && !left.exists());
+        assert_eq!(fs::read_dir(root.path()).unwrap().count(), 0);
+        remove_dir(&dir).unwrap();
     }
 }

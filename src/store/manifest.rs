@@ -11,7 +11,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::Error;
-use crate::train::eval::quality::{QUALITY_BINS, Quality, TypeQuality};
+use crate::features::quality::{QUALITY_BINS, Quality, TypeQuality};
 
 /// The manifest's file name inside a dataset.
 pub const MANIFEST: &str = "manifest.jsonl";

@@ -120,7 +120,7 @@ pub fn train_as_worker(cfg: &TrainConfig, c: &Collective) -> Result<String, Erro
         // A finished copy is a run killed between its last steps: rank 0 decides whether the
         // model is done (it refuses a finished --out-dir); this worker starts its copy again.
         if mine.out.join("train.json").exists() {
-            let _ = std::fs::remove_dir_all(&mine.out);
+            let _ = crate::store::fsutil::remove_dir(&mine.out);
         }
     }
     // Everything that may refuse the run (dataset, plan, output directory) before joining, so a
@@ -140,7 +140,7 @@ pub fn train_as_worker(cfg: &TrainConfig, c: &Collective) -> Result<String, Erro
             if c.rank == 0 {
                 return Ok(text);
             }
-            let _ = std::fs::remove_dir_all(&mine.out);
+            let _ = crate::store::fsutil::remove_dir(&mine.out);
             Ok(format!(
                 "worker {} of {}: done; the model (the same bytes on every worker) is in {}, written by worker 0\n",
                 c.rank,
@@ -302,7 +302,7 @@ pub fn run_local(cfg: &TrainConfig, args: &[OsString], threads: usize) -> Result
     // write), the other ranks' copies are of no use.
     if cfg.out.join("train.json").exists() {
         for rank in 1..n {
-            let _ = std::fs::remove_dir_all(rank_dir(cfg, rank));
+            let _ = crate::store::fsutil::remove_dir(&rank_dir(cfg, rank));
         }
     }
     result?;

@@ -112,7 +112,7 @@ pub(super) fn train_member(
         mem::human(done.peak_rss)
     ));
     drop(model);
-    mem::release_free_memory();
+    crate::xgb::alloc::release_free_memory();
     Ok(done)
 }
 

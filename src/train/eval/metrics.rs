@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use crate::stats::average_precision_of_groups;
 use crate::train::input::source::RowInfo;
 
 /// Per-class figures.
@@ -178,26 +179,6 @@ pub fn average_precision(s: &[f32], y: &[bool], w: &[f32]) -> f64 {
     let mut groups = Vec::new();
     walk_groups(s, y, w, |_, pos, neg| groups.push((pos, neg)));
     average_precision_of_groups(groups.into_iter())
-}
-
-/// The one average precision: a ranking given as groups of tied scores from the highest down,
-/// each with its positive and negative weight; every group adds its share of the positives
-/// times the precision of everything ranked down to it. 0 without positives.
-pub fn average_precision_of_groups(groups: impl Iterator<Item = (f64, f64)> + Clone) -> f64 {
-    let total: f64 = groups.clone().map(|(p, _)| p).sum();
-    if total == 0.0 {
-        return 0.0;
-    }
-    let (mut tp, mut fp, mut ap) = (0.0f64, 0.0f64, 0.0f64);
-    for (p, n) in groups {
-        if p == 0.0 && n == 0.0 {
-            continue;
-        }
-        tp += p;
-        fp += n;
-        ap += (p / total) * (tp / (tp + fp));
-    }
-    ap
 }
 
 /// Weighted precision–recall curve, `(recall, precision)` at each distinct score, descending.

@@ -152,7 +152,7 @@ impl<'a> SharedCuts<'a> {
         let mut src = RowSource::new(self.ds, &keep, self.weights, Record::Labels)?;
         let holder =
             DMatrix::sketch_cuts(&mut src, p.max_bin, p.threads as u32).map_err(source_error)?;
-        crate::mem::release_free_memory();
+        crate::xgb::alloc::release_free_memory();
         Ok(holder)
     }
 

@@ -77,7 +77,7 @@ pub(crate) fn matrix(
     }
     .map_err(source_error)?;
     // The sketch's scratch is freed by now; give it back before boosting allocates elsewhere.
-    mem::release_free_memory();
+    crate::xgb::alloc::release_free_memory();
     Ok((dm, src.info))
 }
 

@@ -158,7 +158,7 @@ fn set_params(b: &mut Booster, params: &[(String, String)]) -> Result<(), Error>
 fn trees_only(b: Booster, threads: usize) -> Result<Booster, Error> {
     let bytes = b.to_ubj_bytes().map_err(xgb_error)?;
     drop(b);
-    crate::mem::release_free_memory();
+    crate::xgb::alloc::release_free_memory();
     let mut b = Booster::from_buffer(&bytes).map_err(xgb_error)?;
     b.set_param("nthread", &threads.to_string())
         .map_err(xgb_error)?;
@@ -230,7 +230,7 @@ impl Model {
         }
         drop(train);
         drop(stop);
-        crate::mem::release_free_memory();
+        crate::xgb::alloc::release_free_memory();
         Ok(Self {
             objective: p.objective,
             boosters,
@@ -300,7 +300,7 @@ impl Model {
             .into_iter()
             .map(|b| trees_only(b, p.threads))
             .collect::<Result<Vec<_>, _>>()?;
-        crate::mem::release_free_memory();
+        crate::xgb::alloc::release_free_memory();
         Ok(Self {
             objective: p.objective,
             boosters,

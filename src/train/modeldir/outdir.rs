@@ -56,7 +56,8 @@ fn check_existing(cfg: &TrainConfig, names: &[String]) -> Result<(), Error> {
             },
             dir.display()
         ));
-        return std::fs::remove_dir_all(dir).map_err(|e| crate::store::Error::write(dir, e).into());
+        return crate::store::fsutil::remove_dir(dir)
+            .map_err(|e| crate::store::Error::write(dir, e).into());
     }
     if trained {
         return Err(Error::ModelDirTaken(format!(
@@ -114,6 +115,6 @@ pub fn discard_if_nothing_kept(dir: &Path) {
                 })
             });
     if !kept {
-        let _ = std::fs::remove_dir_all(dir);
+        let _ = crate::store::fsutil::remove_dir(dir);
     }
 }

@@ -4,10 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::metrics::average_precision_of_groups;
+use super::LabelConfig;
 use crate::basemodel::Scores;
-use crate::features::LabelConfig;
 use crate::genome::SiteKind;
+use crate::stats::average_precision_of_groups;
 
 /// Bins of the score histogram used for average precision.
 pub const QUALITY_BINS: usize = 1000;
