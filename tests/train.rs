@@ -328,6 +328,51 @@ fn train_refuses_a_dataset_that_does_not_verify() {
     assert!(r.stderr.contains("checksum differs"), "{}", r.stderr);
 }
 
+/// A part rewritten with a class the schema does not have, and re-checksummed in the manifest
+/// so that it verifies: `train` refuses it as damaged (it used to count the row as "neither").
+#[test]
+fn train_refuses_a_row_whose_class_is_not_donor_acceptor_or_neither() {
+    let (_, ds) = dataset();
+    let dir = Dir::new();
+    let copy = dir.join("copy");
+    let o = Command::new("cp")
+        .args(["-r", ds.to_str().unwrap(), copy.to_str().unwrap()])
+        .status()
+        .unwrap();
+    assert!(o.success());
+    python(&format!(
+        r#"
+import hashlib, json, os, pyarrow as pa, pyarrow.parquet as pq
+d = {copy:?}
+part = os.path.join(d, "parts/batch-00001.parquet")
+t = pq.read_table(part)
+labels = t.column("splice_type").to_pylist()
+i = labels.index("donor")
+labels[i] = "Donor"
+t = t.set_column(t.schema.get_field_index("splice_type"), t.schema.field("splice_type"), pa.array(labels, t.schema.field("splice_type").type))
+pq.write_table(t, part, compression="zstd")
+data = open(part, "rb").read()
+lines = []
+for line in open(os.path.join(d, "manifest.jsonl")):
+    e = json.loads(line)
+    for f in e.get("parts", []):
+        if f["file"] == "parts/batch-00001.parquet":
+            f["sha256"] = hashlib.sha256(data).hexdigest()
+            f["bytes"] = len(data)
+    lines.append(json.dumps(e, separators=(",", ":")))
+open(os.path.join(d, "manifest.jsonl"), "w").write("\n".join(lines) + "\n")
+"#,
+        copy = copy.to_str().unwrap()
+    ));
+    run(dir.cmd(&["verify", copy.to_str().unwrap()])).ok();
+    let r = train(&dir, &copy, &dir.join("m"), &[]).fails_with(exit::DAMAGED);
+    assert!(
+        r.stderr.contains("batch-00001.parquet") && r.stderr.contains("splice_type \"Donor\""),
+        "{}",
+        r.stderr
+    );
+}
+
 #[test]
 fn sample_genes_spans_many_part_files_and_reads_only_their_rows() {
     let (_, ds) = dataset();

@@ -164,14 +164,21 @@ impl<'a> RowSource<'a> {
                     path: path.clone(),
                     message: "unexpected column types".into(),
                 })?;
-                if let Some(f) = self.take_rows(&c) {
-                    return Err(store::Error::Corrupt {
-                        path: path.clone(),
-                        message: format!(
+                if let Some(bad) = self.take_rows(&c) {
+                    let message = match bad {
+                        BadRow::NotFinite(f) => format!(
                             "feature {} holds a value that is not finite, which the schema rules \
                              out; rebuild the dataset with this version of spliceforge",
                             ds.features[f]
                         ),
+                        BadRow::Label(v) => format!(
+                            "splice_type {v:?} is none of donor, acceptor, neither (the part was \
+                             changed after the builder wrote it); rebuild the dataset"
+                        ),
+                    };
+                    return Err(store::Error::Corrupt {
+                        path: path.clone(),
+                        message,
                     });
                 }
             }
@@ -193,8 +200,8 @@ impl<'a> RowSource<'a> {
     }
 
     /// Appends the rows of kept genes to the buffers (and, on the recording pass, to `info`).
-    /// Returns the index of a feature holding a value that is not finite, if any.
-    fn take_rows(&mut self, c: &Columns<'_>) -> Option<usize> {
+    /// Returns what is wrong with the first row the schema rules out, if any.
+    fn take_rows(&mut self, c: &Columns<'_>) -> Option<BadRow> {
         let ds = self.ds;
         let idx_donor = ds.feature("donor_score");
         let idx_acceptor = ds.feature("acceptor_score");
@@ -213,7 +220,9 @@ impl<'a> RowSource<'a> {
             if !self.keep[g as usize] {
                 continue;
             }
-            let label = SpliceType::parse(c.splice_type.value(r)).map_or(0, |t| t as u8);
+            let Some(label) = SpliceType::parse(c.splice_type.value(r)).map(|t| t as u8) else {
+                return Some(BadRow::Label(c.splice_type.value(r).to_string()));
+            };
             let mut finite = true;
             for col in &c.features {
                 let v = col[r];
@@ -221,7 +230,11 @@ impl<'a> RowSource<'a> {
                 self.buf.push(v);
             }
             if !finite {
-                return c.features.iter().position(|col| !col[r].is_finite());
+                return c
+                    .features
+                    .iter()
+                    .position(|col| !col[r].is_finite())
+                    .map(BadRow::NotFinite);
             }
             self.labels.push(f32::from(label));
             self.weights.push(c.weight.value(r));
@@ -242,6 +255,14 @@ impl<'a> RowSource<'a> {
         }
         None
     }
+}
+
+/// A row that the schema rules out.
+enum BadRow {
+    /// The index of a feature whose value is not finite.
+    NotFinite(usize),
+    /// A `splice_type` that is none of the three classes.
+    Label(String),
 }
 
 /// The columns of one record batch, typed: gene id, position, class, weight, then features.
