@@ -56,6 +56,62 @@ pub mod exit {
         INCOMPATIBLE,
         SHARDS,
     ];
+
+    /// Every exit code with its meaning in one line, in order: the list at the end of
+    /// `spliceforge --help` (the README's table says the same at more length).
+    pub const MEANINGS: [(u8, &str); 15] = [
+        (OK, "success"),
+        (
+            FAILURE,
+            "a bug in spliceforge (or in XGBoost): please report it with the command and its output",
+        ),
+        (
+            USAGE,
+            "bad usage: a flag rejected, or settings that cannot work with this input",
+        ),
+        (
+            BAD_INPUT,
+            "bad input data (malformed FASTA/GTF/GFF3/gene list/base scores, an empty selection)",
+        ),
+        (
+            FINGERPRINT,
+            "the output directory holds a run or model with other settings (--overwrite starts over)",
+        ),
+        (LOCKED, "another builder holds the output directory"),
+        (VERIFY, "verify found problems"),
+        (
+            WRITE,
+            "a write failed (disk full, permissions); committed batches are intact, rerun to resume",
+        ),
+        (NOT_OURS, "not a spliceforge dataset or model directory"),
+        (
+            MEMORY,
+            "no training plan fits --memory-budget (nothing was done)",
+        ),
+        (NOT_FOUND, "a file or directory given does not exist"),
+        (READ, "an input exists but cannot be read"),
+        (
+            DAMAGED,
+            "a dataset, model or weights file is damaged: rebuild, retrain or re-fetch it",
+        ),
+        (
+            INCOMPATIBLE,
+            "a dataset and a model that do not fit together (other features)",
+        ),
+        (
+            SHARDS,
+            "merge refused its shards (missing, given twice, unfinished or of another run)",
+        ),
+    ];
+
+    /// [`MEANINGS`] as the help's "Exit codes:" block.
+    pub fn help() -> String {
+        let mut s = String::from("Exit codes:");
+        for (code, meaning) in MEANINGS {
+            s.push_str(&format!("\n  {code:>2}  {meaning}"));
+        }
+        s
+    }
 }
 
 /// Any error the library reports to the binary.
@@ -165,5 +221,17 @@ fn train_code(e: &train::Error) -> u8 {
             *c as u8
         }
         T::Worker { .. } | T::Xgboost(_) | T::Internal(_) => exit::FAILURE,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::exit;
+
+    /// The help's list names every exit code once, in order.
+    #[test]
+    fn every_exit_code_has_one_meaning_in_order() {
+        let codes: Vec<u8> = exit::MEANINGS.iter().map(|(c, _)| *c).collect();
+        assert_eq!(codes, exit::ALL);
     }
 }

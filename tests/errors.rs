@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use spliceforge::error::exit;
 
-use crate::util::{Dir, GENOME, GTF, Run, build_cmd, repo, run, spawn_until_exists};
+use crate::util::{Dir, GENOME, GTF, Run, build_cmd, copy_dir, repo, run, spawn_until_exists};
 
 /// The README's table: code → meaning.
 fn readme_table() -> BTreeMap<u8, String> {
@@ -305,12 +305,4 @@ fn every_exit_code_of_the_readme_is_what_the_binary_returns() {
     // 0: success; 1 is for bugs only: no case above returned it.
     run(dir.cmd(&["schema"])).ok();
     assert!(table[&exit::FAILURE].contains("a bug"));
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    let ok = std::process::Command::new("cp")
-        .args(["-r", s(from), s(to)])
-        .status()
-        .unwrap();
-    assert!(ok.success());
 }

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::util::{Dir, repo};
+use crate::util::{Dir, repo, run};
 
 /// `(major, minor)` of a version string such as `1.91` or `1.91.0`.
 fn major_minor(v: &str) -> (u32, u32) {
@@ -85,9 +85,7 @@ fn examples(help: &str) -> String {
 }
 
 fn help(dir: &Dir, args: &[&str]) -> String {
-    let out = dir.cmd(args).output().unwrap();
-    assert!(out.status.success(), "{args:?}");
-    String::from_utf8(out.stdout).unwrap()
+    run(dir.cmd(args)).ok().stdout
 }
 
 #[test]

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use spliceforge::error::exit;
 
-use crate::util::{Dir, build_cmd, python, run, spawn_until_exists};
+use crate::util::{Dir, build_cmd, copy_dir, python, run, spawn_until_exists};
 
 /// One small dataset shared by the tests of this module (built once).
 pub(crate) fn dataset() -> &'static (Dir, PathBuf) {
@@ -314,11 +314,7 @@ fn train_refuses_a_dataset_that_does_not_verify() {
     let (_, ds) = dataset();
     let dir = Dir::new();
     let copy = dir.join("copy");
-    let o = Command::new("cp")
-        .args(["-r", ds.to_str().unwrap(), copy.to_str().unwrap()])
-        .status()
-        .unwrap();
-    assert!(o.success());
+    copy_dir(ds, &copy);
     let part = copy.join("parts/batch-00001.parquet");
     let mut b = std::fs::read(&part).unwrap();
     let n = b.len() / 2;
@@ -335,11 +331,7 @@ fn train_refuses_a_row_whose_class_is_not_donor_acceptor_or_neither() {
     let (_, ds) = dataset();
     let dir = Dir::new();
     let copy = dir.join("copy");
-    let o = Command::new("cp")
-        .args(["-r", ds.to_str().unwrap(), copy.to_str().unwrap()])
-        .status()
-        .unwrap();
-    assert!(o.success());
+    copy_dir(ds, &copy);
     python(&format!(
         r#"
 import hashlib, json, os, pyarrow as pa, pyarrow.parquet as pq

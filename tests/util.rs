@@ -124,6 +124,16 @@ pub fn run(mut c: Command) -> Run {
     }
 }
 
+/// Copies a directory tree (`cp -r`), e.g. a dataset a test is about to damage.
+pub fn copy_dir(from: &Path, to: &Path) {
+    let ok = Command::new("cp")
+        .arg("-r")
+        .args([from, to])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+}
+
 /// A `builder` command on the embedded data (GTF) writing to `out`, quiet, with `extra` flags.
 pub fn build_cmd(dir: &Dir, out: &Path, extra: &[&str]) -> Command {
     let mut args = vec!["--out", out.to_str().unwrap(), "-q"];

@@ -16,25 +16,6 @@ Workflow (each command has --help with an example that pastes and runs from the 
   spliceforge train --dataset DS --out-dir M              the meta-model, its report and figures
   spliceforge predict --model M --dataset DS --out P      per-row probabilities and calls";
 
-/// Every exit code, at the end of the top level's long help (the README has the same table).
-const EXIT_CODES: &str = "\
-Exit codes:
-   0  success
-   1  a bug in spliceforge (or in XGBoost): please report it with the command and its output
-   2  bad usage: a flag rejected, or settings that cannot work with this input
-   3  bad input data (malformed FASTA/GTF/GFF3/gene list/base scores, an empty selection)
-   4  the output directory holds a run or model with other settings (--overwrite starts over)
-   5  another builder holds the output directory
-   6  verify found problems
-   7  a write failed (disk full, permissions); committed batches are intact, rerun to resume
-   8  not a spliceforge dataset or model directory
-   9  no training plan fits --memory-budget (nothing was done)
-  10  a file or directory given does not exist
-  11  an input exists but cannot be read
-  12  a dataset, model or weights file is damaged: rebuild, retrain or re-fetch it
-  13  a dataset and a model that do not fit together (other features)
-  14  merge refused its shards (missing, given twice, unfinished or of another run)";
-
 /// Build splice-site training sets from a genome and its annotation, and train meta-models.
 #[derive(Debug, Parser)]
 #[command(
@@ -45,7 +26,7 @@ Exit codes:
     help_template = "{about-with-newline}\n{usage-heading} {usage}\n\n{before-help}{all-args}{after-help}",
     before_help = WORKFLOW,
     after_help = "Exit codes: `spliceforge --help` lists them.",
-    after_long_help = EXIT_CODES
+    after_long_help = spliceforge::error::exit::help()
 )]
 pub struct Cli {
     /// The command to run.
