@@ -15,6 +15,7 @@ pub mod features;
 pub mod genome;
 pub mod inspect;
 pub mod mem;
+pub mod predict;
 pub mod seed;
 pub mod stats;
 pub mod store;

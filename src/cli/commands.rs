@@ -151,7 +151,7 @@ pub fn train(cfg: &TrainConfig) -> Result<(), Error> {
     let summary = if cfg.workers > 1 && cfg.collective.is_none() {
         // The workers run this same command line, each as one rank, with its share of threads.
         let args = without_flags(std::env::args_os().skip(1), &["--workers", "--threads"]);
-        spliceforge::train::workers::run_local(cfg, &args, cfg.params.threads)?
+        spliceforge::train::run::workers::run_local(cfg, &args, cfg.params.threads)?
     } else {
         spliceforge::train::train(cfg)?
     };
@@ -199,7 +199,7 @@ pub fn tracker(a: &super::args::TrackerArgs) -> Result<(), Error> {
         let _ = std::io::stdout().flush();
         Ok(())
     };
-    spliceforge::train::workers::run_tracker(a.workers, &a.host, a.port, a.timeout, announce)?;
+    spliceforge::train::run::workers::run_tracker(a.workers, &a.host, a.port, a.timeout, announce)?;
     print("every worker finished\n");
     Ok(())
 }
@@ -237,7 +237,7 @@ pub fn estimate(e: Estimate) -> Result<(), Error> {
 
 /// `predict`: how many rows went where.
 pub fn predict(model: &Path, dataset: &Path, out: &Path) -> Result<(), Error> {
-    let n = spliceforge::train::modeldir::predict::predict(model, dataset, out)?;
+    let n = spliceforge::predict::predict(model, dataset, out)?;
     println!("{n} rows predicted into {}", out.display());
     Ok(())
 }

@@ -403,7 +403,7 @@ pub fn train(a: TrainArgs) -> Result<TrainConfig, Error> {
 fn workers(
     a: &TrainArgs,
     s: &spliceforge::train::memory::Settings,
-) -> Result<Option<spliceforge::train::workers::Collective>, Error> {
+) -> Result<Option<spliceforge::train::Collective>, Error> {
     if a.plan.workers == 0 {
         return Err(usage("--workers must be at least 1"));
     }
@@ -421,7 +421,7 @@ fn workers(
                     "--rank {rank} --world {world}: ranks go from 0 to --world - 1"
                 )));
             }
-            Some(spliceforge::train::workers::Collective {
+            Some(spliceforge::train::Collective {
                 host: host.to_string(),
                 port,
                 rank,

@@ -7,7 +7,6 @@ use serde::Serialize;
 
 use crate::mem;
 use crate::train::Error;
-use crate::train::Phase;
 use crate::train::eval::decision::{Decision, cross_fitted_calls};
 use crate::train::eval::metrics::{self, ClassMetrics, Comparison, Figures};
 use crate::train::fit::Oof;
@@ -15,6 +14,7 @@ use crate::train::fit::calibrate::{CLASSES, brier, ece};
 use crate::train::fit::model::{Model, Params};
 use crate::train::fit::stopping::Stopped;
 use crate::train::input::dataset::Dataset;
+use crate::train::phases::Phase;
 
 /// Calibration quality before and after.
 #[derive(Debug, Clone, Serialize)]

@@ -5,10 +5,8 @@
 //! matrix is sketched on the same rows in the same order either way, so its cuts, and the final
 //! model, are those a per-matrix run makes. A resumed run sketches the same genes again.
 
-use std::path::PathBuf;
-
-use super::model::{Params, xgb_error};
-use super::{matrix, source_error};
+use super::model::xgb_error;
+use super::{Matrices, share, source_error};
 use crate::train::Error;
 use crate::train::input::dataset::Dataset;
 use crate::train::input::source::{Record, RowInfo, RowSource};
@@ -64,10 +62,7 @@ fn sample_within(ds: &Dataset, universe: &[bool], seed: u64, max_rows: u64) -> V
 
 /// The run's cuts, sketched on first use.
 pub struct SharedCuts<'a> {
-    ds: &'a Dataset,
-    params: &'a Params,
-    weights: bool,
-    cache: Option<PathBuf>,
+    matrices: Matrices<'a>,
     /// The genes whose rows the cuts are sketched on.
     sketched: Vec<bool>,
     /// Whether they are a sample of the genes trained on (not all of them).
@@ -78,22 +73,11 @@ pub struct SharedCuts<'a> {
 
 impl<'a> SharedCuts<'a> {
     /// Cuts to be sketched on the genes of `universe` (the genes trained on; a seeded sample of
-    /// them above [`SKETCH_ROWS`]); matrices are built with `params`' bins and threads, with
-    /// `sample_weight` as weights when `weights`, their bins in external memory under `cache`
-    /// when given.
-    pub fn new(
-        ds: &'a Dataset,
-        params: &'a Params,
-        weights: bool,
-        cache: Option<PathBuf>,
-        universe: &[bool],
-    ) -> Self {
-        let sketched = sketch_genes(ds, universe, params.seed);
+    /// them above [`SKETCH_ROWS`]) for the matrices `matrices` builds.
+    pub fn new(matrices: Matrices<'a>, universe: &[bool]) -> Self {
+        let sketched = sketch_genes(matrices.ds, universe, matrices.params.seed);
         SharedCuts {
-            ds,
-            params,
-            weights,
-            cache,
+            matrices,
             sampled: sketched != universe,
             sketched,
             holder: None,
@@ -104,23 +88,24 @@ impl<'a> SharedCuts<'a> {
     /// rows' info. The first call sketches the cuts: on `keep` itself when it is the sketched
     /// gene set, else in a pass of its own over the sketched genes.
     pub fn matrix(&mut self, keep: &[bool], record: Record) -> Result<(DMatrix, RowInfo), Error> {
-        if !self.params.shared_cuts {
+        if !self.matrices.params.shared_cuts {
             return self.build(keep, record, None);
         }
         if self.holder.is_none() {
             if keep == self.sketched.as_slice() {
                 let (m, info) = self.build(keep, record, None)?;
-                self.holder = Some(m.cuts_only(self.params.max_bin).map_err(xgb_error)?);
+                let max_bin = self.matrices.params.max_bin;
+                self.holder = Some(m.cuts_only(max_bin).map_err(xgb_error)?);
                 return Ok((m, info));
             }
             let t = std::time::Instant::now();
             self.holder = Some(self.sketch()?);
             let genes = self.sketched.iter().filter(|k| **k).count();
-            let rows: u64 = (self.ds.genes.iter().zip(&self.sketched))
+            let rows: u64 = (self.matrices.ds.genes.iter().zip(&self.sketched))
                 .filter(|(_, k)| **k)
                 .map(|(g, _)| g.rows)
                 .sum();
-            crate::train::log(&format!(
+            crate::train::log::log(&format!(
                 "quantile cuts: sketched once on {genes} genes ({rows} rows{}) in {:.1} s; every \
                  matrix of this run is binned with them",
                 if self.sampled {
@@ -143,13 +128,14 @@ impl<'a> SharedCuts<'a> {
     /// decoded for the sketch alone; with external memory, their matrix is built in its cache
     /// (never the whole binned matrix in memory) and dropped.
     fn sketch(&self) -> Result<DMatrix, Error> {
-        let p = self.params;
-        if self.cache.is_some() {
+        let m = &self.matrices;
+        let p = m.params;
+        if m.cache.is_some() {
             let (m, _) = self.build(&self.sketched, Record::Labels, None)?;
             return m.cuts_only(p.max_bin).map_err(xgb_error);
         }
-        let keep = crate::train::workers::share_of(self.ds, &self.sketched);
-        let mut src = RowSource::new(self.ds, &keep, self.weights, Record::Labels)?;
+        let keep = share::genes(m.share, m.ds, &self.sketched);
+        let mut src = RowSource::new(m.ds, &keep, m.weights, Record::Labels)?;
         let holder =
             DMatrix::sketch_cuts(&mut src, p.max_bin, p.threads as u32).map_err(source_error)?;
         crate::xgb::alloc::release_free_memory();
@@ -162,15 +148,7 @@ impl<'a> SharedCuts<'a> {
         record: Record,
         reference: Option<&DMatrix>,
     ) -> Result<(DMatrix, RowInfo), Error> {
-        matrix(
-            self.ds,
-            keep,
-            self.params,
-            self.weights,
-            record,
-            self.cache.as_deref(),
-            reference,
-        )
+        self.matrices.build(keep, record, reference)
     }
 }
 
@@ -183,9 +161,20 @@ mod tests {
     use crate::genome::Selection;
     use crate::store::fsutil::TempDir;
     use crate::train::fit::folds::Folds;
-    use crate::train::fit::model::Objective;
+    use crate::train::fit::model::{Objective, Params};
     use std::collections::HashSet;
     use std::path::Path;
+
+    /// In-memory matrices of every gene, unweighted.
+    fn plain<'a>(ds: &'a Dataset, params: &'a Params) -> Matrices<'a> {
+        Matrices {
+            ds,
+            params,
+            weights: false,
+            cache: None,
+            share: None,
+        }
+    }
 
     /// A 40-gene dataset of the embedded fly data (`data/`), built by the real builder.
     fn fly_dataset(dir: &Path) -> Dataset {
@@ -241,7 +230,9 @@ mod tests {
 
         // What a matrix sketched on its own rows gets.
         let own = |keep: &[bool]| {
-            let (m, _) = matrix(&ds, keep, &params, false, Record::Labels, None, None).unwrap();
+            let (m, _) = plain(&ds, &params)
+                .build(keep, Record::Labels, None)
+                .unwrap();
             cuts_of(&m)
         };
         let all = own(&folds.all_mask());
@@ -253,7 +244,7 @@ mod tests {
 
         // In run order: folds 1 to 3, then the final matrix, all binned with every gene's cuts;
         // the rows are each matrix's own.
-        let mut shared = SharedCuts::new(&ds, &params, false, None, &folds.all_mask());
+        let mut shared = SharedCuts::new(plain(&ds, &params), &folds.all_mask());
         for keep in [
             folds.train_mask(0),
             folds.train_mask(1),
@@ -299,7 +290,7 @@ mod tests {
         assert!((8..40).any(|seed| sample_within(&ds, &universe, seed, third) != sample));
 
         // Without folds (or resumed after every fold): the final matrix sketches itself.
-        let mut alone = SharedCuts::new(&ds, &params, false, None, &folds.all_mask());
+        let mut alone = SharedCuts::new(plain(&ds, &params), &folds.all_mask());
         let (m, info) = alone.matrix(&folds.all_mask(), Record::Labels).unwrap();
         assert_eq!(info.len() as u64, ds.rows());
         assert_eq!(cuts_of(&m), all);

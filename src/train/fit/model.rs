@@ -384,13 +384,11 @@ impl Model {
         }
     }
 
-    /// Saves the boosters (XGBoost JSON) into `dir`.
-    pub fn save(&self, dir: &Path) -> Result<(), Error> {
-        for (b, name) in self.boosters.iter().zip(Self::file_names(self.objective)) {
-            let bytes = b.to_json_bytes().map_err(xgb_error)?;
-            crate::train::modeldir::files::write(dir, &name, &bytes)?;
-        }
-        Ok(())
+    /// The boosters as XGBoost JSON, each with its file name in a model directory.
+    pub fn json_files(&self) -> Result<Vec<(String, Vec<u8>)>, Error> {
+        (self.boosters.iter().zip(Self::file_names(self.objective)))
+            .map(|(b, name)| Ok((name, b.to_json_bytes().map_err(xgb_error)?)))
+            .collect()
     }
 
     /// Loads the boosters from `dir`.

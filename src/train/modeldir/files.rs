@@ -8,12 +8,21 @@ use serde::de::DeserializeOwned;
 
 use crate::store::fsutil::write_atomic;
 use crate::train::Error;
+use crate::train::fit::model::Model;
 
 /// Writes `dir/name` atomically (via `dir/.tmp`).
 pub fn write(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), Error> {
     let path = dir.join(name);
     write_atomic(&path, &dir.join(".tmp"), bytes)
         .map_err(|e| crate::store::Error::write(&path, e).into())
+}
+
+/// Saves the boosters of `model` (XGBoost JSON) into `dir`, each atomically.
+pub fn write_model(dir: &Path, model: &Model) -> Result<(), Error> {
+    for (name, bytes) in model.json_files()? {
+        write(dir, &name, &bytes)?;
+    }
+    Ok(())
 }
 
 /// Writes `v` as pretty JSON (with a final newline) to `dir/name`, atomically.

@@ -1,17 +1,15 @@
-//! The model directory: the files `train` writes beside the boosters (`train.json`,
-//! `features.json`, `memory.json`), how they are written and read, the refusal or resumption of
-//! an existing `--out-dir`, and `predict`, which loads a directory and applies it.
+//! The model directory on disk: the files `train` writes beside the boosters (`train.json`,
+//! `features.json`, `memory.json`, an ensemble's `ensemble.json`), how they are written and
+//! read, and a finished directory opened as the models it holds (for `predict`).
 
+pub mod ensemble;
 pub mod files;
-pub mod outdir;
-pub mod predict;
 
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
 use crate::train::Error;
-use crate::train::TrainConfig;
 use crate::train::fit::calibrate::Calibration;
 use crate::train::fit::model::{Model, Params};
 use crate::train::input::dataset::Dataset;
@@ -77,15 +75,16 @@ pub struct TrainedOn {
 }
 
 impl TrainInfo {
-    /// `train.json` for `cfg` on `ds`.
-    pub fn new(cfg: &TrainConfig, ds: &Dataset, on: TrainedOn) -> Self {
+    /// `train.json` of a model boosted with `params` (with `sample_weight` as instance weights
+    /// when `train_weights`) on `ds`.
+    pub fn new(params: &Params, train_weights: bool, ds: &Dataset, on: TrainedOn) -> Self {
         TrainInfo {
             version: env!("CARGO_PKG_VERSION").into(),
             dataset_fingerprint: ds.run.fingerprint.clone(),
-            params: cfg.params.clone(),
+            params: params.clone(),
             n_folds: on.n_folds,
             calibrated: on.calibrated,
-            train_weights: cfg.train_weights,
+            train_weights,
             rows: on.rows,
             genes: on.genes,
         }
@@ -125,7 +124,7 @@ pub fn open(dir: &Path) -> Result<Trained, Error> {
         why: why.into(),
     };
     if !dir.join("train.json").exists() {
-        return Err(if dir.join("ensemble.json").exists() {
+        return Err(if dir.join(ensemble::ENSEMBLE_JSON).exists() {
             not_a_model(
                 "it holds an unfinished ensemble (no train.json yet); run the same `spliceforge train` command again to finish it",
             )
@@ -139,7 +138,7 @@ pub fn open(dir: &Path) -> Result<Trained, Error> {
             )
         });
     }
-    match crate::train::ensemble::load(dir)? {
+    match ensemble::load(dir)? {
         Some(e) => Ok(Trained {
             features: files::read_json(dir, "features.json")?,
             models: e.models,

@@ -9,14 +9,13 @@ use super::split::{calibration_split, mask};
 use crate::mem;
 use crate::store::lock::Lock;
 use crate::train::Error;
-use crate::train::TrainConfig;
+use crate::train::config::TrainConfig;
+use crate::train::fit::apply::both_probabilities;
 use crate::train::fit::calibrate::Calibration;
-use crate::train::fit::matrix;
 use crate::train::fit::model::Model;
 use crate::train::input::dataset::Dataset;
 use crate::train::input::source::Record;
 use crate::train::modeldir::files;
-use crate::train::modeldir::predict::both_probabilities;
 
 /// What a finished sub-model recorded in `done.json`.
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
@@ -33,7 +32,7 @@ pub(super) struct Done {
 
 /// The directory of sub-model `i` (from 0).
 pub(super) fn dir(cfg: &TrainConfig, i: usize) -> std::path::PathBuf {
-    cfg.out.join(format!("sub-{:02}", i + 1))
+    crate::train::modeldir::ensemble::member_dir(&cfg.out, i)
 }
 
 /// Whether sub-model `i` (from 0) is finished.
@@ -62,7 +61,7 @@ pub(super) fn train_member(
         other => other.into(),
     })?;
     if let Ok(done) = files::read_json::<Done>(&dir, "done.json") {
-        crate::train::log(&format!(
+        crate::train::log::log(&format!(
             "sub-model {}/{k}: already trained ({:.1} s, peak RSS {} when it ran), loaded from {}",
             i + 1,
             done.secs,
@@ -74,15 +73,10 @@ pub(super) fn train_member(
     let t = Instant::now();
     let _ = monitor.phase_peak();
     let genes = calibration_split(ds, p.seed, sub);
-    let (dfit, info) = matrix(
-        ds,
-        &mask(n, &genes.fit),
-        p,
-        cfg.train_weights,
-        Record::Labels,
-        cfg.cache_dir().as_deref(),
-        None,
-    )?;
+    // Sub-models train in one process each (never shared between workers).
+    let (dfit, info) = cfg
+        .matrices(ds, None)
+        .build(&mask(n, &genes.fit), Record::Labels, None)?;
     let mut model = Model::fit(dfit, &info.label, p)?;
     if cfg.calibrate && !genes.calibrate.is_empty() {
         let mut both = both_probabilities(ds, &mask(n, &genes.calibrate), &[&model])?;
@@ -93,7 +87,7 @@ pub(super) fn train_member(
             &crate::train::fit::calibration_weights(&cinfo, cfg.calibrate_population),
         ));
     }
-    model.save(&dir)?;
+    files::write_model(&dir, &model)?;
     files::write_json(&dir, "calibration.json", &model.calibration)?;
     let done = Done {
         genes: sub.len(),
@@ -103,7 +97,7 @@ pub(super) fn train_member(
     };
     files::write_json(&dir, "done.json", &done)?;
     let _ = std::fs::remove_dir_all(dir.join(".tmp"));
-    crate::train::log(&format!(
+    crate::train::log::log(&format!(
         "sub-model {}/{k}: {} genes, {} rows, {:.1} s, peak RSS {}",
         i + 1,
         done.genes,
@@ -125,15 +119,9 @@ pub(super) fn train_single(
 ) -> Result<(Model, Done), Error> {
     let t = Instant::now();
     let _ = monitor.phase_peak();
-    let (d, info) = matrix(
-        ds,
-        &mask(ds.genes.len(), genes),
-        &cfg.params,
-        cfg.train_weights,
-        Record::Labels,
-        cfg.cache_dir().as_deref(),
-        None,
-    )?;
+    let (d, info) =
+        cfg.matrices(ds, None)
+            .build(&mask(ds.genes.len(), genes), Record::Labels, None)?;
     let model = Model::fit(d, &info.label, &cfg.params)?;
     let done = Done {
         genes: genes.len(),

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::member::Done;
 use crate::mem;
-use crate::train::TrainConfig;
+use crate::train::config::TrainConfig;
 use crate::train::eval::metrics::{Figures, argmax, below_base_warnings};
 use crate::train::input::source::RowInfo;
 

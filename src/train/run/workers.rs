@@ -18,95 +18,16 @@ use std::ffi::OsString;
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
-use super::fit::model::{Model, xgb_error};
-use super::{Error, TrainConfig};
+use crate::train::Error;
+use crate::train::config::{Collective, TrainConfig};
+use crate::train::fit::model::{Model, xgb_error};
+use crate::train::fit::share::Share;
+use crate::train::log::{self, log};
 use crate::xgb::collective::{self, Communicator, Op, Tracker};
-
-/// Where a worker finds the tracker, and which rank it is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Collective {
-    /// The tracker's host.
-    pub host: String,
-    /// The tracker's port.
-    pub port: u16,
-    /// This worker's rank, from 0.
-    pub rank: usize,
-    /// How many workers.
-    pub world: usize,
-}
-
-/// The rank and world of this process once it has joined (for the log lines and agreement).
-static JOINED: OnceLock<(usize, usize)> = OnceLock::new();
-
-/// `"[rank r/N] "` in a worker, empty otherwise.
-pub(crate) fn log_prefix() -> String {
-    JOINED
-        .get()
-        .map_or(String::new(), |(r, n)| format!("[rank {r}/{n}] "))
-}
-
-/// Which share of the genes a worker's matrices hold.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Share {
-    /// This worker's rank.
-    pub rank: usize,
-    /// How many workers.
-    pub world: usize,
-}
-
-/// This worker's share, in a distributed run.
-pub(crate) fn share() -> Option<Share> {
-    JOINED.get().map(|&(rank, world)| Share { rank, world })
-}
-
-/// The genes of `keep` this process streams: in a distributed run, those stored in its share
-/// of the part files; otherwise all of them.
-pub(crate) fn share_of<'k>(
-    ds: &crate::train::input::dataset::Dataset,
-    keep: &'k [bool],
-) -> std::borrow::Cow<'k, [bool]> {
-    match share() {
-        Some(share) => keep
-            .iter()
-            .zip(&ds.genes)
-            .map(|(k, g)| *k && share.owns(g.part))
-            .collect(),
-        None => std::borrow::Cow::Borrowed(keep),
-    }
-}
-
-impl Share {
-    /// Whether the gene stored in part file `part` is this worker's.
-    pub fn owns(&self, part: usize) -> bool {
-        part % self.world == self.rank
-    }
-}
-
-/// For each flag, whether every worker has it (a logical AND over the ranks); the flags
-/// themselves outside a distributed run.
-pub(crate) fn all_ranks(flags: &[bool]) -> Result<Vec<bool>, Error> {
-    if JOINED.get().is_none() {
-        return Ok(flags.to_vec());
-    }
-    let mut v: Vec<u64> = flags.iter().map(|&f| u64::from(f)).collect();
-    collective::allreduce(&mut v, Op::Min).map_err(xgb_error)?;
-    Ok(v.into_iter().map(|x| x == 1).collect())
-}
-
-/// `n` summed over every worker (`n` itself outside a distributed run).
-pub(crate) fn sum_over_ranks(n: usize) -> Result<usize, Error> {
-    if JOINED.get().is_none() {
-        return Ok(n);
-    }
-    let mut v = [n as u64];
-    collective::allreduce(&mut v, Op::Sum).map_err(xgb_error)?;
-    Ok(v[0] as usize)
-}
 
 /// Runs `cfg` as one worker of the tracker's group: joins it, trains (rank 0 into `cfg.out`,
 /// the others into their own directory), checks that every rank ends with the same model bytes,
@@ -175,8 +96,12 @@ fn joined(
             c.world
         )));
     }
-    let _ = JOINED.set((c.rank, c.world));
-    let text = super::run_opened(opened, created)?;
+    log::set_rank(c.rank, c.world);
+    let share = Share {
+        rank: c.rank,
+        world: c.world,
+    };
+    let text = super::run_opened(opened, created, Some(share))?;
     let digest = model_digest(mine)?;
     let (mut lo, mut hi) = (digest, digest);
     collective::allreduce(&mut lo, Op::Min).map_err(xgb_error)?;
@@ -189,7 +114,7 @@ fn joined(
             mine.out.display()
         )));
     }
-    super::log(&format!(
+    log(&format!(
         "all {} workers hold the same model bytes (sha256 {:016x}…); this worker's peak RSS {}",
         c.world,
         digest[0],
@@ -215,7 +140,7 @@ fn watch_parent() {
             if std::os::unix::process::parent_id() != parent {
                 eprintln!(
                     "{}train --workers (process {parent}) is gone: stopping",
-                    log_prefix()
+                    log::prefix()
                 );
                 std::process::exit(1);
             }
@@ -256,14 +181,14 @@ pub fn run_local(cfg: &TrainConfig, args: &[OsString], threads: usize) -> Result
     let n = cfg.workers;
     // What the manifest alone can refuse (a missing dataset, a budget no worker fits) is
     // refused here, once, before any worker starts.
-    let ds = super::input::dataset::Dataset::open_unverified(&cfg.dataset)?;
+    let ds = crate::train::input::dataset::Dataset::open_unverified(&cfg.dataset)?;
     super::plan(cfg, &ds)?;
     drop(ds);
     let tracker = Tracker::start(n, "127.0.0.1", 0, cfg.worker_timeout).map_err(xgb_error)?;
     let (host, port) = tracker.address().map_err(xgb_error)?;
     let exe = std::env::current_exe().map_err(|e| Error::Internal(e.to_string()))?;
     let per_worker = (threads / n).max(1);
-    super::log(&format!(
+    log(&format!(
         "{n} workers, {per_worker} thread(s) each, tracker on {host}:{port}"
     ));
     let mut children: Vec<Child> = Vec::new();

@@ -3,8 +3,8 @@
 
 use crate::seed::{Rng, gene_seed};
 use crate::train::Error;
+use crate::train::config::{SingleModel, TrainConfig};
 use crate::train::input::dataset::Dataset;
-use crate::train::{SingleModel, TrainConfig};
 
 /// The genes of one ensemble run.
 pub(super) struct Split {

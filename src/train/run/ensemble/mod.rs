@@ -11,61 +11,21 @@ mod split;
 pub use self::report::{COMPARISON, EnsembleMetrics, RULE, Scored};
 pub use self::split::subsets;
 
-use std::path::Path;
-
-use serde::{Deserialize, Serialize};
-
 use self::member::{Done, train_member, train_single};
 use self::report::score;
 use self::split::{Split, mask, single_genes, split};
+use super::{Finished, outdir};
 use crate::mem;
 use crate::store::lock::Lock;
 use crate::train::Error;
-use crate::train::TrainConfig;
-use crate::train::fit::Finished;
-use crate::train::fit::calibrate::Calibration;
+use crate::train::config::TrainConfig;
+use crate::train::fit::apply::{add_weighted, both_probabilities};
 use crate::train::fit::model::Model;
 use crate::train::input::dataset::Dataset;
 use crate::train::input::sample_genes;
-use crate::train::modeldir::outdir;
-use crate::train::modeldir::predict::{add_weighted, both_probabilities};
+use crate::train::log::log;
+use crate::train::modeldir::ensemble::{EnsemblePlan, load};
 use crate::train::modeldir::{FeatureList, TrainInfo, TrainedOn, files};
-
-/// What decides an ensemble's content; a resumed `train` must find the same plan.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EnsemblePlan {
-    /// The dataset's fingerprint.
-    pub dataset_fingerprint: String,
-    /// Booster settings.
-    pub params: crate::train::fit::model::Params,
-    /// Sub-models.
-    pub size: usize,
-    /// Overlap fraction.
-    pub overlap: f64,
-    /// Outer hold-out genes (no sub-model sees them).
-    pub holdout: Vec<String>,
-    /// Genes of each sub-model.
-    pub subsets: Vec<Vec<String>>,
-    /// Weight of each sub-model in the average.
-    pub weights: Vec<f64>,
-}
-
-/// Writes `ensemble.json`, or checks that the one there has the same plan (a resume).
-fn record_plan(out: &Path, plan: &EnsemblePlan) -> Result<(), Error> {
-    match std::fs::read(out.join("ensemble.json")) {
-        Ok(bytes) => {
-            let old: Option<EnsemblePlan> = serde_json::from_slice(&bytes).ok();
-            if old.as_ref() != Some(plan) {
-                return Err(Error::ModelDirTaken(format!(
-                    "{} holds an unfinished ensemble with another dataset, settings or gene subsets; resume it with its original arguments, pass --overwrite to start over, or choose another --out-dir",
-                    out.display()
-                )));
-            }
-            Ok(())
-        }
-        Err(_) => files::write_json(out, "ensemble.json", plan),
-    }
-}
 
 /// Trains (or resumes) the ensemble; returns the human summary and the `train.json` to write
 /// last.
@@ -85,11 +45,11 @@ pub(crate) fn train_ensemble(
     let comparison = single_genes(cfg, ds, &split);
     let single = match &comparison {
         Some(c) => {
-            crate::train::log(&format!("comparison model: {}", c.what));
+            log(&format!("comparison model: {}", c.what));
             Some(train_single(cfg, ds, &c.genes, &monitor)?)
         }
         None => {
-            crate::train::log("comparison model skipped (--single-model none)");
+            log("comparison model skipped (--single-model none)");
             None
         }
     };
@@ -110,8 +70,8 @@ pub(crate) fn train_ensemble(
 /// `features.json`. Callers hold the directory's lock: members may run at once.
 fn setup(cfg: &TrainConfig, ds: &Dataset, universe: &[bool]) -> Result<Split, Error> {
     let split = split(cfg, ds, universe)?;
-    let plan = EnsemblePlan::new(cfg, ds, &split);
-    record_plan(&cfg.out, &plan)?;
+    let plan = plan_of(cfg, ds, &split);
+    plan.record(&cfg.out)?;
     files::write_json(&cfg.out, "features.json", &FeatureList::of(ds))?;
     Ok(split)
 }
@@ -156,24 +116,22 @@ struct Trained {
     single_what: String,
 }
 
-impl EnsemblePlan {
-    /// The plan of this run: dataset, settings and the genes of the hold-out and subsets.
-    fn new(cfg: &TrainConfig, ds: &Dataset, split: &Split) -> Self {
-        let k = cfg.ensemble_size;
-        let ids = |v: &[usize]| {
-            v.iter()
-                .map(|&g| ds.genes[g].id.clone())
-                .collect::<Vec<_>>()
-        };
-        EnsemblePlan {
-            dataset_fingerprint: ds.run.fingerprint.clone(),
-            params: cfg.params.clone(),
-            size: k,
-            overlap: cfg.ensemble_overlap,
-            holdout: ids(&split.holdout),
-            subsets: split.subsets.iter().map(|s| ids(s)).collect(),
-            weights: vec![1.0 / k as f64; k],
-        }
+/// The plan of this run: dataset, settings and the genes of the hold-out and subsets.
+fn plan_of(cfg: &TrainConfig, ds: &Dataset, split: &Split) -> EnsemblePlan {
+    let k = cfg.ensemble_size;
+    let ids = |v: &[usize]| {
+        v.iter()
+            .map(|&g| ds.genes[g].id.clone())
+            .collect::<Vec<_>>()
+    };
+    EnsemblePlan {
+        dataset_fingerprint: ds.run.fingerprint.clone(),
+        params: cfg.params.clone(),
+        size: k,
+        overlap: cfg.ensemble_overlap,
+        holdout: ids(&split.holdout),
+        subsets: split.subsets.iter().map(|s| ids(s)).collect(),
+        weights: vec![1.0 / k as f64; k],
     }
 }
 
@@ -254,31 +212,5 @@ fn write_results(
         rows: split.rest.iter().map(|&g| ds.genes[g].rows as usize).sum(),
         genes: split.rest.len(),
     };
-    Ok(TrainInfo::new(cfg, ds, on))
-}
-
-/// An ensemble's sub-models with their weights.
-pub struct Loaded {
-    /// The sub-models, in order.
-    pub models: Vec<Model>,
-    /// Each one's weight in the mean.
-    pub weights: Vec<f64>,
-}
-
-/// Loads every sub-model of an ensemble directory (for `predict`).
-pub fn load(dir: &Path) -> Result<Option<Loaded>, Error> {
-    if !dir.join("ensemble.json").exists() {
-        return Ok(None);
-    }
-    let plan: EnsemblePlan = files::read_json(dir, "ensemble.json")?;
-    let mut models = Vec::new();
-    for i in 0..plan.size {
-        let sub = dir.join(format!("sub-{:02}", i + 1));
-        let calibration: Option<Calibration> = files::read_json(&sub, "calibration.json")?;
-        models.push(Model::load(&sub, plan.params.objective, calibration)?);
-    }
-    Ok(Some(Loaded {
-        models,
-        weights: plan.weights,
-    }))
+    Ok(TrainInfo::new(&cfg.params, cfg.train_weights, ds, on))
 }

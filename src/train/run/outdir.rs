@@ -5,9 +5,9 @@
 
 use std::path::Path;
 
+use super::checkpoint;
 use crate::train::Error;
-use crate::train::TrainConfig;
-use crate::train::fit::checkpoint;
+use crate::train::config::TrainConfig;
 
 /// The marker of a directory `train` writes into.
 pub const MARKER: &str = ".spliceforge-train";
@@ -47,7 +47,7 @@ fn check_existing(cfg: &TrainConfig, names: &[String]) -> Result<(), Error> {
     let trained = has("train.json");
     let unfinished = has("ensemble.json") || has(checkpoint::DIR);
     if cfg.overwrite && (trained || unfinished) {
-        crate::train::log(&format!(
+        crate::train::log::log(&format!(
             "--overwrite: replacing the {} in {}",
             if trained {
                 "trained model"
@@ -67,7 +67,7 @@ fn check_existing(cfg: &TrainConfig, names: &[String]) -> Result<(), Error> {
     }
     if has("ensemble.json") {
         if cfg.ensemble_size > 1 {
-            crate::train::log(&format!(
+            crate::train::log::log(&format!(
                 "{} holds an unfinished ensemble: resuming it (finished sub-models are kept)",
                 dir.display()
             ));
@@ -79,7 +79,7 @@ fn check_existing(cfg: &TrainConfig, names: &[String]) -> Result<(), Error> {
         )));
     }
     if has(MARKER) {
-        crate::train::log(&format!(
+        crate::train::log::log(&format!(
             "{} holds an unfinished training run: {}",
             dir.display(),
             if has(checkpoint::DIR) {

@@ -11,13 +11,14 @@ use std::sync::Arc;
 use arrow_array::{ArrayRef, Float32Array, Int64Array, RecordBatch, UInt8Array, UInt32Array};
 use serde::{Deserialize, Serialize};
 
-use super::model::Params;
 use crate::store;
 use crate::store::reader::{Part, column};
+use crate::train::Error;
+use crate::train::config::TrainConfig;
+use crate::train::fit::model::Params;
 use crate::train::input::dataset::Dataset;
 use crate::train::input::source::RowInfo;
 use crate::train::modeldir::files;
-use crate::train::{Error, TrainConfig};
 
 /// The directory of the checkpoints inside `--out-dir`.
 pub const DIR: &str = "folds";

@@ -1,0 +1,162 @@
+//! The run layer: a `train` run from its configuration to a finished model directory. It opens
+//! and verifies the dataset, makes the plan ([`plan`]), readies `--out-dir` ([`outdir`]) and
+//! runs a single model ([`single`], with its fold checkpoints in [`checkpoint`]), an ensemble
+//! ([`ensemble`]) or one worker of a distributed run ([`workers`]), using the toolbox in
+//! `fit`, the metrics and report of `eval` and the files of `modeldir`.
+
+pub mod checkpoint;
+pub mod ensemble;
+pub mod outdir;
+pub mod plan;
+pub mod single;
+pub mod workers;
+
+use std::time::Instant;
+
+pub use self::plan::{Planned, plan};
+use crate::mem;
+use crate::train::Error;
+use crate::train::config::TrainConfig;
+use crate::train::fit::share::Share;
+use crate::train::input::dataset::Dataset;
+use crate::train::input::sample_genes;
+use crate::train::log::log;
+use crate::train::memory;
+use crate::train::modeldir::{MemoryReport, TrainInfo, files};
+use crate::train::phases::Phases;
+
+/// What a finished run returns: the console summary and `train.json`, which is written last
+/// (its presence means the model directory is complete).
+pub(crate) struct Finished {
+    /// The console summary.
+    pub text: String,
+    /// `train.json`.
+    pub info: TrainInfo,
+}
+
+/// Runs cross-validation, calibration, the final model and the report (as one worker of a
+/// distributed run when `cfg.collective` says so).
+pub fn train(cfg: &TrainConfig) -> Result<String, Error> {
+    if let Some(c) = &cfg.collective {
+        return workers::train_as_worker(cfg, c);
+    }
+    let opened = open(cfg)?;
+    if let Some(i) = opened.planned.cfg.member {
+        return ensemble::train_one_member(&opened.planned.cfg, &opened.ds, i);
+    }
+    let created = outdir::prepare(&opened.planned.cfg)?;
+    run_opened(opened, created, None)
+}
+
+/// A run whose dataset is open and verified and whose plan is made.
+pub(crate) struct Opened {
+    planned: Planned,
+    ds: Dataset,
+    t0: Instant,
+    phases: Phases,
+}
+
+impl Opened {
+    /// The configuration the plan runs.
+    pub(crate) fn cfg(&self) -> &TrainConfig {
+        &self.planned.cfg
+    }
+}
+
+/// Opens the dataset, plans the run (before any work: the memory model needs only the
+/// manifest) and verifies the dataset.
+pub(crate) fn open(cfg: &TrainConfig) -> Result<Opened, Error> {
+    let t0 = Instant::now();
+    let mut phases = Phases::default();
+    let ds = Dataset::open_unverified(&cfg.dataset)?;
+    let planned = plan(cfg, &ds)?;
+    ds.verify()?;
+    phases.record("open + verify", t0);
+    Ok(Opened {
+        planned,
+        ds,
+        t0,
+        phases,
+    })
+}
+
+/// Runs an opened plan into its ready output directory (`created`: by this run, removed again
+/// if the run fails before keeping anything resumable), as the worker of `share` (`None`: alone).
+pub(crate) fn run_opened(o: Opened, created: bool, share: Option<Share>) -> Result<String, Error> {
+    let result = train_in(&o.planned, &o.ds, share, o.t0, o.phases);
+    if result.is_err() && created {
+        outdir::discard_if_nothing_kept(&o.planned.cfg.out);
+    }
+    result
+}
+
+/// [`train`] once the output directory is ready: the model, then `memory.json`.
+fn train_in(
+    planned: &Planned,
+    ds: &Dataset,
+    share: Option<Share>,
+    t0: Instant,
+    phases: Phases,
+) -> Result<String, Error> {
+    let Planned {
+        cfg,
+        estimate,
+        reason,
+    } = planned;
+    log(&format!(
+        "dataset {}: {} genes, {} rows, {} features (verified)",
+        cfg.dataset.display(),
+        ds.genes.len(),
+        ds.rows(),
+        ds.features.len()
+    ));
+    log(&format!(
+        "memory: predicted peak {} ({reason})",
+        mem::human(estimate.peak)
+    ));
+    if let Some(settled) = &cfg.auto.settled {
+        log(settled);
+    }
+    let universe = sample_genes(ds, cfg.sample_genes, cfg.params.seed);
+    let genes_used = universe.iter().filter(|k| **k).count();
+    if genes_used < ds.genes.len() {
+        log(&format!(
+            "--sample-genes: {genes_used} of {} genes (seed {})",
+            ds.genes.len(),
+            cfg.params.seed
+        ));
+    }
+    let finished = if cfg.ensemble_size > 1 {
+        // Workers train one single model only (`cli` refuses --workers with an ensemble).
+        ensemble::train_ensemble(cfg, ds, &universe)?
+    } else {
+        single::train_single(cfg, ds, &universe, share, t0, phases)?
+    };
+    let measured = mem::peak_rss_bytes();
+    files::write_json(
+        &cfg.out,
+        "memory.json",
+        &MemoryReport {
+            plan: reason.clone(),
+            budget: cfg.memory_budget,
+            shape: memory::shape(ds, &universe),
+            settings: cfg.memory_settings(),
+            estimate: estimate.clone(),
+            measured_peak: measured,
+        },
+    )?;
+    // Last: train.json says the model directory is complete; then the checkpoints go.
+    files::write_json(&cfg.out, "train.json", &finished.info)?;
+    let _ = std::fs::remove_dir_all(cfg.out.join(checkpoint::DIR));
+    let _ = std::fs::remove_dir_all(cfg.out.join(".tmp"));
+    Ok(format!(
+        "{}memory: peak RSS {} measured, {} predicted{}\n",
+        finished.text,
+        mem::human(measured),
+        mem::human(estimate.peak),
+        match cfg.memory_budget {
+            Some(b) => format!(" (budget {}; {reason})", mem::human(b)),
+            None => String::new(),
+        }
+    ))
+}
