@@ -181,6 +181,7 @@ fn basemodel_code(e: &basemodel::Error) -> u8 {
     use basemodel::spliceai::Error as W;
     match e {
         basemodel::Error::Io { source, .. } => read_code(source),
+        basemodel::Error::Input(g) => genome_code(g),
         basemodel::Error::SpliceAi(W::MissingDir { .. } | W::MissingFile { .. }) => exit::NOT_FOUND,
         basemodel::Error::SpliceAi(W::Io { source, .. }) => read_code(source),
         basemodel::Error::SpliceAi(W::Bad { .. }) => exit::DAMAGED,
@@ -209,8 +210,8 @@ fn train_code(e: &train::Error) -> u8 {
         T::Store(s) => store_code(s),
         T::Usage(_) => exit::USAGE,
         T::Budget(_) => exit::MEMORY,
-        T::ModelDirTaken(_) => exit::FINGERPRINT,
-        T::NotAModelDir(_) | T::NotAModel { .. } => exit::NOT_OURS,
+        T::ModelDirTaken { .. } => exit::FINGERPRINT,
+        T::NotAModelDir { .. } | T::NotAModel { .. } => exit::NOT_OURS,
         T::ModelNotFound { .. } => exit::NOT_FOUND,
         T::ModelDamaged { .. } => exit::DAMAGED,
         T::Incompatible { .. } => exit::INCOMPATIBLE,

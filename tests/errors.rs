@@ -306,3 +306,45 @@ fn every_exit_code_of_the_readme_is_what_the_binary_returns() {
     run(dir.cmd(&["schema"])).ok();
     assert!(table[&exit::FAILURE].contains("a bug"));
 }
+
+/// Errors keep their kind on the way up: an empty `--base-scores` file is bad input (3) like any
+/// empty input, not a read failure (it was flattened into an I/O error, exit 11); a model file
+/// that cannot be written is a write failure (7) naming the file, not a bug (1).
+#[test]
+fn an_empty_score_file_is_bad_input_and_an_unwritable_model_a_write_failure() {
+    let table = readme_table();
+    let dir = Dir::new();
+    let empty = dir.write("scores.tsv", "");
+    let r = run(build_cmd(
+        &dir,
+        &dir.join("ds-imported"),
+        &["--n-genes", "2", "--base-scores", s(&empty)],
+    ));
+    case(
+        &table,
+        r,
+        exit::BAD_INPUT,
+        &["scores.tsv", "empty"],
+        "bad input",
+    );
+
+    let ds = small_dataset(&dir, "ds", &[]);
+    // A directory `train` left unfinished, whose scratch name is taken by a file: every atomic
+    // write (temporary file in `.tmp/`, then rename) fails.
+    let model = dir.join("model");
+    std::fs::create_dir(&model).unwrap();
+    std::fs::write(model.join(".spliceforge-train"), b"").unwrap();
+    std::fs::write(model.join(".tmp"), b"not a directory").unwrap();
+    let r = run(dir.cmd(&[
+        "train",
+        "--dataset",
+        s(&ds),
+        "--out-dir",
+        s(&model),
+        "--n-folds",
+        "1",
+        "--n-estimators",
+        "2",
+    ]));
+    case(&table, r, exit::WRITE, &["model", "cannot write"], "write");
+}

@@ -51,6 +51,9 @@ pub enum Error {
         /// The parser's message.
         message: String,
     },
+    /// An input file that cannot be opened or decompressed (missing, empty, not gzip/bgzip).
+    #[error(transparent)]
+    Input(#[from] crate::genome::Error),
     /// SpliceAI's weights are missing or unusable.
     #[error(transparent)]
     SpliceAi(#[from] super::spliceai::Error),

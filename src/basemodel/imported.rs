@@ -113,10 +113,7 @@ impl ImportedScores {
     }
 
     fn load_tsv(&mut self, path: &Path, c: &Checker<'_>) -> Result<(), Error> {
-        let reader = crate::genome::io::open(path).map_err(|e| Error::Io {
-            path: path.to_path_buf(),
-            source: std::io::Error::other(e.to_string()),
-        })?;
+        let reader = crate::genome::io::open(path)?;
         let mut lines = reader.lines();
         let header = match lines.next() {
             Some(Ok(h)) => h,

@@ -14,7 +14,7 @@ use std::fs;
 use std::path::Path;
 use std::time::Instant;
 
-pub use config::{BuildConfig, SpliceAiSettings};
+pub use config::{BaseModel, BuildConfig, ScoreConfig, Scoring, SpliceAiSettings};
 pub use summary::Summary;
 
 use crate::Error;
@@ -142,7 +142,7 @@ pub fn build(cfg: &BuildConfig, progress: bool) -> Result<Report, Error> {
     tidy(dir, &m)?;
 
     let prep_t = Instant::now();
-    let mut prep = plan::prepare(cfg)?;
+    let mut prep = plan::prepare(&cfg.scoring, cfg.batch_size)?;
     let batches = prep.plan.batches_of(cfg.shard);
     if let Some(shard) = cfg.shard {
         keep_shard(&mut prep, shard);
@@ -158,12 +158,12 @@ pub fn build(cfg: &BuildConfig, progress: bool) -> Result<Report, Error> {
     let resumed_from = m.batches.len();
     let settings = pipeline::Settings {
         dir,
-        genome: &cfg.genome,
-        flank: cfg.flank,
+        genome: &cfg.scoring.genome,
+        flank: cfg.scoring.flank,
         rows: &cfg.rows,
         batch_rows: cfg.batch_rows,
-        threads: cfg.threads,
-        score_threads: cfg.threads,
+        threads: cfg.scoring.threads,
+        score_threads: cfg.scoring.threads,
         batches: &batches,
         committed: resumed_from,
         progress,

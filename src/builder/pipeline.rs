@@ -245,6 +245,7 @@ pub fn run(s: &Settings<'_>, prep: &Prepared, schema: &Schema) -> Result<Outcome
             schema,
             arrow,
             first_gene,
+            flow: &flow,
         };
         let workers = spawn_feature_workers(scope, shape.threads, &scored_rx, &row_tx, &features);
         // Only the workers may keep the job queue open: if they all stop (the writer failed),
@@ -260,6 +261,8 @@ pub fn run(s: &Settings<'_>, prep: &Prepared, schema: &Schema) -> Result<Outcome
         bar.finish_and_clear();
         let written = written?;
         let read = joined.read?;
+        // A feature worker's failure is the cause of the writer's shortfall: reported first.
+        joined.compute?;
         if written.genes < shape.pending as u64 {
             return Err(Error::Internal(format!(
                 "the pipeline stopped after {} of {} genes",
@@ -304,7 +307,7 @@ fn spawn_feature_workers<'scope>(
     rx: &Arc<Mutex<Receiver<Scored>>>,
     tx: &SyncSender<Built>,
     features: &Features<'scope>,
-) -> Vec<ScopedJoinHandle<'scope, Duration>> {
+) -> Vec<ScopedJoinHandle<'scope, Result<Duration, Error>>> {
     let mut workers = Vec::new();
     for _ in 0..threads {
         let rx = Arc::clone(rx);
@@ -319,6 +322,8 @@ fn spawn_feature_workers<'scope>(
 struct Joined {
     read: Result<ReadTally, Error>,
     scored: ScoreTally,
+    /// The first failure of a feature thread, if any.
+    compute: Result<(), Error>,
     /// Summed busy time of the feature threads.
     compute_busy: Duration,
 }
@@ -327,7 +332,7 @@ struct Joined {
 fn join_stages(
     reader: ScopedJoinHandle<'_, Result<ReadTally, Error>>,
     scorers: Vec<ScopedJoinHandle<'_, ScoreTally>>,
-    workers: Vec<ScopedJoinHandle<'_, Duration>>,
+    workers: Vec<ScopedJoinHandle<'_, Result<Duration, Error>>>,
 ) -> Joined {
     let read = reader
         .join()
@@ -336,13 +341,22 @@ fn join_stages(
         .into_iter()
         .map(|w| w.join().unwrap_or_default())
         .sum();
-    let compute_busy: Duration = workers
-        .into_iter()
-        .map(|w| w.join().unwrap_or_default())
-        .sum();
+    let mut compute = Ok(());
+    let mut compute_busy = Duration::ZERO;
+    for w in workers {
+        match w.join() {
+            Ok(Ok(busy)) => compute_busy += busy,
+            Ok(Err(e)) => compute = compute.and(Err(e)),
+            Err(_) => {
+                let panicked = Error::Internal("feature thread panicked".into());
+                compute = compute.and(Err(panicked));
+            }
+        }
+    }
     Joined {
         read,
         scored,
+        compute,
         compute_busy,
     }
 }
@@ -505,15 +519,18 @@ struct Features<'a> {
     schema: &'a Schema,
     arrow: Arc<ArrowSchema>,
     first_gene: usize,
+    /// Aborted when this worker fails, so that the reader stops waiting for the writer.
+    flow: &'a Flow,
 }
 
 /// One feature thread: turns scored genes into rows and Arrow batches until the scorers are
-/// done or the writer is gone; returns its busy time.
+/// done or the writer is gone; returns its busy time. A gene whose rows do not assemble into
+/// the dataset's Arrow schema stops the run with Arrow's message (a bug, never lost).
 fn feature_worker(
     rx: Arc<Mutex<Receiver<Scored>>>,
     tx: SyncSender<Built>,
     f: Features<'_>,
-) -> Duration {
+) -> Result<Duration, Error> {
     let mut busy = Duration::ZERO;
     loop {
         let job = match rx.lock() {
@@ -528,7 +545,13 @@ fn feature_worker(
         let mut rows = gene_rows(gene, &job.region, &scores, f.schema, f.s.rows);
         let batch = match gene_batch(&f.arrow, &mut rows) {
             Ok(b) => b,
-            Err(_) => break,
+            Err(e) => {
+                f.flow.abort_run();
+                return Err(Error::Internal(format!(
+                    "the rows of gene {} do not assemble into the dataset's Arrow schema: {e}",
+                    gene.id
+                )));
+            }
         };
         busy += t.elapsed();
         let built = Built {
@@ -540,5 +563,66 @@ fn feature_worker(
             break;
         }
     }
-    busy
+    Ok(busy)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::builder::BuildConfig;
+
+    /// A gene whose rows do not fit the Arrow schema stops its feature worker with Arrow's
+    /// message (it used to stop silently, and the run failed as "the pipeline stopped after N
+    /// of M genes") and aborts the flow, so that the reader does not wait for the writer.
+    #[test]
+    fn a_feature_worker_reports_rows_that_do_not_fit_the_arrow_schema() {
+        let cfg = BuildConfig::fly(Path::new("unused"), 1);
+        let sc = &cfg.scoring;
+        let prep = crate::builder::plan::prepare(sc, cfg.batch_size).unwrap();
+        let gene = &prep.genes[0];
+        let mut fasta = fasta::Reader::open(&sc.genome).unwrap();
+        let contig = loop {
+            let c = fasta.next_contig().unwrap().unwrap();
+            if c.name == gene.contig {
+                break c;
+            }
+        };
+        let region = GeneRegion::with_context(gene, &contig, sc.flank, 0);
+        let scores = prep.source.score(gene, &region);
+        let schema = Schema::new(&cfg.rows.kmer_sizes);
+        let flow = Flow::new();
+        let batches = [1];
+        let s = Settings {
+            dir: Path::new("unused"),
+            genome: &sc.genome,
+            flank: sc.flank,
+            rows: &cfg.rows,
+            batch_rows: cfg.batch_rows,
+            threads: 1,
+            score_threads: 1,
+            batches: &batches,
+            committed: 0,
+            progress: false,
+        };
+        let (job_tx, job_rx) = sync_channel::<Scored>(1);
+        let (row_tx, _row_rx) = sync_channel::<Built>(1);
+        let job = Job { seq: 0, region };
+        job_tx.send(Scored { job, scores }).unwrap();
+        drop(job_tx);
+        let features = Features {
+            s: &s,
+            prep: &prep,
+            schema: &schema,
+            arrow: Arc::new(ArrowSchema::empty()),
+            first_gene: 0,
+            flow: &flow,
+        };
+        let err = feature_worker(Arc::new(Mutex::new(job_rx)), row_tx, features).unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.contains(&gene.id) && msg.contains("Arrow schema"),
+            "{msg}"
+        );
+        assert!(flow.aborted());
+    }
 }

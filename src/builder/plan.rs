@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
-use super::config::BuildConfig;
+use super::config::{BaseModel, BuildConfig, Scoring};
 use crate::Error;
 use crate::basemodel::imported::ImportedScores;
 use crate::basemodel::wam::{BuiltinModel, Trainer, is_reserved};
@@ -15,29 +15,37 @@ use crate::genome::fasta::{self, ContigInfo};
 use crate::genome::{Gene, GeneRegion, annotation, select};
 use crate::store::{DATASET_FORMAT, Fingerprint, InputFile, Plan};
 
-/// The fingerprint of the run `cfg` describes (hashes the input files; reads nothing else).
+/// The fingerprint of the build `cfg` describes (hashes the input files; reads nothing else).
 pub fn fingerprint(cfg: &BuildConfig) -> Result<Fingerprint, Error> {
-    let mut inputs = vec![
-        InputFile::of("genome", &cfg.genome)?,
-        InputFile::of("annotation", &cfg.annotation)?,
-    ];
-    if let Some(p) = &cfg.selection.gene_ids {
-        inputs.push(InputFile::of("gene_ids", p)?);
-    }
-    if let Some(p) = &cfg.base_scores {
-        inputs.push(InputFile::of("base_scores", p)?);
-    }
-    if let Some(sa) = &cfg.spliceai {
-        for p in spliceai::weight_files(&sa.weights, sa.models).map_err(basemodel::Error::from)? {
-            inputs.push(InputFile::of("spliceai_weights", &p)?);
-        }
-    }
     Ok(Fingerprint {
         format: DATASET_FORMAT,
         config: cfg.content(),
-        inputs,
+        inputs: input_files(&cfg.scoring)?,
         schema: Schema::new(&cfg.rows.kmer_sizes),
     })
+}
+
+/// Every input file `sc` reads, hashed: genome, annotation, gene list, imported scores or
+/// SpliceAI's weights.
+pub fn input_files(sc: &Scoring) -> Result<Vec<InputFile>, Error> {
+    let mut inputs = vec![
+        InputFile::of("genome", &sc.genome)?,
+        InputFile::of("annotation", &sc.annotation)?,
+    ];
+    if let Some(p) = &sc.selection.gene_ids {
+        inputs.push(InputFile::of("gene_ids", p)?);
+    }
+    match &sc.base_model {
+        BaseModel::Imported(p) => inputs.push(InputFile::of("base_scores", p)?),
+        BaseModel::SpliceAi(sa) => {
+            let files = spliceai::weight_files(&sa.weights, sa.models);
+            for p in files.map_err(basemodel::Error::from)? {
+                inputs.push(InputFile::of("spliceai_weights", &p)?);
+            }
+        }
+        BaseModel::Builtin { .. } => {}
+    }
+    Ok(inputs)
 }
 
 /// A build ready to run.
@@ -60,8 +68,9 @@ pub struct Prepared {
     pub missing_contig: usize,
 }
 
-/// Reads the inputs, fits or loads the base model and selects the genes.
-pub fn prepare(cfg: &BuildConfig) -> Result<Prepared, Error> {
+/// Reads the inputs, fits or loads the base model and selects the genes, in batches of
+/// `batch_size`.
+pub fn prepare(cfg: &Scoring, batch_size: usize) -> Result<Prepared, Error> {
     let t0 = Instant::now();
     let ann = annotation::read(&cfg.annotation, cfg.annotation_format)?;
     let read_secs = t0.elapsed().as_secs_f64();
@@ -73,28 +82,28 @@ pub fn prepare(cfg: &BuildConfig) -> Result<Prepared, Error> {
         Vec<Gene>,
         usize,
         _,
-    ) = match (&cfg.base_scores, &cfg.spliceai) {
-        (Some(path), _) => {
+    ) = match &cfg.base_model {
+        BaseModel::Imported(path) => {
             let contigs = fasta::scan(&cfg.genome)?;
             let scores = ImportedScores::load(path, &contigs)?;
             (Arc::new(scores), None, ann.genes, 0, contigs)
         }
-        (None, Some(sa)) => {
+        BaseModel::SpliceAi(sa) => {
             let model = spliceai::SpliceAi::load(&sa.weights, sa.models)
                 .map_err(basemodel::Error::from)?
                 .with_threads(cfg.threads);
             let contigs = fasta::scan(&cfg.genome)?;
             (Arc::new(model), None, ann.genes, 0, contigs)
         }
-        (None, None) => {
+        &BaseModel::Builtin { reserve_fraction } => {
             // Reserved genes are drawn among intron-containing genes; those on contigs the
             // FASTA lacks are never seen by the trainer (and selection reports the contig).
             let (reserved, rest): (Vec<Gene>, Vec<Gene>) = ann
                 .genes
                 .into_iter()
-                .partition(|g| g.has_introns() && is_reserved(&g.id, cfg.reserve_fraction));
+                .partition(|g| g.has_introns() && is_reserved(&g.id, reserve_fraction));
             let (model, contigs) =
-                train_builtin(&cfg.genome, &reserved, cfg.flank, cfg.reserve_fraction)?;
+                train_builtin(&cfg.genome, &reserved, cfg.flank, reserve_fraction)?;
             let n = reserved.len();
             (Arc::new(model.clone()), Some(model), rest, n, contigs)
         }
@@ -103,13 +112,13 @@ pub fn prepare(cfg: &BuildConfig) -> Result<Prepared, Error> {
 
     let selected = select::select(candidates, &contigs, &cfg.genome, &cfg.selection)?;
     let ids: Vec<String> = selected.genes.iter().map(|g| g.id.clone()).collect();
-    let batches = ids.len().div_ceil(cfg.batch_size);
+    let batches = ids.len().div_ceil(batch_size);
     let plan = Plan {
-        batch_size: cfg.batch_size,
+        batch_size,
         batches,
         genes: ids,
         reserved_genes: reserved_count,
-        base_model: cfg.base_model_name().into(),
+        base_model: cfg.base_model.name().into(),
     };
     Ok(Prepared {
         genes: selected.genes,

@@ -26,7 +26,7 @@ use parquet::file::properties::WriterProperties;
 use parquet::file::reader::FileReader;
 use serde_json::json;
 
-use super::config::BuildConfig;
+use super::config::ScoreConfig;
 use super::plan;
 use crate::Error;
 use crate::genome::{Gene, GeneRegion, Strand, fasta};
@@ -100,7 +100,7 @@ fn file_fingerprint(path: &Path) -> Option<String> {
 }
 
 /// Scores the genes `cfg` selects into `cfg.out` (a Parquet file), resuming a killed run.
-pub fn score(cfg: &BuildConfig, progress: bool) -> Result<ScoreReport, Error> {
+pub fn score(cfg: &ScoreConfig, progress: bool) -> Result<ScoreReport, Error> {
     let out = cfg.out.as_path();
     let id = run_id(cfg)?;
     let work = work_dir(out);
@@ -108,7 +108,7 @@ pub fn score(cfg: &BuildConfig, progress: bool) -> Result<ScoreReport, Error> {
         return existing_output(out, &work, &id.digest);
     }
     // Inputs are read and checked before anything is written.
-    let prep = plan::prepare(cfg)?;
+    let prep = plan::prepare(&cfg.scoring, cfg.batch_size)?;
     let _lock = open_work(&work, cfg.overwrite)?;
     check_fingerprint(&work, &id)?;
     let m = manifest::load(&work.join(MANIFEST), true)?;
@@ -141,10 +141,15 @@ struct RunId {
 }
 
 /// The fingerprint of the scores run `cfg` describes.
-fn run_id(cfg: &BuildConfig) -> Result<RunId, Error> {
-    let mut fp = plan::fingerprint(cfg)?;
-    fp.format = SCORES_FORMAT;
-    fp.config = content(cfg);
+fn run_id(cfg: &ScoreConfig) -> Result<RunId, Error> {
+    let fp = store::Fingerprint {
+        format: SCORES_FORMAT,
+        config: content(cfg),
+        inputs: plan::input_files(&cfg.scoring)?,
+        // A scores file has no dataset schema; its fingerprint has recorded the default
+        // (k = 3) one since the first version, and keeps it so that existing files stay valid.
+        schema: crate::features::Schema::new(&[3]),
+    };
     let digest = fp.digest();
     Ok(RunId { fp, digest })
 }
@@ -212,7 +217,7 @@ fn check_fingerprint(work: &Path, id: &RunId) -> Result<(), Error> {
 /// Scores the batches after the `resumed_from` committed ones, writing and committing each in
 /// turn; returns the positions written.
 fn score_batches(
-    cfg: &BuildConfig,
+    cfg: &ScoreConfig,
     prep: &plan::Prepared,
     work: &Path,
     batches: &[&[Gene]],
@@ -221,10 +226,11 @@ fn score_batches(
 ) -> Result<u64, Error> {
     let manifest_path = work.join(MANIFEST);
     let mut positions = 0u64;
-    let mut genome = GenomeCursor::open(&cfg.genome)?;
+    let sc = &cfg.scoring;
+    let mut genome = GenomeCursor::open(&sc.genome)?;
     for (i, genes) in batches.iter().enumerate().skip(resumed_from) {
-        let regions = genome.regions(genes, cfg.flank, prep.source.context())?;
-        let scores = score_parallel(&*prep.source, genes, &regions, cfg.flank, cfg.threads, bar);
+        let regions = genome.regions(genes, sc.flank, prep.source.context())?;
+        let scores = score_parallel(&*prep.source, genes, &regions, sc.flank, sc.threads, bar);
         let batch = to_batch(genes, &regions, &scores)?;
         positions += batch.num_rows() as u64;
         let file = write_part(work, i + 1, &batch)?;
@@ -307,16 +313,16 @@ fn batch_entry(
 pub const SCORES_FORMAT: u32 = 1001;
 
 /// The settings that decide a scores file's bytes.
-fn content(cfg: &BuildConfig) -> serde_json::Value {
-    let full = cfg.content();
+fn content(cfg: &ScoreConfig) -> serde_json::Value {
+    let sc = &cfg.scoring;
     json!({
         "command": "score",
-        "annotation_format": full["annotation_format"],
-        "selection": full["selection"],
-        "seed": full["seed"],
-        "flank": cfg.flank,
+        "annotation_format": sc.annotation_format,
+        "selection": sc.selection_content(),
+        "seed": sc.selection.seed,
+        "flank": sc.flank,
         "batch_size": cfg.batch_size,
-        "base_model": full["base_model"],
+        "base_model": sc.base_model.content(),
     })
 }
 

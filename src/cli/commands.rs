@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::Path;
 
 use spliceforge::Error;
-use spliceforge::builder::BuildConfig;
+use spliceforge::builder::{BuildConfig, ScoreConfig};
 use spliceforge::features::Schema;
 use spliceforge::train::TrainConfig;
 use spliceforge::train::input::dataset::Dataset;
@@ -58,8 +58,9 @@ pub fn builder(cfg: &BuildConfig, shard_note: Option<&str>, quiet: bool) -> Resu
 }
 
 /// `score`: one line of figures.
-pub fn score(cfg: &BuildConfig, quiet: bool) -> Result<(), Error> {
-    if cfg.spliceai.is_some() && !quiet {
+pub fn score(cfg: &ScoreConfig, quiet: bool) -> Result<(), Error> {
+    let base_model = &cfg.scoring.base_model;
+    if base_model.spliceai().is_some() && !quiet {
         eprintln!("note: {}", spliceforge::basemodel::spliceai::LICENCE);
     }
     let r = spliceforge::builder::score::score(cfg, !quiet)?;
@@ -80,12 +81,12 @@ pub fn score(cfg: &BuildConfig, quiet: bool) -> Result<(), Error> {
         r.positions,
         r.score_secs,
         r.positions as f64 / r.score_secs.max(1e-9),
-        cfg.base_model_name(),
-        cfg.spliceai
-            .as_ref()
+        base_model.name(),
+        base_model
+            .spliceai()
             .map(|s| format!(" × {} networks", s.models))
             .unwrap_or_default(),
-        cfg.threads,
+        cfg.scoring.threads,
         r.rows,
         cfg.out.display(),
         spliceforge::mem::human(spliceforge::mem::peak_rss_bytes())

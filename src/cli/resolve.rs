@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use spliceforge::Error;
-use spliceforge::builder::{BuildConfig, SpliceAiSettings};
+use spliceforge::builder::{BaseModel, BuildConfig, ScoreConfig, Scoring, SpliceAiSettings};
 use spliceforge::features::{LabelConfig, RowConfig};
 use spliceforge::genome::{Format, Selection};
 use spliceforge::store::Shard;
@@ -156,53 +156,49 @@ pub fn builder(a: BuilderArgs) -> Result<(BuildConfig, Option<String>), Error> {
         must_exist("--base-scores", p)?;
     }
     let rows = rows(&a, a.selection.seed)?;
-    let spliceai = spliceai(&a.model)?;
     let (shard, shard_note) = shard(a.shard)?;
+    let base_model = match a.base_scores {
+        // Imported scores replace --base-model (its help says so).
+        Some(path) => BaseModel::Imported(path),
+        None => base_model(&a.model, a.reserve_fraction)?,
+    };
     let cfg = BuildConfig {
+        scoring: Scoring {
+            genome: a.inputs.genome,
+            annotation: a.inputs.annotation,
+            annotation_format: format(a.inputs.annotation_format),
+            selection: selection(a.selection),
+            base_model,
+            flank: a.flank,
+            threads: threads(a.threads),
+        },
         rows,
-        spliceai,
-        selection: selection(a.selection),
-        genome: a.inputs.genome,
-        annotation: a.inputs.annotation,
-        annotation_format: format(a.inputs.annotation_format),
         out: a.out,
         batch_size: a.batch_size,
         batch_rows: a.batch_rows,
-        flank: a.flank,
-        reserve_fraction: a.reserve_fraction,
-        base_scores: a.base_scores,
-        threads: threads(a.threads),
         overwrite: a.overwrite,
         shard,
     };
     Ok((cfg, shard_note))
 }
 
-/// Resolves `score`: a builder configuration whose rows are every position.
-pub fn score(a: ScoreArgs) -> Result<BuildConfig, Error> {
+/// Resolves `score`.
+pub fn score(a: ScoreArgs) -> Result<ScoreConfig, Error> {
     inputs(&a.inputs)?;
     batches_and_reserve(a.batch_size, a.reserve_fraction)?;
-    let selection = selection(a.selection);
-    Ok(BuildConfig {
-        genome: a.inputs.genome,
-        annotation: a.inputs.annotation,
-        annotation_format: format(a.inputs.annotation_format),
-        out: a.out,
-        rows: RowConfig {
-            label: LabelConfig::default(),
-            kmer_sizes: vec![3],
-            seed: selection.seed,
+    Ok(ScoreConfig {
+        scoring: Scoring {
+            genome: a.inputs.genome,
+            annotation: a.inputs.annotation,
+            annotation_format: format(a.inputs.annotation_format),
+            selection: selection(a.selection),
+            base_model: base_model(&a.model, a.reserve_fraction)?,
+            flank: a.flank,
+            threads: threads(a.threads),
         },
-        selection,
+        out: a.out,
         batch_size: a.batch_size,
-        batch_rows: 10_000,
-        flank: a.flank,
-        reserve_fraction: a.reserve_fraction,
-        base_scores: None,
-        spliceai: spliceai(&a.model)?,
-        threads: threads(a.threads),
         overwrite: a.overwrite,
-        shard: None,
     })
 }
 
@@ -213,17 +209,18 @@ fn threads(threads: Option<usize>) -> usize {
         .max(1)
 }
 
-/// SpliceAI's settings when it is the base model.
-fn spliceai(m: &BaseModelArgs) -> Result<Option<SpliceAiSettings>, Error> {
+/// The base model `--base-model` chooses (the built-in one reserves `reserve_fraction` of the
+/// genes to train on).
+fn base_model(m: &BaseModelArgs, reserve_fraction: f64) -> Result<BaseModel, Error> {
     if m.base_model != BaseModelKind::Spliceai {
-        return Ok(None);
+        return Ok(BaseModel::Builtin { reserve_fraction });
     }
     let Some(weights) = m.spliceai_weights.clone() else {
         return Err(usage(
             "--base-model spliceai needs --spliceai-weights DIR (or SPLICEFORGE_SPLICEAI_WEIGHTS); scripts/fetch-spliceai.sh fetches the weights and prints the directory",
         ));
     };
-    Ok(Some(SpliceAiSettings {
+    Ok(BaseModel::SpliceAi(SpliceAiSettings {
         weights,
         models: usize::from(m.spliceai_models),
     }))

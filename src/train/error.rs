@@ -18,12 +18,24 @@ pub enum Error {
     /// No plan fits `--memory-budget`.
     #[error("{0}")]
     Budget(String),
-    /// `--out-dir` holds a trained model, or an unfinished ensemble of other settings.
-    #[error("{0}")]
-    ModelDirTaken(String),
+    /// `--out-dir` holds a trained model, an unfinished run of other settings, or a sub-model
+    /// another process is training.
+    #[error("{} {why}", path.display())]
+    ModelDirTaken {
+        /// The directory (or the sub-model's directory).
+        path: PathBuf,
+        /// What it holds and what to do, after its name.
+        why: String,
+    },
     /// `--out-dir` is a non-empty directory that `train` did not write.
-    #[error("{0}")]
-    NotAModelDir(String),
+    #[error(
+        "{} is not empty and is not a spliceforge model directory; refusing to write into it (choose a new or empty --out-dir)",
+        path.display()
+    )]
+    NotAModelDir {
+        /// The directory.
+        path: PathBuf,
+    },
     /// `predict --model` names a directory that does not exist.
     #[error(
         "model directory {} does not exist; give the --out-dir of a finished `spliceforge train`",
@@ -83,14 +95,8 @@ pub enum Error {
     },
     /// XGBoost failed while training or predicting (not a problem of the input).
     #[error("XGBoost failed: {0} (please report this)")]
-    Xgboost(String),
+    Xgboost(#[from] crate::xgb::Error),
     /// A bug.
     #[error("internal error: {0} (please report this)")]
     Internal(String),
-}
-
-impl From<crate::xgb::Error> for Error {
-    fn from(e: crate::xgb::Error) -> Self {
-        Error::Xgboost(e.to_string())
-    }
 }

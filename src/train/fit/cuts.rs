@@ -156,9 +156,6 @@ impl<'a> SharedCuts<'a> {
 mod tests {
     use super::*;
     use crate::builder::BuildConfig;
-    use crate::features::RowConfig;
-    use crate::features::label::LabelConfig;
-    use crate::genome::Selection;
     use crate::store::fsutil::TempDir;
     use crate::train::fit::folds::Folds;
     use crate::train::fit::model::{Objective, Params};
@@ -178,31 +175,7 @@ mod tests {
 
     /// A 40-gene dataset of the embedded fly data (`data/`), built by the real builder.
     fn fly_dataset(dir: &Path) -> Dataset {
-        let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
-        let cfg = BuildConfig {
-            genome: data.join("DmelanDM6_4_GCF_000001215.4_Release_6_plus_ISO1_MT_genomic.fna.gz"),
-            annotation: data.join("DmelanDM6_4.gtf.gz"),
-            annotation_format: None,
-            out: dir.join("ds"),
-            selection: Selection {
-                n_genes: Some(40),
-                ..Selection::default()
-            },
-            rows: RowConfig {
-                label: LabelConfig::default(),
-                kmer_sizes: vec![3],
-                seed: 42,
-            },
-            batch_size: 8,
-            batch_rows: 10_000,
-            flank: 250,
-            reserve_fraction: 0.1,
-            base_scores: None,
-            spliceai: None,
-            threads: 2,
-            overwrite: false,
-            shard: None,
-        };
+        let cfg = BuildConfig::fly(&dir.join("ds"), 40);
         crate::builder::build(&cfg, false).unwrap();
         Dataset::open(&cfg.out).unwrap()
     }

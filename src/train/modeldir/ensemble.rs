@@ -46,10 +46,10 @@ impl EnsemblePlan {
             Ok(bytes) => {
                 let old: Option<EnsemblePlan> = serde_json::from_slice(&bytes).ok();
                 if old.as_ref() != Some(plan) {
-                    return Err(Error::ModelDirTaken(format!(
-                        "{} holds an unfinished ensemble with another dataset, settings or gene subsets; resume it with its original arguments, pass --overwrite to start over, or choose another --out-dir",
-                        out.display()
-                    )));
+                    return Err(Error::ModelDirTaken {
+                        path: out.to_path_buf(),
+                        why: "holds an unfinished ensemble with another dataset, settings or gene subsets; resume it with its original arguments, pass --overwrite to start over, or choose another --out-dir".into(),
+                    });
                 }
                 Ok(())
             }

@@ -77,10 +77,10 @@ impl Checkpoints {
         if dir.join("run.json").exists() {
             let old: Option<FoldRun> = files::read_json(&dir, "run.json").ok();
             if old.as_ref() != Some(&run) {
-                return Err(Error::ModelDirTaken(format!(
-                    "{} holds an unfinished training run with another dataset or settings; resume it with its original arguments, pass --overwrite to start over, or choose another --out-dir",
-                    cfg.out.display()
-                )));
+                return Err(Error::ModelDirTaken {
+                    path: cfg.out.clone(),
+                    why: "holds an unfinished training run with another dataset or settings; resume it with its original arguments, pass --overwrite to start over, or choose another --out-dir".into(),
+                });
             }
         } else {
             std::fs::create_dir_all(&dir).map_err(|e| store::Error::write(&dir, e))?;

@@ -60,10 +60,10 @@ fn check_existing(cfg: &TrainConfig, names: &[String]) -> Result<(), Error> {
             .map_err(|e| crate::store::Error::write(dir, e).into());
     }
     if trained {
-        return Err(Error::ModelDirTaken(format!(
-            "{} already holds a trained model (train.json); nothing was changed. Choose another --out-dir, or pass --overwrite to replace it",
-            dir.display()
-        )));
+        return Err(Error::ModelDirTaken {
+            path: dir.clone(),
+            why: "already holds a trained model (train.json); nothing was changed. Choose another --out-dir, or pass --overwrite to replace it".into(),
+        });
     }
     if has("ensemble.json") {
         if cfg.ensemble_size > 1 {
@@ -73,10 +73,10 @@ fn check_existing(cfg: &TrainConfig, names: &[String]) -> Result<(), Error> {
             ));
             return Ok(());
         }
-        return Err(Error::ModelDirTaken(format!(
-            "{} holds an unfinished ensemble; resume it with its original --ensemble-size and settings, pass --overwrite to start over, or choose another --out-dir",
-            dir.display()
-        )));
+        return Err(Error::ModelDirTaken {
+            path: dir.clone(),
+            why: "holds an unfinished ensemble; resume it with its original --ensemble-size and settings, pass --overwrite to start over, or choose another --out-dir".into(),
+        });
     }
     if has(MARKER) {
         crate::train::log::log(&format!(
@@ -90,10 +90,7 @@ fn check_existing(cfg: &TrainConfig, names: &[String]) -> Result<(), Error> {
         ));
         return Ok(());
     }
-    Err(Error::NotAModelDir(format!(
-        "{} is not empty and is not a spliceforge model directory; refusing to write into it (choose a new or empty --out-dir)",
-        dir.display()
-    )))
+    Err(Error::NotAModelDir { path: dir.clone() })
 }
 
 /// After a failed run in a directory it created: removes the directory unless a finished

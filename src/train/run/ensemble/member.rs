@@ -53,11 +53,13 @@ pub(super) fn train_member(
     std::fs::create_dir_all(&dir).map_err(|e| crate::store::Error::write(&dir, e))?;
     // One process per sub-model: `--member` tasks may run at once.
     let _lock = Lock::acquire(&dir).map_err(|e| match e {
-        crate::store::Error::Locked { .. } => Error::ModelDirTaken(format!(
-            "sub-model {}/{k} is being trained by another process ({} is locked); wait for it, or give each task its own --member",
-            i + 1,
-            dir.display()
-        )),
+        crate::store::Error::Locked { .. } => Error::ModelDirTaken {
+            path: dir.clone(),
+            why: format!(
+                "is locked: sub-model {}/{k} is being trained by another process; wait for it, or give each task its own --member",
+                i + 1
+            ),
+        },
         other => other.into(),
     })?;
     if let Ok(done) = files::read_json::<Done>(&dir, "done.json") {
