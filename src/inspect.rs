@@ -1,6 +1,6 @@
 //! `spliceforge inspect`: what a genome + annotation pair holds, and what is wrong with it.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::Path;
 
@@ -150,24 +150,13 @@ fn scan_genome(
     genes: &[Gene],
     problems: &mut Vec<String>,
 ) -> Result<GenomeScan, Error> {
-    let mut by_contig: HashMap<&str, Vec<&Gene>> = HashMap::new();
-    for g in genes {
-        by_contig.entry(g.contig.as_str()).or_default().push(g);
-    }
-    let mut contigs: Vec<ContigInfo> = Vec::new();
+    let by_contig = crate::genome::gene::by_contig(genes);
     let mut dinucleotides = Dinucleotides::default();
     let mut distinct_introns = 0;
-    let mut reader = fasta::Reader::open(genome)?;
-    while let Some(contig) = reader.next_contig()? {
-        contigs.push(ContigInfo {
-            name: contig.name.clone(),
-            length: contig.seq.len() as u64,
-        });
-        let Some(genes) = by_contig.get(contig.name.as_str()) else {
-            continue;
-        };
+    let want = |name: &str| by_contig.contains_key(name);
+    let contigs = fasta::each_contig(genome, want, |contig| -> Result<(), Error> {
         let mut introns: BTreeSet<(Strand, Intron)> = BTreeSet::new();
-        for g in genes {
+        for g in &by_contig[contig.name.as_str()] {
             introns.extend(g.introns().into_iter().map(|i| (g.strand, i)));
         }
         distinct_introns += introns.len();
@@ -179,7 +168,8 @@ fn scan_genome(
                 Strand::Reverse => dinucleotides.add(revcomp2(last), revcomp2(first)),
             }
         }
-    }
+        Ok(())
+    })?;
     let known: BTreeSet<&str> = contigs.iter().map(|c| c.name.as_str()).collect();
     let missing: BTreeSet<&str> = by_contig
         .keys()

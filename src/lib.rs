@@ -10,12 +10,14 @@
 
 pub mod basemodel;
 pub mod builder;
+pub mod cluster;
 pub mod error;
 pub mod features;
 pub mod genome;
 pub mod inspect;
-pub mod mem;
 pub mod predict;
+pub mod progress;
+pub mod rss;
 pub mod seed;
 pub mod stats;
 pub mod store;

@@ -25,6 +25,32 @@ pub fn gene_seed(seed: u64, purpose: &str, gene_id: &str) -> u64 {
     mix(seed ^ mix(fnv1a(purpose.as_bytes()) ^ mix(fnv1a(gene_id.as_bytes()))))
 }
 
+/// 64 random bits as a uniform float in `[0, 1)` (their top 53 bits).
+pub fn unit(bits: u64) -> f64 {
+    (bits >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+}
+
+/// Whether gene `gene_id` falls in a seeded `fraction` of all genes for `purpose` (by a hash of
+/// its id alone: the same gene is in or out whatever the other genes are).
+pub fn in_fraction(seed: u64, purpose: &str, gene_id: &str, fraction: f64) -> bool {
+    unit(gene_seed(seed, purpose, gene_id)) < fraction
+}
+
+/// The positions of `ids` ranked by a hash of `(seed, purpose, id)` (ties, for a hash shared by
+/// two ids: by id). The first `n` are a seeded sample in which an id's place depends on nothing
+/// but the ids themselves, never on their order; every gene sample draws from it.
+pub fn hashed_order<'a>(
+    seed: u64,
+    purpose: &str,
+    ids: impl IntoIterator<Item = &'a str>,
+) -> Vec<usize> {
+    let mut ranked: Vec<(u64, &str, usize)> = (ids.into_iter().enumerate())
+        .map(|(i, id)| (gene_seed(seed, purpose, id), id, i))
+        .collect();
+    ranked.sort_unstable();
+    ranked.into_iter().map(|(_, _, i)| i).collect()
+}
+
 /// SplitMix64: a small, fast generator with a fixed, documented output sequence.
 #[derive(Debug, Clone)]
 pub struct Rng {
@@ -45,12 +71,19 @@ impl Rng {
 
     /// A uniform float in `[0, 1)`.
     pub fn next_f64(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+        unit(self.next_u64())
     }
 
     /// A uniform integer in `0..n` (`n > 0`).
     pub fn below(&mut self, n: u64) -> u64 {
         ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64
+    }
+
+    /// Shuffles `v` in place (Fisher–Yates, from the end): every order equally likely.
+    pub fn shuffle<T>(&mut self, v: &mut [T]) {
+        for i in (1..v.len()).rev() {
+            v.swap(i, self.below(i as u64 + 1) as usize);
+        }
     }
 }
 
@@ -70,6 +103,16 @@ mod tests {
         assert_ne!(gene_seed(42, "tn", "g1"), gene_seed(43, "tn", "g1"));
         assert_ne!(gene_seed(42, "tn", "g1"), gene_seed(42, "select", "g1"));
         assert_ne!(gene_seed(42, "tn", "g1"), gene_seed(42, "tn", "g2"));
+    }
+
+    #[test]
+    fn unit_is_the_top_53_bits_and_in_fraction_keeps_about_that_fraction() {
+        assert_eq!(unit(0), 0.0);
+        assert_eq!(unit(u64::MAX), 1.0 - 1.0 / (1u64 << 53) as f64);
+        assert_eq!(unit(1 << 63), 0.5);
+        let ids: Vec<String> = (0..10_000).map(|i| format!("g{i}")).collect();
+        let kept = ids.iter().filter(|id| in_fraction(3, "t", id, 0.2)).count();
+        assert!((1_800..=2_200).contains(&kept), "{kept}");
     }
 
     #[test]

@@ -1,13 +1,13 @@
 //! Base models: what scores every position of a gene as donor / acceptor / neither.
 //!
 //! The meta-model learns where a base model is wrong, so the base model is an input like the
-//! genome: either the built-in weight-array model ([`wam`]), fitted on reserved genes that never
+//! genome: either the built-in weight-array model ([`builtin`]), fitted on reserved genes that never
 //! become rows; SpliceAI computed natively ([`spliceai`], weights fetched by the user); or
 //! scores computed elsewhere and imported ([`imported`]).
 
+pub mod builtin;
 pub mod imported;
 pub mod spliceai;
-pub mod wam;
 
 mod error;
 

@@ -103,7 +103,7 @@ impl BaseModel {
             BaseModel::SpliceAi(sa) => json!({"kind": "spliceai", "models": sa.models}),
             BaseModel::Builtin { reserve_fraction } => {
                 json!({"kind": "builtin", "reserve_fraction": reserve_fraction,
-                       "version": crate::basemodel::wam::MODEL_VERSION})
+                       "version": crate::basemodel::builtin::MODEL_VERSION})
             }
         }
     }

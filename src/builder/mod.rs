@@ -5,7 +5,7 @@
 pub mod config;
 pub mod merge;
 pub mod pipeline;
-pub mod plan;
+pub mod prepare;
 pub mod score;
 pub mod summary;
 mod write;
@@ -77,11 +77,6 @@ pub(crate) fn tidy(dir: &Path, m: &manifest::Manifest) -> Result<(), Error> {
     if tmp.exists() {
         fs::remove_dir_all(&tmp).map_err(|e| store::Error::write(&tmp, e))?;
     }
-    let named: std::collections::HashSet<String> = m
-        .batches
-        .iter()
-        .flat_map(|b| b.parts.iter().map(|f| f.file.clone()))
-        .collect();
     for b in &m.batches {
         for f in &b.parts {
             let p = dir.join(&f.file);
@@ -100,13 +95,8 @@ pub(crate) fn tidy(dir: &Path, m: &manifest::Manifest) -> Result<(), Error> {
             }
         }
     }
-    if let Ok(entries) = fs::read_dir(dir.join("parts")) {
-        for e in entries.flatten() {
-            let rel = format!("parts/{}", e.file_name().to_string_lossy());
-            if !named.contains(&rel) {
-                fs::remove_file(e.path()).map_err(|err| store::Error::write(&e.path(), err))?;
-            }
-        }
+    for (_, path) in m.stray_parts(dir) {
+        fs::remove_file(&path).map_err(|e| store::Error::write(&path, e))?;
     }
     Ok(())
 }
@@ -122,7 +112,7 @@ pub fn build(cfg: &BuildConfig, progress: bool) -> Result<Report, Error> {
     let t0 = Instant::now();
     let dir = cfg.out.as_path();
     // Inputs are found and hashed before anything is created: a missing input leaves no trace.
-    let fp = plan::fingerprint(cfg)?;
+    let fp = prepare::fingerprint(cfg)?;
     fs::create_dir_all(dir).map_err(|e| store::Error::write(dir, e))?;
     let _lock = Lock::acquire(dir)?;
     let existing = open_existing(cfg, dir, &fp)?;
@@ -142,7 +132,7 @@ pub fn build(cfg: &BuildConfig, progress: bool) -> Result<Report, Error> {
     tidy(dir, &m)?;
 
     let prep_t = Instant::now();
-    let mut prep = plan::prepare(&cfg.scoring, cfg.batch_size)?;
+    let mut prep = prepare::prepare(&cfg.scoring, cfg.batch_size)?;
     let batches = prep.plan.batches_of(cfg.shard);
     if let Some(shard) = cfg.shard {
         keep_shard(&mut prep, shard);
@@ -180,7 +170,7 @@ pub fn build(cfg: &BuildConfig, progress: bool) -> Result<Report, Error> {
 }
 
 /// Keeps the genes of `shard`'s batches only, in plan order.
-fn keep_shard(prep: &mut plan::Prepared, shard: store::Shard) {
+fn keep_shard(prep: &mut prepare::Prepared, shard: store::Shard) {
     let size = prep.plan.batch_size;
     let mut i = 0;
     prep.genes.retain(|_| {
@@ -265,7 +255,7 @@ fn record_run(
     dir: &Path,
     existing: Option<RunInfo>,
     fp: store::Fingerprint,
-    prep: &plan::Prepared,
+    prep: &prepare::Prepared,
     shard: Option<store::Shard>,
 ) -> Result<RunInfo, Error> {
     if let Some(run) = existing {
@@ -293,7 +283,7 @@ fn record_run(
 }
 
 /// Finishes a built dataset: the per-gene table, the summary, then the completion line.
-fn finish(dir: &Path, prep: &plan::Prepared, run: &RunInfo) -> Result<Summary, Error> {
+fn finish(dir: &Path, prep: &prepare::Prepared, run: &RunInfo) -> Result<Summary, Error> {
     let manifest_path = dir.join(MANIFEST);
     let m = manifest::load(&manifest_path, true)?;
     let by_id: std::collections::HashMap<&str, (u64, u64, u64)> = m

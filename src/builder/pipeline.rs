@@ -12,9 +12,8 @@ use std::time::{Duration, Instant};
 
 use arrow_array::RecordBatch;
 use arrow_schema::Schema as ArrowSchema;
-use indicatif::{ProgressBar, ProgressStyle};
 
-use super::plan::Prepared;
+use super::prepare::Prepared;
 use super::write::{Written, write_stage};
 use crate::Error;
 use crate::basemodel::{ScoreSource, Scores};
@@ -233,7 +232,7 @@ pub fn run(s: &Settings<'_>, prep: &Prepared, schema: &Schema) -> Result<Outcome
     let arrow = Arc::new(schema.arrow());
     let job_rx = Arc::new(Mutex::new(job_rx));
     let scored_rx = Arc::new(Mutex::new(scored_rx));
-    let bar = progress_bar(s.progress, shape.pending);
+    let bar = crate::progress::genes(s.progress, shape.pending);
 
     std::thread::scope(|scope| {
         let reader = scope.spawn(|| read_stage(s, prep, first_gene, job_tx, &flow, shape.window));
@@ -361,21 +360,6 @@ fn join_stages(
     }
 }
 
-/// The progress bar of a run with `pending` genes to build (hidden when not shown).
-fn progress_bar(show: bool, pending: usize) -> ProgressBar {
-    if !(show && pending > 0) {
-        return ProgressBar::hidden();
-    }
-    let b = ProgressBar::new(pending as u64);
-    b.set_style(
-        ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} genes · {per_sec} · ETA {eta} · {msg}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    b
-}
-
 /// The closing figures of each stage: read, base model, features, write.
 fn stage_stats(
     shape: &Shape,
@@ -431,16 +415,16 @@ fn read_stage(
     let context = prep.source.context();
     let genes = &prep.genes[first_gene..];
     let mut next = 0usize;
-    let mut reader = fasta::Reader::open(s.genome)?;
+    let mut genome = fasta::Cursor::open(s.genome)?;
     let mut t = Instant::now();
     while next < genes.len() {
-        let Some(contig) = reader.next_contig()? else {
+        let Some(contig) = genome.seek(&genes[next].contig)? else {
             break;
         };
         let mut cluster: Vec<Job> = Vec::new();
         let mut cluster_hi = 0u64;
         while next < genes.len() && genes[next].contig == contig.name {
-            let region = GeneRegion::with_context(&genes[next], &contig, s.flank, context);
+            let region = GeneRegion::with_context(&genes[next], contig, s.flank, context);
             nt += region.len() as u64;
             cluster_hi = cluster_hi.max(region.hi);
             cluster.push(Job { seq: next, region });
@@ -578,7 +562,7 @@ mod tests {
     fn a_feature_worker_reports_rows_that_do_not_fit_the_arrow_schema() {
         let cfg = BuildConfig::fly(Path::new("unused"), 1);
         let sc = &cfg.scoring;
-        let prep = crate::builder::plan::prepare(sc, cfg.batch_size).unwrap();
+        let prep = crate::builder::prepare::prepare(sc, cfg.batch_size).unwrap();
         let gene = &prep.genes[0];
         let mut fasta = fasta::Reader::open(&sc.genome).unwrap();
         let contig = loop {

@@ -17,7 +17,7 @@ use std::time::Instant;
 
 use arrow_array::{Float32Array, Int64Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema as ArrowSchema};
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::{Compression, ZstdLevel};
@@ -27,7 +27,7 @@ use parquet::file::reader::FileReader;
 use serde_json::json;
 
 use super::config::ScoreConfig;
-use super::plan;
+use super::prepare;
 use crate::Error;
 use crate::genome::{Gene, GeneRegion, Strand, fasta};
 use crate::store::fsutil::AtomicFile;
@@ -108,7 +108,7 @@ pub fn score(cfg: &ScoreConfig, progress: bool) -> Result<ScoreReport, Error> {
         return existing_output(out, &work, &id.digest);
     }
     // Inputs are read and checked before anything is written.
-    let prep = plan::prepare(&cfg.scoring, cfg.batch_size)?;
+    let prep = prepare::prepare(&cfg.scoring, cfg.batch_size)?;
     let _lock = open_work(&work, cfg.overwrite)?;
     check_fingerprint(&work, &id)?;
     let m = manifest::load(&work.join(MANIFEST), true)?;
@@ -117,7 +117,7 @@ pub fn score(cfg: &ScoreConfig, progress: bool) -> Result<ScoreReport, Error> {
     let resumed_from = m.batches.len();
     let batches: Vec<&[Gene]> = prep.genes.chunks(cfg.batch_size).collect();
     let todo_genes: usize = batches.iter().skip(resumed_from).map(|b| b.len()).sum();
-    let bar = bar(progress, todo_genes);
+    let bar = crate::progress::genes(progress, todo_genes);
     let t = Instant::now();
     let positions = score_batches(cfg, &prep, &work, &batches, resumed_from, &bar)?;
     bar.finish_and_clear();
@@ -145,7 +145,7 @@ fn run_id(cfg: &ScoreConfig) -> Result<RunId, Error> {
     let fp = store::Fingerprint {
         format: SCORES_FORMAT,
         config: content(cfg),
-        inputs: plan::input_files(&cfg.scoring)?,
+        inputs: prepare::input_files(&cfg.scoring)?,
         // A scores file has no dataset schema; its fingerprint has recorded the default
         // (k = 3) one since the first version, and keeps it so that existing files stay valid.
         schema: crate::features::Schema::new(&[3]),
@@ -218,7 +218,7 @@ fn check_fingerprint(work: &Path, id: &RunId) -> Result<(), Error> {
 /// turn; returns the positions written.
 fn score_batches(
     cfg: &ScoreConfig,
-    prep: &plan::Prepared,
+    prep: &prepare::Prepared,
     work: &Path,
     batches: &[&[Gene]],
     resumed_from: usize,
@@ -227,9 +227,9 @@ fn score_batches(
     let manifest_path = work.join(MANIFEST);
     let mut positions = 0u64;
     let sc = &cfg.scoring;
-    let mut genome = GenomeCursor::open(&sc.genome)?;
+    let mut genome = fasta::Cursor::open(&sc.genome)?;
     for (i, genes) in batches.iter().enumerate().skip(resumed_from) {
-        let regions = genome.regions(genes, sc.flank, prep.source.context())?;
+        let regions = regions(&mut genome, genes, sc.flank, prep.source.context())?;
         let scores = score_parallel(&*prep.source, genes, &regions, sc.flank, sc.threads, bar);
         let batch = to_batch(genes, &regions, &scores)?;
         positions += batch.num_rows() as u64;
@@ -240,48 +240,25 @@ fn score_batches(
     Ok(positions)
 }
 
-/// The genome read forward, one contig at a time, as the genes (in genome order) need it.
-struct GenomeCursor {
-    reader: fasta::Reader,
-    contig: Option<fasta::Contig>,
-}
-
-impl GenomeCursor {
-    fn open(path: &Path) -> Result<Self, Error> {
-        Ok(GenomeCursor {
-            reader: fasta::Reader::open(path)?,
-            contig: None,
-        })
+/// The regions of `genes` (in genome order; ± `flank`, with `context` bases cut around each),
+/// reading `genome` on to their contigs.
+fn regions(
+    genome: &mut fasta::Cursor,
+    genes: &[Gene],
+    flank: u64,
+    context: usize,
+) -> Result<Vec<GeneRegion>, Error> {
+    let mut regions = Vec::with_capacity(genes.len());
+    for g in genes {
+        let c = genome.seek(&g.contig)?.ok_or_else(|| {
+            Error::Internal(format!(
+                "contig {} of gene {} not found while reading the genome in order",
+                g.contig, g.id
+            ))
+        })?;
+        regions.push(GeneRegion::with_context(g, c, flank, context));
     }
-
-    /// The regions of `genes` (± `flank`, with `context` bases cut around each).
-    fn regions(
-        &mut self,
-        genes: &[Gene],
-        flank: u64,
-        context: usize,
-    ) -> Result<Vec<GeneRegion>, Error> {
-        let mut regions = Vec::with_capacity(genes.len());
-        for g in genes {
-            let c = self.contig_of(g)?;
-            regions.push(GeneRegion::with_context(g, c, flank, context));
-        }
-        Ok(regions)
-    }
-
-    /// The contig of `g`, reading on to it.
-    fn contig_of(&mut self, g: &Gene) -> Result<&fasta::Contig, Error> {
-        while self.contig.as_ref().is_none_or(|c| c.name != g.contig) {
-            self.contig = self.reader.next_contig()?;
-            if self.contig.is_none() {
-                return Err(Error::Internal(format!(
-                    "contig {} of gene {} not found while reading the genome in order",
-                    g.contig, g.id
-                )));
-            }
-        }
-        Ok(self.contig.as_ref().expect("just read"))
-    }
+    Ok(regions)
 }
 
 /// The manifest entry of batch `batch_no`, written to `file`.
@@ -333,20 +310,6 @@ fn fp_changes(work: &Path, new: &store::Fingerprint) -> Vec<String> {
         .map(|old| old.diff(new))
         .filter(|d| !d.is_empty())
         .unwrap_or_else(|| vec!["the run fingerprint".into()])
-}
-
-fn bar(progress: bool, genes: usize) -> ProgressBar {
-    if !progress || genes == 0 {
-        return ProgressBar::hidden();
-    }
-    let b = ProgressBar::new(genes as u64);
-    b.set_style(
-        ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} genes · ETA {eta} · {msg}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    b
 }
 
 /// Scores `genes` on `threads` threads; each takes the next group of genes close enough to share

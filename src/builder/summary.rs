@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::pipeline::Outcome;
 use crate::features::quality::{Quality, TypeQuality};
-use crate::mem;
+use crate::rss;
 use crate::store::manifest::{BatchEntry, ClassCounts};
 
 /// Base-model quality of one site type at the call threshold.
@@ -201,11 +201,11 @@ pub fn pipeline_table(o: &Outcome, prepare_secs: f64, total_secs: f64) -> String
         o.genes,
         o.rows,
         o.batches,
-        mem::human(o.bytes),
+        rss::human(o.bytes),
         total_secs,
         prepare_secs,
         wall,
-        mem::human(mem::peak_rss_bytes())
+        rss::human(rss::peak_rss_bytes())
     );
     s
 }

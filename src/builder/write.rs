@@ -12,10 +12,10 @@ use arrow_array::RecordBatch;
 use indicatif::ProgressBar;
 
 use super::pipeline::{Built, Flow, Settings};
-use super::plan::Prepared;
+use super::prepare::Prepared;
 use crate::Error;
 use crate::features::{GeneRows, PredType, Quality, Schema, SpliceType};
-use crate::mem;
+use crate::rss;
 use crate::store::manifest::{self, BatchEntry, ClassCounts, Entry, GeneEntry, MANIFEST};
 use crate::store::part::{PartWriter, phase};
 use crate::store::part_name;
@@ -163,7 +163,7 @@ pub(super) fn write_stage(
                 bar.set_message(format!(
                     "{} rows · RSS {}",
                     w.written.rows,
-                    mem::human(mem::rss_bytes())
+                    rss::human(rss::rss_bytes())
                 ));
             }
         }

@@ -89,7 +89,7 @@ pub fn score(cfg: &ScoreConfig, quiet: bool) -> Result<(), Error> {
         cfg.scoring.threads,
         r.rows,
         cfg.out.display(),
-        spliceforge::mem::human(spliceforge::mem::peak_rss_bytes())
+        spliceforge::rss::human(spliceforge::rss::peak_rss_bytes())
     );
     Ok(())
 }

@@ -116,23 +116,11 @@ fn shard(arg: Option<Shard>) -> Result<(Option<Shard>, Option<String>), Error> {
         let shard = Shard::new(s.index, s.count).map_err(usage)?;
         return Ok((shard, shard.map(|s| format!("shard {s} (--shard)"))));
     }
-    let var = |name: &str| std::env::var(name).ok();
-    let (Some(id), Some(count)) = (var("SLURM_ARRAY_TASK_ID"), var("SLURM_ARRAY_TASK_COUNT"))
-    else {
+    let Some(task) = spliceforge::cluster::ArrayTask::from_env().map_err(usage)? else {
         return Ok((None, None));
     };
-    let num = |name: &str, v: Option<String>, default: usize| -> Result<usize, Error> {
-        v.map_or(Ok(default), |v| {
-            v.trim()
-                .parse()
-                .map_err(|_| usage(format!("{name}={v:?} is not a number")))
-        })
-    };
-    let id = num("SLURM_ARRAY_TASK_ID", Some(id), 0)?;
-    let count = num("SLURM_ARRAY_TASK_COUNT", Some(count), 1)?;
-    let min = num("SLURM_ARRAY_TASK_MIN", var("SLURM_ARRAY_TASK_MIN"), 0)?;
-    let step = num("SLURM_ARRAY_TASK_STEP", var("SLURM_ARRAY_TASK_STEP"), 1)?.max(1);
-    let index = id.saturating_sub(min) / step;
+    let (id, count) = (task.id, task.count);
+    let index = task.index();
     let shard = Shard::new(index, count).map_err(|_| {
         usage(format!(
             "Slurm array task {id} of {count} does not map to a shard: submit with --array=0-{} (or give --shard I/N)",
@@ -205,7 +193,7 @@ pub fn score(a: ScoreArgs) -> Result<ScoreConfig, Error> {
 /// `--threads`, or all cores.
 fn threads(threads: Option<usize>) -> usize {
     threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .unwrap_or_else(spliceforge::cluster::default_threads)
         .max(1)
 }
 
@@ -411,15 +399,14 @@ fn workers(
                     "--tracker {t:?}: expected HOST:PORT, e.g. 10.0.0.5:9091"
                 ))
             };
-            let (host, port) = t.rsplit_once(':').ok_or_else(bad)?;
-            let port: u16 = port.parse().map_err(|_| bad())?;
+            let (host, port) = spliceforge::cluster::host_port(t).ok_or_else(bad)?;
             if world == 0 || rank >= world {
                 return Err(usage(format!(
                     "--rank {rank} --world {world}: ranks go from 0 to --world - 1"
                 )));
             }
             Some(spliceforge::train::Collective {
-                host: host.to_string(),
+                host,
                 port,
                 rank,
                 world,

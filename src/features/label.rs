@@ -23,8 +23,24 @@ pub enum SpliceType {
 }
 
 impl SpliceType {
+    /// Every class, in index order: the order of the probability columns (neither, donor,
+    /// acceptor) and of the label indices 0, 1, 2.
+    pub const ALL: [SpliceType; 3] = [SpliceType::Neither, SpliceType::Donor, SpliceType::Acceptor];
+
+    /// Their spellings, in index order.
+    pub const NAMES: [&'static str; 3] = [
+        SpliceType::Neither.as_str(),
+        SpliceType::Donor.as_str(),
+        SpliceType::Acceptor.as_str(),
+    ];
+
+    /// The class of label index `i` (0, 1 or 2).
+    pub fn of_index(i: u8) -> Self {
+        Self::ALL[usize::from(i)]
+    }
+
     /// The dataset's spelling.
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             SpliceType::Neither => "neither",
             SpliceType::Donor => "donor",
@@ -34,12 +50,7 @@ impl SpliceType {
 
     /// Parses the dataset's spelling.
     pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "neither" => Some(Self::Neither),
-            "donor" => Some(Self::Donor),
-            "acceptor" => Some(Self::Acceptor),
-            _ => None,
-        }
+        Self::ALL.into_iter().find(|t| t.as_str() == s)
     }
 }
 
@@ -107,6 +118,56 @@ pub struct Labels {
     pub pred: Vec<PredType>,
 }
 
+/// One site kind's true sites in `first..=last` and the base model's calls there (score at or
+/// above the threshold), each matched within the consensus window: what the labels and the
+/// base model's quality figures share.
+pub struct Matched {
+    /// True sites, ascending.
+    pub truth: Vec<usize>,
+    /// Whether each true site has a call within the window.
+    pub found: Vec<bool>,
+    /// Calls, ascending.
+    pub calls: Vec<usize>,
+    /// Whether each call has a true site within the window.
+    pub true_call: Vec<bool>,
+}
+
+/// [`Matched`] for sites of `kind` (from `sites`: local index and kind, sorted) with `score`.
+pub fn match_sites(
+    sites: &[(usize, SiteKind)],
+    kind: SiteKind,
+    score: &[f32],
+    (first, last): (usize, usize),
+    cfg: &LabelConfig,
+) -> Matched {
+    let w = cfg.consensus_window;
+    let near = |sorted: &[usize], j: usize| -> bool {
+        let lo = sorted.partition_point(|&x| x + w < j);
+        lo < sorted.len() && sorted[lo] <= j + w
+    };
+    let truth: Vec<usize> = (sites.iter())
+        .filter(|s| s.1 == kind && (first..=last).contains(&s.0))
+        .map(|s| s.0)
+        .collect();
+    let calls: Vec<usize> = (first..=last)
+        .filter(|&j| score[j] >= cfg.threshold)
+        .collect();
+    Matched {
+        found: truth.iter().map(|&t| near(&calls, t)).collect(),
+        true_call: calls.iter().map(|&c| near(&truth, c)).collect(),
+        truth,
+        calls,
+    }
+}
+
+/// The two site kinds with their scores and the class they label.
+pub(crate) fn kinds(scores: &Scores) -> [(SiteKind, &[f32], SpliceType); 2] {
+    [
+        (SiteKind::Donor, &scores.donor, SpliceType::Donor),
+        (SiteKind::Acceptor, &scores.acceptor, SpliceType::Acceptor),
+    ]
+}
+
 /// Labels positions `first..=last` given the true `sites` (local index, kind, sorted).
 pub fn classify(
     sites: &[(usize, SiteKind)],
@@ -118,51 +179,22 @@ pub fn classify(
     let n = last + 1 - first;
     let mut splice = vec![SpliceType::Neither; n];
     let mut pred = vec![PredType::TN; n];
-    let w = cfg.consensus_window;
-    for (kind, score, st) in [
-        (SiteKind::Donor, &scores.donor, SpliceType::Donor),
-        (SiteKind::Acceptor, &scores.acceptor, SpliceType::Acceptor),
-    ] {
-        let truth: Vec<usize> = sites
-            .iter()
-            .filter(|s| s.1 == kind && (first..=last).contains(&s.0))
-            .map(|s| s.0)
-            .collect();
-        for &t in &truth {
+    for (kind, score, st) in kinds(scores) {
+        let m = match_sites(sites, kind, score, (first, last), cfg);
+        for &t in &m.truth {
             splice[t - first] = st;
         }
-        let calls: Vec<usize> = (first..=last)
-            .filter(|&j| score[j] >= cfg.threshold)
-            .collect();
-        let near = |sorted: &[usize], j: usize| -> bool {
-            let lo = sorted.partition_point(|&x| x + w < j);
-            lo < sorted.len() && sorted[lo] <= j + w
-        };
         let mut set = |j: usize, p: PredType| {
             let slot = &mut pred[j - first];
             if p > *slot {
                 *slot = p;
             }
         };
-        for &c in &calls {
-            set(
-                c,
-                if near(&truth, c) {
-                    PredType::TP
-                } else {
-                    PredType::FP
-                },
-            );
+        for (&c, &tp) in m.calls.iter().zip(&m.true_call) {
+            set(c, if tp { PredType::TP } else { PredType::FP });
         }
-        for &t in &truth {
-            set(
-                t,
-                if near(&calls, t) {
-                    PredType::TP
-                } else {
-                    PredType::FN
-                },
-            );
+        for (&t, &found) in m.truth.iter().zip(&m.found) {
+            set(t, if found { PredType::TP } else { PredType::FN });
         }
     }
     Labels { splice, pred }

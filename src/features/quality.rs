@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::LabelConfig;
+use super::label::{kinds, match_sites};
 use crate::basemodel::Scores;
 use crate::genome::SiteKind;
 use crate::stats::average_precision_of_groups;
@@ -118,24 +119,18 @@ pub fn of_gene(
     cfg: &LabelConfig,
 ) -> Quality {
     let mut q = Quality::default();
-    let w = cfg.consensus_window;
-    for (kind, v, tq) in [
-        (SiteKind::Donor, &scores.donor, &mut q.donor),
-        (SiteKind::Acceptor, &scores.acceptor, &mut q.acceptor),
-    ] {
-        let truth: Vec<usize> = sites.iter().filter(|s| s.1 == kind).map(|s| s.0).collect();
-        let calls: Vec<usize> = (first..=last).filter(|&j| v[j] >= cfg.threshold).collect();
-        let near = |sorted: &[usize], j: usize| {
-            let lo = sorted.partition_point(|&x| x + w < j);
-            lo < sorted.len() && sorted[lo] <= j + w
-        };
-        tq.sites = truth.len() as u64;
-        tq.calls = calls.len() as u64;
-        tq.true_calls = calls.iter().filter(|&&c| near(&truth, c)).count() as u64;
-        tq.found_sites = truth.iter().filter(|&&t| near(&calls, t)).count() as u64;
+    for ((kind, v, _), tq) in kinds(scores)
+        .into_iter()
+        .zip([&mut q.donor, &mut q.acceptor])
+    {
+        let m = match_sites(sites, kind, v, (first, last), cfg);
+        tq.sites = m.truth.len() as u64;
+        tq.calls = m.calls.len() as u64;
+        tq.true_calls = m.true_call.iter().filter(|&&t| t).count() as u64;
+        tq.found_sites = m.found.iter().filter(|&&f| f).count() as u64;
         for (j, &x) in v.iter().enumerate().take(last + 1).skip(first) {
             let bin = ((x * QUALITY_BINS as f32) as usize).min(QUALITY_BINS - 1);
-            if truth.binary_search(&j).is_ok() {
+            if m.truth.binary_search(&j).is_ok() {
                 tq.hist_pos[bin] += 1;
             } else {
                 tq.hist_neg[bin] += 1;

@@ -142,27 +142,36 @@ impl Reader {
         Ok(())
     }
 
-    /// The next contig with its sequence, or `None` at the end of the file.
-    pub fn next_contig(&mut self) -> Result<Option<Contig>, Error> {
+    /// The next contig, its sequence read only when `want(name)` (else only counted; the same
+    /// checks either way), or `None` at the end of the file.
+    pub fn next_if(&mut self, want: impl FnOnce(&str) -> bool) -> Result<Option<Next>, Error> {
         let Some(name) = self.next_header()? else {
             return self.finish().map(|_| None);
         };
         self.started = true;
-        let mut seq = Vec::new();
-        self.read_body(|line| seq.extend_from_slice(line))?;
-        seq.shrink_to_fit();
-        Ok(Some(Contig { name, seq }))
+        if want(&name) {
+            let mut seq = Vec::new();
+            self.read_body(|line| seq.extend_from_slice(line))?;
+            seq.shrink_to_fit();
+            Ok(Some(Next::Read(Contig { name, seq })))
+        } else {
+            let mut length = 0u64;
+            self.read_body(|line| length += line.len() as u64)?;
+            Ok(Some(Next::Counted(ContigInfo { name, length })))
+        }
+    }
+
+    /// The next contig with its sequence, or `None` at the end of the file.
+    pub fn next_contig(&mut self) -> Result<Option<Contig>, Error> {
+        Ok(self.next_if(|_| true)?.map(|next| match next {
+            Next::Read(contig) => contig,
+            Next::Counted(_) => unreachable!("every contig is wanted"),
+        }))
     }
 
     /// The next contig's name and length, without keeping its sequence.
     pub fn next_info(&mut self) -> Result<Option<ContigInfo>, Error> {
-        let Some(name) = self.next_header()? else {
-            return self.finish().map(|_| None);
-        };
-        self.started = true;
-        let mut length = 0u64;
-        self.read_body(|line| length += line.len() as u64)?;
-        Ok(Some(ContigInfo { name, length }))
+        Ok(self.next_if(|_| false)?.map(|next| next.info()))
     }
 
     fn finish(&self) -> Result<(), Error> {
@@ -173,6 +182,78 @@ impl Reader {
                 path: self.path.clone(),
             })
         }
+    }
+}
+
+/// A contig as [`Reader::next_if`] returns it: read whole, or only counted.
+pub enum Next {
+    /// Wanted: its sequence.
+    Read(Contig),
+    /// Not wanted: its name and length (its bases checked all the same).
+    Counted(ContigInfo),
+}
+
+impl Next {
+    /// The contig's name and length.
+    pub fn info(&self) -> ContigInfo {
+        match self {
+            Next::Read(c) => ContigInfo {
+                name: c.name.clone(),
+                length: c.seq.len() as u64,
+            },
+            Next::Counted(info) => info.clone(),
+        }
+    }
+}
+
+/// Reads the whole genome at `path` once, contig by contig: `f` gets every contig `want` keeps
+/// (by name; the others are only counted, never held); returns every contig's name and length,
+/// in file order. Only one contig's sequence is in memory at a time.
+pub fn each_contig<E: From<Error>>(
+    path: &Path,
+    want: impl Fn(&str) -> bool,
+    mut f: impl FnMut(&Contig) -> Result<(), E>,
+) -> Result<Vec<ContigInfo>, E> {
+    let mut reader = Reader::open(path)?;
+    let mut contigs = Vec::new();
+    while let Some(next) = reader.next_if(&want)? {
+        contigs.push(next.info());
+        if let Next::Read(contig) = &next {
+            f(contig)?;
+        }
+    }
+    Ok(contigs)
+}
+
+/// The genome read forward for genes in genome order: [`seek`](Cursor::seek) reads on to a
+/// contig, passing the others by (counted, not held); one contig is held at a time.
+pub struct Cursor {
+    reader: Reader,
+    current: Option<Contig>,
+}
+
+impl Cursor {
+    /// A cursor before the first contig of `path`.
+    pub fn open(path: &Path) -> Result<Self, Error> {
+        Ok(Cursor {
+            reader: Reader::open(path)?,
+            current: None,
+        })
+    }
+
+    /// Contig `name`: the one held, or the next one of that name further on; `None` when the
+    /// file ends first.
+    pub fn seek(&mut self, name: &str) -> Result<Option<&Contig>, Error> {
+        if self.current.as_ref().is_none_or(|c| c.name != name) {
+            self.current = None;
+            while let Some(next) = self.reader.next_if(|n| n == name)? {
+                if let Next::Read(contig) = next {
+                    self.current = Some(contig);
+                    break;
+                }
+            }
+        }
+        Ok(self.current.as_ref())
     }
 }
 

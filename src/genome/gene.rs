@@ -166,6 +166,17 @@ impl Gene {
     }
 }
 
+/// `genes` grouped by contig name (each group in the order given).
+pub fn by_contig<'g>(
+    genes: impl IntoIterator<Item = &'g Gene>,
+) -> std::collections::HashMap<&'g str, Vec<&'g Gene>> {
+    let mut by: std::collections::HashMap<&str, Vec<&Gene>> = std::collections::HashMap::new();
+    for g in genes {
+        by.entry(g.contig.as_str()).or_default().push(g);
+    }
+    by
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,7 +9,6 @@ use super::Error;
 use super::fasta::ContigInfo;
 use super::gene::Gene;
 use super::io::{open, read_error};
-use crate::seed::gene_seed;
 
 /// What to select; every field is a documented CLI flag.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -233,8 +232,9 @@ fn keep_sample(
     if n < genes.len() {
         // Rank by a hash of (seed, gene id): a gene's inclusion does not depend on the
         // order of the annotation or on the other genes.
-        genes.sort_by_cached_key(|g| (gene_seed(seed, "select", &g.id), g.id.clone()));
-        genes.truncate(n);
+        let order = crate::seed::hashed_order(seed, "select", genes.iter().map(|g| g.id.as_str()));
+        let mut slots: Vec<Option<Gene>> = std::mem::take(genes).into_iter().map(Some).collect();
+        genes.extend(order.into_iter().take(n).filter_map(|i| slots[i].take()));
     }
     funnel.push((format!("seeded sample of {n} (seed {seed})"), genes.len()));
     Ok(())

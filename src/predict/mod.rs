@@ -122,9 +122,7 @@ fn write_predictions(out: &Path, p: &Predictions, loci: &[GeneRow]) -> Result<()
             probs.iter().skip(c).step_by(3).copied().collect::<Vec<_>>(),
         ))
     };
-    let class = |c: &u8| {
-        [SpliceType::Neither, SpliceType::Donor, SpliceType::Acceptor][*c as usize].as_str()
-    };
+    let class = |c: &u8| SpliceType::of_index(*c).as_str();
     let rows = || info.gene.iter().map(|&g| &loci[g as usize]);
     let strings = |f: fn(&GeneRow) -> &str| -> ArrayRef {
         Arc::new(StringArray::from(rows().map(f).collect::<Vec<_>>()))

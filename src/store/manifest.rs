@@ -4,9 +4,10 @@
 //! A batch exists if and only if its line exists and parses. A torn last line (a kill during
 //! the append) is dropped on resume; a damaged line before the last is corruption.
 
+use std::collections::HashSet;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -212,6 +213,28 @@ pub struct Manifest {
 }
 
 impl Manifest {
+    /// The files in `dir/parts/` that no committed batch names (left by an interrupted run),
+    /// in directory order, each as its path relative to `dir` (`parts/NAME`) and in full. None
+    /// when `parts/` cannot be read.
+    pub fn stray_parts(&self, dir: &Path) -> Vec<(String, PathBuf)> {
+        let named: HashSet<&str> = (self.batches.iter())
+            .flat_map(|b| b.parts.iter().map(|f| f.file.as_str()))
+            .collect();
+        let Ok(entries) = std::fs::read_dir(dir.join("parts")) else {
+            return Vec::new();
+        };
+        entries
+            .flatten()
+            .map(|e| {
+                (
+                    format!("parts/{}", e.file_name().to_string_lossy()),
+                    e.path(),
+                )
+            })
+            .filter(|(rel, _)| !named.contains(rel.as_str()))
+            .collect()
+    }
+
     /// Where the committed batches stop being the first of `batches` (the plan's, or a
     /// shard's share), said in words; `None` if they are.
     pub fn off_plan(&self, batches: &[usize]) -> Option<String> {

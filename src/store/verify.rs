@@ -301,20 +301,10 @@ fn check_completion(
 
 /// Reports files in parts/ that no manifest line names.
 fn check_stray_parts(dir: &Path, m: &Manifest, p: &mut Vec<String>) {
-    let named: HashSet<String> = m
-        .batches
-        .iter()
-        .flat_map(|b| b.parts.iter().map(|f| f.file.clone()))
-        .collect();
-    if let Ok(entries) = std::fs::read_dir(dir.join("parts")) {
-        for e in entries.flatten() {
-            let rel = format!("parts/{}", e.file_name().to_string_lossy());
-            if !named.contains(&rel) {
-                p.push(format!(
-                    "{rel} is not in the manifest (left by an interrupted run; resume removes it)"
-                ));
-            }
-        }
+    for (rel, _) in m.stray_parts(dir) {
+        p.push(format!(
+            "{rel} is not in the manifest (left by an interrupted run; resume removes it)"
+        ));
     }
 }
 

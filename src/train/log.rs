@@ -3,7 +3,7 @@
 
 use std::sync::OnceLock;
 
-use crate::mem;
+use crate::rss;
 
 /// `"[rank r/N] "` once this process has joined a distributed run (cosmetic: nothing a run
 /// computes depends on it; the run carries its share of the genes explicitly).
@@ -21,5 +21,5 @@ pub(crate) fn prefix() -> &'static str {
 
 /// Prints a progress line, prefixed with the process's resident memory (RSS) at that moment.
 pub(crate) fn log(msg: &str) {
-    eprintln!("{}[RSS {}] {msg}", prefix(), mem::human(mem::rss_bytes()));
+    eprintln!("{}[RSS {}] {msg}", prefix(), rss::human(rss::rss_bytes()));
 }

@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::mem;
+use crate::rss;
 
 /// What a phase of training cost.
 #[derive(Debug, Clone, Serialize)]
@@ -27,7 +27,7 @@ impl Phases {
         self.0.push(Phase {
             name: name.into(),
             secs: t.elapsed().as_secs_f64(),
-            peak_rss: mem::peak_rss_bytes(),
+            peak_rss: rss::peak_rss_bytes(),
         });
     }
 }

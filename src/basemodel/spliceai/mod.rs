@@ -20,7 +20,7 @@
 
 mod conv;
 mod error;
-mod model;
+mod keras;
 mod program;
 #[allow(unsafe_code)]
 mod simd;
@@ -30,7 +30,7 @@ use std::sync::Mutex;
 
 pub use conv::Conv;
 pub use error::{Error, Problem};
-pub use model::{Network, Node, Op, fold_batch_norm};
+pub use keras::{Network, Node, Op, fold_batch_norm};
 
 use super::{ScoreSource, Scores};
 use crate::genome::{Gene, GeneRegion, Strand};
@@ -109,7 +109,7 @@ impl SpliceAi {
                 })
                 .collect(),
             tile: DEFAULT_TILE,
-            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            threads: crate::cluster::default_threads(),
             pool: Mutex::new(Vec::new()),
         }
     }

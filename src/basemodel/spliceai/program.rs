@@ -4,7 +4,7 @@
 //! work in place when nothing else reads their input.
 
 use super::conv::Conv;
-use super::model::{Network, Node, Op};
+use super::keras::{Network, Node, Op};
 
 /// Half-width of the input each node must cover for the output to cover the tile: `reach[0]` is
 /// the context the whole network needs.

@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use crate::features::SpliceType;
 use crate::stats::average_precision_of_groups;
 use crate::train::input::source::RowInfo;
 
@@ -298,7 +299,7 @@ pub fn class_metrics(p: &[f32], pred: &[u8], info: &RowInfo) -> Vec<ClassMetrics
             let s: Vec<f32> = p.chunks_exact(3).map(|r| r[c]).collect();
             let y: Vec<bool> = info.label.iter().map(|&l| l as usize == c).collect();
             ClassMetrics {
-                class: crate::train::fit::calibrate::CLASSES[c].into(),
+                class: SpliceType::NAMES[c].into(),
                 precision,
                 recall,
                 f1,
@@ -331,7 +332,7 @@ fn compare(meta: &[u8], info: &RowInfo, threshold: f32, ap: [(f64, f64); 2]) -> 
                 }
             }
             Comparison {
-                class: crate::train::fit::calibrate::CLASSES[c as usize].into(),
+                class: SpliceType::NAMES[c as usize].into(),
                 base_f1: bf1,
                 meta_f1: mf1,
                 base_fp: bfp,

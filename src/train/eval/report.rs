@@ -5,12 +5,13 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::mem;
+use crate::features::SpliceType;
+use crate::rss;
 use crate::train::Error;
 use crate::train::eval::decision::{Decision, cross_fitted_calls};
 use crate::train::eval::metrics::{self, ClassMetrics, Comparison, Figures};
 use crate::train::fit::Oof;
-use crate::train::fit::calibrate::{CLASSES, brier, ece};
+use crate::train::fit::calibrate::{brier, ece};
 use crate::train::fit::model::{Model, Params};
 use crate::train::fit::stopping::Stopped;
 use crate::train::input::dataset::Dataset;
@@ -302,7 +303,7 @@ fn compute(r: &Inputs<'_>, probs: &Probs) -> Metrics {
         importance: top,
         phases: r.phases.to_vec(),
         total_secs: r.total_secs,
-        peak_rss: mem::peak_rss_bytes(),
+        peak_rss: rss::peak_rss_bytes(),
     }
 }
 
@@ -315,7 +316,7 @@ fn write_figures(r: &Inputs<'_>, cal: &[f32], m: &Metrics) -> Result<(), Error> 
             let y: Vec<bool> = info.label.iter().map(|&l| l as usize == c).collect();
             let s: Vec<f32> = cal.chunks_exact(3).map(|r| r[c]).collect();
             series.push((
-                format!("meta {}", CLASSES[c]),
+                format!("meta {}", SpliceType::NAMES[c]),
                 color,
                 metrics::pr_curve(&s, &y, &info.weight),
             ));
@@ -325,7 +326,7 @@ fn write_figures(r: &Inputs<'_>, cal: &[f32], m: &Metrics) -> Result<(), Error> 
                 &info.base_acceptor
             };
             series.push((
-                format!("base {}", CLASSES[c]),
+                format!("base {}", SpliceType::NAMES[c]),
                 if c == 1 { "#ee9988" } else { "#88bbdd" },
                 metrics::pr_curve(b, &y, &info.weight),
             ));
@@ -444,14 +445,14 @@ fn markdown(inp: &Inputs<'_>, m: &Metrics) -> String {
             "| {} | {:.1} | {} |",
             p.name,
             p.secs,
-            mem::human(p.peak_rss)
+            rss::human(p.peak_rss)
         );
     }
     let _ = writeln!(
         r,
         "\nTotal {:.1} s, peak RSS {}.",
         inp.total_secs,
-        mem::human(m.peak_rss)
+        rss::human(m.peak_rss)
     );
     r
 }
@@ -536,7 +537,7 @@ fn headline(inp: &Inputs<'_>, m: &Metrics) -> String {
         inp.model.objective,
         trained_on(inp),
         inp.total_secs,
-        mem::human(m.peak_rss)
+        rss::human(m.peak_rss)
     );
     match &m.result {
         Some(result) => {

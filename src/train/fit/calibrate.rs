@@ -5,9 +5,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::stats::fit_logistic;
 
-/// Classes in label order.
-pub const CLASSES: [&str; 3] = ["neither", "donor", "acceptor"];
-
 /// One sigmoid per class on the class's log-odds `z_c = logit(p_c)` of the uncalibrated model —
 /// for `ovr` that is exactly the booster's margin, for `softprob` the log-odds of the softmax —
 /// `q_c = 1 / (1 + exp(-(a_c · z_c + b_c)))`, then `q / Σ q`.

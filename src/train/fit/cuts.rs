@@ -40,15 +40,13 @@ fn sample_within(ds: &Dataset, universe: &[bool], seed: u64, max_rows: u64) -> V
         first[g.part].get_or_insert(i);
         part_rows[g.part] += g.rows;
     }
-    let mut ranked: Vec<(u64, usize)> = (first.iter().enumerate())
-        .filter_map(|(p, g)| {
-            g.map(|g| (crate::seed::gene_seed(seed, "sketch", &ds.genes[g].id), p))
-        })
+    let parts: Vec<(usize, &str)> = (first.iter().enumerate())
+        .filter_map(|(p, g)| g.map(|g| (p, ds.genes[g].id.as_str())))
         .collect();
-    ranked.sort_unstable();
+    let ranked = crate::seed::hashed_order(seed, "sketch", parts.iter().map(|(_, id)| *id));
     let mut taken = vec![false; ds.parts.len()];
     let mut sum = 0;
-    for (_, p) in ranked {
+    for p in ranked.into_iter().map(|k| parts[k].0) {
         if sum >= max_rows {
             break;
         }

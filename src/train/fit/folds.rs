@@ -30,10 +30,7 @@ impl Folds {
     pub fn assign(ds: &Dataset, n_folds: usize, seed: u64, universe: &[bool]) -> Self {
         let n_folds = n_folds.max(1);
         let mut order: Vec<usize> = (0..ds.genes.len()).filter(|&g| universe[g]).collect();
-        let mut rng = Rng::new(gene_seed(seed, "folds", ""));
-        for i in (1..order.len()).rev() {
-            order.swap(i, rng.below(i as u64 + 1) as usize);
-        }
+        Rng::new(gene_seed(seed, "folds", "")).shuffle(&mut order);
         let mut sites = vec![0u64; n_folds];
         let mut sizes = vec![0usize; n_folds];
         let mut assignment = vec![None; ds.genes.len()];

@@ -6,8 +6,9 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::features::SpliceType;
 use crate::train::Error;
-use crate::train::fit::calibrate::{CLASSES, Calibration, ovr_probs, softmax};
+use crate::train::fit::calibrate::{Calibration, ovr_probs, softmax};
 use crate::train::fit::stopping::{self, Stop};
 use crate::xgb::{Batch, Booster, DMatrix, LogisticJob, boost_logistic_together};
 
@@ -368,7 +369,7 @@ impl Model {
         match objective {
             Objective::Softprob => vec!["all".into()],
             _ => Self::booster_classes(objective)
-                .map(|c| CLASSES[usize::from(c)].to_string())
+                .map(|c| SpliceType::NAMES[usize::from(c)].to_string())
                 .collect(),
         }
     }

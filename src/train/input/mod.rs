@@ -11,11 +11,8 @@ use self::dataset::Dataset;
 pub fn sample_genes(ds: &Dataset, n: Option<usize>, seed: u64) -> Vec<bool> {
     match n {
         Some(n) if n < ds.genes.len() => {
-            let mut keep = vec![false; ds.genes.len()];
-            for i in hashed_sample(ds, 0..ds.genes.len(), n, seed, "sample-genes") {
-                keep[i] = true;
-            }
-            keep
+            let sample = hashed_sample(ds, 0..ds.genes.len(), n, seed, "sample-genes");
+            mask(ds.genes.len(), &sample)
         }
         _ => vec![true; ds.genes.len()],
     }
@@ -30,9 +27,19 @@ pub(crate) fn hashed_sample(
     seed: u64,
     purpose: &str,
 ) -> Vec<usize> {
-    let mut ranked: Vec<(u64, usize)> = among
-        .map(|i| (crate::seed::gene_seed(seed, purpose, &ds.genes[i].id), i))
-        .collect();
-    ranked.sort_unstable();
-    ranked.into_iter().take(n).map(|(_, i)| i).collect()
+    let among: Vec<usize> = among.collect();
+    let ids = among.iter().map(|&i| ds.genes[i].id.as_str());
+    (crate::seed::hashed_order(seed, purpose, ids).into_iter())
+        .take(n)
+        .map(|k| among[k])
+        .collect()
+}
+
+/// A gene mask of `genes` (indices) among `n` genes.
+pub fn mask(n: usize, genes: &[usize]) -> Vec<bool> {
+    let mut m = vec![false; n];
+    for &g in genes {
+        m[g] = true;
+    }
+    m
 }

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use serde_json::json;
 
-use crate::mem::human;
+use crate::rss::human;
 use crate::train::memory::{self, Fixed, Settings, Shape};
 
 /// The budget the size table is planned for when none is given: a 16 GB laptop.

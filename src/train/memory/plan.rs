@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::{Estimate, Settings, Shape, estimate};
-use crate::mem::human;
+use crate::rss::human;
 
 /// The plan `train` runs: the settings it changed to fit a budget and why.
 #[derive(Debug, Clone, Serialize)]

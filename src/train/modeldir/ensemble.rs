@@ -21,7 +21,7 @@ pub fn member_dir(dir: &Path, i: usize) -> PathBuf {
 
 /// What decides an ensemble's content; a resumed `train` must find the same plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EnsemblePlan {
+pub struct EnsembleFile {
     /// The dataset's fingerprint.
     pub dataset_fingerprint: String,
     /// Booster settings.
@@ -38,13 +38,13 @@ pub struct EnsemblePlan {
     pub weights: Vec<f64>,
 }
 
-impl EnsemblePlan {
+impl EnsembleFile {
     /// Writes `ensemble.json`, or checks that the one there has the same plan (a resume).
     pub fn record(&self, out: &Path) -> Result<(), Error> {
         let plan = self;
         match std::fs::read(out.join(ENSEMBLE_JSON)) {
             Ok(bytes) => {
-                let old: Option<EnsemblePlan> = serde_json::from_slice(&bytes).ok();
+                let old: Option<EnsembleFile> = serde_json::from_slice(&bytes).ok();
                 if old.as_ref() != Some(plan) {
                     return Err(Error::ModelDirTaken {
                         path: out.to_path_buf(),
@@ -71,7 +71,7 @@ pub fn load(dir: &Path) -> Result<Option<Loaded>, Error> {
     if !dir.join(ENSEMBLE_JSON).exists() {
         return Ok(None);
     }
-    let plan: EnsemblePlan = files::read_json(dir, ENSEMBLE_JSON)?;
+    let plan: EnsembleFile = files::read_json(dir, ENSEMBLE_JSON)?;
     let mut models = Vec::new();
     for i in 0..plan.size {
         let sub = member_dir(dir, i);

@@ -14,7 +14,7 @@ pub mod workers;
 use std::time::Instant;
 
 pub use self::plan::{Planned, plan};
-use crate::mem;
+use crate::rss;
 use crate::train::Error;
 use crate::train::config::TrainConfig;
 use crate::train::fit::share::Share;
@@ -112,7 +112,7 @@ fn train_in(
     ));
     log(&format!(
         "memory: predicted peak {} ({reason})",
-        mem::human(estimate.peak)
+        rss::human(estimate.peak)
     ));
     if let Some(settled) = &cfg.auto.settled {
         log(settled);
@@ -132,7 +132,7 @@ fn train_in(
     } else {
         single::train_single(cfg, ds, &universe, share, t0, phases)?
     };
-    let measured = mem::peak_rss_bytes();
+    let measured = rss::peak_rss_bytes();
     files::write_json(
         &cfg.out,
         "memory.json",
@@ -152,10 +152,10 @@ fn train_in(
     Ok(format!(
         "{}memory: peak RSS {} measured, {} predicted{}\n",
         finished.text,
-        mem::human(measured),
-        mem::human(estimate.peak),
+        rss::human(measured),
+        rss::human(estimate.peak),
         match cfg.memory_budget {
-            Some(b) => format!(" (budget {}; {reason})", mem::human(b)),
+            Some(b) => format!(" (budget {}; {reason})", rss::human(b)),
             None => String::new(),
         }
     ))

@@ -2,7 +2,7 @@
 //! largest plan that fits), the settings left to the data's size settled, impossible folds
 //! refused.
 
-use crate::mem;
+use crate::rss;
 use crate::train::Error;
 use crate::train::config::{LARGE_RUN_ROWS, SingleModel, TrainConfig};
 use crate::train::input::dataset::Dataset;
@@ -90,8 +90,8 @@ fn plan_memory(cfg: &TrainConfig, ds: &Dataset, sh: &memory::Shape) -> Result<Pl
             return Err(Error::Budget(format!(
                 "with {} workers each one needs about {} (predicted), more than --memory-budget {}; use more workers (each holds about 1/N of the matrices), or drop --workers and let --memory-budget pick a plan",
                 asked.workers,
-                mem::human(estimate.peak),
-                mem::human(budget)
+                rss::human(estimate.peak),
+                rss::human(budget)
             )));
         }
         return Ok(Planned {
@@ -99,7 +99,7 @@ fn plan_memory(cfg: &TrainConfig, ds: &Dataset, sh: &memory::Shape) -> Result<Pl
             reason: format!(
                 "{} workers, {} each fits the budget",
                 asked.workers,
-                mem::human(estimate.peak)
+                rss::human(estimate.peak)
             ),
             estimate,
         });

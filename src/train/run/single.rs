@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use super::Finished;
 use super::checkpoint::{self, Checkpoints};
-use crate::mem;
+use crate::rss;
 use crate::train::Error;
 use crate::train::config::TrainConfig;
 use crate::train::eval;
@@ -236,7 +236,7 @@ fn final_model(
         "final model: streamed {} rows into the binned matrix ({:.1} s, peak RSS {})",
         info_all.len(),
         t.elapsed().as_secs_f64(),
-        mem::human(mem::peak_rss_bytes())
+        rss::human(rss::peak_rss_bytes())
     ));
     phases.record("final: load", t);
     let t = Instant::now();

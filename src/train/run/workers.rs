@@ -118,7 +118,7 @@ fn joined(
         "all {} workers hold the same model bytes (sha256 {:016x}…); this worker's peak RSS {}",
         c.world,
         digest[0],
-        crate::mem::human(crate::mem::peak_rss_bytes())
+        crate::rss::human(crate::rss::peak_rss_bytes())
     ));
     Ok(text)
 }

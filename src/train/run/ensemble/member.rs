@@ -6,7 +6,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use super::split::{calibration_split, mask};
-use crate::mem;
+use crate::rss;
 use crate::store::lock::Lock;
 use crate::train::Error;
 use crate::train::config::TrainConfig;
@@ -46,7 +46,7 @@ pub(super) fn train_member(
     ds: &Dataset,
     i: usize,
     sub: &[usize],
-    monitor: &mem::Monitor,
+    monitor: &rss::Monitor,
 ) -> Result<Done, Error> {
     let (p, k, n) = (&cfg.params, cfg.ensemble_size, ds.genes.len());
     let dir = dir(cfg, i);
@@ -67,7 +67,7 @@ pub(super) fn train_member(
             "sub-model {}/{k}: already trained ({:.1} s, peak RSS {} when it ran), loaded from {}",
             i + 1,
             done.secs,
-            mem::human(done.peak_rss),
+            rss::human(done.peak_rss),
             dir.display()
         ));
         return Ok(done);
@@ -105,7 +105,7 @@ pub(super) fn train_member(
         done.genes,
         done.rows,
         done.secs,
-        mem::human(done.peak_rss)
+        rss::human(done.peak_rss)
     ));
     drop(model);
     crate::xgb::alloc::release_free_memory();
@@ -117,7 +117,7 @@ pub(super) fn train_single(
     cfg: &TrainConfig,
     ds: &Dataset,
     genes: &[usize],
-    monitor: &mem::Monitor,
+    monitor: &rss::Monitor,
 ) -> Result<(Model, Done), Error> {
     let t = Instant::now();
     let _ = monitor.phase_peak();

@@ -15,7 +15,7 @@ use self::member::{Done, train_member, train_single};
 use self::report::score;
 use self::split::{Split, mask, single_genes, split};
 use super::{Finished, outdir};
-use crate::mem;
+use crate::rss;
 use crate::store::lock::Lock;
 use crate::train::Error;
 use crate::train::config::TrainConfig;
@@ -24,7 +24,7 @@ use crate::train::fit::model::Model;
 use crate::train::input::dataset::Dataset;
 use crate::train::input::sample_genes;
 use crate::train::log::log;
-use crate::train::modeldir::ensemble::{EnsemblePlan, load};
+use crate::train::modeldir::ensemble::{EnsembleFile, load};
 use crate::train::modeldir::{FeatureList, TrainInfo, TrainedOn, files};
 
 /// Trains (or resumes) the ensemble; returns the human summary and the `train.json` to write
@@ -34,7 +34,7 @@ pub(crate) fn train_ensemble(
     ds: &Dataset,
     universe: &[bool],
 ) -> Result<Finished, Error> {
-    let monitor = mem::Monitor::start(std::time::Duration::from_millis(50));
+    let monitor = rss::Monitor::start(std::time::Duration::from_millis(50));
     let split = {
         let _shared = Lock::wait(&cfg.out)?;
         setup(cfg, ds, universe)?
@@ -70,8 +70,8 @@ pub(crate) fn train_ensemble(
 /// `features.json`. Callers hold the directory's lock: members may run at once.
 fn setup(cfg: &TrainConfig, ds: &Dataset, universe: &[bool]) -> Result<Split, Error> {
     let split = split(cfg, ds, universe)?;
-    let plan = plan_of(cfg, ds, &split);
-    plan.record(&cfg.out)?;
+    let file = file_of(cfg, ds, &split);
+    file.record(&cfg.out)?;
     files::write_json(&cfg.out, "features.json", &FeatureList::of(ds))?;
     Ok(split)
 }
@@ -88,7 +88,7 @@ pub(crate) fn train_one_member(cfg: &TrainConfig, ds: &Dataset, i: usize) -> Res
         let universe = sample_genes(ds, cfg.sample_genes, cfg.params.seed);
         setup(cfg, ds, &universe)?
     };
-    let monitor = mem::Monitor::start(std::time::Duration::from_millis(50));
+    let monitor = rss::Monitor::start(std::time::Duration::from_millis(50));
     let done = train_member(cfg, ds, i, &split.subsets[i], &monitor)?;
     let finished = (0..cfg.ensemble_size)
         .filter(|k| member::is_done(cfg, *k))
@@ -101,7 +101,7 @@ pub(crate) fn train_one_member(cfg: &TrainConfig, ds: &Dataset, i: usize) -> Res
         done.genes,
         done.rows,
         done.secs,
-        mem::human(done.peak_rss),
+        rss::human(done.peak_rss),
         cfg.ensemble_size
     ))
 }
@@ -116,15 +116,15 @@ struct Trained {
     single_what: String,
 }
 
-/// The plan of this run: dataset, settings and the genes of the hold-out and subsets.
-fn plan_of(cfg: &TrainConfig, ds: &Dataset, split: &Split) -> EnsemblePlan {
+/// `ensemble.json` of this run: dataset, settings and the genes of the hold-out and subsets.
+fn file_of(cfg: &TrainConfig, ds: &Dataset, split: &Split) -> EnsembleFile {
     let k = cfg.ensemble_size;
     let ids = |v: &[usize]| {
         v.iter()
             .map(|&g| ds.genes[g].id.clone())
             .collect::<Vec<_>>()
     };
-    EnsemblePlan {
+    EnsembleFile {
         dataset_fingerprint: ds.run.fingerprint.clone(),
         params: cfg.params.clone(),
         size: k,
@@ -142,7 +142,7 @@ fn evaluate(
     ds: &Dataset,
     split: &Split,
     trained: Trained,
-    monitor: &mem::Monitor,
+    monitor: &rss::Monitor,
 ) -> Result<EnsembleMetrics, Error> {
     let k = cfg.ensemble_size;
     let ensemble =

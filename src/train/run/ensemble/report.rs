@@ -5,7 +5,8 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::member::Done;
-use crate::mem;
+use crate::features::SpliceType;
+use crate::rss;
 use crate::train::config::TrainConfig;
 use crate::train::eval::metrics::{Figures, argmax, below_base_warnings};
 use crate::train::input::source::RowInfo;
@@ -108,7 +109,7 @@ pub(super) fn report(cfg: &TrainConfig, m: &EnsembleMetrics) -> String {
             f.classes[1].average_precision,
             f.classes[2].average_precision,
             s.secs,
-            mem::human(s.peak_rss)
+            rss::human(s.peak_rss)
         );
         if s.name == "ensemble" {
             let _ = writeln!(
@@ -121,7 +122,7 @@ pub(super) fn report(cfg: &TrainConfig, m: &EnsembleMetrics) -> String {
     let _ = writeln!(
         r,
         "\nThe ensemble's train time is the sum over its sub-models, its peak RSS the largest sub-model's. Hold-out evaluation peaked at {}.",
-        mem::human(m.evaluation_peak_rss)
+        rss::human(m.evaluation_peak_rss)
     );
     r
 }
@@ -140,7 +141,8 @@ pub(super) fn headline(cfg: &TrainConfig, m: &EnsembleMetrics) -> String {
         "trained an ensemble of {k} sub-models; result on a hold-out of {} genes no sub-model saw (each model's own calls, its argmax before calibration):",
         m.holdout_genes
     );
-    for (c, name) in [(1, "donor"), (2, "acceptor")] {
+    for class in [SpliceType::Donor, SpliceType::Acceptor] {
+        let (c, name) = (class as usize, class.as_str());
         let _ = writeln!(
             text,
             "  {name:<9} F1: base {:.3} → ensemble {:.3}  ({COMPARISON} {})",
@@ -153,9 +155,9 @@ pub(super) fn headline(cfg: &TrainConfig, m: &EnsembleMetrics) -> String {
     let _ = writeln!(
         text,
         "  peak RSS: largest sub-model {}, {COMPARISON} {}, hold-out evaluation {}",
-        mem::human(e.peak_rss),
-        single.map_or("skipped".to_string(), |s| mem::human(s.peak_rss)),
-        mem::human(m.evaluation_peak_rss)
+        rss::human(e.peak_rss),
+        single.map_or("skipped".to_string(), |s| rss::human(s.peak_rss)),
+        rss::human(m.evaluation_peak_rss)
     );
     let _ = writeln!(
         text,

@@ -23,16 +23,12 @@ pub(super) fn split(cfg: &TrainConfig, ds: &Dataset, universe: &[bool]) -> Resul
     // Outer hold-out by a hash of (seed, gene id); the rest shuffled and dealt into subsets.
     let used: Vec<usize> = (0..ds.genes.len()).filter(|&g| universe[g]).collect();
     let is_holdout = |g: usize| {
-        ((gene_seed(p.seed, "ensemble-holdout", &ds.genes[g].id) >> 11) as f64
-            / (1u64 << 53) as f64)
-            < cfg.holdout_fraction
+        let id = &ds.genes[g].id;
+        crate::seed::in_fraction(p.seed, "ensemble-holdout", id, cfg.holdout_fraction)
     };
     let holdout: Vec<usize> = used.iter().copied().filter(|&g| is_holdout(g)).collect();
     let mut rest: Vec<usize> = used.iter().copied().filter(|&g| !is_holdout(g)).collect();
-    let mut rng = Rng::new(gene_seed(p.seed, "ensemble", ""));
-    for i in (1..rest.len()).rev() {
-        rest.swap(i, rng.below(i as u64 + 1) as usize);
-    }
+    Rng::new(gene_seed(p.seed, "ensemble", "")).shuffle(&mut rest);
     if holdout.len() < 2 || rest.len() < 2 * k {
         return Err(Error::Usage(format!(
             "--ensemble-size {k} needs at least {} genes besides the hold-out, and 2 held out ({} genes, {} held out); lower it or use more genes",
@@ -69,14 +65,7 @@ pub fn subsets(genes: &[usize], k: usize, overlap: f64) -> Vec<Vec<usize>> {
         .collect()
 }
 
-/// A gene mask of `genes` among `n`.
-pub(super) fn mask(n: usize, genes: &[usize]) -> Vec<bool> {
-    let mut m = vec![false; n];
-    for &g in genes {
-        m[g] = true;
-    }
-    m
-}
+pub(super) use crate::train::input::mask;
 
 /// A sub-model's genes, split in two.
 pub(super) struct CalibrationSplit {

@@ -15,7 +15,6 @@ use serde::{Deserialize, Serialize};
 
 use super::{Error, ScoreSource, Scores};
 use crate::genome::{Gene, GeneRegion, SiteKind};
-use crate::seed::gene_seed;
 use crate::stats::fit_logistic;
 
 /// Version of the model format and of its training procedure.
@@ -24,8 +23,7 @@ pub const MODEL_VERSION: u32 = 1;
 /// Whether gene `id` is reserved for training the built-in model (`fraction` of genes, by a
 /// hash of the id that depends on nothing else).
 pub fn is_reserved(id: &str, fraction: f64) -> bool {
-    let u = (gene_seed(0, "basemodel-reserve", id) >> 11) as f64 / (1u64 << 53) as f64;
-    u < fraction
+    crate::seed::in_fraction(0, "basemodel-reserve", id, fraction)
 }
 
 fn code(b: u8) -> Option<usize> {

@@ -7,8 +7,8 @@ use std::time::Instant;
 
 use super::config::{BaseModel, BuildConfig, Scoring};
 use crate::Error;
+use crate::basemodel::builtin::{BuiltinModel, Trainer, is_reserved};
 use crate::basemodel::imported::ImportedScores;
-use crate::basemodel::wam::{BuiltinModel, Trainer, is_reserved};
 use crate::basemodel::{self, ScoreSource, spliceai};
 use crate::features::Schema;
 use crate::genome::fasta::{self, ContigInfo};
@@ -141,29 +141,19 @@ pub fn train_builtin(
     fraction: f64,
 ) -> Result<(BuiltinModel, Vec<ContigInfo>), Error> {
     let mut trainer = Trainer::new(fraction);
-    let mut by_contig: std::collections::HashMap<&str, Vec<&Gene>> =
-        std::collections::HashMap::new();
-    for g in reserved {
-        by_contig.entry(g.contig.as_str()).or_default().push(g);
-    }
-    let mut reader = fasta::Reader::open(genome)?;
-    let mut contigs = Vec::new();
-    while let Some(contig) = reader.next_contig()? {
-        contigs.push(ContigInfo {
-            name: contig.name.clone(),
-            length: contig.seq.len() as u64,
-        });
-        if let Some(genes) = by_contig.get(contig.name.as_str()) {
-            for g in genes {
-                if g.transcripts
-                    .iter()
-                    .flat_map(|t| &t.exons)
-                    .all(|e| e.end <= contig.seq.len() as u64)
-                {
-                    trainer.add_gene(g, &GeneRegion::new(g, &contig, flank));
-                }
+    let by_contig = crate::genome::gene::by_contig(reserved);
+    let want = |name: &str| by_contig.contains_key(name);
+    let contigs = fasta::each_contig(genome, want, |contig| -> Result<(), Error> {
+        for g in &by_contig[contig.name.as_str()] {
+            if g.transcripts
+                .iter()
+                .flat_map(|t| &t.exons)
+                .all(|e| e.end <= contig.seq.len() as u64)
+            {
+                trainer.add_gene(g, &GeneRegion::new(g, contig, flank));
             }
         }
-    }
+        Ok(())
+    })?;
     Ok((trainer.finish()?, contigs))
 }
