@@ -1,12 +1,22 @@
-//! spliceforge: builds splice-site training sets from a real genome and its annotation.
+//! spliceforge: builds splice-site training sets from a real genome and its annotation, and
+//! trains and applies meta-models on them.
 //!
-//! The data flows one way: [`genome`] (FASTA, GTF/GFF3, gene models, selection) feeds the rest.
-//! The binary (`src/main.rs`) parses flags, resolves them into the configurations defined here,
-//! calls the library and turns [`Error`] into a documented exit code.
+//! The rooms, bottom to top (each uses only the ones below it):
+//! [`genome`] (FASTA, GTF/GFF3, gene models, selection) → [`basemodel`] (the built-in model,
+//! SpliceAI, imported scores) → [`features`] (labels, sampling, the one schema) → [`store`]
+//! (Parquet parts, manifest, fingerprint, verify) → [`builder`] (the build and `score`),
+//! [`inspect`] and [`train`] (the meta-model) → [`predict`] (a model applied). Beside them:
+//! [`seed`], [`rss`], [`cluster`] and [`error`] (the one error type and the exit codes).
+//!
+//! This is the front door: what the binary and the tests use is re-exported at the top of each
+//! room; the rooms' inner modules are the crate's own. The binary (`src/main.rs`) parses flags,
+//! resolves them into the configurations defined here, calls the library and turns [`Error`]
+//! into a documented exit code.
 
 // `unsafe` lives in `xgb` (the C API) and in SpliceAI's vector kernels only, each block with
 // its SAFETY argument; anywhere else it does not compile.
 #![deny(unsafe_code)]
+#![warn(missing_docs)]
 
 pub mod basemodel;
 pub mod builder;
@@ -16,13 +26,13 @@ pub mod features;
 pub mod genome;
 pub mod inspect;
 pub mod predict;
-pub mod progress;
+pub(crate) mod progress;
 pub mod rss;
 pub mod seed;
-pub mod stats;
+pub(crate) mod stats;
 pub mod store;
 pub mod train;
 #[allow(unsafe_code)]
-pub mod xgb;
+pub(crate) mod xgb;
 
 pub use error::Error;

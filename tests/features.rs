@@ -5,12 +5,12 @@ use std::path::Path;
 
 use arrow_array::{Array, Float32Array, Int64Array, StringArray};
 use spliceforge::basemodel::ScoreSource;
-use spliceforge::builder::prepare::train_builtin;
-use spliceforge::features::schema::Group;
+use spliceforge::builder::train_builtin;
+use spliceforge::features::Group;
 use spliceforge::features::{LabelConfig, RowConfig, Schema, gene_rows};
 use spliceforge::genome::fasta::Reader;
 use spliceforge::genome::{Exon, GeneRegion, Transcript, annotation};
-use spliceforge::store::reader::Part;
+use spliceforge::store::Part;
 
 use crate::util::{Dir, GENOME, GTF, build_cmd, repo, run};
 
@@ -20,7 +20,7 @@ fn position_features_do_not_depend_on_annotated_exons() {
     let (reserved, genes): (Vec<_>, Vec<_>) = ann
         .genes
         .into_iter()
-        .partition(|g| g.has_introns() && spliceforge::basemodel::builtin::is_reserved(&g.id, 0.1));
+        .partition(|g| g.has_introns() && spliceforge::basemodel::is_reserved(&g.id, 0.1));
     let (model, _) = train_builtin(&repo(GENOME), &reserved, 250, 0.1).unwrap();
     let contig = Reader::open(&repo(GENOME))
         .unwrap()

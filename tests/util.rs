@@ -24,14 +24,14 @@ pub fn repo(rel: &str) -> PathBuf {
 
 /// A fresh directory for one test, removed at the end.
 pub struct Dir {
-    tmp: spliceforge::store::fsutil::TempDir,
+    tmp: spliceforge::store::TempDir,
 }
 
 impl Dir {
     /// Makes the directory.
     pub fn new() -> Self {
         Self {
-            tmp: spliceforge::store::fsutil::TempDir::new("spliceforge-test-").unwrap(),
+            tmp: spliceforge::store::TempDir::new("spliceforge-test-").unwrap(),
         }
     }
 

@@ -43,14 +43,6 @@ pub enum Error {
         /// The reader's message.
         message: String,
     },
-    /// A saved model does not parse.
-    #[error("{}: not a spliceforge base model: {message}", path.display())]
-    Model {
-        /// The file.
-        path: PathBuf,
-        /// The parser's message.
-        message: String,
-    },
     /// An input file that cannot be opened or decompressed (missing, empty, not gzip/bgzip).
     #[error(transparent)]
     Input(#[from] crate::genome::Error),

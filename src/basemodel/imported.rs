@@ -99,6 +99,7 @@ impl ImportedScores {
         Ok(out)
     }
 
+    #[cfg(test)]
     /// Rows loaded.
     pub fn rows(&self) -> u64 {
         self.rows

@@ -5,12 +5,13 @@
 //! become rows; SpliceAI computed natively ([`spliceai`], weights fetched by the user); or
 //! scores computed elsewhere and imported ([`imported`]).
 
-pub mod builtin;
-pub mod imported;
+pub(crate) mod builtin;
+pub(crate) mod imported;
 pub mod spliceai;
 
 mod error;
 
+pub use builtin::is_reserved;
 pub use error::Error;
 
 use crate::genome::{Gene, GeneRegion};

@@ -2,12 +2,12 @@
 //! committed atomically so that a run killed at any instant resumes with nothing lost and
 //! nothing duplicated.
 
-pub mod config;
-pub mod merge;
-pub mod pipeline;
-pub mod prepare;
-pub mod score;
-pub mod summary;
+pub(crate) mod config;
+pub(crate) mod merge;
+pub(crate) mod pipeline;
+pub(crate) mod prepare;
+pub(crate) mod score;
+pub(crate) mod summary;
 mod write;
 
 use std::fs;
@@ -15,6 +15,9 @@ use std::path::Path;
 use std::time::Instant;
 
 pub use config::{BaseModel, BuildConfig, ScoreConfig, Scoring, SpliceAiSettings};
+pub use merge::{Transfer, merge};
+pub use prepare::train_builtin;
+pub use score::score;
 pub use summary::Summary;
 
 use crate::Error;

@@ -3,7 +3,6 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Instant;
 
 use super::config::{BaseModel, BuildConfig, Scoring};
 use crate::Error;
@@ -52,30 +51,18 @@ pub fn input_files(sc: &Scoring) -> Result<Vec<InputFile>, Error> {
 pub struct Prepared {
     /// Selected genes in dataset order.
     pub genes: Vec<Gene>,
-    /// The genome's contigs.
-    pub contigs: Vec<ContigInfo>,
     /// The base model.
     pub source: Arc<dyn ScoreSource>,
     /// The built-in model, when used (saved with the dataset).
     pub builtin: Option<BuiltinModel>,
     /// The plan.
     pub plan: Plan,
-    /// Seconds spent reading the annotation and genome index.
-    pub read_secs: f64,
-    /// Seconds spent fitting or loading the base model.
-    pub model_secs: f64,
-    /// Genes dropped for lying on contigs missing from the FASTA.
-    pub missing_contig: usize,
 }
 
 /// Reads the inputs, fits or loads the base model and selects the genes, in batches of
 /// `batch_size`.
 pub fn prepare(cfg: &Scoring, batch_size: usize) -> Result<Prepared, Error> {
-    let t0 = Instant::now();
     let ann = annotation::read(&cfg.annotation, cfg.annotation_format)?;
-    let read_secs = t0.elapsed().as_secs_f64();
-
-    let t1 = Instant::now();
     let (source, builtin, candidates, reserved_count, contigs): (
         Arc<dyn ScoreSource>,
         _,
@@ -108,7 +95,6 @@ pub fn prepare(cfg: &Scoring, batch_size: usize) -> Result<Prepared, Error> {
             (Arc::new(model.clone()), Some(model), rest, n, contigs)
         }
     };
-    let model_secs = t1.elapsed().as_secs_f64();
 
     let selected = select::select(candidates, &contigs, &cfg.genome, &cfg.selection)?;
     let ids: Vec<String> = selected.genes.iter().map(|g| g.id.clone()).collect();
@@ -122,13 +108,9 @@ pub fn prepare(cfg: &Scoring, batch_size: usize) -> Result<Prepared, Error> {
     };
     Ok(Prepared {
         genes: selected.genes,
-        contigs,
         source,
         builtin,
         plan,
-        read_secs,
-        model_secs,
-        missing_contig: selected.missing_contig.len(),
     })
 }
 

@@ -6,9 +6,9 @@ use std::path::Path;
 use spliceforge::Error;
 use spliceforge::builder::{BuildConfig, ScoreConfig};
 use spliceforge::features::Schema;
+use spliceforge::train::Dataset;
 use spliceforge::train::TrainConfig;
-use spliceforge::train::input::dataset::Dataset;
-use spliceforge::train::memory::estimate::{Request, render};
+use spliceforge::train::memory::{Request, render};
 
 use super::resolve::{Estimate, Inspect, ShapeFrom};
 
@@ -63,7 +63,7 @@ pub fn score(cfg: &ScoreConfig, quiet: bool) -> Result<(), Error> {
     if base_model.spliceai().is_some() && !quiet {
         eprintln!("note: {}", spliceforge::basemodel::spliceai::LICENCE);
     }
-    let r = spliceforge::builder::score::score(cfg, !quiet)?;
+    let r = spliceforge::builder::score(cfg, !quiet)?;
     if r.already_complete {
         println!(
             "{} is already complete ({} positions); nothing to do (--overwrite starts over)",
@@ -96,9 +96,9 @@ pub fn score(cfg: &ScoreConfig, quiet: bool) -> Result<(), Error> {
 
 /// `merge`: what was joined, and how.
 pub fn merge(out: &Path, shards: &[std::path::PathBuf], copy: bool) -> Result<(), Error> {
-    use spliceforge::builder::merge::{self, Transfer};
+    use spliceforge::builder::{Transfer, merge as merge_shards};
     let transfer = if copy { Transfer::Copy } else { Transfer::Link };
-    let r = merge::merge(out, shards, transfer)?;
+    let r = merge_shards(out, shards, transfer)?;
     if r.already_complete {
         print(&format!(
             "{} is already merged ({} batches, {} rows); nothing to do\n",
@@ -129,7 +129,7 @@ pub fn merge(out: &Path, shards: &[std::path::PathBuf], copy: bool) -> Result<()
 
 /// `verify`: OK with the dataset's figures, or the problems (exit 6).
 pub fn verify(dir: &Path) -> Result<(), Error> {
-    let r = spliceforge::store::verify::verify(dir)?;
+    let r = spliceforge::store::verify(dir)?;
     if !r.problems.is_empty() {
         return Err(spliceforge::store::Error::Verify {
             problems: r.problems,
@@ -149,10 +149,10 @@ pub fn verify(dir: &Path) -> Result<(), Error> {
 
 /// `train`: the result summary.
 pub fn train(cfg: &TrainConfig) -> Result<(), Error> {
-    let summary = if cfg.workers > 1 && cfg.collective.is_none() {
+    let summary = if cfg.memory.workers > 1 && cfg.collective.is_none() {
         // The workers run this same command line, each as one rank, with its share of threads.
         let args = without_flags(std::env::args_os().skip(1), &["--workers", "--threads"]);
-        spliceforge::train::run::workers::run_local(cfg, &args, cfg.params.threads)?
+        spliceforge::train::run_local(cfg, &args, cfg.params.threads)?
     } else {
         spliceforge::train::train(cfg)?
     };
@@ -200,7 +200,7 @@ pub fn tracker(a: &super::args::TrackerArgs) -> Result<(), Error> {
         let _ = std::io::stdout().flush();
         Ok(())
     };
-    spliceforge::train::run::workers::run_tracker(a.workers, &a.host, a.port, a.timeout, announce)?;
+    spliceforge::train::run_tracker(a.workers, &a.host, a.port, a.timeout, announce)?;
     print("every worker finished\n");
     Ok(())
 }

@@ -9,9 +9,9 @@ use spliceforge::builder::{BaseModel, BuildConfig, ScoreConfig, Scoring, SpliceA
 use spliceforge::features::{LabelConfig, RowConfig};
 use spliceforge::genome::{Format, Selection};
 use spliceforge::store::Shard;
-use spliceforge::train::fit::model::{Objective, Params};
 use spliceforge::train::memory::{Fixed, Settings, Shape, parse_size};
 use spliceforge::train::{Auto, SingleModel, TrainConfig};
+use spliceforge::train::{Objective, Params};
 
 use super::args::{
     AnnotationFormat, BaseModelArgs, BaseModelKind, BuilderArgs, CutsArg, EstimateArgs, InputArgs,
@@ -283,7 +283,6 @@ fn plan(a: &PlanArgs) -> Result<Plan, Error> {
             ensemble: a.ensemble_size.is_some(),
             sample: a.sample_genes.is_some(),
             external: a.external_memory,
-            compare_single: single_model != SingleModel::SameMemory,
         },
         seed: a.seed,
     })
@@ -340,39 +339,37 @@ pub fn train(a: TrainArgs) -> Result<TrainConfig, Error> {
             )));
         }
     };
+    let memory = Settings {
+        workers: collective.as_ref().map_or(a.plan.workers, |c| c.world),
+        ..pl.settings.clone()
+    };
     Ok(TrainConfig {
         member,
-        workers: collective.as_ref().map_or(a.plan.workers, |c| c.world),
         collective,
         worker_timeout: a.worker_timeout,
         dataset: a.dataset,
         out: a.out_dir,
-        n_folds: s.n_folds,
         params: Params {
-            objective: s.objective,
+            objective: memory.objective,
             n_estimators: a.n_estimators,
             learning_rate: a.learning_rate,
             max_depth: a.max_depth,
             subsample: a.subsample,
             colsample: a.colsample,
-            max_bin: s.max_bin,
+            max_bin: memory.max_bin,
             max_delta_step: a.max_delta_step,
             early_stopping_rounds: a.early_stopping_rounds,
             shared_cuts: a.cuts == Some(CutsArg::Shared),
             seed: pl.seed,
-            threads: threads(a.plan.threads),
+            threads: memory.threads,
         },
+        memory,
         calibrate: !a.no_calibrate || a.calibrate_per_class,
         calibrate_population: a.calibrate_population,
-        train_weights: s.train_weights,
         threshold: a.threshold,
         sample_genes: pl.sample_genes,
-        ensemble_size: s.ensemble_size,
-        ensemble_overlap: s.ensemble_overlap,
-        holdout_fraction: s.holdout_fraction,
         single_model: pl.single_model,
         overwrite: a.overwrite,
-        external_memory: s.external_memory,
         memory_budget: pl.memory_budget,
         fixed: pl.fixed,
         auto: Auto {

@@ -4,15 +4,15 @@
 //! position-level features come from the sequence and the base-model scores only, and the
 //! annotation enters through gene-level aggregates ([`structure`]) and the labels.
 
-pub mod context;
-pub mod label;
-pub mod quality;
-pub mod rows;
-pub mod schema;
-pub mod sequence;
-pub mod structure;
+pub(crate) mod context;
+pub(crate) mod label;
+pub(crate) mod quality;
+pub(crate) mod rows;
+pub(crate) mod schema;
+pub(crate) mod sequence;
+pub(crate) mod structure;
 
 pub use label::{LabelConfig, PredType, SpliceType};
 pub use quality::Quality;
 pub use rows::{GeneRows, RowConfig, gene_rows};
-pub use schema::{Role, SCHEMA_VERSION, Schema};
+pub use schema::{Group, Role, SCHEMA_VERSION, Schema};

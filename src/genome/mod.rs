@@ -2,10 +2,10 @@
 
 pub mod annotation;
 pub mod fasta;
-pub mod gene;
-pub mod io;
-pub mod region;
-pub mod select;
+pub(crate) mod gene;
+pub(crate) mod io;
+pub(crate) mod region;
+pub(crate) mod select;
 
 mod error;
 

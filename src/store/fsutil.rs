@@ -223,6 +223,7 @@ impl Drop for TempDir {
     }
 }
 
+#[cfg(test)]
 /// One file in its own [`TempDir`], removed when dropped.
 #[derive(Debug)]
 pub struct TempFile {
@@ -230,6 +231,7 @@ pub struct TempFile {
     path: std::path::PathBuf,
 }
 
+#[cfg(test)]
 impl TempFile {
     /// A temporary file holding `bytes`.
     pub fn new(bytes: &[u8]) -> io::Result<Self> {

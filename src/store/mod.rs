@@ -11,25 +11,28 @@
 //!   .tmp/  .lock
 //! ```
 
-pub mod fingerprint;
-pub mod fsutil;
-pub mod genes;
-pub mod lock;
-pub mod manifest;
-pub mod part;
-pub mod reader;
-pub mod run;
-pub mod shard;
-pub mod table;
-pub mod verify;
+pub(crate) mod fingerprint;
+pub(crate) mod fsutil;
+pub(crate) mod genes;
+pub(crate) mod lock;
+pub(crate) mod manifest;
+pub(crate) mod part;
+pub(crate) mod reader;
+pub(crate) mod run;
+pub(crate) mod shard;
+pub(crate) mod table;
+pub(crate) mod verify;
 
 mod error;
 
 pub use error::Error;
 pub use fingerprint::{DATASET_FORMAT, Fingerprint, InputFile};
+pub use fsutil::TempDir;
 pub use manifest::{MANIFEST, Manifest};
+pub use reader::Part;
 pub use run::{Plan, RUN_JSON, RunInfo};
 pub use shard::Shard;
+pub use verify::verify;
 
 /// The name of batch `b`'s part file.
 pub fn part_name(b: usize) -> String {

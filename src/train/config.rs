@@ -20,40 +20,29 @@ pub struct TrainConfig {
     pub dataset: PathBuf,
     /// Where the model goes.
     pub out: PathBuf,
-    /// Cross-validation folds (0 or 1: no cross-validation, final model only).
-    pub n_folds: usize,
     /// Booster settings.
     pub params: Params,
+    /// What the memory model and the `--memory-budget` planner take and return: folds,
+    /// sub-models, hold-out, external memory, instance weights, workers (`--workers`, or
+    /// `--world` with `--tracker`), and the bins, objective and threads as `params` has them.
+    pub memory: memory::Settings,
     /// Fit per-class calibration on out-of-fold margins.
     pub calibrate: bool,
     /// Calibrate to the whole-gene population (rows weighted by `sample_weight`) instead of the
     /// dataset's sampled rows.
     pub calibrate_population: bool,
-    /// Train with `sample_weight` as instance weights.
-    pub train_weights: bool,
     /// The base model's call threshold (for base-vs-meta figures).
     pub threshold: f32,
     /// Train on a seeded sample of this many genes (over all genes of the dataset).
     pub sample_genes: Option<usize>,
-    /// Sub-models of an ensemble (1: a single model with cross-validation).
-    pub ensemble_size: usize,
-    /// Fraction of the next subset each sub-model also trains on.
-    pub ensemble_overlap: f64,
-    /// Fraction of genes held out from every sub-model to evaluate the ensemble.
-    pub holdout_fraction: f64,
     /// An ensemble's single comparison model.
     pub single_model: SingleModel,
     /// Replace a trained model found in `out`.
     pub overwrite: bool,
-    /// Build XGBoost external-memory matrices (bins in cache files under the output directory).
-    pub external_memory: bool,
     /// Choose the largest plan whose predicted peak RSS fits this many bytes.
     pub memory_budget: Option<u64>,
     /// Settings the user fixed explicitly (the planner keeps them).
     pub fixed: memory::Fixed,
-    /// Workers training the model: `--workers` on this machine, or `--world` with `--tracker`
-    /// (1: this process trains alone).
-    pub workers: usize,
     /// This process is one worker of a distributed run (`--tracker … --rank … --world …`).
     pub collective: Option<Collective>,
     /// Seconds a worker waits for its peers before the run fails.
@@ -90,27 +79,15 @@ pub enum SingleModel {
 }
 
 impl TrainConfig {
-    /// The settings the memory model needs.
-    pub fn memory_settings(&self) -> memory::Settings {
-        memory::Settings {
-            max_bin: self.params.max_bin,
-            objective: self.params.objective,
-            n_folds: self.n_folds,
-            ensemble_size: self.ensemble_size,
-            ensemble_overlap: self.ensemble_overlap,
-            holdout_fraction: self.holdout_fraction,
-            compare_single: self.single_model == SingleModel::All,
-            external_memory: self.external_memory,
-            train_weights: self.train_weights,
-            workers: self.workers,
-            threads: self.params.threads,
-            objective_by_size: self.auto.objective,
-        }
+    /// Sets the objective the boosters train with (and the memory model estimates).
+    pub(crate) fn set_objective(&mut self, objective: crate::train::fit::model::Objective) {
+        self.params.objective = objective;
+        self.memory.objective = objective;
     }
 
     /// Where external-memory cache files go (removed when training ends).
     pub(crate) fn cache_dir(&self) -> Option<PathBuf> {
-        self.external_memory.then(|| self.out.join(".tmp"))
+        self.memory.external_memory.then(|| self.out.join(".tmp"))
     }
 
     /// How this run builds its matrices from `ds`, as the worker of `share` (`None`: alone).
@@ -118,7 +95,7 @@ impl TrainConfig {
         Matrices {
             ds,
             params: &self.params,
-            weights: self.train_weights,
+            weights: self.memory.train_weights,
             cache: self.cache_dir(),
             share,
         }

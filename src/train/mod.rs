@@ -13,17 +13,20 @@
 //! beside small leaves every room may use: [`config`] (what a run is asked to do), `log`
 //! (progress lines), [`phases`] (what each phase cost) and the [`Error`] type.
 
-pub mod config;
+pub(crate) mod config;
 mod error;
-pub mod eval;
-pub mod fit;
-pub mod input;
+pub(crate) mod eval;
+pub(crate) mod fit;
+pub(crate) mod input;
 pub(crate) mod log;
 pub mod memory;
-pub mod modeldir;
-pub mod phases;
-pub mod run;
+pub(crate) mod modeldir;
+pub(crate) mod phases;
+pub(crate) mod run;
 
 pub use self::config::{Auto, Collective, LARGE_RUN_ROWS, SingleModel, TrainConfig};
 pub use self::error::Error;
+pub use self::fit::model::{Objective, Params};
+pub use self::input::dataset::Dataset;
+pub use self::run::workers::{run_local, run_tracker};
 pub use self::run::{Planned, plan, train};

@@ -17,14 +17,18 @@ use super::ffi;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ImportanceType {
     /// How many splits use the feature.
+    #[cfg(test)]
     Weight,
     /// Average gain of the splits using the feature.
+    #[cfg(test)]
     Gain,
     /// Average coverage (hessian sum) of the splits using the feature.
+    #[cfg(test)]
     Cover,
     /// Total gain of the splits using the feature.
     TotalGain,
     /// Total coverage of the splits using the feature.
+    #[cfg(test)]
     TotalCover,
 }
 
@@ -33,10 +37,14 @@ impl ImportanceType {
     #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
+            #[cfg(test)]
             ImportanceType::Weight => "weight",
+            #[cfg(test)]
             ImportanceType::Gain => "gain",
+            #[cfg(test)]
             ImportanceType::Cover => "cover",
             ImportanceType::TotalGain => "total_gain",
+            #[cfg(test)]
             ImportanceType::TotalCover => "total_cover",
         }
     }
@@ -109,6 +117,7 @@ impl Booster {
         check(ret, "XGBoosterSetParam")
     }
 
+    #[cfg(test)]
     /// Sets parameters in order (a repeated name such as `eval_metric` adds, it does not replace).
     pub fn set_params(&mut self, params: &[(&str, &str)]) -> Result<()> {
         params.iter().try_for_each(|(k, v)| self.set_param(k, v))
@@ -182,6 +191,7 @@ impl Booster {
         Ok(copy_str(out))
     }
 
+    #[cfg(test)]
     /// Predictions for every row of `data`, with their shape: `[rows]` for single-output models,
     /// `[rows, classes]` for `multi:softprob`. Probabilities (or values) by default; raw margins
     /// (before the link function) when `margin` is true. All boosted rounds are used.
@@ -270,6 +280,7 @@ impl Booster {
         Ok((values, shape))
     }
 
+    #[cfg(test)]
     /// Saves the model; the format is told by the extension of `path` (`.json` JSON, `.ubj`
     /// UBJSON; XGBoost picks UBJSON for others, with a warning).
     pub fn save(&self, path: &Path) -> Result<()> {
@@ -279,11 +290,13 @@ impl Booster {
         check(ret, "XGBoosterSaveModel")
     }
 
+    #[cfg(test)]
     /// Saves the model as JSON, whatever the extension of `path`.
     pub fn save_json(&self, path: &Path) -> Result<()> {
         write_file(path, &self.to_json_bytes()?)
     }
 
+    #[cfg(test)]
     /// Saves the model as UBJSON (binary JSON, smaller and faster), whatever the extension.
     pub fn save_ubj(&self, path: &Path) -> Result<()> {
         write_file(path, &self.to_ubj_bytes()?)
@@ -311,6 +324,7 @@ impl Booster {
         Ok(unsafe { borrowed_slice(data.cast::<u8>(), to_usize(len, "model size")?) }.to_vec())
     }
 
+    #[cfg(test)]
     /// The number of features the model expects.
     pub fn num_features(&self) -> Result<usize> {
         let mut n = 0u64;
@@ -344,6 +358,7 @@ impl Booster {
         Ok(Booster { handle: out })
     }
 
+    #[cfg(test)]
     /// Names the model's features (one per feature). Stored in saved models.
     pub fn set_feature_names(&mut self, names: &[&str]) -> Result<()> {
         let owned = names
@@ -363,6 +378,7 @@ impl Booster {
         check(ret, "XGBoosterSetStrFeatureInfo")
     }
 
+    #[cfg(test)]
     /// The model's feature names; empty unless set with
     /// [`set_feature_names`](Booster::set_feature_names) (XGBoost's core does not take them from
     /// the training matrix).
@@ -436,6 +452,7 @@ impl Booster {
     }
 }
 
+#[cfg(test)]
 /// Splits an [`Booster::eval`] line into `(name, value)` pairs such as `("train-logloss", 0.12)`.
 /// Fields that are not `name:number` (the leading `[3]`) are skipped.
 #[must_use]
@@ -460,6 +477,7 @@ fn path_cstring(path: &Path) -> Result<std::ffi::CString> {
     cstring(s, "path")
 }
 
+#[cfg(test)]
 fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::write(path, bytes).map_err(|source| Error::Io {
         path: path.to_owned(),

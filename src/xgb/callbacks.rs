@@ -76,6 +76,7 @@ pub(crate) struct Callbacks {
 }
 
 impl Callbacks {
+    #[cfg(test)]
     /// How many times XGBoost called back after construction (0 with XGBoost 3.x).
     pub(crate) fn late_calls(&self) -> usize {
         self.late_calls.get()

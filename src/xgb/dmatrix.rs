@@ -3,6 +3,7 @@
 //! The constructors here copy their input, so the slices may be dropped afterwards. Streaming
 //! construction (`QuantileDMatrix` from batches) is in [`super::iter`].
 
+#[cfg(test)]
 use std::ffi::c_int;
 use std::ptr;
 
@@ -18,7 +19,7 @@ pub struct DMatrix {
     handle: ffi::DMatrixHandle,
     /// For a matrix built from a source: the iterator handle and proxy XGBoost keeps pointers
     /// to, alive as long as the matrix (dropped after the handle is freed).
-    callbacks: Option<Box<Callbacks>>,
+    _callbacks: Option<Box<Callbacks>>,
     /// A quantile matrix binned in memory at construction (nothing is built lazily later).
     binned_in_memory: bool,
 }
@@ -41,7 +42,7 @@ unsafe impl Send for DMatrix {}
 impl Drop for DMatrix {
     fn drop(&mut self) {
         // SAFETY: the handle came from an XGBoost constructor and is freed exactly once.
-        // A failure here cannot be reported and only leaks. `callbacks` is dropped after this,
+        // A failure here cannot be reported and only leaks. `_callbacks` is dropped after this,
         // so the iterator handle and proxy outlive everything XGBoost built with them.
         unsafe { ffi::XGDMatrixFree(self.handle) };
     }
@@ -49,10 +50,11 @@ impl Drop for DMatrix {
 
 impl DMatrix {
     /// Takes ownership of a handle returned by an XGBoost constructor.
+    #[cfg(test)]
     pub(crate) fn from_handle(handle: ffi::DMatrixHandle) -> Self {
         DMatrix {
             handle,
-            callbacks: None,
+            _callbacks: None,
             binned_in_memory: false,
         }
     }
@@ -66,7 +68,7 @@ impl DMatrix {
     ) -> Self {
         DMatrix {
             handle,
-            callbacks: Some(callbacks),
+            _callbacks: Some(callbacks),
             binned_in_memory,
         }
     }
@@ -78,10 +80,11 @@ impl DMatrix {
         self.binned_in_memory
     }
 
+    #[cfg(test)]
     /// How many times XGBoost called the source's callbacks after construction (0 for a matrix
     /// not built from a source).
     pub fn late_callbacks(&self) -> usize {
-        self.callbacks.as_ref().map_or(0, |c| c.late_calls())
+        self._callbacks.as_ref().map_or(0, |c| c.late_calls())
     }
 
     /// The C handle, valid while `self` lives.
@@ -89,6 +92,7 @@ impl DMatrix {
         self.handle
     }
 
+    #[cfg(test)]
     /// A matrix from dense, row-major `f32` features: `data[r * cols + c]` is feature `c` of
     /// row `r`. Values equal to `missing` are missing; pass `f32::NAN` to make NaN mean missing.
     pub fn from_dense(data: &[f32], rows: usize, cols: usize, missing: f32) -> Result<DMatrix> {
@@ -102,6 +106,7 @@ impl DMatrix {
         Ok(DMatrix::from_handle(out))
     }
 
+    #[cfg(test)]
     /// A matrix from a CSR sparse matrix: row `r` holds the entries
     /// `indptr[r]..indptr[r + 1]` of `indices` (column numbers) and `values`. Absent entries and
     /// values equal to `missing` are missing.
@@ -162,6 +167,7 @@ impl DMatrix {
         self.set_float_info(c"label", labels, "labels")
     }
 
+    #[cfg(test)]
     /// Sets the instance weights, one per row.
     pub fn set_weights(&mut self, weights: &[f32]) -> Result<()> {
         self.set_float_info(c"weight", weights, "weights")
@@ -226,6 +232,7 @@ impl DMatrix {
         to_usize(n, "column count")
     }
 
+    #[cfg(test)]
     /// The number of stored (non-missing) values.
     pub fn num_non_missing(&self) -> Result<usize> {
         let mut n = 0u64;
@@ -237,6 +244,7 @@ impl DMatrix {
         to_usize(n, "value count")
     }
 
+    #[cfg(test)]
     /// The histogram cuts of a quantile matrix: per feature `f`, its bin upper bounds are
     /// `values[ptr[f]..ptr[f + 1]]`. Two matrices bin alike exactly when their cuts are equal.
     pub fn quantile_cuts(&self) -> Result<(Vec<u64>, Vec<f32>)> {
@@ -252,6 +260,7 @@ impl DMatrix {
         unsafe { Ok((copy_array(indptr, "<u8")?, copy_array(data, "<f4")?)) }
     }
 
+    #[cfg(test)]
     /// A new matrix holding the given rows (with their labels and weights), in the given order.
     /// Not supported by XGBoost for quantile matrices.
     pub fn slice(&self, rows: &[usize]) -> Result<DMatrix> {
@@ -274,6 +283,7 @@ impl DMatrix {
     }
 }
 
+#[cfg(test)]
 /// Copies the one-dimensional host array described by the JSON `__array_interface__` at `ai`,
 /// whose element type must be `typestr`.
 ///

@@ -29,6 +29,7 @@ unsafe extern "C" {
     pub fn XGBGetLastError() -> *const c_char;
 
     // --- DMatrix -----------------------------------------------------------------------------
+    #[cfg(test)]
     pub fn XGDMatrixCreateFromMat(
         data: *const c_float,
         nrow: BstUlong,
@@ -36,6 +37,7 @@ unsafe extern "C" {
         missing: c_float,
         out: *mut DMatrixHandle,
     ) -> c_int;
+    #[cfg(test)]
     pub fn XGDMatrixCreateFromCSR(
         indptr: *const c_char,
         indices: *const c_char,
@@ -44,6 +46,7 @@ unsafe extern "C" {
         config: *const c_char,
         out: *mut DMatrixHandle,
     ) -> c_int;
+    #[cfg(test)]
     pub fn XGDMatrixSliceDMatrix(
         handle: DMatrixHandle,
         idxset: *const c_int,
@@ -65,7 +68,9 @@ unsafe extern "C" {
     ) -> c_int;
     pub fn XGDMatrixNumRow(handle: DMatrixHandle, out: *mut BstUlong) -> c_int;
     pub fn XGDMatrixNumCol(handle: DMatrixHandle, out: *mut BstUlong) -> c_int;
+    #[cfg(test)]
     pub fn XGDMatrixNumNonMissing(handle: DMatrixHandle, out: *mut BstUlong) -> c_int;
+    #[cfg(test)]
     pub fn XGDMatrixGetQuantileCut(
         handle: DMatrixHandle,
         config: *const c_char,
@@ -144,6 +149,7 @@ unsafe extern "C" {
         out_dim: *mut BstUlong,
         out_result: *mut *const c_float,
     ) -> c_int;
+    #[cfg(test)]
     pub fn XGBoosterSaveModel(handle: BoosterHandle, fname: *const c_char) -> c_int;
     pub fn XGBoosterLoadModel(handle: BoosterHandle, fname: *const c_char) -> c_int;
     pub fn XGBoosterSaveModelToBuffer(
@@ -157,6 +163,7 @@ unsafe extern "C" {
         buf: *const c_void,
         len: BstUlong,
     ) -> c_int;
+    #[cfg(test)]
     pub fn XGBoosterGetNumFeature(handle: BoosterHandle, out: *mut BstUlong) -> c_int;
     pub fn XGBoosterBoostedRounds(handle: BoosterHandle, out: *mut c_int) -> c_int;
     pub fn XGBoosterSlice(
@@ -166,12 +173,14 @@ unsafe extern "C" {
         step: c_int,
         out: *mut BoosterHandle,
     ) -> c_int;
+    #[cfg(test)]
     pub fn XGBoosterSetStrFeatureInfo(
         handle: BoosterHandle,
         field: *const c_char,
         features: *mut *const c_char,
         size: BstUlong,
     ) -> c_int;
+    #[cfg(test)]
     pub fn XGBoosterGetStrFeatureInfo(
         handle: BoosterHandle,
         field: *const c_char,

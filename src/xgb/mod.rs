@@ -1,44 +1,32 @@
 //! A thin, safe layer over XGBoost's C API (XGBoost 3.x, `libxgboost.so`).
 //!
-//! * [`DMatrix`]: data matrices from dense or CSR memory, with labels and weights;
-//!   quantile matrices streamed from a [`BatchSource`] ([`DMatrix::quantile_from_source`]).
-//! * [`Booster`]: training ([`Booster::update`]), evaluation, prediction, JSON/UBJSON model files
-//!   and buffers, feature importance; [`boost_logistic_together`]: binary boosters sharing one
-//!   matrix, boosting at the same time from our own gradients.
+//! * [`DMatrix`]: quantile matrices streamed from a [`BatchSource`]
+//!   ([`DMatrix::quantile_from_source`], in memory or in external-memory cache files), binned
+//!   with their own cuts or a reference's; labels and weights. (Dense and CSR constructors exist
+//!   for the binding's own tests.)
+//! * [`Booster`]: training ([`Booster::update`]), evaluation, margins, JSON/UBJSON buffers, feature
+//!   importance; [`boost_logistic_together`]: binary boosters sharing one matrix, boosting at the
+//!   same time from our own gradients.
 //! * [`Error`]: every failed C call becomes [`Error::XGBoost`] with XGBoost's own message.
 //!
-//! Only safe functions are public: handles are owned (freed on drop), inputs are checked before
+//! Only safe functions are offered: handles are owned (freed on drop), inputs are checked before
 //! they reach C, outputs are copied out of XGBoost's buffers at once, and panics never cross the
 //! C boundary. The library is linked by `build.rs` (see `scripts/setup-xgboost.sh`), with a run
-//! path so no `LD_LIBRARY_PATH` is needed.
-//!
-//! A typical training loop:
-//!
-//! ```ignore
-//! let mut train = DMatrix::from_dense(&features, rows, cols, f32::NAN)?;
-//! train.set_labels(&labels)?;
-//! let mut booster = Booster::new(&[&train])?;
-//! booster.set_params(&[("objective", "binary:logistic"), ("tree_method", "hist")])?;
-//! for round in 0..100 {
-//!     booster.update(round, &train)?;
-//!     eprintln!("{}", booster.eval(round, &[(&train, "train")])?);
-//! }
-//! let (probabilities, shape) = booster.predict(&train, false)?;
-//! ```
+//! path so no `LD_LIBRARY_PATH` is needed. `train` is its one user.
 
-pub mod alloc;
+pub(crate) mod alloc;
 mod booster;
 mod callbacks;
-pub mod collective;
+pub(crate) mod collective;
 mod dmatrix;
 mod error;
 mod ffi;
 mod iter;
 mod together;
 
-pub use booster::{Booster, ImportanceType, parse_eval};
+pub use booster::{Booster, ImportanceType};
 pub use dmatrix::DMatrix;
-pub use error::{Error, Result};
+pub use error::Error;
 pub use iter::{Batch, BatchSource};
 pub use together::{LogisticJob, boost_logistic_together};
 

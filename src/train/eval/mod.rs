@@ -2,6 +2,6 @@
 //! (the one formula, in `stats`, that the base model's quality in `features::quality` uses too),
 //! the secondary decision rule), and `report.md`, `metrics.json` and the plots that show it.
 
-pub mod decision;
-pub mod metrics;
-pub mod report;
+pub(crate) mod decision;
+pub(crate) mod metrics;
+pub(crate) mod report;

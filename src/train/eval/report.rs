@@ -70,8 +70,6 @@ pub const RULE: &str = "the meta-model's own call, the class whose booster gives
 
 /// What `train` tells the user.
 pub struct Summary {
-    /// The metrics.
-    pub metrics: Metrics,
     /// A short human summary.
     pub text: String,
 }
@@ -243,7 +241,7 @@ pub fn write(r: &Inputs<'_>) -> Result<Summary, Error> {
     write_figures(r, &probs.cal, &m)?;
     crate::train::modeldir::files::write(r.out, "report.md", markdown(r, &m).as_bytes())?;
     let text = headline(r, &m);
-    Ok(Summary { metrics: m, text })
+    Ok(Summary { text })
 }
 
 /// The out-of-fold probabilities before and after calibration (`n × 3` each).

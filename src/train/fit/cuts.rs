@@ -117,6 +117,7 @@ impl<'a> SharedCuts<'a> {
         self.build(keep, record, self.holder.as_ref())
     }
 
+    #[cfg(test)]
     /// The cuts' holder, once sketched (a one-row matrix).
     pub fn holder(&self) -> Option<&DMatrix> {
         self.holder.as_ref()

@@ -4,13 +4,13 @@
 //! ([`apply`]) and a worker's share of a distributed run ([`share`]). It never writes a model
 //! directory or a report: the run layer (`train::run`) does.
 
-pub mod apply;
-pub mod calibrate;
-pub mod cuts;
-pub mod folds;
-pub mod model;
-pub mod share;
-pub mod stopping;
+pub(crate) mod apply;
+pub(crate) mod calibrate;
+pub(crate) mod cuts;
+pub(crate) mod folds;
+pub(crate) mod model;
+pub(crate) mod share;
+pub(crate) mod stopping;
 
 use std::path::PathBuf;
 

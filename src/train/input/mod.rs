@@ -1,8 +1,8 @@
 //! The training input: a builder dataset opened and verified, its rows streamed batch by batch
 //! from Parquet, and the seeded gene samples drawn from it.
 
-pub mod dataset;
-pub mod source;
+pub(crate) mod dataset;
+pub(crate) mod source;
 
 use self::dataset::Dataset;
 

@@ -130,13 +130,6 @@ impl<'a> RowSource<'a> {
         })
     }
 
-    /// Walks the source once, so that `info` is filled without building a matrix.
-    pub fn record(&mut self) -> Result<(), store::Error> {
-        self.reset();
-        while self.next_batch()?.is_some() {}
-        Ok(())
-    }
-
     /// Fills the buffers with the kept rows of the next row group that has any; `None` at the
     /// end of a pass. The first pass that reads values records `info`.
     fn next_batch(&mut self) -> Result<Option<()>, store::Error> {

@@ -11,11 +11,12 @@ use serde::Serialize;
 
 use crate::train::fit::model::{Model, Objective};
 
-pub mod estimate;
+pub(crate) mod estimate;
 mod plan;
 
 use crate::train::input::dataset::Dataset;
 
+pub use estimate::{Request, render};
 pub use plan::{Fixed, HEADROOM, MAX_ENSEMBLE, MIN_SAMPLE_GENES, Plan, parse_size, plan};
 
 /// A megabyte (decimal, as in budgets and reports).

@@ -37,8 +37,6 @@ pub struct Fixed {
     pub sample: bool,
     /// The external-memory choice is the user's (`--external-memory` given).
     pub external: bool,
-    /// `--no-single-model` given (or the comparison asked for explicitly).
-    pub compare_single: bool,
 }
 
 impl Fixed {

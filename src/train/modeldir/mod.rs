@@ -2,8 +2,8 @@
 //! `features.json`, `memory.json`, an ensemble's `ensemble.json`), how they are written and
 //! read, and a finished directory opened as the models it holds (for `predict`).
 
-pub mod ensemble;
-pub mod files;
+pub(crate) mod ensemble;
+pub(crate) mod files;
 
 use std::path::Path;
 

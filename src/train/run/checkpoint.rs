@@ -70,8 +70,8 @@ impl Checkpoints {
         let run = FoldRun {
             dataset_fingerprint: ds.run.fingerprint.clone(),
             params: cfg.params.clone(),
-            n_folds: cfg.n_folds,
-            train_weights: cfg.train_weights,
+            n_folds: cfg.memory.n_folds,
+            train_weights: cfg.memory.train_weights,
             sample_genes: cfg.sample_genes,
         };
         if dir.join("run.json").exists() {
@@ -167,11 +167,6 @@ impl Checkpoints {
         ];
         store::table::write(&self.path(fold), &self.scratch, cols)?;
         Ok(())
-    }
-
-    /// Removes the checkpoints (the model is complete).
-    pub fn finish(self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 

@@ -4,12 +4,12 @@
 //! ([`ensemble`]) or one worker of a distributed run ([`workers`]), using the toolbox in
 //! `fit`, the metrics and report of `eval` and the files of `modeldir`.
 
-pub mod checkpoint;
-pub mod ensemble;
-pub mod outdir;
-pub mod plan;
-pub mod single;
-pub mod workers;
+pub(crate) mod checkpoint;
+pub(crate) mod ensemble;
+pub(crate) mod outdir;
+pub(crate) mod plan;
+pub(crate) mod single;
+pub(crate) mod workers;
 
 use std::time::Instant;
 
@@ -126,7 +126,7 @@ fn train_in(
             cfg.params.seed
         ));
     }
-    let finished = if cfg.ensemble_size > 1 {
+    let finished = if cfg.memory.ensemble_size > 1 {
         // Workers train one single model only (`cli` refuses --workers with an ensemble).
         ensemble::train_ensemble(cfg, ds, &universe)?
     } else {
@@ -140,7 +140,7 @@ fn train_in(
             plan: reason.clone(),
             budget: cfg.memory_budget,
             shape: memory::shape(ds, &universe),
-            settings: cfg.memory_settings(),
+            settings: cfg.memory.clone(),
             estimate: estimate.clone(),
             measured_peak: measured,
         },

@@ -66,7 +66,7 @@ fn check_existing(cfg: &TrainConfig, names: &[String]) -> Result<(), Error> {
         });
     }
     if has("ensemble.json") {
-        if cfg.ensemble_size > 1 {
+        if cfg.memory.ensemble_size > 1 {
             crate::train::log::log(&format!(
                 "{} holds an unfinished ensemble: resuming it (finished sub-models are kept)",
                 dir.display()

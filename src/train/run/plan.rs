@@ -34,14 +34,14 @@ pub fn plan(cfg: &TrainConfig, ds: &Dataset) -> Result<Planned, Error> {
     } else {
         memory::sample_shape(ds, c.sample_genes, c.params.seed).rows
     } as f64;
-    let per_model = memory::rows_per_model(rows, &c.memory_settings());
+    let per_model = memory::rows_per_model(rows, &c.memory);
     let large = per_model >= LARGE_RUN_ROWS as f64;
     if c.auto.objective {
         // As the memory model settled it for the plan's estimate.
-        c.params.objective = memory::objective_by_size(per_model);
+        c.set_objective(memory::objective_by_size(per_model));
     }
     if c.auto.cuts {
-        c.params.shared_cuts = large && c.ensemble_size <= 1 && c.workers <= 1;
+        c.params.shared_cuts = large && c.memory.ensemble_size <= 1 && c.memory.workers <= 1;
     }
     if c.auto.objective || c.auto.cuts {
         c.auto.settled = Some(format!(
@@ -63,10 +63,10 @@ pub fn plan(cfg: &TrainConfig, ds: &Dataset) -> Result<Planned, Error> {
 fn check_folds(cfg: &TrainConfig, ds: &Dataset) -> Result<(), Error> {
     let genes = ds.genes.len();
     let used = cfg.sample_genes.map_or(genes, |n| n.min(genes));
-    if cfg.ensemble_size <= 1 && cfg.n_folds > used {
+    if cfg.memory.ensemble_size <= 1 && cfg.memory.n_folds > used {
         return Err(Error::Usage(format!(
             "--n-folds {} is more than the {used} genes trained on; use at most {used} folds",
-            cfg.n_folds
+            cfg.memory.n_folds
         )));
     }
     Ok(())
@@ -75,17 +75,17 @@ fn check_folds(cfg: &TrainConfig, ds: &Dataset) -> Result<(), Error> {
 /// [`plan`]'s memory part.
 fn plan_memory(cfg: &TrainConfig, ds: &Dataset, sh: &memory::Shape) -> Result<Planned, Error> {
     let n_genes = ds.genes.len() as u64;
-    let asked = cfg.memory_settings();
+    let asked = &cfg.memory;
     let Some(budget) = cfg.memory_budget else {
         return Ok(Planned {
             cfg: cfg.clone(),
-            estimate: memory::estimate(sh, n_genes, &asked),
+            estimate: memory::estimate(sh, n_genes, asked),
             reason: "no --memory-budget".into(),
         });
     };
     if asked.workers > 1 {
         // Workers train one in-memory single model: the only plan is the one asked, per worker.
-        let estimate = memory::estimate(sh, n_genes, &asked);
+        let estimate = memory::estimate(sh, n_genes, asked);
         if estimate.peak > budget {
             return Err(Error::Budget(format!(
                 "with {} workers each one needs about {} (predicted), more than --memory-budget {}; use more workers (each holds about 1/N of the matrices), or drop --workers and let --memory-budget pick a plan",
@@ -104,14 +104,13 @@ fn plan_memory(cfg: &TrainConfig, ds: &Dataset, sh: &memory::Shape) -> Result<Pl
             estimate,
         });
     }
-    let p = memory::plan(sh, n_genes, &asked, budget, cfg.fixed).map_err(Error::Budget)?;
+    let p = memory::plan(sh, n_genes, asked, budget, cfg.fixed).map_err(Error::Budget)?;
     let mut out = cfg.clone();
-    let s = &p.settings;
-    out.ensemble_size = s.ensemble_size;
-    if cfg.single_model == SingleModel::All && !s.compare_single {
+    // The planner changes sub-models, external memory and the comparison model only.
+    out.memory = p.settings;
+    if cfg.single_model == SingleModel::All && !out.memory.compare_single {
         out.single_model = SingleModel::SameMemory;
     }
-    out.external_memory = s.external_memory;
     if let Some(n) = p.sample_genes {
         out.sample_genes = Some(n as usize);
     }

@@ -38,7 +38,7 @@ pub(crate) fn train_single(
 ) -> Result<Finished, Error> {
     // `train::plan` refused more folds than genes before any work.
     let genes_used = universe.iter().filter(|k| **k).count();
-    let folds = Folds::assign(ds, cfg.n_folds.max(1), cfg.params.seed, universe);
+    let folds = Folds::assign(ds, cfg.memory.n_folds.max(1), cfg.params.seed, universe);
     let mut cuts = SharedCuts::new(cfg.matrices(ds, share), &folds.all_mask());
     let oof = cross_validate(cfg, ds, &folds, &mut cuts, share, &mut phases)?;
 
@@ -139,12 +139,14 @@ fn cross_validate(
     phases: &mut Phases,
 ) -> Result<Oof, Error> {
     let mut oof = Oof::default();
-    if cfg.n_folds < 2 {
+    if cfg.memory.n_folds < 2 {
         return Ok(oof);
     }
     let checkpoints = Checkpoints::open(cfg, ds)?;
     // Workers resume only the folds every one of them finished.
-    let present: Vec<bool> = (0..cfg.n_folds).map(|k| checkpoints.exists(k)).collect();
+    let present: Vec<bool> = (0..cfg.memory.n_folds)
+        .map(|k| checkpoints.exists(k))
+        .collect();
     let usable = share::all_ranks(share, &present)?;
     for (k, usable) in usable.into_iter().enumerate() {
         let t = Instant::now();
@@ -162,7 +164,7 @@ fn cross_validate(
             log(&format!(
                 "fold {}/{}: already trained; its {} held-out rows loaded from {}/fold-{}.parquet",
                 k + 1,
-                cfg.n_folds,
+                cfg.memory.n_folds,
                 done.info.len(),
                 checkpoint::DIR,
                 k + 1
@@ -194,7 +196,7 @@ fn cross_validate(
             "fold {}/{}: trained on {} rows{}, predicted {} held-out rows of {} genes ({done:.1} s: \
              load {loaded:.1}, boosting {:.1}, held-out prediction {:.1})",
             k + 1,
-            cfg.n_folds,
+            cfg.memory.n_folds,
             tinfo.len(),
             if genes.valid.is_some() {
                 format!(" (kept rounds {:?})", model.rounds)
@@ -269,10 +271,15 @@ fn save(cfg: &TrainConfig, ds: &Dataset, t: &Trained) -> Result<TrainInfo, Error
     files::write_json(out, "folds.json", t.folds)?;
     files::write_json(out, "calibration.json", &t.model.calibration)?;
     let on = TrainedOn {
-        n_folds: cfg.n_folds,
+        n_folds: cfg.memory.n_folds,
         calibrated: t.model.calibration.is_some(),
         rows: t.rows,
         genes: t.genes,
     };
-    Ok(TrainInfo::new(&cfg.params, cfg.train_weights, ds, on))
+    Ok(TrainInfo::new(
+        &cfg.params,
+        cfg.memory.train_weights,
+        ds,
+        on,
+    ))
 }

@@ -48,7 +48,7 @@ pub(super) fn train_member(
     sub: &[usize],
     monitor: &rss::Monitor,
 ) -> Result<Done, Error> {
-    let (p, k, n) = (&cfg.params, cfg.ensemble_size, ds.genes.len());
+    let (p, k, n) = (&cfg.params, cfg.memory.ensemble_size, ds.genes.len());
     let dir = dir(cfg, i);
     std::fs::create_dir_all(&dir).map_err(|e| crate::store::Error::write(&dir, e))?;
     // One process per sub-model: `--member` tasks may run at once.

@@ -8,8 +8,7 @@ mod member;
 mod report;
 mod split;
 
-pub use self::report::{COMPARISON, EnsembleMetrics, RULE, Scored};
-pub use self::split::subsets;
+pub use self::report::{COMPARISON, EnsembleMetrics, RULE};
 
 use self::member::{Done, train_member, train_single};
 use self::report::score;
@@ -39,7 +38,7 @@ pub(crate) fn train_ensemble(
         let _shared = Lock::wait(&cfg.out)?;
         setup(cfg, ds, universe)?
     };
-    let members: Vec<Done> = (0..cfg.ensemble_size)
+    let members: Vec<Done> = (0..cfg.memory.ensemble_size)
         .map(|i| train_member(cfg, ds, i, &split.subsets[i], &monitor))
         .collect::<Result<_, _>>()?;
     let comparison = single_genes(cfg, ds, &split);
@@ -90,19 +89,19 @@ pub(crate) fn train_one_member(cfg: &TrainConfig, ds: &Dataset, i: usize) -> Res
     };
     let monitor = rss::Monitor::start(std::time::Duration::from_millis(50));
     let done = train_member(cfg, ds, i, &split.subsets[i], &monitor)?;
-    let finished = (0..cfg.ensemble_size)
+    let finished = (0..cfg.memory.ensemble_size)
         .filter(|k| member::is_done(cfg, *k))
         .count();
     Ok(format!(
         "sub-model {}/{} trained into {} ({} genes, {} rows, {:.1} s, peak RSS {}); {finished} of {} sub-models done. When all are, run the same command without --member to complete the ensemble\n",
         i + 1,
-        cfg.ensemble_size,
+        cfg.memory.ensemble_size,
         member::dir(cfg, i).display(),
         done.genes,
         done.rows,
         done.secs,
         rss::human(done.peak_rss),
-        cfg.ensemble_size
+        cfg.memory.ensemble_size
     ))
 }
 
@@ -118,7 +117,7 @@ struct Trained {
 
 /// `ensemble.json` of this run: dataset, settings and the genes of the hold-out and subsets.
 fn file_of(cfg: &TrainConfig, ds: &Dataset, split: &Split) -> EnsembleFile {
-    let k = cfg.ensemble_size;
+    let k = cfg.memory.ensemble_size;
     let ids = |v: &[usize]| {
         v.iter()
             .map(|&g| ds.genes[g].id.clone())
@@ -128,7 +127,7 @@ fn file_of(cfg: &TrainConfig, ds: &Dataset, split: &Split) -> EnsembleFile {
         dataset_fingerprint: ds.run.fingerprint.clone(),
         params: cfg.params.clone(),
         size: k,
-        overlap: cfg.ensemble_overlap,
+        overlap: cfg.memory.ensemble_overlap,
         holdout: ids(&split.holdout),
         subsets: split.subsets.iter().map(|s| ids(s)).collect(),
         weights: vec![1.0 / k as f64; k],
@@ -144,7 +143,7 @@ fn evaluate(
     trained: Trained,
     monitor: &rss::Monitor,
 ) -> Result<EnsembleMetrics, Error> {
-    let k = cfg.ensemble_size;
+    let k = cfg.memory.ensemble_size;
     let ensemble =
         load(&cfg.out)?.ok_or_else(|| Error::Internal("ensemble.json vanished".into()))?;
     let _ = monitor.phase_peak();
@@ -212,5 +211,10 @@ fn write_results(
         rows: split.rest.iter().map(|&g| ds.genes[g].rows as usize).sum(),
         genes: split.rest.len(),
     };
-    Ok(TrainInfo::new(&cfg.params, cfg.train_weights, ds, on))
+    Ok(TrainInfo::new(
+        &cfg.params,
+        cfg.memory.train_weights,
+        ds,
+        on,
+    ))
 }

@@ -77,7 +77,7 @@ fn warnings(m: &EnsembleMetrics) -> Vec<String> {
 
 /// `report.md`.
 pub(super) fn report(cfg: &TrainConfig, m: &EnsembleMetrics) -> String {
-    let k = cfg.ensemble_size;
+    let k = cfg.memory.ensemble_size;
     let mut r = String::new();
     let _ = writeln!(r, "# spliceforge ensemble report\n");
     for w in warnings(m) {
@@ -91,7 +91,7 @@ pub(super) fn report(cfg: &TrainConfig, m: &EnsembleMetrics) -> String {
     let _ = writeln!(
         r,
         "{k} sub-models (overlap {}); the ensemble's probabilities are the mean of theirs (equal weights). Calls: {RULE}; `predict` writes the same calls. Comparison model: {}.\n",
-        cfg.ensemble_overlap, m.single_model
+        cfg.memory.ensemble_overlap, m.single_model
     );
     let _ = writeln!(
         r,
@@ -129,7 +129,7 @@ pub(super) fn report(cfg: &TrainConfig, m: &EnsembleMetrics) -> String {
 
 /// The console summary.
 pub(super) fn headline(cfg: &TrainConfig, m: &EnsembleMetrics) -> String {
-    let k = cfg.ensemble_size;
+    let k = cfg.memory.ensemble_size;
     let e = &m.models[0];
     let single = m.models.iter().find(|s| s.name == COMPARISON);
     let single_f1 =

@@ -19,12 +19,12 @@ pub(super) struct Split {
 /// Draws the hold-out and deals the other genes into subsets.
 pub(super) fn split(cfg: &TrainConfig, ds: &Dataset, universe: &[bool]) -> Result<Split, Error> {
     let p = &cfg.params;
-    let k = cfg.ensemble_size;
+    let k = cfg.memory.ensemble_size;
     // Outer hold-out by a hash of (seed, gene id); the rest shuffled and dealt into subsets.
     let used: Vec<usize> = (0..ds.genes.len()).filter(|&g| universe[g]).collect();
     let is_holdout = |g: usize| {
         let id = &ds.genes[g].id;
-        crate::seed::in_fraction(p.seed, "ensemble-holdout", id, cfg.holdout_fraction)
+        crate::seed::in_fraction(p.seed, "ensemble-holdout", id, cfg.memory.holdout_fraction)
     };
     let holdout: Vec<usize> = used.iter().copied().filter(|&g| is_holdout(g)).collect();
     let mut rest: Vec<usize> = used.iter().copied().filter(|&g| !is_holdout(g)).collect();
@@ -37,7 +37,7 @@ pub(super) fn split(cfg: &TrainConfig, ds: &Dataset, universe: &[bool]) -> Resul
             holdout.len()
         )));
     }
-    let subsets = subsets(&rest, k, cfg.ensemble_overlap);
+    let subsets = subsets(&rest, k, cfg.memory.ensemble_overlap);
     Ok(Split {
         holdout,
         rest,
