@@ -9,6 +9,7 @@ mod errors;
 mod features;
 mod inspect;
 mod memory;
+mod predict;
 mod project;
 mod readme;
 mod shards;

@@ -212,6 +212,9 @@ impl SiteTrainer {
     }
 }
 
+/// The file a dataset (and a model trained on it) keeps the built-in base model in.
+pub const BASEMODEL_JSON: &str = "basemodel.json";
+
 /// The built-in base model, as saved with a dataset (`basemodel.json`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BuiltinModel {

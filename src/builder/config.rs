@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use serde::Deserialize;
 use serde_json::json;
 
 use crate::features::RowConfig;
@@ -164,6 +165,73 @@ impl BuildConfig {
     }
 }
 
+/// A dataset's content settings (its `run.json` config, as [`BuildConfig::content`] writes
+/// them) read back: what applying a model trained on it to new genes needs in order to compute
+/// the same rows (every-base `predict`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct BuiltWith {
+    /// Seed of the negative sampling (kept for the record; every-base rows keep every position).
+    pub seed: u64,
+    /// Labelling settings (the call threshold is also a feature setting).
+    pub label: BuiltLabel,
+    /// k-mer sizes.
+    pub kmer_sizes: Vec<usize>,
+    /// Bases scored on each side of a gene.
+    pub flank: u64,
+    /// The base model.
+    pub base_model: BuiltBaseModel,
+}
+
+/// [`BuiltWith`]'s labelling settings.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct BuiltLabel {
+    /// Score at which a position is a call.
+    pub threshold: f32,
+    /// A call this close (nt) to a true site of its type is a TP.
+    pub consensus_window: usize,
+    /// TNs scoring at least this are hard negatives.
+    pub hard_prob: f32,
+    /// TNs within this many nt of a non-TN row are kept.
+    pub window: usize,
+    /// Easy TNs kept per non-TN row.
+    pub easy_ratio: f64,
+}
+
+/// [`BuiltWith`]'s base model, as [`BaseModel::content`] records it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct BuiltBaseModel {
+    /// `builtin`, `spliceai` or `imported`.
+    pub kind: String,
+    /// SpliceAI's networks averaged.
+    #[serde(default)]
+    pub models: Option<usize>,
+}
+
+impl BuiltWith {
+    /// Reads a dataset's content settings; `None` when they are not a builder's.
+    pub fn of(content: &serde_json::Value) -> Option<Self> {
+        serde_json::from_value(content.clone()).ok()
+    }
+
+    /// The row settings that give every position of a gene its row (no sampling), with this
+    /// dataset's features.
+    pub fn every_row(&self) -> RowConfig {
+        let l = &self.label;
+        RowConfig {
+            label: crate::features::LabelConfig {
+                threshold: l.threshold,
+                consensus_window: l.consensus_window,
+                hard_prob: l.hard_prob,
+                window: l.window,
+                easy_ratio: l.easy_ratio,
+                keep_all: true,
+            },
+            kmer_sizes: self.kmer_sizes.clone(),
+            seed: self.seed,
+        }
+    }
+}
+
 #[cfg(test)]
 impl BuildConfig {
     /// A build of the embedded fly data (`data/`: chromosome 4) into `out`: `n_genes` genes in
@@ -197,5 +265,43 @@ impl BuildConfig {
             overwrite: false,
             shard: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What `content` writes, `BuiltWith` reads back: the two cannot drift apart.
+    #[test]
+    fn the_content_a_build_records_reads_back_as_what_it_was_built_with() {
+        let mut cfg = BuildConfig::fly(std::path::Path::new("unused"), 3);
+        cfg.rows.kmer_sizes = vec![2, 4];
+        cfg.rows.label.threshold = 0.3;
+        let built = BuiltWith::of(&cfg.content()).unwrap();
+        assert_eq!(built.kmer_sizes, vec![2, 4]);
+        assert_eq!(built.flank, 250);
+        assert_eq!(built.base_model.kind, "builtin");
+        let rows = built.every_row();
+        assert!(rows.label.keep_all);
+        assert_eq!(
+            RowConfig {
+                label: crate::features::LabelConfig {
+                    keep_all: false,
+                    ..rows.label.clone()
+                },
+                ..rows
+            },
+            cfg.rows
+        );
+        cfg.scoring.base_model = BaseModel::SpliceAi(SpliceAiSettings {
+            weights: "w".into(),
+            models: 2,
+        });
+        let built = BuiltWith::of(&cfg.content()).unwrap();
+        assert_eq!(
+            (built.base_model.kind.as_str(), built.base_model.models),
+            ("spliceai", Some(2))
+        );
     }
 }

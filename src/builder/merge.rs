@@ -11,11 +11,12 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use super::{check_file, clear_new, complete, tidy};
+use super::{check_file, clear_new, complete};
 use crate::Error;
 use crate::store::fsutil::{AtomicFile, fsync_dir, write_atomic};
 use crate::store::genes::{self, GeneRow};
 use crate::store::lock::Lock;
+use crate::store::manifest::tidy;
 use crate::store::manifest::{self, BatchEntry, Entry, FileEntry, MANIFEST, Manifest};
 use crate::store::part::phase;
 use crate::store::{self, RunInfo, Shard};

@@ -14,7 +14,7 @@ use std::fs;
 use std::path::Path;
 use std::time::Instant;
 
-pub use config::{BaseModel, BuildConfig, ScoreConfig, Scoring, SpliceAiSettings};
+pub use config::{BaseModel, BuildConfig, BuiltWith, ScoreConfig, Scoring, SpliceAiSettings};
 pub use merge::{Transfer, merge};
 pub use prepare::train_builtin;
 pub use score::score;
@@ -73,37 +73,6 @@ fn clean(dir: &Path, keep_run: bool) -> Result<(), Error> {
     Ok(())
 }
 
-/// Removes `.tmp/` and any part file the manifest does not name; checks the named ones exist
-/// with their recorded sizes (a dataset, or `score`'s work directory).
-pub(crate) fn tidy(dir: &Path, m: &manifest::Manifest) -> Result<(), Error> {
-    let tmp = dir.join(".tmp");
-    if tmp.exists() {
-        fs::remove_dir_all(&tmp).map_err(|e| store::Error::write(&tmp, e))?;
-    }
-    for b in &m.batches {
-        for f in &b.parts {
-            let p = dir.join(&f.file);
-            let len = fs::metadata(&p).map(|md| md.len()).ok();
-            if len != Some(f.bytes) {
-                return Err(store::Error::Corrupt {
-                    path: p,
-                    message: format!(
-                        "committed in batch {} with {} bytes but {}; the output was modified (start over with --overwrite; for a dataset, `spliceforge verify` says what else changed)",
-                        b.batch,
-                        f.bytes,
-                        len.map_or("missing".to_string(), |l| format!("{l} bytes"))
-                    ),
-                }
-                .into());
-            }
-        }
-    }
-    for (_, path) in m.stray_parts(dir) {
-        fs::remove_file(&path).map_err(|e| store::Error::write(&path, e))?;
-    }
-    Ok(())
-}
-
 pub(crate) fn check_file(dir: &Path, f: &FileEntry) -> bool {
     fs::metadata(dir.join(&f.file))
         .map(|m| m.len() == f.bytes)
@@ -132,7 +101,7 @@ pub fn build(cfg: &BuildConfig, progress: bool) -> Result<Report, Error> {
             table: String::new(),
         });
     }
-    tidy(dir, &m)?;
+    manifest::tidy(dir, &m)?;
 
     let prep_t = Instant::now();
     let mut prep = prepare::prepare(&cfg.scoring, cfg.batch_size)?;

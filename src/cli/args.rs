@@ -97,8 +97,16 @@ pub enum Command {
     /// part; docs/memory.md compares it with measured peaks.
     #[command(after_help = examples::ESTIMATE)]
     Estimate(EstimateArgs),
-    /// Apply a trained model to a dataset with the same features; writes per-row calibrated
-    /// probabilities (p_neither, p_donor, p_acceptor) and the predicted class to a Parquet file.
+    /// Apply a trained model: to the rows of a dataset with the same features (--dataset), or to
+    /// every base of the genes of any genome and annotation (--genome --annotation, no dataset
+    /// needed); writes calibrated probabilities (p_neither, p_donor, p_acceptor) and the
+    /// predicted class per row to a Parquet file.
+    ///
+    /// Every base: the base model the model was trained with scores each gene (± the dataset's
+    /// flank), the builder's feature code computes the features of every base of the gene, the
+    /// meta-model predicts them; rows also carry the base model's scores (base_donor,
+    /// base_acceptor) and the annotated site type (splice_type, null where none). Resumable: a
+    /// killed run continues after its committed batches (in OUT.work/).
     ///
     /// The predicted class is the model's own call, its argmax before calibration (the call the
     /// training report scores against the base model); for an ensemble, the argmax of the
@@ -353,13 +361,75 @@ pub struct EstimateArgs {
 
 /// Arguments of `predict`.
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("rows").required(true).args(["dataset", "genome"])))]
 pub struct PredictArgs {
     /// A `train --out-dir`.
     #[arg(long, value_name = "DIR")]
     pub model: PathBuf,
-    /// A builder dataset with the same features.
-    #[arg(long, value_name = "DIR")]
-    pub dataset: PathBuf,
+    /// A builder dataset with the same features: predict its rows.
+    #[arg(
+        long,
+        value_name = "DIR",
+        conflicts_with_all = ["genome", "annotation"]
+    )]
+    pub dataset: Option<PathBuf>,
+    /// Genome FASTA (plain, gzip or bgzip): predict every base of the genes --annotation gives.
+    #[arg(
+        help_heading = "Every base",
+        long,
+        value_name = "FASTA",
+        requires = "annotation"
+    )]
+    pub genome: Option<PathBuf>,
+    /// Annotation, GTF or GFF3 (plain or gzip), of the genes to predict.
+    #[arg(
+        help_heading = "Every base",
+        long,
+        value_name = "GTF|GFF3",
+        requires = "genome"
+    )]
+    pub annotation: Option<PathBuf>,
+    /// Force GTF or GFF3; by default the file's content decides.
+    #[arg(help_heading = "Every base", long, value_enum, value_name = "FORMAT")]
+    pub annotation_format: Option<AnnotationFormat>,
+    /// Which genes (with --genome).
+    #[command(flatten, next_help_heading = "Gene selection (every base)")]
+    pub selection: SelectionArgs,
+    /// SpliceAI's weights (spliceai1.h5 …), for a model trained on SpliceAI's scores. The
+    /// weights are Illumina's, licensed CC BY-NC 4.0 (non-commercial use).
+    #[arg(
+        help_heading = "Every base",
+        long,
+        env = "SPLICEFORGE_SPLICEAI_WEIGHTS",
+        value_name = "DIR"
+    )]
+    pub spliceai_weights: Option<PathBuf>,
+    /// Base-model scores for every base of the genes, for a model trained on imported scores
+    /// (the format `builder --base-scores` reads, e.g. from `spliceforge score`).
+    #[arg(help_heading = "Every base", long, value_name = "FILE")]
+    pub base_scores: Option<PathBuf>,
+    /// Genes per committed batch (every base).
+    #[arg(
+        help_heading = "Every base",
+        long,
+        default_value_t = 20,
+        value_name = "N"
+    )]
+    pub batch_size: usize,
+    /// Threads (default: all cores). Does not change the output.
+    #[arg(
+        help_heading = "Every base",
+        long,
+        env = "SPLICEFORGE_THREADS",
+        value_name = "N"
+    )]
+    pub threads: Option<usize>,
+    /// Discard a finished or partial output and start over (every base).
+    #[arg(help_heading = "Every base", long)]
+    pub overwrite: bool,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
     /// Output Parquet file.
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,

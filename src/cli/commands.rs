@@ -236,7 +236,36 @@ pub fn estimate(e: Estimate) -> Result<(), Error> {
     Ok(())
 }
 
-/// `predict`: how many rows went where.
+/// Every-base `predict`: one line of figures.
+pub fn predict_genes(cfg: &spliceforge::predict::GenesConfig, quiet: bool) -> Result<(), Error> {
+    let r = spliceforge::predict::predict_genes(cfg, !quiet)?;
+    if r.already_complete {
+        println!(
+            "{} is already complete ({} rows); nothing to do (--overwrite starts over)",
+            cfg.out.display(),
+            r.rows
+        );
+        return Ok(());
+    }
+    if r.resumed_from > 0 {
+        println!("resumed after {} committed batches", r.resumed_from);
+    }
+    println!(
+        "predicted every base of {} genes: {} bases in {:.1} s ({:.0} bases/s, {} base model, {} threads); {} rows in {}; peak RSS {}",
+        r.genes,
+        r.bases,
+        r.secs,
+        r.bases as f64 / r.secs.max(1e-9),
+        r.base_model,
+        cfg.threads,
+        r.rows,
+        cfg.out.display(),
+        spliceforge::rss::human(spliceforge::rss::peak_rss_bytes())
+    );
+    Ok(())
+}
+
+/// `predict --dataset`: how many rows went where.
 pub fn predict(model: &Path, dataset: &Path, out: &Path) -> Result<(), Error> {
     let n = spliceforge::predict::predict(model, dataset, out)?;
     println!("{n} rows predicted into {}", out.display());

@@ -55,7 +55,11 @@ Example (after builder's example; gene-level 3-fold CV, calibration, report.md):
 /// `predict`.
 pub const PREDICT: &str = "\
 Example (after train's example; here on the training genes, so not held-out figures):
-  spliceforge predict --model out/dmel-model --dataset out/dmel --out out/dmel-preds.parquet";
+  spliceforge predict --model out/dmel-model --dataset out/dmel --out out/dmel-preds.parquet
+Every base of three genes of the genome (no dataset needed):
+  spliceforge predict --model out/dmel-model --out out/dmel-bases.parquet \\
+    --genome data/DmelanDM6_4_GCF_000001215.4_Release_6_plus_ISO1_MT_genomic.fna.gz \\
+    --annotation data/DmelanDM6_4.gtf.gz --n-genes 3";
 
 /// `estimate`.
 pub const ESTIMATE: &str = "\

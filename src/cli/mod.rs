@@ -24,7 +24,17 @@ pub fn run(cli: Cli) -> Result<(), spliceforge::Error> {
         Command::Train(a) => commands::train(&resolve::train(a)?),
         Command::Tracker(a) => commands::tracker(&a),
         Command::Estimate(a) => commands::estimate(resolve::estimate(a)?),
-        Command::Predict(a) => commands::predict(&a.model, &a.dataset, &a.out),
+        Command::Predict(a) => {
+            let quiet = a.quiet;
+            match resolve::predict(a)? {
+                resolve::Predict::Dataset {
+                    model,
+                    dataset,
+                    out,
+                } => commands::predict(&model, &dataset, &out),
+                resolve::Predict::Genes(cfg) => commands::predict_genes(&cfg, quiet),
+            }
+        }
         Command::Score(a) => {
             let quiet = a.quiet;
             commands::score(&resolve::score(a)?, quiet)

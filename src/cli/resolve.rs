@@ -8,6 +8,7 @@ use spliceforge::Error;
 use spliceforge::builder::{BaseModel, BuildConfig, ScoreConfig, Scoring, SpliceAiSettings};
 use spliceforge::features::{LabelConfig, RowConfig};
 use spliceforge::genome::{Format, Selection};
+use spliceforge::predict::GenesConfig;
 use spliceforge::store::Shard;
 use spliceforge::train::memory::{Fixed, Settings, Shape, parse_size};
 use spliceforge::train::{Auto, SingleModel, TrainConfig};
@@ -15,8 +16,8 @@ use spliceforge::train::{Objective, Params};
 
 use super::args::{
     AnnotationFormat, BaseModelArgs, BaseModelKind, BuilderArgs, CutsArg, EstimateArgs, InputArgs,
-    InspectArgs, ObjectiveArg, PlanArgs, ScoreArgs, SelectionArgs, SingleModelArg, TnSampling,
-    TrainArgs,
+    InspectArgs, ObjectiveArg, PlanArgs, PredictArgs, ScoreArgs, SelectionArgs, SingleModelArg,
+    TnSampling, TrainArgs,
 };
 
 /// A usage error with `msg`.
@@ -492,4 +493,57 @@ fn selection(a: SelectionArgs) -> Selection {
         require_introns: !a.no_require_introns || a.require_introns,
         skip_missing_contigs: a.skip_missing_contigs,
     }
+}
+
+/// What `predict` is asked to do.
+pub enum Predict {
+    /// The rows of a dataset.
+    Dataset {
+        /// The model directory.
+        model: PathBuf,
+        /// The dataset.
+        dataset: PathBuf,
+        /// The Parquet file written.
+        out: PathBuf,
+    },
+    /// Every base of the selected genes.
+    Genes(GenesConfig),
+}
+
+/// Resolves `predict`.
+pub fn predict(a: PredictArgs) -> Result<Predict, Error> {
+    must_exist("--model", &a.model)?;
+    if let Some(dataset) = a.dataset {
+        return Ok(Predict::Dataset {
+            model: a.model,
+            dataset,
+            out: a.out,
+        });
+    }
+    let (Some(genome), Some(annotation)) = (a.genome, a.annotation) else {
+        return Err(usage(
+            "predict needs --dataset DIR, or --genome FASTA and --annotation FILE",
+        ));
+    };
+    must_exist("--genome", &genome)?;
+    must_exist("--annotation", &annotation)?;
+    if let Some(p) = &a.base_scores {
+        must_exist("--base-scores", p)?;
+    }
+    if a.batch_size == 0 {
+        return Err(usage("--batch-size must be at least 1"));
+    }
+    Ok(Predict::Genes(GenesConfig {
+        model: a.model,
+        genome,
+        annotation,
+        annotation_format: format(a.annotation_format),
+        selection: selection(a.selection),
+        spliceai_weights: a.spliceai_weights,
+        base_scores: a.base_scores,
+        out: a.out,
+        batch_size: a.batch_size,
+        threads: threads(a.threads),
+        overwrite: a.overwrite,
+    }))
 }

@@ -253,6 +253,36 @@ impl Manifest {
     }
 }
 
+/// Removes `.tmp/` and any part file the manifest does not name; checks the named ones exist
+/// with their recorded sizes (a dataset, or `score`'s work directory).
+pub fn tidy(dir: &Path, m: &Manifest) -> Result<(), Error> {
+    let tmp = dir.join(".tmp");
+    if tmp.exists() {
+        std::fs::remove_dir_all(&tmp).map_err(|e| Error::write(&tmp, e))?;
+    }
+    for b in &m.batches {
+        for f in &b.parts {
+            let p = dir.join(&f.file);
+            let len = std::fs::metadata(&p).map(|md| md.len()).ok();
+            if len != Some(f.bytes) {
+                return Err(Error::Corrupt {
+                    path: p,
+                    message: format!(
+                        "committed in batch {} with {} bytes but {}; the output was modified (start over with --overwrite; for a dataset, `spliceforge verify` says what else changed)",
+                        b.batch,
+                        f.bytes,
+                        len.map_or("missing".to_string(), |l| format!("{l} bytes"))
+                    ),
+                });
+            }
+        }
+    }
+    for (_, path) in m.stray_parts(dir) {
+        std::fs::remove_file(&path).map_err(|e| Error::write(&path, e))?;
+    }
+    Ok(())
+}
+
 /// Reads the manifest at `path` (missing = empty). With `repair`, a torn last line is truncated
 /// away on disk (and the file fsynced); without, it is only reported in `torn_bytes`.
 pub fn load(path: &Path, repair: bool) -> Result<Manifest, Error> {

@@ -16,6 +16,7 @@ pub(crate) mod fsutil;
 pub(crate) mod genes;
 pub(crate) mod lock;
 pub(crate) mod manifest;
+pub(crate) mod output;
 pub(crate) mod part;
 pub(crate) mod reader;
 pub(crate) mod run;

@@ -101,6 +101,22 @@ impl FeatureList {
     }
 }
 
+/// The dataset's `run.json` (its content settings, inputs and schema), kept in the model
+/// directory: what applying the model to new genes needs to compute the same rows.
+pub const DATASET_JSON: &str = "dataset.json";
+
+/// Keeps the record of the dataset `ds` in the model directory `out`: its `run.json` as
+/// [`DATASET_JSON`], and its built-in base model (`basemodel.json`) when it has one.
+pub fn keep_dataset_record(out: &Path, ds: &Dataset) -> Result<(), Error> {
+    files::write_json(out, DATASET_JSON, &ds.run)?;
+    let name = crate::basemodel::builtin::BASEMODEL_JSON;
+    match std::fs::read(ds.dir.join(name)) {
+        Ok(bytes) => files::write(out, name, &bytes),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(crate::store::Error::read(&ds.dir.join(name), e).into()),
+    }
+}
+
 /// A finished model directory, loaded: one model, or an ensemble's sub-models with weights.
 pub struct Trained {
     /// The models (one for a single model).

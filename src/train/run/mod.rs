@@ -22,7 +22,7 @@ use crate::train::input::dataset::Dataset;
 use crate::train::input::sample_genes;
 use crate::train::log::log;
 use crate::train::memory;
-use crate::train::modeldir::{MemoryReport, TrainInfo, files};
+use crate::train::modeldir::{self, MemoryReport, TrainInfo, files};
 use crate::train::phases::Phases;
 
 /// What a finished run returns: the console summary and `train.json`, which is written last
@@ -145,6 +145,7 @@ fn train_in(
             measured_peak: measured,
         },
     )?;
+    modeldir::keep_dataset_record(&cfg.out, ds)?;
     // Last: train.json says the model directory is complete; then the checkpoints go.
     files::write_json(&cfg.out, "train.json", &finished.info)?;
     let _ = std::fs::remove_dir_all(cfg.out.join(checkpoint::DIR));

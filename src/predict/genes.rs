@@ -1,0 +1,489 @@
+//! Every-base `predict`: a trained model applied to every base of the selected genes of any
+//! genome and annotation, without building a dataset. For each gene (in genome order, in
+//! batches): the base model the model was trained with scores the gene ± the dataset's flank;
+//! the builder's own row code ([`gene_rows`], every position kept) computes the features of
+//! every base of the gene; the meta-model gives the calibrated probabilities and its call.
+//!
+//! What the features need comes from the model directory: the dataset's `run.json`, kept there
+//! by `train` as `dataset.json` (flank, call threshold, k-mers, schema, base model) and, for the
+//! built-in base model, its `basemodel.json`. The output is resumable like `score`'s
+//! (`store::output`: committed batches in `OUT.work/`, assembled at the end).
+//!
+//! Memory: one batch of genes' output columns (about 50 bytes a base) plus, one gene at a time,
+//! its sequence, scores and features (4 bytes × features per base: about 0.5 kB a base with the
+//! default 3-mers), so the largest gene bounds it.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use arrow_array::{ArrayRef, Float32Array, Int64Array, RecordBatch, StringArray};
+use arrow_schema::{DataType, Field, Schema as ArrowSchema};
+
+use crate::Error;
+use crate::basemodel::builtin::{BASEMODEL_JSON, BuiltinModel};
+use crate::basemodel::imported::ImportedScores;
+use crate::basemodel::spliceai::SpliceAi;
+use crate::basemodel::{self, ScoreSource};
+use crate::builder::BuiltWith;
+use crate::builder::score::score_parallel;
+use crate::features::{GeneRows, Schema, SpliceType, gene_rows};
+use crate::genome::fasta::{self, ContigInfo};
+use crate::genome::{Format, Gene, GeneRegion, Selection, Strand, annotation, select};
+use crate::store::manifest::GeneEntry;
+use crate::store::{self, Fingerprint, InputFile, RunInfo, output};
+use crate::train::fit::model::Model;
+use crate::train::modeldir::{self, DATASET_JSON};
+use crate::xgb::Batch;
+
+/// Everything every-base `predict` runs on.
+#[derive(Debug, Clone)]
+pub struct GenesConfig {
+    /// The model directory (`train --out-dir`).
+    pub model: PathBuf,
+    /// Genome FASTA.
+    pub genome: PathBuf,
+    /// Annotation GTF/GFF3.
+    pub annotation: PathBuf,
+    /// Annotation format, if forced.
+    pub annotation_format: Option<Format>,
+    /// Which genes.
+    pub selection: Selection,
+    /// SpliceAI's weights, for a model trained on SpliceAI's scores.
+    pub spliceai_weights: Option<PathBuf>,
+    /// Imported scores, for a model trained on imported scores.
+    pub base_scores: Option<PathBuf>,
+    /// The Parquet file written.
+    pub out: PathBuf,
+    /// Genes per committed batch.
+    pub batch_size: usize,
+    /// Threads.
+    pub threads: usize,
+    /// Start over, discarding what `out` holds.
+    pub overwrite: bool,
+}
+
+/// What an every-base `predict` run did.
+#[derive(Debug, Clone)]
+pub struct GenesReport {
+    /// The output was already complete; nothing was done.
+    pub already_complete: bool,
+    /// Batches found committed from an earlier run.
+    pub resumed_from: usize,
+    /// Genes predicted by this run.
+    pub genes: usize,
+    /// Bases predicted by this run.
+    pub bases: u64,
+    /// Seconds this run spent predicting.
+    pub secs: f64,
+    /// Rows in the output file.
+    pub rows: u64,
+    /// The base model's name.
+    pub base_model: &'static str,
+}
+
+/// `format` of an every-base prediction run's fingerprint.
+pub const PREDICT_FORMAT: u32 = 2001;
+
+/// Parquet metadata key holding the fingerprint of the run that wrote the file.
+const FINGERPRINT_KEY: &str = "spliceforge.predict.fingerprint";
+
+/// The columns of the table.
+fn kind() -> output::Kind {
+    let f = |name: &str, t: DataType| Field::new(name, t, false);
+    output::Kind {
+        schema: Arc::new(ArrowSchema::new(vec![
+            f("chrom", DataType::Utf8),
+            f("position", DataType::Int64),
+            f("strand", DataType::Utf8),
+            f("gene_id", DataType::Utf8),
+            Field::new("splice_type", DataType::Utf8, true),
+            f("base_donor", DataType::Float32),
+            f("base_acceptor", DataType::Float32),
+            f("p_neither", DataType::Float32),
+            f("p_donor", DataType::Float32),
+            f("p_acceptor", DataType::Float32),
+            f("predicted", DataType::Utf8),
+        ])),
+        fingerprint_key: FINGERPRINT_KEY,
+        dictionary: &["chrom", "strand", "gene_id", "splice_type", "predicted"],
+        what: "a prediction table written by `spliceforge predict --genome`",
+    }
+}
+
+/// The model and what its features need.
+struct Applied {
+    models: Vec<Model>,
+    weights: Vec<f64>,
+    built: BuiltWith,
+    schema: Schema,
+    /// The model directory's files, hashed (they decide the predictions).
+    files: Vec<InputFile>,
+}
+
+/// Predicts every base of the genes `cfg` selects into `cfg.out`, resuming a killed run.
+pub fn predict_genes(cfg: &GenesConfig, progress: bool) -> Result<GenesReport, Error> {
+    let applied = open_model(&cfg.model)?;
+    let kind = kind();
+    let fp = fingerprint(cfg, &applied)?;
+    let base_model = base_model_name(&applied.built);
+    if !cfg.overwrite
+        && let Some(rows) = output::finished(&kind, &cfg.out, &fp)?
+    {
+        return Ok(GenesReport {
+            already_complete: true,
+            resumed_from: 0,
+            genes: 0,
+            bases: 0,
+            secs: 0.0,
+            rows,
+            base_model,
+        });
+    }
+    // Inputs are read and checked before anything is written.
+    let contigs = fasta::scan(&cfg.genome)?;
+    let source = base_model_source(cfg, &applied, &contigs)?;
+    let ann = annotation::read(&cfg.annotation, cfg.annotation_format)?;
+    let genes = select::select(ann.genes, &contigs, &cfg.genome, &cfg.selection)?.genes;
+    let mut out = output::Output::open(&kind, &cfg.out, &fp, cfg.overwrite)?;
+    let resumed_from = out.committed();
+    let batches: Vec<&[Gene]> = genes.chunks(cfg.batch_size.max(1)).collect();
+    let todo: usize = batches.iter().skip(resumed_from).map(|b| b.len()).sum();
+    let bar = crate::progress::genes(progress, todo);
+    let t = Instant::now();
+    let mut genome = fasta::Cursor::open(&cfg.genome)?;
+    let mut bases = 0u64;
+    for genes in batches.iter().skip(resumed_from) {
+        let regions = regions(&mut genome, genes, applied.built.flank, source.context())?;
+        let scores = score_parallel(
+            &*source,
+            genes,
+            &regions,
+            applied.built.flank,
+            cfg.threads,
+            &crate::progress::genes(false, 0),
+        );
+        let mut table = Table::default();
+        let mut entries = Vec::with_capacity(genes.len());
+        for ((gene, region), scores) in genes.iter().zip(&regions).zip(&scores) {
+            let rows = gene_rows(
+                gene,
+                region,
+                scores,
+                &applied.schema,
+                &applied.built.every_row(),
+            );
+            let n = rows.len();
+            table.push(&rows, region, scores, &applied)?;
+            entries.push(GeneEntry {
+                id: gene.id.clone(),
+                rows: n as u64,
+                sites: rows.sites(),
+            });
+            bases += n as u64;
+            bar.inc(1);
+            bar.set_message(format!(
+                "{:.0} bases/s",
+                bases as f64 / t.elapsed().as_secs_f64().max(1e-9)
+            ));
+        }
+        out.commit(entries, &table.batch(&kind)?)?;
+    }
+    bar.finish_and_clear();
+    let secs = t.elapsed().as_secs_f64();
+    let rows = out.finish()?;
+    Ok(GenesReport {
+        already_complete: false,
+        resumed_from,
+        genes: todo,
+        bases,
+        secs,
+        rows,
+        base_model,
+    })
+}
+
+/// Opens the model directory with the record of the dataset it was trained on, refusing a model
+/// whose features are not the ones that record gives (exit 13).
+fn open_model(dir: &Path) -> Result<Applied, Error> {
+    let trained = modeldir::open(dir)?;
+    let incompatible = |message: String| crate::train::Error::Incompatible {
+        dataset: dir.join(DATASET_JSON),
+        model: dir.to_path_buf(),
+        message,
+    };
+    let run: RunInfo = match std::fs::read(dir.join(DATASET_JSON)) {
+        Ok(bytes) => {
+            serde_json::from_slice(&bytes).map_err(|e| crate::train::Error::ModelDamaged {
+                path: dir.join(DATASET_JSON),
+                message: e.to_string(),
+            })?
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(incompatible(
+                "the model has no record of the dataset it was trained on (trained by an earlier spliceforge); train it again to predict every base of new genes, or use --dataset".into(),
+            )
+            .into());
+        }
+        Err(e) => return Err(store::Error::read(&dir.join(DATASET_JSON), e).into()),
+    };
+    let built = BuiltWith::of(&run.content.config).ok_or_else(|| {
+        incompatible("the dataset record is not a builder dataset's settings".into())
+    })?;
+    let schema = Schema::new(&built.kmer_sizes);
+    if schema != run.content.schema {
+        return Err(incompatible(format!(
+            "its dataset was built with schema version {}, this spliceforge computes version {}; train the model again on a dataset built by this version",
+            run.content.schema.version, schema.version
+        ))
+        .into());
+    }
+    let names: Vec<String> = schema.features().map(|c| c.name.clone()).collect();
+    if names != trained.features.features {
+        return Err(incompatible(format!(
+            "its features ({} columns) are not those of the dataset it records ({} columns); the model directory was altered: train it again",
+            trained.features.features.len(),
+            names.len()
+        ))
+        .into());
+    }
+    Ok(Applied {
+        models: trained.models,
+        weights: trained.weights,
+        built,
+        schema,
+        files: model_files(dir)?,
+    })
+}
+
+/// Every file of the model directory (sub-models too), hashed, in name order; the lock and the
+/// figures of the training report are left out (they do not change a prediction).
+fn model_files(dir: &Path) -> Result<Vec<InputFile>, Error> {
+    let mut paths = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        let entries = std::fs::read_dir(&d).map_err(|e| store::Error::read(&d, e))?;
+        for e in entries.flatten() {
+            let p = e.path();
+            let name = e.file_name().to_string_lossy().into_owned();
+            if p.is_dir() {
+                todo.push(p);
+            } else if name.ends_with(".json") && name != "metrics.json" && name != "memory.json" {
+                paths.push(p);
+            }
+        }
+    }
+    paths.sort();
+    paths
+        .iter()
+        .map(|p| {
+            let rel = p.strip_prefix(dir).unwrap_or(p).display().to_string();
+            Ok(InputFile::of(&format!("model:{rel}"), p)?)
+        })
+        .collect()
+}
+
+/// The base model's name as the dataset records it.
+fn base_model_name(built: &BuiltWith) -> &'static str {
+    match built.base_model.kind.as_str() {
+        "spliceai" => "spliceai",
+        "imported" => "imported",
+        _ => "builtin",
+    }
+}
+
+/// The base model the model was trained with: its built-in model, SpliceAI with the networks
+/// it averaged (from `--spliceai-weights`), or imported scores (from `--base-scores`).
+fn base_model_source(
+    cfg: &GenesConfig,
+    applied: &Applied,
+    contigs: &[ContigInfo],
+) -> Result<Arc<dyn ScoreSource>, Error> {
+    let usage = |m: &str| Error::Usage(m.to_string());
+    match applied.built.base_model.kind.as_str() {
+        "spliceai" => {
+            let weights = cfg.spliceai_weights.as_ref().ok_or_else(|| {
+                usage("the model was trained on SpliceAI's scores: give --spliceai-weights DIR (or SPLICEFORGE_SPLICEAI_WEIGHTS; scripts/fetch-spliceai.sh fetches them)")
+            })?;
+            let models = applied.built.base_model.models.unwrap_or(5);
+            let model = SpliceAi::load(weights, models)
+                .map_err(basemodel::Error::from)?
+                .with_threads(cfg.threads);
+            Ok(Arc::new(model))
+        }
+        "imported" => {
+            let path = cfg.base_scores.as_ref().ok_or_else(|| {
+                usage("the model was trained on imported base-model scores: give --base-scores FILE with scores for every base of the genes (e.g. from `spliceforge score`)")
+            })?;
+            Ok(Arc::new(ImportedScores::load(path, contigs)?))
+        }
+        _ => {
+            let path = cfg.model.join(BASEMODEL_JSON);
+            let bytes = std::fs::read(&path).map_err(|e| store::Error::read(&path, e))?;
+            let model: BuiltinModel =
+                serde_json::from_slice(&bytes).map_err(|e| crate::train::Error::ModelDamaged {
+                    path: path.clone(),
+                    message: e.to_string(),
+                })?;
+            Ok(Arc::new(model))
+        }
+    }
+}
+
+/// The fingerprint of the run: the model's files, the inputs and the settings that decide the
+/// table's bytes.
+fn fingerprint(cfg: &GenesConfig, applied: &Applied) -> Result<Fingerprint, Error> {
+    let mut inputs = vec![
+        InputFile::of("genome", &cfg.genome)?,
+        InputFile::of("annotation", &cfg.annotation)?,
+    ];
+    if let Some(p) = &cfg.selection.gene_ids {
+        inputs.push(InputFile::of("gene_ids", p)?);
+    }
+    match applied.built.base_model.kind.as_str() {
+        "spliceai" => {
+            if let Some(w) = &cfg.spliceai_weights {
+                let models = applied.built.base_model.models.unwrap_or(5);
+                let files = basemodel::spliceai::weight_files(w, models);
+                for p in files.map_err(basemodel::Error::from)? {
+                    inputs.push(InputFile::of("spliceai_weights", &p)?);
+                }
+            }
+        }
+        "imported" => {
+            if let Some(p) = &cfg.base_scores {
+                inputs.push(InputFile::of("base_scores", p)?);
+            }
+        }
+        _ => {}
+    }
+    inputs.extend(applied.files.iter().cloned());
+    let s = &cfg.selection;
+    Ok(Fingerprint {
+        format: PREDICT_FORMAT,
+        config: serde_json::json!({
+            "command": "predict",
+            "annotation_format": cfg.annotation_format,
+            "selection": {
+                "gene_types": s.gene_types,
+                "gene_ids_file": s.gene_ids.is_some(),
+                "n_genes": s.n_genes,
+                "require_introns": s.require_introns,
+                "skip_missing_contigs": s.skip_missing_contigs,
+            },
+            "seed": s.seed,
+            "batch_size": cfg.batch_size,
+        }),
+        inputs,
+        schema: applied.schema.clone(),
+    })
+}
+
+/// The regions of `genes` (in genome order; ± `flank`, with `context` bases cut around each).
+fn regions(
+    genome: &mut fasta::Cursor,
+    genes: &[Gene],
+    flank: u64,
+    context: usize,
+) -> Result<Vec<GeneRegion>, Error> {
+    let mut out = Vec::with_capacity(genes.len());
+    for g in genes {
+        let c = genome.seek(&g.contig)?.ok_or_else(|| {
+            Error::Internal(format!(
+                "contig {} of gene {} not found while reading the genome in order",
+                g.contig, g.id
+            ))
+        })?;
+        out.push(GeneRegion::with_context(g, c, flank, context));
+    }
+    Ok(out)
+}
+
+/// One batch's output columns.
+#[derive(Default)]
+struct Table {
+    chrom: Vec<String>,
+    position: Vec<i64>,
+    strand: Vec<&'static str>,
+    gene_id: Vec<String>,
+    splice_type: Vec<Option<&'static str>>,
+    base_donor: Vec<f32>,
+    base_acceptor: Vec<f32>,
+    probs: Vec<f32>,
+    predicted: Vec<&'static str>,
+}
+
+impl Table {
+    /// Adds a gene's rows: the model applied to their features, in ascending position.
+    fn push(
+        &mut self,
+        rows: &GeneRows,
+        region: &GeneRegion,
+        scores: &basemodel::Scores,
+        applied: &Applied,
+    ) -> Result<(), Error> {
+        let n = rows.len();
+        let cols = rows.n_features;
+        // Row-major for XGBoost.
+        let mut features = vec![0f32; n * cols];
+        for f in 0..cols {
+            for (r, &v) in rows.feature(f).iter().enumerate() {
+                features[r * cols + f] = v;
+            }
+        }
+        let labels = vec![0f32; n];
+        let batch = Batch::new(&features, cols, &labels);
+        let (probs, calls) = super::mean_and_calls(&applied.models, &applied.weights, &batch)?;
+        let strand = match rows.strand {
+            Strand::Forward => "+",
+            Strand::Reverse => "-",
+        };
+        for (r, &pos) in rows.positions.iter().enumerate() {
+            let j = region.local(pos as u64).ok_or_else(|| {
+                Error::Internal(format!("position {pos} outside gene {}", rows.gene_id))
+            })?;
+            self.chrom.push(rows.chrom.clone());
+            self.position.push(pos);
+            self.strand.push(strand);
+            self.gene_id.push(rows.gene_id.clone());
+            self.splice_type.push(match rows.splice[r] {
+                SpliceType::Neither => None,
+                t => Some(t.as_str()),
+            });
+            self.base_donor.push(scores.donor[j]);
+            self.base_acceptor.push(scores.acceptor[j]);
+            self.predicted.push(SpliceType::of_index(calls[r]).as_str());
+        }
+        self.probs.extend(probs);
+        Ok(())
+    }
+
+    /// The batch, as the table's columns.
+    fn batch(self, kind: &output::Kind) -> Result<RecordBatch, Error> {
+        let p = |c: usize| -> ArrayRef {
+            Arc::new(Float32Array::from(
+                self.probs
+                    .iter()
+                    .skip(c)
+                    .step_by(3)
+                    .copied()
+                    .collect::<Vec<_>>(),
+            ))
+        };
+        let cols: Vec<ArrayRef> = vec![
+            Arc::new(StringArray::from(self.chrom)),
+            Arc::new(Int64Array::from(self.position)),
+            Arc::new(StringArray::from(self.strand)),
+            Arc::new(StringArray::from(self.gene_id)),
+            Arc::new(StringArray::from(self.splice_type)),
+            Arc::new(Float32Array::from(self.base_donor)),
+            Arc::new(Float32Array::from(self.base_acceptor)),
+            p(0),
+            p(1),
+            p(2),
+            Arc::new(StringArray::from(self.predicted)),
+        ];
+        RecordBatch::try_new(kind.schema.clone(), cols)
+            .map_err(|e| Error::Internal(format!("the prediction table's batch: {e}")))
+    }
+}

@@ -1,0 +1,200 @@
+//! Every-base `predict`: a trained model on every base of genes of a genome and annotation,
+//! without a dataset; one feature path with `predict --dataset`, every base once, resumable.
+
+use std::path::Path;
+
+use spliceforge::error::exit;
+
+use crate::util::{Dir, build_cmd, inputs_cmd, kill_until_done, python, run};
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// A dataset of eight genes and a small model trained on it.
+fn dataset_and_model(dir: &Dir) -> (std::path::PathBuf, std::path::PathBuf) {
+    let ds = dir.join("ds");
+    run(build_cmd(
+        dir,
+        &ds,
+        &["--n-genes", "8", "--batch-size", "4"],
+    ))
+    .ok();
+    let model = dir.join("model");
+    run(dir.cmd(&[
+        "train",
+        "--dataset",
+        s(&ds),
+        "--out-dir",
+        s(&model),
+        "--n-folds",
+        "1",
+        "--n-estimators",
+        "10",
+        "--learning-rate",
+        "0.3",
+    ]))
+    .ok();
+    (ds, model)
+}
+
+#[test]
+fn every_base_predictions_equal_the_dataset_rows_and_cover_every_base_of_each_gene_once() {
+    let dir = Dir::new();
+    let (ds, model) = dataset_and_model(&dir);
+    let rows = dir.join("rows.parquet");
+    run(dir.cmd(&[
+        "predict",
+        "--model",
+        s(&model),
+        "--dataset",
+        s(&ds),
+        "--out",
+        s(&rows),
+    ]))
+    .ok();
+    // The dataset's genes (the built-in model's reserved genes are not among them).
+    let ids = python(&format!(
+        "import pyarrow.parquet as pq\nprint('\\n'.join(pq.read_table('{}')['gene_id'].to_pylist()))",
+        s(&ds.join("genes.parquet"))
+    ));
+    let list = dir.write("genes.txt", ids);
+    let bases = dir.join("bases.parquet");
+    let predict = || {
+        inputs_cmd(
+            &dir,
+            "predict",
+            &[
+                "--model",
+                s(&model),
+                "--gene-ids",
+                s(&list),
+                "--batch-size",
+                "3",
+                "-q",
+                "--out",
+                s(&bases),
+            ],
+        )
+    };
+    let r = run(predict()).ok();
+    assert!(
+        r.stdout.contains("predicted every base of 8 genes"),
+        "{}",
+        r.stdout
+    );
+    // Read back by pyarrow (an independent reader): every dataset row is in the every-base
+    // table with the same probabilities and call; every base of each gene is there once.
+    let report = python(&format!(
+        r#"
+import pyarrow.parquet as pq
+rows = pq.read_table('{rows}').to_pylist()
+bases = pq.read_table('{bases}').to_pylist()
+genes = pq.read_table('{genes}').to_pylist()
+by = {{(b['gene_id'], b['position']): b for b in bases}}
+assert len(by) == len(bases), 'a base appears twice'
+worst = 0.0
+for r in rows:
+    b = by[(r['gene_id'], r['position'])]
+    for c in ('p_neither', 'p_donor', 'p_acceptor'):
+        worst = max(worst, abs(r[c] - b[c]))
+    assert r['predicted'] == b['predicted'], (r, b)
+    assert (r['splice_type'] if r['splice_type'] != 'neither' else None) == b['splice_type'], (r, b)
+    assert b['chrom'] == r['chrom'] and b['strand'] == r['strand']
+assert worst <= 1e-6, worst
+for g in genes:
+    pos = sorted(p for (gid, p) in by if gid == g['gene_id'])
+    assert pos == list(range(g['start'], g['end'] + 1)), (g['gene_id'], len(pos), g['start'], g['end'])
+sites = sum(1 for b in bases if b['splice_type'] is not None)
+assert sites == sum(g['sites'] for g in genes), (sites, sum(g['sites'] for g in genes))
+assert all(0.0 <= b['base_donor'] <= 1.0 and 0.0 <= b['base_acceptor'] <= 1.0 for b in bases)
+print(len(rows), len(bases), worst)
+"#,
+        rows = s(&rows),
+        bases = s(&bases),
+        genes = s(&ds.join("genes.parquet")),
+    ));
+    let n: Vec<f64> = report
+        .split_whitespace()
+        .map(|x| x.parse().unwrap())
+        .collect();
+    assert!(
+        n[1] > 2.0 * n[0],
+        "every base gives more rows than the sampled dataset: {report}"
+    );
+
+    // The same command again: complete, nothing changes.
+    let before = std::fs::read(&bases).unwrap();
+    let r = run(predict()).ok();
+    assert!(r.stdout.contains("already complete"), "{}", r.stdout);
+    assert_eq!(std::fs::read(&bases).unwrap(), before);
+
+    // Killed at random instants and run again until it finishes: the same bytes.
+    let resumed = dir.join("resumed.parquet");
+    let again = || {
+        inputs_cmd(
+            &dir,
+            "predict",
+            &[
+                "--model",
+                s(&model),
+                "--gene-ids",
+                s(&list),
+                "--batch-size",
+                "1",
+                "-q",
+                "--out",
+                s(&resumed),
+            ],
+        )
+    };
+    let kills = kill_until_done(7, 150, 600, again);
+    assert!(kills >= 1);
+    let fresh = dir.join("fresh.parquet");
+    let mut args: Vec<String> = again()
+        .get_args()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    *args.last_mut().unwrap() = s(&fresh).to_string();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    run(dir.cmd(&args)).ok();
+    assert_eq!(
+        std::fs::read(&resumed).unwrap(),
+        std::fs::read(&fresh).unwrap(),
+        "a killed and resumed every-base predict wrote other bytes ({kills} kills)"
+    );
+}
+
+#[test]
+fn every_base_predict_refuses_a_model_without_its_dataset_record_and_bad_input() {
+    let dir = Dir::new();
+    let (_, model) = dataset_and_model(&dir);
+    let out = dir.join("bases.parquet");
+    let predict = |model: &Path, extra: &[&str]| {
+        let mut args = vec!["--model", s(model), "--out", s(&out), "-q"];
+        args.extend_from_slice(extra);
+        run(inputs_cmd(&dir, "predict", &args))
+    };
+    // A model directory whose dataset record is gone (as from an older spliceforge).
+    let old = dir.join("old-model");
+    crate::util::copy_dir(&model, &old);
+    std::fs::remove_file(old.join("dataset.json")).unwrap();
+    let r = predict(&old, &["--n-genes", "1"]).fails_with(exit::INCOMPATIBLE);
+    assert!(
+        r.stderr.contains("no record of the dataset") && r.stderr.contains("--dataset"),
+        "{}",
+        r.stderr
+    );
+    assert!(!out.exists());
+    // An empty selection.
+    let none = dir.write("none.txt", "# no genes\n");
+    predict(&model, &["--gene-ids", s(&none)]).fails_with(exit::BAD_INPUT);
+    // Neither a dataset nor a genome.
+    let r =
+        run(dir.cmd(&["predict", "--model", s(&model), "--out", s(&out)])).fails_with(exit::USAGE);
+    assert!(
+        r.stderr.contains("--dataset") && r.stderr.contains("--genome"),
+        "{}",
+        r.stderr
+    );
+}
