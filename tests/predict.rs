@@ -129,6 +129,44 @@ print(len(rows), len(bases), worst)
     assert!(r.stdout.contains("already complete"), "{}", r.stdout);
     assert_eq!(std::fs::read(&bases).unwrap(), before);
 
+    // Tracks, from the finished table, read back by a plain parser: BED6 of the called sites,
+    // bedGraph per class and strand whose intervals give every base's probability.
+    let (bed, prefix) = (dir.join("calls.bed"), dir.join("tracks"));
+    let mut c = predict();
+    c.args(["--bed", s(&bed), "--bedgraph-prefix", s(&prefix)]);
+    let r = run(c).ok();
+    assert!(r.stdout.contains("called sites in"), "{}", r.stdout);
+    python(&format!(
+        r#"
+import pyarrow.parquet as pq
+bases = pq.read_table('{bases}').to_pylist()
+calls = [b for b in bases if b['predicted'] != 'neither']
+lines = [l.split('\t') for l in open('{bed}').read().splitlines()]
+assert len(lines) == len(calls) > 0, (len(lines), len(calls))
+want = sorted((b['chrom'], b['position'] - 1, b['position'], b['predicted'], round(b['p_' + b['predicted']] * 1000), b['strand']) for b in calls)
+got = sorted((l[0], int(l[1]), int(l[2]), l[3], int(l[4]), l[5]) for l in lines)
+assert got == want, (got[:3], want[:3])
+for cls in ('donor', 'acceptor'):
+    for strand, name in (('+', 'fwd'), ('-', 'rev')):
+        value = {{}}
+        for l in open('{prefix}.' + cls + '.' + name + '.bedgraph'):
+            chrom, start, end, v = l.split('\t')
+            for p in range(int(start) + 1, int(end) + 1):
+                assert (chrom, p) not in value
+                value[(chrom, p)] = float(v)
+        mine = {{}}
+        for b in bases:
+            if b['strand'] == strand:
+                k = (b['chrom'], b['position'])
+                mine[k] = max(mine.get(k, 0.0), b['p_' + cls])
+        assert set(value) == set(mine), (cls, strand, len(value), len(mine))
+        assert max(abs(value[k] - mine[k]) for k in mine) < 1e-6
+"#,
+        bases = s(&bases),
+        bed = s(&bed),
+        prefix = s(&prefix),
+    ));
+
     // Killed at random instants and run again until it finishes: the same bytes.
     let resumed = dir.join("resumed.parquet");
     let again = || {

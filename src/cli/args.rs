@@ -427,6 +427,14 @@ pub struct PredictArgs {
     /// Discard a finished or partial output and start over (every base).
     #[arg(help_heading = "Every base", long)]
     pub overwrite: bool,
+    /// Also write the called sites (the call is donor or acceptor) as BED6: 0-based start, name
+    /// donor/acceptor, score = the probability × 1000 (docs/coordinates.md).
+    #[arg(help_heading = "Tracks (every base)", long, value_name = "FILE")]
+    pub bed: Option<PathBuf>,
+    /// Also write per-base probabilities as bedGraph, one file per class and strand:
+    /// P.donor.fwd.bedgraph, P.donor.rev.bedgraph, P.acceptor.fwd.bedgraph, P.acceptor.rev.bedgraph.
+    #[arg(help_heading = "Tracks (every base)", long, value_name = "P")]
+    pub bedgraph_prefix: Option<PathBuf>,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,

@@ -245,6 +245,7 @@ pub fn predict_genes(cfg: &spliceforge::predict::GenesConfig, quiet: bool) -> Re
             cfg.out.display(),
             r.rows
         );
+        print_tracks(cfg, &r);
         return Ok(());
     }
     if r.resumed_from > 0 {
@@ -262,7 +263,23 @@ pub fn predict_genes(cfg: &spliceforge::predict::GenesConfig, quiet: bool) -> Re
         cfg.out.display(),
         spliceforge::rss::human(spliceforge::rss::peak_rss_bytes())
     );
+    print_tracks(cfg, &r);
     Ok(())
+}
+
+/// Where the tracks went.
+fn print_tracks(cfg: &spliceforge::predict::GenesConfig, r: &spliceforge::predict::GenesReport) {
+    let Some(w) = r.tracks else { return };
+    if let Some(bed) = &cfg.tracks.bed {
+        println!("{} called sites in {} (BED6)", w.sites, bed.display());
+    }
+    if let Some(p) = &cfg.tracks.bedgraph_prefix {
+        println!(
+            "{} intervals in {}.{{donor,acceptor}}.{{fwd,rev}}.bedgraph",
+            w.intervals,
+            p.display()
+        );
+    }
 }
 
 /// `predict --dataset`: how many rows went where.

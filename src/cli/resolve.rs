@@ -8,7 +8,7 @@ use spliceforge::Error;
 use spliceforge::builder::{BaseModel, BuildConfig, ScoreConfig, Scoring, SpliceAiSettings};
 use spliceforge::features::{LabelConfig, RowConfig};
 use spliceforge::genome::{Format, Selection};
-use spliceforge::predict::GenesConfig;
+use spliceforge::predict::{GenesConfig, Tracks};
 use spliceforge::store::Shard;
 use spliceforge::train::memory::{Fixed, Settings, Shape, parse_size};
 use spliceforge::train::{Auto, SingleModel, TrainConfig};
@@ -545,5 +545,9 @@ pub fn predict(a: PredictArgs) -> Result<Predict, Error> {
         batch_size: a.batch_size,
         threads: threads(a.threads),
         overwrite: a.overwrite,
+        tracks: Tracks {
+            bed: a.bed,
+            bedgraph_prefix: a.bedgraph_prefix,
+        },
     }))
 }

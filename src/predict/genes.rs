@@ -36,6 +36,8 @@ use crate::train::fit::model::Model;
 use crate::train::modeldir::{self, DATASET_JSON};
 use crate::xgb::Batch;
 
+use super::tracks::{self, Tracks, Written};
+
 /// Everything every-base `predict` runs on.
 #[derive(Debug, Clone)]
 pub struct GenesConfig {
@@ -61,6 +63,8 @@ pub struct GenesConfig {
     pub threads: usize,
     /// Start over, discarding what `out` holds.
     pub overwrite: bool,
+    /// Genome-browser tracks written from the finished table.
+    pub tracks: Tracks,
 }
 
 /// What an every-base `predict` run did.
@@ -80,6 +84,8 @@ pub struct GenesReport {
     pub rows: u64,
     /// The base model's name.
     pub base_model: &'static str,
+    /// What the tracks hold, when asked for.
+    pub tracks: Option<Written>,
 }
 
 /// `format` of an every-base prediction run's fingerprint.
@@ -138,6 +144,7 @@ pub fn predict_genes(cfg: &GenesConfig, progress: bool) -> Result<GenesReport, E
             secs: 0.0,
             rows,
             base_model,
+            tracks: write_tracks(cfg)?,
         });
     }
     // Inputs are read and checked before anything is written.
@@ -200,7 +207,16 @@ pub fn predict_genes(cfg: &GenesConfig, progress: bool) -> Result<GenesReport, E
         secs,
         rows,
         base_model,
+        tracks: write_tracks(cfg)?,
     })
+}
+
+/// The tracks `cfg` asks for, from its finished table.
+fn write_tracks(cfg: &GenesConfig) -> Result<Option<Written>, Error> {
+    if !cfg.tracks.any() {
+        return Ok(None);
+    }
+    tracks::write(&cfg.out, &cfg.tracks).map(Some)
 }
 
 /// Opens the model directory with the record of the dataset it was trained on, refusing a model

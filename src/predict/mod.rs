@@ -10,9 +10,11 @@
 
 pub mod dataset;
 pub mod genes;
+pub mod tracks;
 
 pub use dataset::predict;
 pub use genes::{GenesConfig, GenesReport, predict_genes};
+pub use tracks::Tracks;
 
 use crate::train::Error;
 use crate::train::eval::metrics::argmax;
