@@ -201,6 +201,39 @@ for cls in ('donor', 'acceptor'):
         std::fs::read(&fresh).unwrap(),
         "a killed and resumed every-base predict wrote other bytes ({kills} kills)"
     );
+
+    // Two shards (as two Slurm array tasks would run them), merged: the whole run's bytes.
+    for i in 0..2 {
+        let mut c = predict();
+        let shard = dir.join(&format!("shard{i}.parquet"));
+        let args: Vec<String> = c
+            .get_args()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        let mut args: Vec<&str> = args.iter().map(String::as_str).collect();
+        *args.last_mut().unwrap() = s(&shard);
+        let spec = format!("{i}/2");
+        args.extend(["--shard", spec.as_str()]);
+        c = dir.cmd(&args);
+        run(c).ok();
+    }
+    let merged = dir.join("merged.parquet");
+    let (s0, s1) = (dir.join("shard0.parquet"), dir.join("shard1.parquet"));
+    let r = run(dir.cmd(&["merge", "--out", s(&merged), s(&s1), s(&s0)])).ok();
+    assert!(
+        r.stdout.contains("merged 2 prediction tables"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        std::fs::read(&merged).unwrap(),
+        std::fs::read(&bases).unwrap(),
+        "two shards merged differ from the whole run"
+    );
+    let r = run(dir.cmd(&["merge", "--out", s(&dir.join("m2.parquet")), s(&s1)]))
+        .fails_with(exit::SHARDS);
+    assert!(r.stderr.contains("shard 0/2 is missing"), "{}", r.stderr);
+    assert!(!dir.join("m2.parquet").exists());
 }
 
 #[test]

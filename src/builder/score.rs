@@ -90,7 +90,7 @@ pub fn score(cfg: &ScoreConfig, progress: bool) -> Result<ScoreReport, Error> {
     let positions = score_batches(cfg, &prep, &mut output, &batches, &bar)?;
     bar.finish_and_clear();
     let score_secs = t.elapsed().as_secs_f64();
-    let rows = output.finish()?;
+    let rows = output.finish(&[])?;
     Ok(ScoreReport {
         already_complete: false,
         resumed_from,
@@ -126,12 +126,12 @@ fn score_batches(
     let mut positions = 0u64;
     let sc = &cfg.scoring;
     let mut genome = fasta::Cursor::open(&sc.genome)?;
-    for genes in batches.iter().skip(resumed_from) {
+    for (i, genes) in batches.iter().enumerate().skip(resumed_from) {
         let regions = regions(&mut genome, genes, sc.flank, prep.source.context())?;
         let scores = score_parallel(&*prep.source, genes, &regions, sc.flank, sc.threads, bar);
         let batch = to_batch(genes, &regions, &scores)?;
         positions += batch.num_rows() as u64;
-        output.commit(gene_entries(genes, &regions), &batch)?;
+        output.commit(i + 1, gene_entries(genes, &regions), &batch)?;
     }
     Ok(positions)
 }

@@ -427,6 +427,12 @@ pub struct PredictArgs {
     /// Discard a finished or partial output and start over (every base).
     #[arg(help_heading = "Every base", long)]
     pub overwrite: bool,
+    /// Predict only shard I of N (I from 0): the batches b with (b − 1) mod N = I, into --out
+    /// as an ordinary resumable table; `spliceforge merge --out FILE SHARD_FILE...` joins the N
+    /// tables into exactly the one an unsharded run writes. Inside a Slurm array task the task's
+    /// shard is the default; --shard 0/1 turns sharding off.
+    #[arg(help_heading = "Every base", long, value_name = "I/N")]
+    pub shard: Option<Shard>,
     /// Also write the called sites (the call is donor or acceptor) as BED6: 0-based start, name
     /// donor/acceptor, score = the probability × 1000 (docs/coordinates.md).
     #[arg(help_heading = "Tracks (every base)", long, value_name = "FILE")]
@@ -608,7 +614,8 @@ pub struct MergeArgs {
     /// The merged dataset's directory (new, empty, or an interrupted merge to finish).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
-    /// The shard directories (`builder --shard I/N --out …`), all N of them, in any order.
+    /// The shard directories (`builder --shard I/N --out …`), all N of them, in any order; or
+    /// the N tables of `predict --genome … --shard I/N` (then --out is the merged table).
     #[arg(required = true, value_name = "SHARD_DIR")]
     pub shards: Vec<PathBuf>,
     /// Copy the parts (checksummed) instead of hard-linking them, e.g. when the shards' storage

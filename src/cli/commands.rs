@@ -17,6 +17,13 @@ fn print(text: &str) {
     let _ = std::io::stdout().write_all(text.as_bytes());
 }
 
+/// A line on standard output, like `println!`, but a closed pipe (`| head`) is not a panic.
+macro_rules! say {
+    ($($t:tt)*) => {
+        print(&(format!($($t)*) + "\n"))
+    };
+}
+
 /// `inspect`: the report, as text or JSON.
 pub fn inspect(c: Inspect) -> Result<(), Error> {
     let report = spliceforge::inspect::inspect(&c.genome, &c.annotation, c.format, &c.selection)?;
@@ -65,7 +72,7 @@ pub fn score(cfg: &ScoreConfig, quiet: bool) -> Result<(), Error> {
     }
     let r = spliceforge::builder::score(cfg, !quiet)?;
     if r.already_complete {
-        println!(
+        say!(
             "{} is already complete ({} positions); nothing to do (--overwrite starts over)",
             cfg.out.display(),
             r.rows
@@ -73,9 +80,9 @@ pub fn score(cfg: &ScoreConfig, quiet: bool) -> Result<(), Error> {
         return Ok(());
     }
     if r.resumed_from > 0 {
-        println!("resumed after {} committed batches", r.resumed_from);
+        say!("resumed after {} committed batches", r.resumed_from);
     }
-    println!(
+    say!(
         "scored {} genes, {} positions in {:.1} s ({:.0} nt/s, {} base model{}, {} threads); {} rows in {}; peak RSS {}",
         r.genes,
         r.positions,
@@ -97,6 +104,9 @@ pub fn score(cfg: &ScoreConfig, quiet: bool) -> Result<(), Error> {
 /// `merge`: what was joined, and how.
 pub fn merge(out: &Path, shards: &[std::path::PathBuf], copy: bool) -> Result<(), Error> {
     use spliceforge::builder::{Transfer, merge as merge_shards};
+    if shards.iter().all(|p| p.is_file()) {
+        return merge_tables(out, shards);
+    }
     let transfer = if copy { Transfer::Copy } else { Transfer::Link };
     let r = merge_shards(out, shards, transfer)?;
     if r.already_complete {
@@ -136,7 +146,7 @@ pub fn verify(dir: &Path) -> Result<(), Error> {
         }
         .into());
     }
-    println!(
+    say!(
         "{}: OK — {} batches, {} part files, {} genes, {} rows; checksums, schema, row counts and uniqueness hold",
         dir.display(),
         r.batches,
@@ -236,11 +246,31 @@ pub fn estimate(e: Estimate) -> Result<(), Error> {
     Ok(())
 }
 
+/// `merge` of every-base prediction tables (`predict --shard I/N`).
+fn merge_tables(out: &Path, shards: &[std::path::PathBuf]) -> Result<(), Error> {
+    let r = spliceforge::predict::merge(out, shards)?;
+    if r.already_complete {
+        say!(
+            "{} is already merged ({} rows); nothing to do",
+            out.display(),
+            r.rows
+        );
+    } else {
+        say!(
+            "merged {} prediction tables into {}: {} rows, the table one unsharded run writes",
+            r.shards,
+            out.display(),
+            r.rows
+        );
+    }
+    Ok(())
+}
+
 /// Every-base `predict`: one line of figures.
 pub fn predict_genes(cfg: &spliceforge::predict::GenesConfig, quiet: bool) -> Result<(), Error> {
     let r = spliceforge::predict::predict_genes(cfg, !quiet)?;
     if r.already_complete {
-        println!(
+        say!(
             "{} is already complete ({} rows); nothing to do (--overwrite starts over)",
             cfg.out.display(),
             r.rows
@@ -249,9 +279,9 @@ pub fn predict_genes(cfg: &spliceforge::predict::GenesConfig, quiet: bool) -> Re
         return Ok(());
     }
     if r.resumed_from > 0 {
-        println!("resumed after {} committed batches", r.resumed_from);
+        say!("resumed after {} committed batches", r.resumed_from);
     }
-    println!(
+    say!(
         "predicted every base of {} genes: {} bases in {:.1} s ({:.0} bases/s, {} base model, {} threads); {} rows in {}; peak RSS {}",
         r.genes,
         r.bases,
@@ -263,6 +293,13 @@ pub fn predict_genes(cfg: &spliceforge::predict::GenesConfig, quiet: bool) -> Re
         cfg.out.display(),
         spliceforge::rss::human(spliceforge::rss::peak_rss_bytes())
     );
+    let sp = r.split;
+    say!(
+        "time: base model {:.1} s, features {:.1} s, meta-model and table {:.1} s",
+        sp.base_model,
+        sp.features,
+        sp.meta_model
+    );
     print_tracks(cfg, &r);
     Ok(())
 }
@@ -271,10 +308,10 @@ pub fn predict_genes(cfg: &spliceforge::predict::GenesConfig, quiet: bool) -> Re
 fn print_tracks(cfg: &spliceforge::predict::GenesConfig, r: &spliceforge::predict::GenesReport) {
     let Some(w) = r.tracks else { return };
     if let Some(bed) = &cfg.tracks.bed {
-        println!("{} called sites in {} (BED6)", w.sites, bed.display());
+        say!("{} called sites in {} (BED6)", w.sites, bed.display());
     }
     if let Some(p) = &cfg.tracks.bedgraph_prefix {
-        println!(
+        say!(
             "{} intervals in {}.{{donor,acceptor}}.{{fwd,rev}}.bedgraph",
             w.intervals,
             p.display()
@@ -285,7 +322,7 @@ fn print_tracks(cfg: &spliceforge::predict::GenesConfig, r: &spliceforge::predic
 /// `predict --dataset`: how many rows went where.
 pub fn predict(model: &Path, dataset: &Path, out: &Path) -> Result<(), Error> {
     let n = spliceforge::predict::predict(model, dataset, out)?;
-    println!("{n} rows predicted into {}", out.display());
+    say!("{n} rows predicted into {}", out.display());
     Ok(())
 }
 

@@ -507,7 +507,7 @@ pub enum Predict {
         out: PathBuf,
     },
     /// Every base of the selected genes.
-    Genes(GenesConfig),
+    Genes(Box<GenesConfig>),
 }
 
 /// Resolves `predict`.
@@ -533,7 +533,9 @@ pub fn predict(a: PredictArgs) -> Result<Predict, Error> {
     if a.batch_size == 0 {
         return Err(usage("--batch-size must be at least 1"));
     }
-    Ok(Predict::Genes(GenesConfig {
+    let (shard, _) = shard(a.shard)?;
+    Ok(Predict::Genes(Box::new(GenesConfig {
+        shard,
         model: a.model,
         genome,
         annotation,
@@ -549,5 +551,5 @@ pub fn predict(a: PredictArgs) -> Result<Predict, Error> {
             bed: a.bed,
             bedgraph_prefix: a.bedgraph_prefix,
         },
-    }))
+    })))
 }

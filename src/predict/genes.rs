@@ -31,7 +31,8 @@ use crate::features::{GeneRows, Schema, SpliceType, gene_rows};
 use crate::genome::fasta::{self, ContigInfo};
 use crate::genome::{Format, Gene, GeneRegion, Selection, Strand, annotation, select};
 use crate::store::manifest::GeneEntry;
-use crate::store::{self, Fingerprint, InputFile, RunInfo, output};
+use crate::store::shard::CONFIG_KEY;
+use crate::store::{self, Fingerprint, InputFile, RunInfo, Shard, output};
 use crate::train::fit::model::Model;
 use crate::train::modeldir::{self, DATASET_JSON};
 use crate::xgb::Batch;
@@ -65,6 +66,9 @@ pub struct GenesConfig {
     pub overwrite: bool,
     /// Genome-browser tracks written from the finished table.
     pub tracks: Tracks,
+    /// Predict only this shard's batches (batch b with (b − 1) mod N = I); `merge` joins the
+    /// shards' tables into the table one unsharded run writes.
+    pub shard: Option<Shard>,
 }
 
 /// What an every-base `predict` run did.
@@ -86,6 +90,20 @@ pub struct GenesReport {
     pub base_model: &'static str,
     /// What the tracks hold, when asked for.
     pub tracks: Option<Written>,
+    /// Where the time went: seconds in the base model, the features and the meta-model.
+    pub split: Split,
+}
+
+/// Seconds spent in each step of every-base prediction (wall time; the base model runs on the
+/// threads, features and the meta-model batch by batch).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Split {
+    /// The base model scoring the genes.
+    pub base_model: f64,
+    /// The builder's row code (features).
+    pub features: f64,
+    /// XGBoost, calibration and the output columns.
+    pub meta_model: f64,
 }
 
 /// `format` of an every-base prediction run's fingerprint.
@@ -93,6 +111,12 @@ pub const PREDICT_FORMAT: u32 = 2001;
 
 /// Parquet metadata key holding the fingerprint of the run that wrote the file.
 const FINGERPRINT_KEY: &str = "spliceforge.predict.fingerprint";
+/// Metadata key: the whole run's fingerprint (without a shard), as JSON.
+const RUN_KEY: &str = "spliceforge.predict.run";
+/// Metadata key: the run's batches (`{"total": B, "batches": [[b, rows], …]}`).
+const BATCHES_KEY: &str = "spliceforge.predict.batches";
+/// Metadata key: the shard a table holds (`I/N`), absent for a whole run.
+const SHARD_KEY: &str = "spliceforge.predict.shard";
 
 /// The columns of the table.
 fn kind() -> output::Kind {
@@ -131,7 +155,8 @@ struct Applied {
 pub fn predict_genes(cfg: &GenesConfig, progress: bool) -> Result<GenesReport, Error> {
     let applied = open_model(&cfg.model)?;
     let kind = kind();
-    let fp = fingerprint(cfg, &applied)?;
+    let whole = fingerprint(cfg, &applied)?;
+    let fp = with_shard(&whole, cfg.shard);
     let base_model = base_model_name(&applied.built);
     if !cfg.overwrite
         && let Some(rows) = output::finished(&kind, &cfg.out, &fp)?
@@ -145,6 +170,7 @@ pub fn predict_genes(cfg: &GenesConfig, progress: bool) -> Result<GenesReport, E
             rows,
             base_model,
             tracks: write_tracks(cfg)?,
+            split: Split::default(),
         });
     }
     // Inputs are read and checked before anything is written.
@@ -154,14 +180,22 @@ pub fn predict_genes(cfg: &GenesConfig, progress: bool) -> Result<GenesReport, E
     let genes = select::select(ann.genes, &contigs, &cfg.genome, &cfg.selection)?.genes;
     let mut out = output::Output::open(&kind, &cfg.out, &fp, cfg.overwrite)?;
     let resumed_from = out.committed();
-    let batches: Vec<&[Gene]> = genes.chunks(cfg.batch_size.max(1)).collect();
-    let todo: usize = batches.iter().skip(resumed_from).map(|b| b.len()).sum();
+    let all: Vec<&[Gene]> = genes.chunks(cfg.batch_size.max(1)).collect();
+    let total = all.len();
+    // Batches numbered from 1; a shard's are those it owns.
+    let batches: Vec<(usize, &[Gene])> = (1..=total)
+        .zip(all)
+        .filter(|(n, _)| cfg.shard.is_none_or(|s| s.owns(*n)))
+        .collect();
+    let todo: usize = batches.iter().skip(resumed_from).map(|b| b.1.len()).sum();
     let bar = crate::progress::genes(progress, todo);
     let t = Instant::now();
     let mut genome = fasta::Cursor::open(&cfg.genome)?;
     let mut bases = 0u64;
-    for genes in batches.iter().skip(resumed_from) {
+    let mut split = Split::default();
+    for &(n, genes) in batches.iter().skip(resumed_from) {
         let regions = regions(&mut genome, genes, applied.built.flank, source.context())?;
+        let step = Instant::now();
         let scores = score_parallel(
             &*source,
             genes,
@@ -170,9 +204,11 @@ pub fn predict_genes(cfg: &GenesConfig, progress: bool) -> Result<GenesReport, E
             cfg.threads,
             &crate::progress::genes(false, 0),
         );
+        split.base_model += step.elapsed().as_secs_f64();
         let mut table = Table::default();
         let mut entries = Vec::with_capacity(genes.len());
         for ((gene, region), scores) in genes.iter().zip(&regions).zip(&scores) {
+            let step = Instant::now();
             let rows = gene_rows(
                 gene,
                 region,
@@ -180,8 +216,11 @@ pub fn predict_genes(cfg: &GenesConfig, progress: bool) -> Result<GenesReport, E
                 &applied.schema,
                 &applied.built.every_row(),
             );
+            split.features += step.elapsed().as_secs_f64();
+            let step = Instant::now();
             let n = rows.len();
             table.push(&rows, region, scores, &applied)?;
+            split.meta_model += step.elapsed().as_secs_f64();
             entries.push(GeneEntry {
                 id: gene.id.clone(),
                 rows: n as u64,
@@ -194,11 +233,12 @@ pub fn predict_genes(cfg: &GenesConfig, progress: bool) -> Result<GenesReport, E
                 bases as f64 / t.elapsed().as_secs_f64().max(1e-9)
             ));
         }
-        out.commit(entries, &table.batch(&kind)?)?;
+        out.commit(n, entries, &table.batch(&kind)?)?;
     }
     bar.finish_and_clear();
     let secs = t.elapsed().as_secs_f64();
-    let rows = out.finish()?;
+    let extra = table_metadata(&whole, cfg.shard, total, &out.batches()?)?;
+    let rows = out.finish(&extra)?;
     Ok(GenesReport {
         already_complete: false,
         resumed_from,
@@ -208,6 +248,7 @@ pub fn predict_genes(cfg: &GenesConfig, progress: bool) -> Result<GenesReport, E
         rows,
         base_model,
         tracks: write_tracks(cfg)?,
+        split,
     })
 }
 
@@ -393,6 +434,239 @@ fn fingerprint(cfg: &GenesConfig, applied: &Applied) -> Result<Fingerprint, Erro
         inputs,
         schema: applied.schema.clone(),
     })
+}
+
+/// `whole` with the shard in its settings (a shard's own run), or `whole` itself.
+fn with_shard(whole: &Fingerprint, shard: Option<Shard>) -> Fingerprint {
+    let mut fp = whole.clone();
+    if let (Some(s), Some(map)) = (shard, fp.config.as_object_mut()) {
+        map.insert(CONFIG_KEY.into(), serde_json::json!(s));
+    }
+    fp
+}
+
+/// A table's metadata after its fingerprint: the whole run's fingerprint, its batches (how
+/// many the whole run has; this table's, with their rows), and its shard.
+fn table_metadata(
+    whole: &Fingerprint,
+    shard: Option<Shard>,
+    total: usize,
+    batches: &[(usize, u64)],
+) -> Result<Vec<(String, String)>, Error> {
+    let json = |v: &dyn erased::Json| v.to_json();
+    let mut m = vec![
+        (RUN_KEY.to_string(), json(whole)?),
+        (
+            BATCHES_KEY.to_string(),
+            json(&serde_json::json!({"total": total, "batches": batches}))?,
+        ),
+    ];
+    if let Some(s) = shard {
+        m.push((SHARD_KEY.to_string(), s.to_string()));
+    }
+    Ok(m)
+}
+
+mod erased {
+    //! Compact JSON of a metadata value.
+    pub(super) trait Json {
+        fn to_json(&self) -> Result<String, crate::Error>;
+    }
+    impl<T: serde::Serialize> Json for T {
+        fn to_json(&self) -> Result<String, crate::Error> {
+            serde_json::to_string(self).map_err(|e| crate::Error::Internal(e.to_string()))
+        }
+    }
+}
+
+/// A shard's table, as `merge` reads it.
+struct ShardTable {
+    path: PathBuf,
+    shard: Shard,
+    run: String,
+    total: usize,
+    batches: Vec<(usize, u64)>,
+}
+
+/// What `merge` of prediction tables did.
+#[derive(Debug, Clone, Copy)]
+pub struct Merged {
+    /// The table was already complete.
+    pub already_complete: bool,
+    /// Rows of the table.
+    pub rows: u64,
+    /// Shards joined.
+    pub shards: usize,
+}
+
+/// Joins the tables of a sharded every-base run (`predict --shard I/N`, all N) into `out`: the
+/// table one unsharded run with the same arguments writes, byte for byte. Refuses (exit 14,
+/// nothing written) shards that are missing, given twice, or of another run.
+pub fn merge(out: &Path, shards: &[PathBuf]) -> Result<Merged, Error> {
+    let mut problems = Vec::new();
+    let mut tables = Vec::new();
+    for path in shards {
+        match read_shard(path) {
+            Ok(t) => tables.push(t),
+            Err(why) => problems.push(format!("{}: {why}", path.display())),
+        }
+    }
+    if let Some(first) = tables.first() {
+        let n = first.shard.count;
+        let mut seen = vec![0usize; n];
+        for t in &tables {
+            if t.run != first.run || t.shard.count != n || t.total != first.total {
+                problems.push(format!(
+                    "{} is a shard of another run than {} (other model, inputs or settings)",
+                    t.path.display(),
+                    first.path.display()
+                ));
+            } else {
+                seen[t.shard.index] += 1;
+            }
+        }
+        for (i, k) in seen.iter().enumerate() {
+            match k {
+                1 => {}
+                0 => problems.push(format!("shard {i}/{n} is missing")),
+                _ => problems.push(format!("shard {i}/{n} is given {k} times")),
+            }
+        }
+    }
+    if !problems.is_empty() || tables.is_empty() {
+        return Err(store::Error::Shards { problems }.into());
+    }
+    let whole: Fingerprint =
+        serde_json::from_str(&tables[0].run).map_err(|e| store::Error::Shards {
+            problems: vec![format!("{}: its run record: {e}", tables[0].path.display())],
+        })?;
+    let kind = kind();
+    if let Some(rows) = output::finished(&kind, out, &whole)? {
+        return Ok(Merged {
+            already_complete: true,
+            rows,
+            shards: tables.len(),
+        });
+    }
+    let total = tables[0].total;
+    let mut owner = vec![None; total + 1];
+    for (k, t) in tables.iter().enumerate() {
+        for &(b, rows) in &t.batches {
+            owner[b] = Some((k, rows));
+        }
+    }
+    let mut all = Vec::with_capacity(total);
+    for (b, o) in owner.iter().enumerate().skip(1) {
+        let Some((k, rows)) = *o else {
+            return Err(store::Error::Shards {
+                problems: vec![format!("batch {b} is in no shard (an unfinished shard?)")],
+            }
+            .into());
+        };
+        all.push((b, k, rows));
+    }
+    let mut readers = (tables.iter())
+        .map(|t| Rows::open(&t.path))
+        .collect::<Result<Vec<_>, _>>()?;
+    let chunks = all.iter().flat_map(|&(_, k, rows)| {
+        let sizes = (0..rows.div_ceil(output::CHUNK_ROWS as u64)).map(move |c| {
+            (rows - c * output::CHUNK_ROWS as u64).min(output::CHUNK_ROWS as u64) as usize
+        });
+        sizes.map(move |n| (k, n))
+    });
+    let schema = kind.schema.clone();
+    let batches = chunks.map(|(k, n)| readers[k].take(n, &schema));
+    let extra = table_metadata(
+        &whole,
+        None,
+        total,
+        &(all.iter().map(|a| (a.0, a.2))).collect::<Vec<_>>(),
+    )?;
+    let tmp_dir = output::work_dir(out).with_extension("tmp");
+    let rows = kind.write_table(out, &tmp_dir, &whole.digest(), &extra, batches)?;
+    let _ = std::fs::remove_dir_all(&tmp_dir);
+    Ok(Merged {
+        already_complete: false,
+        rows,
+        shards: tables.len(),
+    })
+}
+
+/// A shard's table and its record, or why it is not one.
+fn read_shard(path: &Path) -> Result<ShardTable, String> {
+    let get = |key: &str| output::metadata(path, key);
+    let run = get(RUN_KEY).ok_or("not a table of `spliceforge predict --genome`")?;
+    let shard: Shard = get(SHARD_KEY)
+        .ok_or("a whole run's table, not a shard's (predict --shard I/N)")?
+        .parse()
+        .map_err(|e| format!("its shard: {e}"))?;
+    let b: serde_json::Value = get(BATCHES_KEY)
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .ok_or("its batch record is missing or damaged")?;
+    let total = b["total"].as_u64().ok_or("its batch record has no total")? as usize;
+    let batches: Vec<(usize, u64)> =
+        serde_json::from_value(b["batches"].clone()).map_err(|e| format!("its batches: {e}"))?;
+    Ok(ShardTable {
+        path: path.to_path_buf(),
+        shard,
+        run,
+        total,
+        batches,
+    })
+}
+
+/// A table read forward, `n` rows at a time.
+struct Rows {
+    path: PathBuf,
+    reader: parquet::arrow::arrow_reader::ParquetRecordBatchReader,
+    held: Option<RecordBatch>,
+}
+
+impl Rows {
+    fn open(path: &Path) -> Result<Self, Error> {
+        let file = std::fs::File::open(path).map_err(|e| store::Error::read(path, e))?;
+        let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+            .map(|r| r.with_batch_size(output::CHUNK_ROWS))
+            .and_then(|r| r.build())
+            .map_err(|e| store::Error::damaged_parquet(path, e))?;
+        Ok(Rows {
+            path: path.to_path_buf(),
+            reader,
+            held: None,
+        })
+    }
+
+    /// The next `n` rows as one batch.
+    fn take(&mut self, n: usize, schema: &Arc<ArrowSchema>) -> Result<RecordBatch, store::Error> {
+        let mut parts = Vec::new();
+        let mut need = n;
+        while need > 0 {
+            let b = match self.held.take() {
+                Some(b) => b,
+                None => match self.reader.next() {
+                    Some(b) => b.map_err(|e| store::Error::damaged_parquet(&self.path, e))?,
+                    None => {
+                        return Err(store::Error::Corrupt {
+                            path: self.path.clone(),
+                            message: "has fewer rows than its batch record says".into(),
+                        });
+                    }
+                },
+            };
+            if b.num_rows() > need {
+                parts.push(b.slice(0, need));
+                self.held = Some(b.slice(need, b.num_rows() - need));
+                need = 0;
+            } else {
+                need -= b.num_rows();
+                parts.push(b);
+            }
+        }
+        arrow_select::concat::concat_batches(schema, &parts).map_err(|e| store::Error::Corrupt {
+            path: self.path.clone(),
+            message: format!("its rows do not join into the table's columns: {e}"),
+        })
+    }
 }
 
 /// The regions of `genes` (in genome order; ± `flank`, with `context` bases cut around each).

@@ -38,8 +38,12 @@ pub struct Kind {
     pub what: &'static str,
 }
 
+/// Rows per record batch when a table is assembled from its parts (the Parquet reader's
+/// default): a merge that writes the same rows in the same chunks writes the same bytes.
+pub const CHUNK_ROWS: usize = 1024;
+
 impl Kind {
-    fn properties(&self, fingerprint: Option<&str>) -> WriterProperties {
+    fn properties(&self, metadata: Option<Vec<KeyValue>>) -> WriterProperties {
         let mut b = WriterProperties::builder()
             .set_compression(Compression::ZSTD(ZstdLevel::default()))
             .set_dictionary_enabled(false);
@@ -47,14 +51,57 @@ impl Kind {
             b = b.set_column_dictionary_enabled((*c).into(), true);
         }
         b.set_max_row_group_row_count(Some(1 << 20))
-            .set_key_value_metadata(fingerprint.map(|f| {
-                vec![KeyValue::new(
-                    self.fingerprint_key.to_string(),
-                    f.to_string(),
-                )]
-            }))
+            .set_key_value_metadata(metadata)
             .build()
     }
+
+    /// Writes the table `out` atomically (scratch in `tmp_dir`) from `batches`, with the digest
+    /// of the run that wrote it and `extra` key-value metadata; returns its rows.
+    pub fn write_table(
+        &self,
+        out: &Path,
+        tmp_dir: &Path,
+        digest: &str,
+        extra: &[(String, String)],
+        batches: impl Iterator<Item = Result<RecordBatch, Error>>,
+    ) -> Result<u64, Error> {
+        let file = AtomicFile::create(out, tmp_dir).map_err(|e| Error::write(tmp_dir, e))?;
+        let tmp = file.tmp().to_path_buf();
+        let mut metadata = vec![KeyValue::new(
+            self.fingerprint_key.to_string(),
+            digest.to_string(),
+        )];
+        metadata.extend(
+            extra
+                .iter()
+                .map(|(k, v)| KeyValue::new(k.clone(), v.clone())),
+        );
+        let props = self.properties(Some(metadata));
+        let mut w = ArrowWriter::try_new(file, self.schema.clone(), Some(props))
+            .map_err(|e| write_error(&tmp, e))?;
+        let mut rows = 0u64;
+        for batch in batches {
+            let batch = batch?;
+            rows += batch.num_rows() as u64;
+            w.write(&batch).map_err(|e| write_error(&tmp, e))?;
+        }
+        let file = w.into_inner().map_err(|e| write_error(&tmp, e))?;
+        file.commit().map_err(|e| Error::write(out, e))?;
+        Ok(rows)
+    }
+}
+
+/// A table's key-value metadata entry `key`, if the file is a Parquet file that has it.
+pub fn metadata(path: &Path, key: &str) -> Option<String> {
+    let f = fs::File::open(path).ok()?;
+    let reader = parquet::file::reader::SerializedFileReader::new(f).ok()?;
+    reader
+        .metadata()
+        .file_metadata()
+        .key_value_metadata()?
+        .iter()
+        .find(|kv| kv.key == key)
+        .and_then(|kv| kv.value.clone())
 }
 
 /// The work directory of output `out`: `OUT.work`.
@@ -131,10 +178,14 @@ impl<'k> Output<'k> {
         self.committed
     }
 
-    /// Writes `batch` as the next batch's part (temporary name, fsync, rename) and records it,
-    /// with its genes, in the manifest.
-    pub fn commit(&mut self, genes: Vec<GeneEntry>, batch: &RecordBatch) -> Result<(), Error> {
-        let n = self.committed + 1;
+    /// Writes `batch` as the next committed batch's part (temporary name, fsync, rename) and
+    /// records it, as batch number `n` with its genes, in the manifest.
+    pub fn commit(
+        &mut self,
+        n: usize,
+        genes: Vec<GeneEntry>,
+        batch: &RecordBatch,
+    ) -> Result<(), Error> {
         let props = self.kind.properties(None);
         let mut w = PartWriter::with_properties(
             &self.work,
@@ -153,38 +204,45 @@ impl<'k> Output<'k> {
             quality: Default::default(),
         };
         manifest::append(&self.work.join(MANIFEST), &Entry::Batch(entry))?;
-        self.committed = n;
+        self.committed += 1;
         Ok(())
     }
 
-    /// Concatenates the committed parts, in batch order, into the output file (atomically),
-    /// removes the work directory and returns the rows written.
-    pub fn finish(self) -> Result<u64, Error> {
+    /// The committed batches, in order: each batch's number and rows.
+    pub fn batches(&self) -> Result<Vec<(usize, u64)>, Error> {
         let m = manifest::load(&self.work.join(MANIFEST), false)?;
+        Ok(m.batches.iter().map(|b| (b.batch, b.rows)).collect())
+    }
+
+    /// Concatenates the committed parts, in commit order and [`CHUNK_ROWS`] rows at a time,
+    /// into the output file (atomically, with `extra` key-value metadata after the
+    /// fingerprint), removes the work directory and returns the rows written.
+    pub fn finish(self, extra: &[(String, String)]) -> Result<u64, Error> {
+        let m = manifest::load(&self.work.join(MANIFEST), false)?;
+        let paths: Vec<PathBuf> = (m.batches.iter())
+            .flat_map(|b| b.parts.iter().map(|f| self.work.join(&f.file)))
+            .collect();
+        let batches = paths.iter().flat_map(|path| {
+            let reader = fs::File::open(path)
+                .map_err(|e| Error::read(path, e))
+                .and_then(|file| {
+                    ParquetRecordBatchReaderBuilder::try_new(file)
+                        .map(|r| r.with_batch_size(CHUNK_ROWS))
+                        .and_then(|r| r.build())
+                        .map_err(|e| Error::damaged_parquet(path, e))
+                });
+            let (ok, err) = match reader {
+                Ok(r) => (Some(r), None),
+                Err(e) => (None, Some(Err(e))),
+            };
+            (ok.into_iter().flatten())
+                .map(move |b| b.map_err(|e| Error::damaged_parquet(path, e)))
+                .chain(err)
+        });
         let tmp_dir = self.work.join(".tmp");
-        let file =
-            AtomicFile::create(&self.out, &tmp_dir).map_err(|e| Error::write(&tmp_dir, e))?;
-        let tmp = file.tmp().to_path_buf();
-        let props = self.kind.properties(Some(&self.digest));
-        let mut w = ArrowWriter::try_new(file, self.kind.schema.clone(), Some(props))
-            .map_err(|e| write_error(&tmp, e))?;
-        let mut rows = 0u64;
-        for b in &m.batches {
-            for f in &b.parts {
-                let path = self.work.join(&f.file);
-                let file = fs::File::open(&path).map_err(|e| Error::read(&path, e))?;
-                let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-                    .and_then(|r| r.build())
-                    .map_err(|e| Error::damaged_parquet(&path, e))?;
-                for batch in reader {
-                    let batch = batch.map_err(|e| Error::damaged_parquet(&path, e))?;
-                    rows += batch.num_rows() as u64;
-                    w.write(&batch).map_err(|e| write_error(&tmp, e))?;
-                }
-            }
-        }
-        let file = w.into_inner().map_err(|e| write_error(&tmp, e))?;
-        file.commit().map_err(|e| Error::write(&self.out, e))?;
+        let rows = self
+            .kind
+            .write_table(&self.out, &tmp_dir, &self.digest, extra, batches)?;
         fs::remove_dir_all(&self.work).map_err(|e| Error::write(&self.work, e))?;
         Ok(rows)
     }
@@ -227,15 +285,7 @@ fn changes(work: &Path, new: &Fingerprint) -> Vec<String> {
 
 /// The fingerprint a finished output file carries, if it is one of this kind.
 fn file_fingerprint(kind: &Kind, path: &Path) -> Option<String> {
-    let f = fs::File::open(path).ok()?;
-    let reader = parquet::file::reader::SerializedFileReader::new(f).ok()?;
-    reader
-        .metadata()
-        .file_metadata()
-        .key_value_metadata()?
-        .iter()
-        .find(|kv| kv.key == kind.fingerprint_key)
-        .and_then(|kv| kv.value.clone())
+    metadata(path, kind.fingerprint_key)
 }
 
 fn count_rows(path: &Path) -> Result<u64, Error> {
