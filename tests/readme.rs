@@ -139,7 +139,9 @@ fn the_readme_commands_run_and_tell_one_story() {
     let verbs: Vec<&str> = cmds.iter().map(|c| c[0].as_str()).collect();
     assert_eq!(
         verbs,
-        ["builder", "train", "train", "predict", "estimate", "train"],
+        [
+            "builder", "train", "train", "predict", "predict", "estimate", "train"
+        ],
         "the README's commands changed: update this test"
     );
     let dir = Dir::new();
@@ -153,6 +155,18 @@ fn the_readme_commands_run_and_tell_one_story() {
             "train" => {
                 let out = value_after(args, "--out-dir").unwrap();
                 check_train(&r.stdout, &dir.join(&out));
+            }
+            "predict" if args.iter().any(|a| a == "--genome") => {
+                assert!(
+                    r.stdout.contains("predicted every base of 5 genes"),
+                    "{}",
+                    r.stdout
+                );
+                assert!(r.stdout.contains("called sites in"), "{}", r.stdout);
+                for t in ["donor.fwd", "donor.rev", "acceptor.fwd", "acceptor.rev"] {
+                    let f = dir.join(&format!("out/dmel-tracks.{t}.bedgraph"));
+                    assert!(std::fs::metadata(&f).is_ok_and(|m| m.len() > 0), "{t}");
+                }
             }
             "predict" => {
                 assert!(r.stdout.contains("rows predicted"), "{}", r.stdout);
