@@ -35,6 +35,7 @@ fn position_features_do_not_depend_on_annotated_exons() {
         },
         kmer_sizes: vec![3],
         seed: 42,
+        structure: true,
     };
     let groups: Vec<Group> = schema.features().map(|c| c.group).collect();
     let mut structure_changed = 0;

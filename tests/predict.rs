@@ -257,6 +257,11 @@ fn every_base_predict_refuses_a_model_without_its_dataset_record_and_bad_input()
         r.stderr
     );
     assert!(!out.exists());
+    // Scores imported for a model that brings its own base model: refused, exit 13.
+    let scores = dir.write("scores.tsv", "chrom\tposition\tstrand\tdonor\tacceptor\n");
+    let r = predict(&model, &["--n-genes", "1", "--base-scores", s(&scores)])
+        .fails_with(exit::INCOMPATIBLE);
+    assert!(r.stderr.contains("leave --base-scores out"), "{}", r.stderr);
     // An empty selection.
     let none = dir.write("none.txt", "# no genes\n");
     predict(&model, &["--gene-ids", s(&none)]).fails_with(exit::BAD_INPUT);
@@ -268,4 +273,157 @@ fn every_base_predict_refuses_a_model_without_its_dataset_record_and_bad_input()
         "{}",
         r.stderr
     );
+}
+
+#[test]
+fn regions_without_an_annotation_need_a_model_without_structure_features_and_match_its_genes() {
+    let dir = Dir::new();
+    let ds = dir.join("ds");
+    run(build_cmd(
+        &dir,
+        &ds,
+        &["--n-genes", "6", "--no-structure-features"],
+    ))
+    .ok();
+    let run_json = std::fs::read_to_string(ds.join("run.json")).unwrap();
+    assert!(
+        run_json.contains("\"structure_features\": false") && !run_json.contains("exon_count"),
+        "the dataset records the switch and has no structure column"
+    );
+    let model = dir.join("model");
+    run(dir.cmd(&[
+        "train",
+        "--dataset",
+        s(&ds),
+        "--out-dir",
+        s(&model),
+        "--n-folds",
+        "1",
+        "--n-estimators",
+        "10",
+    ]))
+    .ok();
+    // One gene of the dataset, predicted from the annotation and as a bare region on its
+    // strand: the same features, the same probabilities at every base.
+    let gene = python(&format!(
+        "import pyarrow.parquet as pq\ng = pq.read_table('{}').to_pylist()[0]\nprint(g['gene_id'], g['chrom'], g['start'], g['end'], g['strand'])",
+        s(&ds.join("genes.parquet"))
+    ));
+    let g: Vec<&str> = gene.split_whitespace().collect();
+    let ids = dir.write("one.txt", format!("{}\n", g[0]));
+    let (by_gene, by_region) = (dir.join("gene.parquet"), dir.join("region.parquet"));
+    let mut c = inputs_cmd(
+        &dir,
+        "predict",
+        &[
+            "--model",
+            s(&model),
+            "--gene-ids",
+            s(&ids),
+            "-q",
+            "--out",
+            s(&by_gene),
+        ],
+    );
+    run(std::mem::replace(&mut c, dir.cmd(&[]))).ok();
+    let genome = crate::util::repo(crate::util::GENOME);
+    let region = format!("{}:{}-{}", g[1], g[2], g[3]);
+    let r = run(dir.cmd(&[
+        "predict",
+        "--model",
+        s(&model),
+        "--genome",
+        s(&genome),
+        "--region",
+        &region,
+        "--strand",
+        g[4],
+        "-q",
+        "--out",
+        s(&by_region),
+    ]))
+    .ok();
+    assert!(r.stdout.contains("of 1 region strands"), "{}", r.stdout);
+    python(&format!(
+        r#"
+import pyarrow.parquet as pq
+a = pq.read_table('{a}').to_pylist()
+b = pq.read_table('{b}').to_pylist()
+assert len(a) == len(b) > 100, (len(a), len(b))
+for x, y in zip(a, b):
+    assert (x['position'], x['strand']) == (y['position'], y['strand'])
+    assert y['splice_type'] is None
+    for c in ('p_neither', 'p_donor', 'p_acceptor', 'base_donor', 'base_acceptor'):
+        assert abs(x[c] - y[c]) <= 1e-6, (c, x, y)
+"#,
+        a = s(&by_gene),
+        b = s(&by_region),
+    ));
+
+    // Both strands, a region past the contig's end (clipped, said), a BED file.
+    let bed = dir.write(
+        "r.bed",
+        format!(
+            "track name=t\n{}\t0\t500\tstart\n{}\t1348000\t1400000\tend\t0\t-\n",
+            g[1], g[1]
+        ),
+    );
+    let out = dir.join("bed.parquet");
+    let r = run(dir.cmd(&[
+        "predict",
+        "--model",
+        s(&model),
+        "--genome",
+        s(&genome),
+        "--regions",
+        s(&bed),
+        "-q",
+        "--out",
+        s(&out),
+    ]))
+    .ok();
+    assert!(r.stdout.contains("of 3 region strands"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("1 region(s) clipped to their contig's end: end"),
+        "{}",
+        r.stdout
+    );
+    // A malformed line: exit 3, file and line.
+    let bad = dir.write("bad.bed", format!("{}\t0\t10\n{}\tten\t20\n", g[1], g[1]));
+    let r = run(dir.cmd(&[
+        "predict",
+        "--model",
+        s(&model),
+        "--genome",
+        s(&genome),
+        "--regions",
+        s(&bad),
+        "-q",
+        "--out",
+        s(&dir.join("x.parquet")),
+    ]))
+    .fails_with(exit::BAD_INPUT);
+    assert!(
+        r.stderr.contains("bad.bed:2:") && r.stderr.contains("start must be a whole number"),
+        "{}",
+        r.stderr
+    );
+    // A model trained with the structure features cannot predict a bare region: exit 13.
+    let other = Dir::new();
+    let (_, with_structure) = dataset_and_model(&other);
+    let r = run(dir.cmd(&[
+        "predict",
+        "--model",
+        s(&with_structure),
+        "--genome",
+        s(&genome),
+        "--region",
+        &region,
+        "-q",
+        "--out",
+        s(&dir.join("y.parquet")),
+    ]))
+    .fails_with(exit::INCOMPATIBLE);
+    assert!(r.stderr.contains("--no-structure-features"), "{}", r.stderr);
 }

@@ -156,6 +156,11 @@ impl BuildConfig {
             "flank": sc.flank,
             "base_model": sc.base_model.content(),
         });
+        // Only a build without the structure features says so: every other fingerprint is what
+        // it always was.
+        if let (false, Some(map)) = (self.rows.structure, content.as_object_mut()) {
+            map.insert("structure_features".into(), json!(false));
+        }
         // Only a sharded run records its shard: a whole run's fingerprint is what it always was,
         // and a merge of the shards gets it back by removing this key.
         if let (Some(shard), Some(map)) = (self.shard, content.as_object_mut()) {
@@ -180,6 +185,13 @@ pub struct BuiltWith {
     pub flank: u64,
     /// The base model.
     pub base_model: BuiltBaseModel,
+    /// Whether the rows have the gene-structure features (`builder --no-structure-features`).
+    #[serde(default = "yes")]
+    pub structure_features: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// [`BuiltWith`]'s labelling settings.
@@ -228,6 +240,7 @@ impl BuiltWith {
             },
             kmer_sizes: self.kmer_sizes.clone(),
             seed: self.seed,
+            structure: self.structure_features,
         }
     }
 }
@@ -259,6 +272,7 @@ impl BuildConfig {
                 label: crate::features::label::LabelConfig::default(),
                 kmer_sizes: vec![3],
                 seed: 42,
+                structure: true,
             },
             batch_size: 8,
             batch_rows: 10_000,

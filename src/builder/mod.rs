@@ -21,7 +21,6 @@ pub use score::score;
 pub use summary::Summary;
 
 use crate::Error;
-use crate::features::Schema;
 use crate::store::fsutil::write_atomic;
 use crate::store::genes::{self, GENES_PARQUET, GeneRow};
 use crate::store::lock::Lock;
@@ -110,7 +109,7 @@ pub fn build(cfg: &BuildConfig, progress: bool) -> Result<Report, Error> {
         keep_shard(&mut prep, shard);
     }
     check_committed(dir, &m, &batches)?;
-    let schema = Schema::new(&cfg.rows.kmer_sizes);
+    let schema = cfg.rows.schema();
     if let Some(model) = &prep.builtin {
         write_base_model(dir, model)?;
     }

@@ -573,7 +573,7 @@ mod tests {
         };
         let region = GeneRegion::with_context(gene, &contig, sc.flank, 0);
         let scores = prep.source.score(gene, &region);
-        let schema = Schema::new(&cfg.rows.kmer_sizes);
+        let schema = cfg.rows.schema();
         let flow = Flow::new();
         let batches = [1];
         let s = Settings {

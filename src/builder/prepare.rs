@@ -9,7 +9,6 @@ use crate::Error;
 use crate::basemodel::builtin::{BuiltinModel, Trainer, is_reserved};
 use crate::basemodel::imported::ImportedScores;
 use crate::basemodel::{self, ScoreSource, spliceai};
-use crate::features::Schema;
 use crate::genome::fasta::{self, ContigInfo};
 use crate::genome::{Gene, GeneRegion, annotation, select};
 use crate::store::{DATASET_FORMAT, Fingerprint, InputFile, Plan};
@@ -20,7 +19,7 @@ pub fn fingerprint(cfg: &BuildConfig) -> Result<Fingerprint, Error> {
         format: DATASET_FORMAT,
         config: cfg.content(),
         inputs: input_files(&cfg.scoring)?,
-        schema: Schema::new(&cfg.rows.kmer_sizes),
+        schema: cfg.rows.schema(),
     })
 }
 

@@ -60,7 +60,7 @@ impl<'a> Writer<'a> {
             total_genes: prep.genes.len(),
             batch_size: prep.plan.batch_size,
             first_gene,
-            schema: Schema::new(&s.rows.kmer_sizes),
+            schema: s.rows.schema(),
             manifest_path: s.dir.join(MANIFEST),
             part: None,
             next: 0,

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use super::examples;
+use spliceforge::genome::Region;
 use spliceforge::store::Shard;
 
 /// The top level's workflow, shown after its usage line.
@@ -373,22 +374,41 @@ pub struct PredictArgs {
         conflicts_with_all = ["genome", "annotation"]
     )]
     pub dataset: Option<PathBuf>,
-    /// Genome FASTA (plain, gzip or bgzip): predict every base of the genes --annotation gives.
-    #[arg(
-        help_heading = "Every base",
-        long,
-        value_name = "FASTA",
-        requires = "annotation"
-    )]
+    /// Genome FASTA (plain, gzip or bgzip): predict every base of the genes --annotation gives,
+    /// or of the regions --regions/--region give.
+    #[arg(help_heading = "Every base", long, value_name = "FASTA")]
     pub genome: Option<PathBuf>,
     /// Annotation, GTF or GFF3 (plain or gzip), of the genes to predict.
     #[arg(
         help_heading = "Every base",
         long,
         value_name = "GTF|GFF3",
-        requires = "genome"
+        requires = "genome",
+        conflicts_with_all = ["regions", "region"]
     )]
     pub annotation: Option<PathBuf>,
+    /// Regions to predict without an annotation: a BED file (0-based half-open; chrom start end
+    /// [name [score [strand]]]), each on its strand or, without one, on both. Needs a model
+    /// trained without the gene-structure features (builder --no-structure-features).
+    #[arg(
+        help_heading = "Every base",
+        long,
+        value_name = "BED",
+        requires = "genome"
+    )]
+    pub regions: Option<PathBuf>,
+    /// A region to predict without an annotation, CHROM:START-END (1-based, inclusive; commas
+    /// allowed); repeatable. Regions past a contig's end are clipped to it (and said).
+    #[arg(
+        help_heading = "Every base",
+        long,
+        value_name = "CHROM:START-END",
+        requires = "genome"
+    )]
+    pub region: Vec<Region>,
+    /// The strand of --region regions (and of BED lines without one): both (default), + or -.
+    #[arg(help_heading = "Every base", long, value_enum, default_value_t = StrandArg::Both)]
+    pub strand: StrandArg,
     /// Force GTF or GFF3; by default the file's content decides.
     #[arg(help_heading = "Every base", long, value_enum, value_name = "FORMAT")]
     pub annotation_format: Option<AnnotationFormat>,
@@ -585,6 +605,12 @@ pub struct BuilderArgs {
         value_name = "K"
     )]
     pub kmer_sizes: Vec<usize>,
+    /// Leave out the gene-structure features (gene length, exon and intron counts and lengths,
+    /// GC content, relative position: what the annotated gene model gives). A model trained on
+    /// such a dataset can predict any region of a genome, annotated or not
+    /// (`predict --region`/`--regions`); the dataset and the model record it.
+    #[arg(help_heading = "Features", long)]
+    pub no_structure_features: bool,
     /// Bases scored on each side of a gene (context for features near its ends).
     #[arg(
         help_heading = "Features",
@@ -726,6 +752,19 @@ pub struct InputArgs {
     /// Force GTF or GFF3; by default the file's content decides, never its name.
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub annotation_format: Option<AnnotationFormat>,
+}
+
+/// The strands a region is predicted on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StrandArg {
+    /// Both strands: each base twice, once read as the forward strand's gene, once as the reverse's.
+    Both,
+    /// The forward strand.
+    #[value(name = "+")]
+    Plus,
+    /// The reverse strand.
+    #[value(name = "-")]
+    Minus,
 }
 
 /// Annotation formats.

@@ -282,8 +282,9 @@ pub fn predict_genes(cfg: &spliceforge::predict::GenesConfig, quiet: bool) -> Re
         say!("resumed after {} committed batches", r.resumed_from);
     }
     say!(
-        "predicted every base of {} genes: {} bases in {:.1} s ({:.0} bases/s, {} base model, {} threads); {} rows in {}; peak RSS {}",
+        "predicted every base of {} {}: {} bases in {:.1} s ({:.0} bases/s, {} base model, {} threads); {} rows in {}; peak RSS {}",
         r.genes,
+        r.targets,
         r.bases,
         r.secs,
         r.bases as f64 / r.secs.max(1e-9),
@@ -293,6 +294,13 @@ pub fn predict_genes(cfg: &spliceforge::predict::GenesConfig, quiet: bool) -> Re
         cfg.out.display(),
         spliceforge::rss::human(spliceforge::rss::peak_rss_bytes())
     );
+    if !r.clipped.is_empty() {
+        say!(
+            "{} region(s) clipped to their contig's end: {}",
+            r.clipped.len(),
+            r.clipped.join(", ")
+        );
+    }
     let sp = r.split;
     say!(
         "time: base model {:.1} s, features {:.1} s, meta-model and table {:.1} s",

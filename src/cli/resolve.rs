@@ -8,7 +8,8 @@ use spliceforge::Error;
 use spliceforge::builder::{BaseModel, BuildConfig, ScoreConfig, Scoring, SpliceAiSettings};
 use spliceforge::features::{LabelConfig, RowConfig};
 use spliceforge::genome::{Format, Selection};
-use spliceforge::predict::{GenesConfig, Tracks};
+use spliceforge::genome::{Region, Strand};
+use spliceforge::predict::{GenesConfig, Targets, Tracks};
 use spliceforge::store::Shard;
 use spliceforge::train::memory::{Fixed, Settings, Shape, parse_size};
 use spliceforge::train::{Auto, SingleModel, TrainConfig};
@@ -17,7 +18,7 @@ use spliceforge::train::{Objective, Params};
 use super::args::{
     AnnotationFormat, BaseModelArgs, BaseModelKind, BuilderArgs, CutsArg, EstimateArgs, InputArgs,
     InspectArgs, ObjectiveArg, PlanArgs, PredictArgs, ScoreArgs, SelectionArgs, SingleModelArg,
-    TnSampling, TrainArgs,
+    StrandArg, TnSampling, TrainArgs,
 };
 
 /// A usage error with `msg`.
@@ -107,6 +108,7 @@ fn rows(a: &BuilderArgs, seed: u64) -> Result<RowConfig, Error> {
         },
         kmer_sizes,
         seed,
+        structure: !a.no_structure_features,
     })
 }
 
@@ -520,13 +522,48 @@ pub fn predict(a: PredictArgs) -> Result<Predict, Error> {
             out: a.out,
         });
     }
-    let (Some(genome), Some(annotation)) = (a.genome, a.annotation) else {
+    let Some(genome) = a.genome else {
         return Err(usage(
-            "predict needs --dataset DIR, or --genome FASTA and --annotation FILE",
+            "predict needs --dataset DIR, or --genome FASTA with --annotation FILE (or --regions/--region)",
         ));
     };
     must_exist("--genome", &genome)?;
-    must_exist("--annotation", &annotation)?;
+    let targets = match a.annotation {
+        Some(annotation) => {
+            must_exist("--annotation", &annotation)?;
+            Targets::Genes {
+                annotation,
+                annotation_format: format(a.annotation_format),
+                selection: selection(a.selection),
+            }
+        }
+        None => {
+            let strand = match a.strand {
+                StrandArg::Both => None,
+                StrandArg::Plus => Some(Strand::Forward),
+                StrandArg::Minus => Some(Strand::Reverse),
+            };
+            let mut regions = Vec::new();
+            if let Some(p) = &a.regions {
+                must_exist("--regions", p)?;
+                let mut from_bed = spliceforge::genome::regions::read_bed(p)?;
+                for r in &mut from_bed {
+                    r.strand = r.strand.or(strand);
+                }
+                regions.extend(from_bed);
+            }
+            regions.extend(a.region.into_iter().map(|r| Region { strand, ..r }));
+            if regions.is_empty() {
+                return Err(usage(
+                    "--genome needs --annotation FILE (the genes to predict), or --regions BED / --region CHROM:START-END",
+                ));
+            }
+            Targets::Regions {
+                regions,
+                file: a.regions,
+            }
+        }
+    };
     if let Some(p) = &a.base_scores {
         must_exist("--base-scores", p)?;
     }
@@ -538,9 +575,7 @@ pub fn predict(a: PredictArgs) -> Result<Predict, Error> {
         shard,
         model: a.model,
         genome,
-        annotation,
-        annotation_format: format(a.annotation_format),
-        selection: selection(a.selection),
+        targets,
         spliceai_weights: a.spliceai_weights,
         base_scores: a.base_scores,
         out: a.out,

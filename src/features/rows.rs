@@ -20,6 +20,15 @@ pub struct RowConfig {
     pub kmer_sizes: Vec<usize>,
     /// Seed of the negative sampling.
     pub seed: u64,
+    /// Compute the gene-structure features (from the annotated gene model).
+    pub structure: bool,
+}
+
+impl RowConfig {
+    /// The dataset schema these rows fill.
+    pub fn schema(&self) -> Schema {
+        Schema::with_structure(&self.kmer_sizes, self.structure)
+    }
 }
 
 /// One gene's rows; features are column-major (one run per feature, in schema order).
@@ -91,7 +100,7 @@ pub fn gene_rows(
 
     let ctx = ScoreContext::new(scores, cfg.label.threshold);
     let mut window = SeqWindow::new(&region.seq, &cfg.kmer_sizes);
-    let structure = GeneStructure::new(gene, region);
+    let structure = schema.structure.then(|| GeneStructure::new(gene, region));
     let mut features = Vec::with_capacity(sample.kept.len() * n_features);
     for &i in &sample.kept {
         let j = first + i;
@@ -100,7 +109,9 @@ pub fn gene_rows(
         ctx.prediction_features(j, &mut features);
         window.features(j, &mut features);
         window.kmer_features(&mut features);
-        structure.features(j, &mut features);
+        if let Some(s) = &structure {
+            s.features(j, &mut features);
+        }
     }
     debug_assert_eq!(features.len(), sample.kept.len() * n_features);
 

@@ -303,13 +303,31 @@ pub struct Schema {
     pub version: u32,
     /// k-mer sizes.
     pub kmer_sizes: Vec<usize>,
+    /// Whether the gene-structure features are in (recorded only when they are not, so that
+    /// the schema of every dataset built with them is what it always was).
+    #[serde(default = "yes", skip_serializing_if = "is_yes")]
+    pub structure: bool,
     /// Columns in file order.
     pub columns: Vec<Column>,
 }
 
+fn yes() -> bool {
+    true
+}
+
+fn is_yes(b: &bool) -> bool {
+    *b
+}
+
 impl Schema {
-    /// The schema for k-mer sizes `kmer_sizes` (each 1..=6).
+    /// The schema for k-mer sizes `kmer_sizes` (each 1..=6), with the gene-structure features.
     pub fn new(kmer_sizes: &[usize]) -> Self {
+        Self::with_structure(kmer_sizes, true)
+    }
+
+    /// The schema for k-mer sizes `kmer_sizes`, with the gene-structure features or without
+    /// (`builder --no-structure-features`: features a region without an annotation has too).
+    pub fn with_structure(kmer_sizes: &[usize], structure: bool) -> Self {
         let mut columns: Vec<Column> = ROW_COLUMNS
             .iter()
             .map(|&(name, dtype, role, doc)| Column {
@@ -347,12 +365,15 @@ impl Schema {
                 );
             }
         }
-        for &(n, d) in GENE_STRUCTURE {
-            feature(n.into(), Group::GeneStructure, d.into());
+        if structure {
+            for &(n, d) in GENE_STRUCTURE {
+                feature(n.into(), Group::GeneStructure, d.into());
+            }
         }
         Self {
             version: SCHEMA_VERSION,
             kmer_sizes: kmer_sizes.to_vec(),
+            structure,
             columns,
         }
     }

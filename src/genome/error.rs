@@ -93,6 +93,16 @@ pub enum Error {
         /// Which filter removed the last genes.
         why: String,
     },
+    /// A region to predict that the genome does not have.
+    #[error("region {region}: {why} (genome {}); check the region list against the FASTA's contigs", genome.display())]
+    RegionOutsideGenome {
+        /// The region's name.
+        region: String,
+        /// What is wrong.
+        why: String,
+        /// The FASTA file.
+        genome: PathBuf,
+    },
 }
 
 /// What was wrong with one line of a FASTA or annotation file.
@@ -169,6 +179,11 @@ pub enum ParseErrorKind {
         /// What failed.
         cause: Box<ParseErrorKind>,
     },
+    /// A line of a region list (BED) that is not a region.
+    Region {
+        /// What was wrong and what was expected.
+        message: String,
+    },
     /// The annotation was read but yields no transcript made of exons.
     NoTranscripts {
         /// The dialect recognised.
@@ -196,6 +211,7 @@ impl fmt::Display for ParseErrorKind {
                 write!(f, "strand must be one of + - . ?, found {value:?}")
             }
             Self::Attributes { message } => write!(f, "malformed attributes: {message}"),
+            Self::Region { message } => write!(f, "{message}"),
             Self::MissingAttribute { name } => write!(f, "missing required attribute {name}"),
             Self::SequenceBeforeHeader => {
                 write!(f, "sequence before the first '>' header: not a FASTA file?")

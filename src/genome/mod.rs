@@ -5,6 +5,7 @@ pub mod fasta;
 pub(crate) mod gene;
 pub(crate) mod io;
 pub(crate) mod region;
+pub mod regions;
 pub(crate) mod select;
 
 mod error;
@@ -13,4 +14,5 @@ pub use annotation::{Annotation, Dialect, Format};
 pub use error::{Error, ParseErrorKind};
 pub use gene::{Exon, Gene, Intron, Site, SiteKind, Strand, Transcript};
 pub use region::GeneRegion;
+pub use regions::Region;
 pub use select::{Selected, Selection};

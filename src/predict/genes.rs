@@ -29,7 +29,7 @@ use crate::builder::BuiltWith;
 use crate::builder::score::score_parallel;
 use crate::features::{GeneRows, Schema, SpliceType, gene_rows};
 use crate::genome::fasta::{self, ContigInfo};
-use crate::genome::{Format, Gene, GeneRegion, Selection, Strand, annotation, select};
+use crate::genome::{Format, Gene, GeneRegion, Region, Selection, Strand, annotation, select};
 use crate::store::manifest::GeneEntry;
 use crate::store::shard::CONFIG_KEY;
 use crate::store::{self, Fingerprint, InputFile, RunInfo, Shard, output};
@@ -46,12 +46,8 @@ pub struct GenesConfig {
     pub model: PathBuf,
     /// Genome FASTA.
     pub genome: PathBuf,
-    /// Annotation GTF/GFF3.
-    pub annotation: PathBuf,
-    /// Annotation format, if forced.
-    pub annotation_format: Option<Format>,
-    /// Which genes.
-    pub selection: Selection,
+    /// What to predict: the genes of an annotation, or regions.
+    pub targets: Targets,
     /// SpliceAI's weights, for a model trained on SpliceAI's scores.
     pub spliceai_weights: Option<PathBuf>,
     /// Imported scores, for a model trained on imported scores.
@@ -69,6 +65,27 @@ pub struct GenesConfig {
     /// Predict only this shard's batches (batch b with (b − 1) mod N = I); `merge` joins the
     /// shards' tables into the table one unsharded run writes.
     pub shard: Option<Shard>,
+}
+
+/// What every-base `predict` predicts.
+#[derive(Debug, Clone)]
+pub enum Targets {
+    /// The genes an annotation gives, as selected.
+    Genes {
+        /// Annotation GTF/GFF3.
+        annotation: PathBuf,
+        /// Annotation format, if forced.
+        annotation_format: Option<Format>,
+        /// Which genes.
+        selection: Selection,
+    },
+    /// Regions of the genome (for a model trained without the gene-structure features).
+    Regions {
+        /// The regions.
+        regions: Vec<Region>,
+        /// The BED file they came from, if any (fingerprinted).
+        file: Option<PathBuf>,
+    },
 }
 
 /// What an every-base `predict` run did.
@@ -92,6 +109,11 @@ pub struct GenesReport {
     pub tracks: Option<Written>,
     /// Where the time went: seconds in the base model, the features and the meta-model.
     pub split: Split,
+    /// Regions clipped to their contig's end.
+    pub clipped: Vec<String>,
+    /// What was predicted: "genes", or "region strands" (a region predicted on both strands
+    /// counts twice).
+    pub targets: &'static str,
 }
 
 /// Seconds spent in each step of every-base prediction (wall time; the base model runs on the
@@ -154,6 +176,25 @@ struct Applied {
 /// Predicts every base of the genes `cfg` selects into `cfg.out`, resuming a killed run.
 pub fn predict_genes(cfg: &GenesConfig, progress: bool) -> Result<GenesReport, Error> {
     let applied = open_model(&cfg.model)?;
+    if matches!(cfg.targets, Targets::Regions { .. }) && applied.built.structure_features {
+        return Err(crate::train::Error::Incompatible {
+            dataset: cfg.model.join(DATASET_JSON),
+            model: cfg.model.clone(),
+            message: "the model was trained with the gene-structure features, which only an annotated gene has; to predict regions, build the dataset with `builder --no-structure-features`, train on it and use that model (or give --annotation)".into(),
+        }
+        .into());
+    }
+    if cfg.base_scores.is_some() && applied.built.base_model.kind != "imported" {
+        return Err(crate::train::Error::Incompatible {
+            dataset: cfg.model.join(DATASET_JSON),
+            model: cfg.model.clone(),
+            message: format!(
+                "the model was trained on the {} base model's scores, so --base-scores would give it other features; leave --base-scores out (the model brings its base model)",
+                base_model_name(&applied.built)
+            ),
+        }
+        .into());
+    }
     let kind = kind();
     let whole = fingerprint(cfg, &applied)?;
     let fp = with_shard(&whole, cfg.shard);
@@ -171,13 +212,27 @@ pub fn predict_genes(cfg: &GenesConfig, progress: bool) -> Result<GenesReport, E
             base_model,
             tracks: write_tracks(cfg)?,
             split: Split::default(),
+            clipped: Vec::new(),
+            targets: targets_word(cfg),
         });
     }
     // Inputs are read and checked before anything is written.
     let contigs = fasta::scan(&cfg.genome)?;
     let source = base_model_source(cfg, &applied, &contigs)?;
-    let ann = annotation::read(&cfg.annotation, cfg.annotation_format)?;
-    let genes = select::select(ann.genes, &contigs, &cfg.genome, &cfg.selection)?.genes;
+    let (genes, clipped) = match &cfg.targets {
+        Targets::Genes {
+            annotation,
+            annotation_format,
+            selection,
+        } => {
+            let ann = annotation::read(annotation, *annotation_format)?;
+            let selected = select::select(ann.genes, &contigs, &cfg.genome, selection)?;
+            (selected.genes, Vec::new())
+        }
+        Targets::Regions { regions, .. } => {
+            crate::genome::regions::targets(regions, &contigs, &cfg.genome)?
+        }
+    };
     let mut out = output::Output::open(&kind, &cfg.out, &fp, cfg.overwrite)?;
     let resumed_from = out.committed();
     let all: Vec<&[Gene]> = genes.chunks(cfg.batch_size.max(1)).collect();
@@ -249,7 +304,17 @@ pub fn predict_genes(cfg: &GenesConfig, progress: bool) -> Result<GenesReport, E
         base_model,
         tracks: write_tracks(cfg)?,
         split,
+        clipped,
+        targets: targets_word(cfg),
     })
+}
+
+/// What `cfg` predicts, in words.
+fn targets_word(cfg: &GenesConfig) -> &'static str {
+    match cfg.targets {
+        Targets::Genes { .. } => "genes",
+        Targets::Regions { .. } => "region strands",
+    }
 }
 
 /// The tracks `cfg` asks for, from its finished table.
@@ -287,7 +352,7 @@ fn open_model(dir: &Path) -> Result<Applied, Error> {
     let built = BuiltWith::of(&run.content.config).ok_or_else(|| {
         incompatible("the dataset record is not a builder dataset's settings".into())
     })?;
-    let schema = Schema::new(&built.kmer_sizes);
+    let schema = built.every_row().schema();
     if schema != run.content.schema {
         return Err(incompatible(format!(
             "its dataset was built with schema version {}, this spliceforge computes version {}; train the model again on a dataset built by this version",
@@ -390,13 +455,45 @@ fn base_model_source(
 /// The fingerprint of the run: the model's files, the inputs and the settings that decide the
 /// table's bytes.
 fn fingerprint(cfg: &GenesConfig, applied: &Applied) -> Result<Fingerprint, Error> {
-    let mut inputs = vec![
-        InputFile::of("genome", &cfg.genome)?,
-        InputFile::of("annotation", &cfg.annotation)?,
-    ];
-    if let Some(p) = &cfg.selection.gene_ids {
-        inputs.push(InputFile::of("gene_ids", p)?);
-    }
+    let mut inputs = vec![InputFile::of("genome", &cfg.genome)?];
+    let targets = match &cfg.targets {
+        Targets::Genes {
+            annotation,
+            annotation_format,
+            selection: s,
+        } => {
+            inputs.push(InputFile::of("annotation", annotation)?);
+            if let Some(p) = &s.gene_ids {
+                inputs.push(InputFile::of("gene_ids", p)?);
+            }
+            serde_json::json!({
+                "annotation_format": annotation_format,
+                "selection": {
+                    "gene_types": s.gene_types,
+                    "gene_ids_file": s.gene_ids.is_some(),
+                    "n_genes": s.n_genes,
+                    "require_introns": s.require_introns,
+                    "skip_missing_contigs": s.skip_missing_contigs,
+                },
+                "seed": s.seed,
+            })
+        }
+        Targets::Regions { regions, file } => {
+            if let Some(p) = file {
+                inputs.push(InputFile::of("regions", p)?);
+            }
+            let list: Vec<_> = (regions.iter())
+                .map(|r| {
+                    let strand = r.strand.map(|s| match s {
+                        Strand::Forward => "+",
+                        Strand::Reverse => "-",
+                    });
+                    serde_json::json!([r.name, r.chrom, r.start, r.end, strand])
+                })
+                .collect();
+            serde_json::json!({ "regions": list })
+        }
+    };
     match applied.built.base_model.kind.as_str() {
         "spliceai" => {
             if let Some(w) = &cfg.spliceai_weights {
@@ -415,22 +512,16 @@ fn fingerprint(cfg: &GenesConfig, applied: &Applied) -> Result<Fingerprint, Erro
         _ => {}
     }
     inputs.extend(applied.files.iter().cloned());
-    let s = &cfg.selection;
+    let mut config = serde_json::json!({
+        "command": "predict",
+        "batch_size": cfg.batch_size,
+    });
+    if let (Some(map), Some(t)) = (config.as_object_mut(), targets.as_object()) {
+        map.extend(t.clone());
+    }
     Ok(Fingerprint {
         format: PREDICT_FORMAT,
-        config: serde_json::json!({
-            "command": "predict",
-            "annotation_format": cfg.annotation_format,
-            "selection": {
-                "gene_types": s.gene_types,
-                "gene_ids_file": s.gene_ids.is_some(),
-                "n_genes": s.n_genes,
-                "require_introns": s.require_introns,
-                "skip_missing_contigs": s.skip_missing_contigs,
-            },
-            "seed": s.seed,
-            "batch_size": cfg.batch_size,
-        }),
+        config,
         inputs,
         schema: applied.schema.clone(),
     })

@@ -13,7 +13,7 @@ pub mod genes;
 pub mod tracks;
 
 pub use dataset::predict;
-pub use genes::{GenesConfig, GenesReport, Merged, Split, merge, predict_genes};
+pub use genes::{GenesConfig, GenesReport, Merged, Split, Targets, merge, predict_genes};
 pub use tracks::Tracks;
 
 use crate::train::Error;

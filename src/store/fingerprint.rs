@@ -80,12 +80,22 @@ impl Fingerprint {
             out.push(format!("dataset format {} → {}", self.format, new.format));
         }
         if self.schema != new.schema {
+            let say = |s: &crate::features::Schema| {
+                format!(
+                    "version {}, k-mers {:?}{}",
+                    s.version,
+                    s.kmer_sizes,
+                    if s.structure {
+                        ""
+                    } else {
+                        ", no structure features"
+                    }
+                )
+            };
             out.push(format!(
-                "schema (version {}, k-mers {:?}) → (version {}, k-mers {:?})",
-                self.schema.version,
-                self.schema.kmer_sizes,
-                new.schema.version,
-                new.schema.kmer_sizes
+                "schema ({}) → ({})",
+                say(&self.schema),
+                say(&new.schema)
             ));
         }
         diff_json("", &self.config, &new.config, &mut out);

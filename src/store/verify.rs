@@ -93,7 +93,8 @@ fn check_run_json(run: &RunInfo, p: &mut Vec<String>) {
                 .into(),
         );
     }
-    let expect = Schema::new(&run.content.schema.kmer_sizes);
+    let s = &run.content.schema;
+    let expect = Schema::with_structure(&s.kmer_sizes, s.structure);
     if expect != run.content.schema {
         p.push(format!(
             "run.json: schema version {} differs from this tool's version {}",
