@@ -7,6 +7,7 @@
 #
 #   scripts/bench/predict.sh [OUT_DIR]      (default: out/bench-predict)
 #   SPLICEAI=0 scripts/bench/predict.sh     (built-in base model only)
+#   CHECK_SPLICEAI=1 …                      (also the equality check with SpliceAI: ~5 more minutes)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 scripts/fetch-data.sh
@@ -55,10 +56,28 @@ train() { # name, builder flags...
   "$bin" train --dataset "$out/ds-$name" --out-dir "$out/model-$name" --n-folds 1 --n-estimators 100 \
     --learning-rate 0.3 --overwrite > /dev/null 2>&1
 }
+# One feature path: every-base predict on the dataset's own genes gives, at the dataset's rows,
+# the probabilities `predict --dataset` gives.
+same_as_dataset() { # name, extra flags...
+  local name=$1; shift
+  "$bin" predict --model "$out/model-$name" --dataset "$out/ds-$name" --out "$out/$name.rows.parquet" > /dev/null
+  "$bin" predict --model "$out/model-$name" --genome $G --annotation $A --gene-ids "$out/$name.train-genes" \
+    --out "$out/$name.train-bases.parquet" --overwrite -q "$@" > /dev/null
+  "$PY" - "$out/$name.rows.parquet" "$out/$name.train-bases.parquet" "$name" <<'PY'
+import sys, pyarrow.parquet as pq
+rows = pq.read_table(sys.argv[1]).to_pylist()
+by = {(b['gene_id'], b['position']): b for b in pq.read_table(sys.argv[2]).to_pylist()}
+worst = max(abs(r[c] - by[(r['gene_id'], r['position'])][c]) for r in rows for c in ('p_neither', 'p_donor', 'p_acceptor'))
+calls = sum(r['predicted'] == by[(r['gene_id'], r['position'])]['predicted'] for r in rows)
+print(f"  {sys.argv[3]}: every-base vs predict --dataset at the dataset's {len(rows)} rows: max |dp| {worst:.2e}, same call {calls}/{len(rows)}")
+PY
+}
 train builtin
 bench builtin "$out/model-builtin"
+same_as_dataset builtin
 if [ "${SPLICEAI:-1}" = 1 ]; then
   W=$(scripts/fetch-spliceai.sh)
   train spliceai --base-model spliceai --spliceai-weights "$W"
   bench spliceai "$out/model-spliceai" --spliceai-weights "$W"
+  [ "${CHECK_SPLICEAI:-0}" = 1 ] && same_as_dataset spliceai --spliceai-weights "$W"
 fi
