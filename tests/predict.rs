@@ -383,6 +383,21 @@ for x, y in zip(a, b):
     ]))
     .ok();
     assert!(r.stdout.contains("of 3 region strands"), "{}", r.stdout);
+    // Every base of each region once per strand it was predicted on.
+    python(&format!(
+        r#"
+import collections, pyarrow.parquet as pq
+t = pq.read_table('{out}').to_pylist()
+seen = collections.defaultdict(list)
+for b in t:
+    seen[(b['gene_id'], b['strand'])].append(b['position'])
+assert sorted(seen) == [('end', '-'), ('start', '+'), ('start', '-')], sorted(seen)
+for k, pos in seen.items():
+    assert len(pos) == len(set(pos)) and sorted(pos) == list(range(min(pos), max(pos) + 1)), k
+assert sorted(seen[('start', '+')]) == list(range(1, 501))
+"#,
+        out = s(&out)
+    ));
     assert!(
         r.stdout
             .contains("1 region(s) clipped to their contig's end: end"),
