@@ -138,7 +138,7 @@ fn score_batches(
 
 /// The regions of `genes` (in genome order; ± `flank`, with `context` bases cut around each),
 /// reading `genome` on to their contigs.
-fn regions(
+pub(crate) fn regions(
     genome: &mut fasta::Cursor,
     genes: &[Gene],
     flank: u64,

@@ -514,7 +514,8 @@ pub enum Predict {
 
 /// Resolves `predict`.
 pub fn predict(a: PredictArgs) -> Result<Predict, Error> {
-    must_exist("--model", &a.model)?;
+    // A missing --model is the model directory's own error (exit 10, "model directory … does
+    // not exist").
     if let Some(dataset) = a.dataset {
         return Ok(Predict::Dataset {
             model: a.model,

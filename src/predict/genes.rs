@@ -26,7 +26,7 @@ use crate::basemodel::imported::ImportedScores;
 use crate::basemodel::spliceai::SpliceAi;
 use crate::basemodel::{self, ScoreSource};
 use crate::builder::BuiltWith;
-use crate::builder::score::score_parallel;
+use crate::builder::score::{regions, score_parallel};
 use crate::features::{GeneRows, Schema, SpliceType, gene_rows};
 use crate::genome::fasta::{self, ContigInfo};
 use crate::genome::{Format, Gene, GeneRegion, Region, Selection, Strand, annotation, select};
@@ -758,26 +758,6 @@ impl Rows {
             message: format!("its rows do not join into the table's columns: {e}"),
         })
     }
-}
-
-/// The regions of `genes` (in genome order; ± `flank`, with `context` bases cut around each).
-fn regions(
-    genome: &mut fasta::Cursor,
-    genes: &[Gene],
-    flank: u64,
-    context: usize,
-) -> Result<Vec<GeneRegion>, Error> {
-    let mut out = Vec::with_capacity(genes.len());
-    for g in genes {
-        let c = genome.seek(&g.contig)?.ok_or_else(|| {
-            Error::Internal(format!(
-                "contig {} of gene {} not found while reading the genome in order",
-                g.contig, g.id
-            ))
-        })?;
-        out.push(GeneRegion::with_context(g, c, flank, context));
-    }
-    Ok(out)
 }
 
 /// One batch's output columns.

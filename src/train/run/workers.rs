@@ -38,16 +38,23 @@ pub fn train_as_worker(cfg: &TrainConfig, c: &Collective) -> Result<String, Erro
     mine.collective = None;
     if c.rank > 0 {
         mine.out = rank_dir(cfg, c.rank);
+    }
+    // This worker's directory is its own for the run: a worker of a killed run that has not
+    // noticed yet (it looks every 200 ms) finishes its last write first.
+    let (mut lock, mut created) = own(&mine.out)?;
+    if c.rank > 0 && mine.out.join("train.json").exists() {
         // A finished copy is a run killed between its last steps: rank 0 decides whether the
         // model is done (it refuses a finished --out-dir); this worker starts its copy again.
-        if mine.out.join("train.json").exists() {
-            let _ = crate::store::fsutil::remove_dir(&mine.out);
-        }
+        drop(lock);
+        let _ = crate::store::fsutil::remove_dir(&mine.out);
+        lock = own(&mine.out)?.0;
+        created = true;
     }
+    let _lock = lock;
     // Everything that may refuse the run (dataset, plan, output directory) before joining, so a
     // refusal never leaves the other workers waiting inside a collective step.
     let opened = super::open(&mine)?;
-    let created = super::outdir::prepare(opened.cfg())?;
+    let created = super::outdir::prepare(opened.cfg())? || created;
     let comm = Communicator::join(&c.host, c.port, c.rank, cfg.worker_timeout).map_err(|e| {
         Error::Usage(format!(
             "cannot join the tracker at {}:{} as rank {} of {}: {e}; is `spliceforge tracker` (or train --workers) running there?",
@@ -76,6 +83,14 @@ pub fn train_as_worker(cfg: &TrainConfig, c: &Collective) -> Result<String, Erro
             Err(e)
         }
     }
+}
+
+/// Creates `dir` if needed and locks it, waiting for a process that holds it; returns the lock
+/// and whether the directory was created here.
+fn own(dir: &std::path::Path) -> Result<(crate::store::lock::Lock, bool), Error> {
+    let created = !dir.exists();
+    std::fs::create_dir_all(dir).map_err(|e| crate::store::Error::write(dir, e))?;
+    Ok((crate::store::lock::Lock::wait(dir)?, created))
 }
 
 /// The run once this worker is in the group: train, then check that every rank holds the same
