@@ -111,7 +111,7 @@ pub fn inspect(
         genes: selected,
         missing_contig,
         funnel,
-    } = select::select(ann.genes, &contigs, genome, sel)?;
+    } = select::select(ann.genes, annotation_path, &contigs, genome, sel)?;
     if !missing_contig.is_empty() {
         problems.push(format!(
             "{} gene(s) skipped because their contig is not in the FASTA",

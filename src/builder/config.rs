@@ -121,14 +121,7 @@ impl BaseModel {
 impl Scoring {
     /// The selection's settings that decide which genes are scored.
     pub fn selection_content(&self) -> serde_json::Value {
-        let s = &self.selection;
-        json!({
-            "gene_types": s.gene_types,
-            "gene_ids_file": s.gene_ids.is_some(),
-            "n_genes": s.n_genes,
-            "require_introns": s.require_introns,
-            "skip_missing_contigs": s.skip_missing_contigs,
-        })
+        self.selection.content()
     }
 }
 

@@ -61,7 +61,12 @@ pub struct Prepared {
 /// Reads the inputs, fits or loads the base model and selects the genes, in batches of
 /// `batch_size`.
 pub fn prepare(cfg: &Scoring, batch_size: usize) -> Result<Prepared, Error> {
-    let ann = annotation::read(&cfg.annotation, cfg.annotation_format)?;
+    let mut ann = annotation::read(&cfg.annotation, cfg.annotation_format)?;
+    // The chosen transcripts are the only ones anything sees, the built-in model's training
+    // genes included (selection chooses again, which changes nothing, and counts the genes).
+    ann.genes = (cfg.selection.transcripts)
+        .choose(ann.genes, &cfg.annotation)?
+        .genes;
     let (source, builtin, candidates, reserved_count, contigs): (
         Arc<dyn ScoreSource>,
         _,
@@ -95,7 +100,13 @@ pub fn prepare(cfg: &Scoring, batch_size: usize) -> Result<Prepared, Error> {
         }
     };
 
-    let selected = select::select(candidates, &contigs, &cfg.genome, &cfg.selection)?;
+    let selected = select::select(
+        candidates,
+        &cfg.annotation,
+        &contigs,
+        &cfg.genome,
+        &cfg.selection,
+    )?;
     let ids: Vec<String> = selected.genes.iter().map(|g| g.id.clone()).collect();
     let batches = ids.len().div_ceil(batch_size);
     let plan = Plan {

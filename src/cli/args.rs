@@ -802,4 +802,27 @@ pub struct SelectionArgs {
     /// Skip, with a warning, genes on contigs missing from the FASTA instead of failing.
     #[arg(long)]
     pub skip_missing_contigs: bool,
+    /// Keep only the genes on these contigs (comma-separated, as the FASTA names them), e.g.
+    /// held-out chromosomes.
+    #[arg(long, value_delimiter = ',', value_name = "CONTIGS")]
+    pub contigs: Vec<String>,
+    /// Which transcripts' splice sites count as true sites (labels, gene-structure features,
+    /// evaluation). SpliceAI used one canonical transcript per gene, OpenSpliceAI MANE Select.
+    /// With canonical or mane, genes without such a transcript are left out, and an annotation
+    /// that tags none is refused (exit 3).
+    #[arg(long, value_enum, default_value = "all", value_name = "WHICH")]
+    pub transcripts: TranscriptsArg,
+}
+
+/// `--transcripts`: which transcripts of a gene make its splice sites.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TranscriptsArg {
+    /// Every transcript (every annotated site is true).
+    All,
+    /// The transcript tagged Ensembl_canonical (or canonical, RefSeq Select).
+    Canonical,
+    /// The transcript tagged MANE_Select (RefSeq: "MANE Select").
+    Mane,
+    /// The longest transcript (most exonic bases; ties: more exons, then the smaller id).
+    Longest,
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use spliceforge::Error;
 use spliceforge::builder::{BaseModel, BuildConfig, ScoreConfig, Scoring, SpliceAiSettings};
 use spliceforge::features::{LabelConfig, RowConfig};
-use spliceforge::genome::{Format, Selection};
+use spliceforge::genome::{Format, Selection, Transcripts};
 use spliceforge::genome::{Region, Strand};
 use spliceforge::predict::{GenesConfig, Targets, Tracks};
 use spliceforge::store::Shard;
@@ -18,7 +18,7 @@ use spliceforge::train::{Objective, Params};
 use super::args::{
     AnnotationFormat, BaseModelArgs, BaseModelKind, BuilderArgs, CutsArg, EstimateArgs, InputArgs,
     InspectArgs, ObjectiveArg, PlanArgs, PredictArgs, ScoreArgs, SelectionArgs, SingleModelArg,
-    StrandArg, TnSampling, TrainArgs,
+    StrandArg, TnSampling, TrainArgs, TranscriptsArg,
 };
 
 /// A usage error with `msg`.
@@ -494,6 +494,18 @@ fn selection(a: SelectionArgs) -> Selection {
         seed: a.seed,
         require_introns: !a.no_require_introns || a.require_introns,
         skip_missing_contigs: a.skip_missing_contigs,
+        transcripts: transcripts(a.transcripts),
+        contigs: a.contigs.into_iter().filter(|c| !c.is_empty()).collect(),
+    }
+}
+
+/// The library's transcript choice for the flag's value.
+pub(super) fn transcripts(a: TranscriptsArg) -> Transcripts {
+    match a {
+        TranscriptsArg::All => Transcripts::All,
+        TranscriptsArg::Canonical => Transcripts::Canonical,
+        TranscriptsArg::Mane => Transcripts::Mane,
+        TranscriptsArg::Longest => Transcripts::Longest,
     }
 }
 

@@ -87,6 +87,19 @@ pub enum Error {
         /// A few of them.
         examples: String,
     },
+    /// `--transcripts canonical|mane` on an annotation whose transcripts carry no such tag.
+    #[error(
+        "--transcripts {choice}: no transcript of {} is tagged {tag}; use an annotation that tags them (Ensembl and GENCODE GTF/GFF3 do; RefSeq tags MANE Select), or --transcripts longest or all",
+        path.display()
+    )]
+    NoTranscriptTag {
+        /// The annotation.
+        path: PathBuf,
+        /// The choice made.
+        choice: &'static str,
+        /// The tag looked for.
+        tag: &'static str,
+    },
     /// The selection kept no gene.
     #[error("no genes selected: {why}")]
     EmptySelection {

@@ -67,6 +67,37 @@ pub struct Site {
     pub kind: SiteKind,
 }
 
+/// What an annotation's `tag` attributes say of a transcript: whether it is the gene's
+/// canonical transcript, or its MANE Select one (`--transcripts canonical|mane`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tags {
+    /// Tagged `Ensembl_canonical`, `canonical` or `RefSeq Select`.
+    pub canonical: bool,
+    /// Tagged `MANE_Select` (Ensembl, GENCODE) or `MANE Select` (RefSeq).
+    pub mane: bool,
+}
+
+impl Tags {
+    /// Notes one `tag` value. Case is ignored, and so is `_` against a space (`MANE_Select` in
+    /// Ensembl, `MANE Select` in RefSeq); other tags (`basic`, `CCDS`, …) mean nothing here.
+    pub fn add(&mut self, value: &str) {
+        let v = value.trim().to_ascii_lowercase().replace(' ', "_");
+        match v.as_str() {
+            "ensembl_canonical" | "canonical" | "refseq_select" => self.canonical = true,
+            "mane_select" => self.mane = true,
+            _ => {}
+        }
+    }
+
+    /// Both sets of tags.
+    pub fn union(self, other: Tags) -> Tags {
+        Tags {
+            canonical: self.canonical || other.canonical,
+            mane: self.mane || other.mane,
+        }
+    }
+}
+
 /// A transcript: its exons sorted by start.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Transcript {
@@ -74,6 +105,8 @@ pub struct Transcript {
     pub id: String,
     /// Exons, sorted by start, overlapping or touching exons merged.
     pub exons: Vec<Exon>,
+    /// Its tags (canonical, MANE Select).
+    pub tags: Tags,
 }
 
 impl Transcript {
@@ -88,7 +121,22 @@ impl Transcript {
                 _ => merged.push(e),
             }
         }
-        Self { id, exons: merged }
+        Self {
+            id,
+            exons: merged,
+            tags: Tags::default(),
+        }
+    }
+
+    /// The transcript with `tags`.
+    pub fn with_tags(mut self, tags: Tags) -> Self {
+        self.tags = tags;
+        self
+    }
+
+    /// Its spliced length: the bases of its exons.
+    pub fn spliced_length(&self) -> u64 {
+        self.exons.iter().map(|e| e.end - e.start + 1).sum()
     }
 
     /// The introns between consecutive exons, in genomic order.

@@ -7,12 +7,14 @@ pub(crate) mod io;
 pub(crate) mod region;
 pub mod regions;
 pub(crate) mod select;
+pub mod transcripts;
 
 mod error;
 
 pub use annotation::{Annotation, Dialect, Format};
 pub use error::{Error, ParseErrorKind};
-pub use gene::{Exon, Gene, Intron, Site, SiteKind, Strand, Transcript};
+pub use gene::{Exon, Gene, Intron, Site, SiteKind, Strand, Tags, Transcript};
 pub use region::GeneRegion;
 pub use regions::Region;
 pub use select::{Selected, Selection};
+pub use transcripts::Transcripts;

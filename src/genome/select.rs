@@ -9,6 +9,7 @@ use super::Error;
 use super::fasta::ContigInfo;
 use super::gene::Gene;
 use super::io::{open, read_error};
+use super::transcripts::Transcripts;
 
 /// What to select; every field is a documented CLI flag.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -26,6 +27,12 @@ pub struct Selection {
     pub require_introns: bool,
     /// Skip, with a warning, genes whose contig is missing from the FASTA (else: an error).
     pub skip_missing_contigs: bool,
+    /// The transcripts whose sites count (`--transcripts`); genes without one are left out.
+    #[serde(default)]
+    pub transcripts: Transcripts,
+    /// Keep only the genes on these contigs (empty: all).
+    #[serde(default)]
+    pub contigs: Vec<String>,
 }
 
 impl Default for Selection {
@@ -37,7 +44,33 @@ impl Default for Selection {
             seed: 42,
             require_introns: true,
             skip_missing_contigs: false,
+            transcripts: Transcripts::All,
+            contigs: Vec::new(),
         }
+    }
+}
+
+impl Selection {
+    /// The settings that decide which genes are selected and which of their sites count, as
+    /// fingerprints record them. `--transcripts` and `--contigs` appear only when given, so
+    /// every earlier run's fingerprint is unchanged.
+    pub fn content(&self) -> serde_json::Value {
+        let mut content = serde_json::json!({
+            "gene_types": self.gene_types,
+            "gene_ids_file": self.gene_ids.is_some(),
+            "n_genes": self.n_genes,
+            "require_introns": self.require_introns,
+            "skip_missing_contigs": self.skip_missing_contigs,
+        });
+        if let Some(map) = content.as_object_mut() {
+            if self.transcripts != Transcripts::All {
+                map.insert("transcripts".into(), self.transcripts.name().into());
+            }
+            if !self.contigs.is_empty() {
+                map.insert("contigs".into(), serde_json::json!(self.contigs));
+            }
+        }
+        content
     }
 }
 
@@ -240,9 +273,31 @@ fn keep_sample(
     Ok(())
 }
 
-/// Applies `sel` to `genes` against the contigs of the genome at `genome`.
+/// Keeps the genes on one of `contigs`; a contig the genome lacks is an error.
+fn keep_contigs(
+    genes: &mut Vec<Gene>,
+    contigs: &[String],
+    places: &HashMap<&str, ContigPlace>,
+    funnel: &mut Vec<(String, usize)>,
+) -> Result<(), Error> {
+    if let Some(c) = contigs.iter().find(|c| !places.contains_key(c.as_str())) {
+        return Err(empty(&format!(
+            "--contigs names {c}, which is not a contig of the genome (run `spliceforge inspect` to list them)"
+        )));
+    }
+    genes.retain(|g| contigs.contains(&g.contig));
+    funnel.push((format!("on contig {}", contigs.join(",")), genes.len()));
+    if genes.is_empty() {
+        return Err(empty(&format!("no gene lies on {}", contigs.join(" or "))));
+    }
+    Ok(())
+}
+
+/// Applies `sel` to `genes` (of the annotation at `annotation`) against the contigs of the
+/// genome at `genome`.
 pub fn select(
     genes: Vec<Gene>,
+    annotation: &Path,
     contigs: &[ContigInfo],
     genome: &Path,
     sel: &Selection,
@@ -257,6 +312,23 @@ pub fn select(
         funnel.push(("on a contig of the genome".into(), genes.len()));
         if genes.is_empty() {
             return Err(empty("no annotated gene lies on a contig of the genome"));
+        }
+    }
+    if !sel.contigs.is_empty() {
+        keep_contigs(&mut genes, &sel.contigs, &places, &mut funnel)?;
+    }
+    if sel.transcripts != Transcripts::All {
+        let chosen = sel.transcripts.choose(genes, annotation)?;
+        genes = chosen.genes;
+        funnel.push((
+            format!("with a {} transcript", sel.transcripts.name()),
+            genes.len(),
+        ));
+        if genes.is_empty() {
+            return Err(empty(&format!(
+                "no selected gene has a {} transcript",
+                sel.transcripts.name()
+            )));
         }
     }
     if let Some(path) = &sel.gene_ids {

@@ -226,7 +226,7 @@ pub fn predict_genes(cfg: &GenesConfig, progress: bool) -> Result<GenesReport, E
             selection,
         } => {
             let ann = annotation::read(annotation, *annotation_format)?;
-            let selected = select::select(ann.genes, &contigs, &cfg.genome, selection)?;
+            let selected = select::select(ann.genes, annotation, &contigs, &cfg.genome, selection)?;
             (selected.genes, Vec::new())
         }
         Targets::Regions { regions, .. } => {
@@ -468,13 +468,7 @@ fn fingerprint(cfg: &GenesConfig, applied: &Applied) -> Result<Fingerprint, Erro
             }
             serde_json::json!({
                 "annotation_format": annotation_format,
-                "selection": {
-                    "gene_types": s.gene_types,
-                    "gene_ids_file": s.gene_ids.is_some(),
-                    "n_genes": s.n_genes,
-                    "require_introns": s.require_introns,
-                    "skip_missing_contigs": s.skip_missing_contigs,
-                },
+                "selection": s.content(),
                 "seed": s.seed,
             })
         }

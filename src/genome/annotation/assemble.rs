@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use super::{Annotation, Columns, Dialect};
-use crate::genome::gene::{Exon, Gene, Strand, Transcript};
+use crate::genome::gene::{Exon, Gene, Strand, Tags, Transcript};
 use crate::genome::{Error, ParseErrorKind};
 
 /// A gene being assembled.
@@ -15,6 +15,8 @@ pub(super) struct GeneAcc {
     pub locus: Option<(String, Strand, u64, u64)>,
     pub transcripts: BTreeMap<String, TxAcc>,
     pub has_gene_line: bool,
+    /// Tags by transcript id, from any line that names the transcript.
+    pub tags: BTreeMap<String, Tags>,
 }
 
 /// A transcript being assembled.
@@ -127,6 +129,16 @@ impl Assembler {
         self.problem(message);
     }
 
+    /// Notes the tags a line gives transcript `tx_id` of gene `gene_id`.
+    pub fn tag(&mut self, gene_id: &str, tx_id: &str, tags: Tags) {
+        if tags == Tags::default() {
+            return;
+        }
+        let acc = self.genes.entry(gene_id.to_string()).or_default();
+        let t = acc.tags.entry(tx_id.to_string()).or_default();
+        *t = t.union(tags);
+    }
+
     /// Why no gene came out, for the refusal: what the file lacks.
     pub fn missing(&self) -> String {
         let exons = self.types.get("exon").copied().unwrap_or(0);
@@ -188,7 +200,8 @@ impl Assembler {
                 ));
                 continue;
             }
-            transcripts.push(Transcript::new(tx_id, tx.exons));
+            let tags = acc.tags.get(&tx_id).copied().unwrap_or_default();
+            transcripts.push(Transcript::new(tx_id, tx.exons).with_tags(tags));
         }
         let start = transcripts.iter().map(|t| t.exons[0].start).min()?;
         let end = transcripts

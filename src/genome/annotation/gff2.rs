@@ -9,6 +9,7 @@ use std::io::BufRead;
 
 use super::assemble::Assembler;
 use super::{BIOTYPE_KEYS, Columns, parse_columns};
+use crate::genome::gene::Tags;
 use crate::genome::io::read_error;
 use crate::genome::{Error, Exon, ParseErrorKind};
 
@@ -116,11 +117,35 @@ pub(super) fn read<R: BufRead>(
         }
         let cols = parse_columns(&asm.path, line_no, raw)?;
         asm.count(cols.ty);
+        let attr_text = raw.rsplit(|&b| b == b'\t').next().unwrap_or_default();
         if cols.ty == "gene" || cols.ty == "exon" {
-            let attr_text = raw.rsplit(|&b| b == b'\t').next().unwrap_or_default();
             feature(asm, line_no, &cols, attr_text, keys)?;
+        } else if cols.ty == "transcript" {
+            transcript_tags(asm, attr_text, keys);
         }
     }
+}
+
+/// The tags of a `transcript` line (Ensembl and GENCODE put them there and on every exon line).
+/// Other transcript attributes are not needed, so a line whose attributes do not parse or lack
+/// the ids is passed over as before.
+fn transcript_tags(asm: &mut Assembler, attr_text: &[u8], keys: Keys) {
+    let Ok(attrs) = attributes(attr_text) else {
+        return;
+    };
+    let get = |key: &str| attrs.iter().find(|(k, _)| *k == key).map(|(_, v)| v);
+    if let (Some(g), Some(t)) = (get(keys.gene), get(keys.transcript)) {
+        asm.tag(g, t, tags(&attrs));
+    }
+}
+
+/// The transcript tags of a line's attributes (`tag "…"`, repeated).
+fn tags(attrs: &[(&str, String)]) -> Tags {
+    let mut tags = Tags::default();
+    for (_, v) in attrs.iter().filter(|(k, _)| *k == "tag") {
+        tags.add(v);
+    }
+    tags
 }
 
 /// One gene or exon line.
@@ -170,6 +195,7 @@ fn feature(
     if acc.biotype.is_none() {
         acc.biotype = biotype;
     }
+    asm.tag(&gene_id, &tx_id, tags(&attrs));
     asm.add_exon(&gene_id, tx_id, cols.contig, strand, exon, line_no);
     Ok(())
 }

@@ -16,6 +16,7 @@ use noodles_gff as gff;
 use super::BIOTYPE_KEYS;
 use super::assemble::Assembler;
 use super::{Columns, parse_columns};
+use crate::genome::gene::Tags;
 use crate::genome::io::{LineCounter, read_error};
 use crate::genome::{Error, Exon, Strand};
 
@@ -38,6 +39,8 @@ struct GffFeature {
     end: u64,
     name: Option<String>,
     biotype: Option<String>,
+    /// Its `tag` values (`tag=basic,Ensembl_canonical`; RefSeq: `tag=MANE Select`).
+    tags: Tags,
 }
 
 /// Reads a GFF3 file into `asm`.
@@ -142,6 +145,10 @@ fn feature(
             biotype = first(key)?;
         }
     }
+    let mut tags = Tags::default();
+    for t in values("tag")? {
+        tags.add(&t);
+    }
     let entry = features.entry(id).or_insert(GffFeature {
         ty: cols.ty.to_string(),
         parent: parents.into_iter().next(),
@@ -151,6 +158,7 @@ fn feature(
         end: cols.end,
         name,
         biotype,
+        tags,
     });
     // Discontinuous features repeat their ID: widen to cover every piece.
     entry.start = entry.start.min(cols.start);
@@ -193,6 +201,7 @@ fn link(asm: &mut Assembler, features: &HashMap<String, GffFeature>, e: GffExon)
                 acc.locus = Some((gene.contig.clone(), s, gene.start, gene.end));
             }
         }
+        asm.tag(&gene_id, &parent, tx.tags);
         asm.add_exon(&gene_id, parent, &e.contig, strand, e.exon, e.line);
     }
 }
