@@ -4,6 +4,7 @@
 mod util;
 
 mod builder;
+mod contigs;
 mod distributed;
 mod errors;
 mod features;

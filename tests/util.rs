@@ -273,3 +273,66 @@ pub fn spawn_until_exists(mut cmd: Command, path: &Path, timeout: Duration) -> s
     }
     child
 }
+
+/// The embedded chromosome 4 cut into `pieces` contigs (`chr4a`, `chr4b`, …) between genes, with
+/// the annotation moved onto them (genome FASTA, GTF in `dir`): real sequence on several
+/// contigs, for what is split by contig (`--cv chromosome`, `--holdout-contigs`, `--contigs`).
+pub fn split_genome(dir: &Dir, pieces: usize) -> (PathBuf, PathBuf) {
+    let (fa, gtf) = (dir.join("split.fa"), dir.join("split.gtf"));
+    python(&format!(
+        r##"
+import gzip, re
+name, seq = None, []
+for line in gzip.open({genome:?}, "rt"):
+    if line.startswith(">"):
+        if name: break
+        name = line[1:].split()[0]
+    else:
+        seq.append(line.strip())
+seq = "".join(seq)
+lines = [l for l in gzip.open({gtf:?}, "rt") if not l.startswith("#") and l.split("\t")[0] == name]
+span = {{}}
+for l in lines:
+    c = l.split("\t")
+    g = re.search(r'gene_id "([^"]+)"', c[8]).group(1)
+    s, e = span.get(g, (10**12, 0))
+    span[g] = (min(s, int(c[3])), max(e, int(c[4])))
+covered = sorted(span.values())
+def free(p):
+    return all(not (s <= p <= e) for s, e in covered)
+cuts = []
+for i in range(1, {pieces}):
+    p = len(seq) * i // {pieces}
+    while not free(p) or not free(p + 1):
+        p += 1
+    cuts.append(p)
+bounds = [0] + cuts + [len(seq)]
+names = ["chr4" + "abcdefgh"[i] for i in range(len(bounds) - 1)]
+with open({fa:?}, "w") as f:
+    for i, n in enumerate(names):
+        f.write(">" + n + "\n")
+        s = seq[bounds[i]:bounds[i + 1]]
+        for k in range(0, len(s), 80):
+            f.write(s[k:k + 80] + "\n")
+with open({out_gtf:?}, "w") as f:
+    for l in lines:
+        c = l.split("\t")
+        s, e = int(c[3]), int(c[4])
+        i = max(k for k in range(len(names)) if bounds[k] < s)
+        if e > bounds[i + 1]:
+            continue
+        c[0], c[3], c[4] = names[i], str(s - bounds[i]), str(e - bounds[i])
+        f.write("\t".join(c))
+"##,
+        genome = s(&repo(GENOME)),
+        gtf = s(&repo(GTF)),
+        fa = s(&fa),
+        out_gtf = s(&gtf),
+    ));
+    (fa, gtf)
+}
+
+/// A path as `&str`.
+pub fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}

@@ -216,6 +216,19 @@ pub struct TrainArgs {
     /// The base model's call threshold, for base-vs-meta figures.
     #[arg(long, default_value_t = 0.5)]
     pub threshold: f32,
+    /// How cross-validation deals genes to folds. genes: seeded, balanced by sites (the
+    /// default). chromosome: leave-one-contig-out, as published splice models are judged
+    /// (SpliceAI tested on chromosomes it never trained on): each fold's held-out genes are whole
+    /// contigs, contigs grouped (balanced by sites) when there are more than --n-folds;
+    /// folds.json lists each fold's contigs.
+    #[arg(long, value_enum, default_value = "genes", value_name = "HOW")]
+    pub cv: CvArg,
+    /// Contigs no model of the run trains on (comma-separated, as the dataset names them; not in
+    /// any fold, nor in the final model). After training, every base of the dataset's genes on
+    /// them is predicted and judged (top-k, PR-AUC, base vs meta) into --out-dir/holdout/; the
+    /// model records them.
+    #[arg(long, value_delimiter = ',', value_name = "CONTIGS")]
+    pub holdout_contigs: Vec<String>,
     /// Join a distributed run as one worker: the address `spliceforge tracker` printed. Start
     /// one `train` per worker with the same arguments and its own --rank (e.g. under srun:
     /// --rank $SLURM_PROCID --world $SLURM_NTASKS); rank 0 writes --out-dir, which must be on a
@@ -812,6 +825,15 @@ pub struct SelectionArgs {
     /// that tags none is refused (exit 3).
     #[arg(long, value_enum, default_value = "all", value_name = "WHICH")]
     pub transcripts: TranscriptsArg,
+}
+
+/// `--cv`: how cross-validation deals genes to folds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CvArg {
+    /// Genes shuffled (seeded) and dealt to folds balanced by sites.
+    Genes,
+    /// Leave-one-contig-out: whole contigs per fold.
+    Chromosome,
 }
 
 /// `--transcripts`: which transcripts of a gene make its splice sites.

@@ -12,13 +12,13 @@ use spliceforge::genome::{Region, Strand};
 use spliceforge::predict::{GenesConfig, Targets, Tracks};
 use spliceforge::store::Shard;
 use spliceforge::train::memory::{Fixed, Settings, Shape, parse_size};
-use spliceforge::train::{Auto, SingleModel, TrainConfig};
+use spliceforge::train::{Auto, Cv, SingleModel, TrainConfig};
 use spliceforge::train::{Objective, Params};
 
 use super::args::{
-    AnnotationFormat, BaseModelArgs, BaseModelKind, BuilderArgs, CutsArg, EstimateArgs, InputArgs,
-    InspectArgs, ObjectiveArg, PlanArgs, PredictArgs, ScoreArgs, SelectionArgs, SingleModelArg,
-    StrandArg, TnSampling, TrainArgs, TranscriptsArg,
+    AnnotationFormat, BaseModelArgs, BaseModelKind, BuilderArgs, CutsArg, CvArg, EstimateArgs,
+    InputArgs, InspectArgs, ObjectiveArg, PlanArgs, PredictArgs, ScoreArgs, SelectionArgs,
+    SingleModelArg, StrandArg, TnSampling, TrainArgs, TranscriptsArg,
 };
 
 /// A usage error with `msg`.
@@ -342,6 +342,13 @@ pub fn train(a: TrainArgs) -> Result<TrainConfig, Error> {
             )));
         }
     };
+    let mut holdout_contigs: Vec<String> = a
+        .holdout_contigs
+        .into_iter()
+        .filter(|c| !c.is_empty())
+        .collect();
+    holdout_contigs.sort();
+    holdout_contigs.dedup();
     let memory = Settings {
         workers: collective.as_ref().map_or(a.plan.workers, |c| c.world),
         ..pl.settings.clone()
@@ -380,6 +387,11 @@ pub fn train(a: TrainArgs) -> Result<TrainConfig, Error> {
             cuts: a.cuts.is_none(),
             settled: None,
         },
+        cv: match a.cv {
+            CvArg::Genes => Cv::Genes,
+            CvArg::Chromosome => Cv::Chromosome,
+        },
+        holdout_contigs,
     })
 }
 

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use super::fit::Matrices;
+pub use super::fit::folds::Cv;
 use super::fit::model::Params;
 use super::fit::share::Share;
 use super::input::dataset::Dataset;
@@ -52,6 +53,11 @@ pub struct TrainConfig {
     pub member: Option<usize>,
     /// Settings left to the data's size, settled by `train::plan`.
     pub auto: Auto,
+    /// How cross-validation deals genes to folds.
+    pub cv: Cv,
+    /// Contigs whose genes no model of the run trains on; after training, every base of their
+    /// genes is predicted and evaluated (`holdout/` in the model directory).
+    pub holdout_contigs: Vec<String>,
 }
 
 /// Settings the user left out (`--objective`, `--cuts`): `train::plan` settles them by the rows a

@@ -24,7 +24,7 @@ pub(crate) mod modeldir;
 pub(crate) mod phases;
 pub(crate) mod run;
 
-pub use self::config::{Auto, Collective, LARGE_RUN_ROWS, SingleModel, TrainConfig};
+pub use self::config::{Auto, Collective, Cv, LARGE_RUN_ROWS, SingleModel, TrainConfig};
 pub use self::error::Error;
 pub use self::fit::model::{Objective, Params};
 pub use self::input::dataset::Dataset;

@@ -20,6 +20,8 @@ pub struct GeneInfo {
     pub sites: u64,
     /// Index of the part file holding its rows.
     pub part: usize,
+    /// The contig it lies on.
+    pub contig: String,
 }
 
 /// A verified dataset.
@@ -39,6 +41,9 @@ pub struct Dataset {
     pub gene_index: HashMap<String, u32>,
     /// Part files in batch order, with their row counts.
     pub parts: Vec<(PathBuf, u64)>,
+    /// Genes (by index) on a contig held out of training (`train --holdout-contigs`): no model
+    /// of the run sees their rows.
+    pub held_out: Vec<bool>,
 }
 
 impl Dataset {
@@ -72,6 +77,10 @@ impl Dataset {
             .map(|c| c.name.clone())
             .collect();
         let m = manifest::load(&dir.join(MANIFEST), false)?;
+        let contigs: HashMap<String, String> = store::genes::read(dir)?
+            .into_iter()
+            .map(|g| (g.id, g.chrom))
+            .collect();
         let mut genes = Vec::new();
         let mut parts = Vec::new();
         for b in &m.batches {
@@ -85,6 +94,7 @@ impl Dataset {
                     rows: g.rows,
                     sites: g.sites,
                     part,
+                    contig: contigs.get(&g.id).cloned().unwrap_or_default(),
                 });
             }
         }
@@ -98,10 +108,44 @@ impl Dataset {
             run,
             schema,
             features,
+            held_out: vec![false; genes.len()],
             genes,
             gene_index,
             parts,
         })
+    }
+
+    /// The dataset's contigs that have genes, in dataset order.
+    pub fn contigs(&self) -> Vec<&str> {
+        let mut seen = Vec::new();
+        for g in &self.genes {
+            if !seen.contains(&g.contig.as_str()) {
+                seen.push(g.contig.as_str());
+            }
+        }
+        seen
+    }
+
+    /// Holds the genes of `contigs` out of training (`--holdout-contigs`); a contig without a
+    /// gene in the dataset is refused, naming those it has.
+    pub fn hold_out_contigs(&mut self, contigs: &[String]) -> Result<(), Error> {
+        let have = self.contigs();
+        if let Some(c) = contigs.iter().find(|c| !have.contains(&c.as_str())) {
+            return Err(Error::Usage(format!(
+                "--holdout-contigs names {c}, on which the dataset has no gene; its contigs with genes are {}",
+                have.join(", ")
+            )));
+        }
+        if contigs.len() == have.len() {
+            return Err(Error::Usage(format!(
+                "--holdout-contigs holds out every contig of the dataset ({}): nothing is left to train on",
+                have.join(", ")
+            )));
+        }
+        self.held_out = (self.genes.iter())
+            .map(|g| contigs.contains(&g.contig))
+            .collect();
+        Ok(())
     }
 
     /// Total rows.

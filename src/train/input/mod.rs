@@ -9,12 +9,13 @@ use self::dataset::Dataset;
 /// The genes taking part: all, or a sample of `n` ranked by a hash of `(seed, gene id)` — so a
 /// gene's inclusion depends on nothing else, and the sample spans every part file.
 pub fn sample_genes(ds: &Dataset, n: Option<usize>, seed: u64) -> Vec<bool> {
+    let eligible = (0..ds.genes.len()).filter(|&g| !ds.held_out[g]);
     match n {
-        Some(n) if n < ds.genes.len() => {
-            let sample = hashed_sample(ds, 0..ds.genes.len(), n, seed, "sample-genes");
+        Some(n) if n < eligible.clone().count() => {
+            let sample = hashed_sample(ds, eligible, n, seed, "sample-genes");
             mask(ds.genes.len(), &sample)
         }
-        _ => vec![true; ds.genes.len()],
+        _ => ds.held_out.iter().map(|h| !h).collect(),
     }
 }
 

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::train::Error;
 use crate::train::fit::calibrate::Calibration;
+use crate::train::fit::folds::Cv;
 use crate::train::fit::model::{Model, Params};
 use crate::train::input::dataset::Dataset;
 use crate::train::memory;
@@ -51,6 +52,12 @@ pub struct TrainInfo {
     pub rows: usize,
     /// Genes.
     pub genes: usize,
+    /// `--cv chromosome`: the folds held whole contigs out.
+    #[serde(default, skip_serializing_if = "Cv::is_genes")]
+    pub cv: Cv,
+    /// Contigs no model of the run trained on (`--holdout-contigs`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub holdout_contigs: Vec<String>,
 }
 
 /// `features.json`: the model's input columns, in order.
@@ -87,6 +94,8 @@ impl TrainInfo {
             train_weights,
             rows: on.rows,
             genes: on.genes,
+            cv: Cv::Genes,
+            holdout_contigs: Vec::new(),
         }
     }
 }

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::store;
 use crate::store::reader::{Part, column};
 use crate::train::Error;
-use crate::train::config::TrainConfig;
+use crate::train::config::{Cv, TrainConfig};
 use crate::train::fit::model::Params;
 use crate::train::input::dataset::Dataset;
 use crate::train::input::source::RowInfo;
@@ -31,6 +31,10 @@ struct FoldRun {
     n_folds: usize,
     train_weights: bool,
     sample_genes: Option<usize>,
+    #[serde(default, skip_serializing_if = "Cv::is_genes")]
+    cv: Cv,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    holdout_contigs: Vec<String>,
 }
 
 /// One finished fold: its held-out rows and their margins (`rows × 3`).
@@ -73,6 +77,8 @@ impl Checkpoints {
             n_folds: cfg.memory.n_folds,
             train_weights: cfg.memory.train_weights,
             sample_genes: cfg.sample_genes,
+            cv: cfg.cv,
+            holdout_contigs: cfg.holdout_contigs.clone(),
         };
         if dir.join("run.json").exists() {
             let old: Option<FoldRun> = files::read_json(&dir, "run.json").ok();

@@ -63,12 +63,19 @@ impl Opened {
     }
 }
 
+/// The dataset of `cfg`, trusting its manifest, with `--holdout-contigs` held out.
+pub(crate) fn open_dataset(cfg: &TrainConfig) -> Result<Dataset, Error> {
+    let mut ds = Dataset::open_unverified(&cfg.dataset)?;
+    ds.hold_out_contigs(&cfg.holdout_contigs)?;
+    Ok(ds)
+}
+
 /// Opens the dataset, plans the run (before any work: the memory model needs only the
 /// manifest) and verifies the dataset.
 pub(crate) fn open(cfg: &TrainConfig) -> Result<Opened, Error> {
     let t0 = Instant::now();
     let mut phases = Phases::default();
-    let ds = Dataset::open_unverified(&cfg.dataset)?;
+    let ds = open_dataset(cfg)?;
     let planned = plan(cfg, &ds)?;
     ds.verify()?;
     phases.record("open + verify", t0);
@@ -126,7 +133,7 @@ fn train_in(
             cfg.params.seed
         ));
     }
-    let finished = if cfg.memory.ensemble_size > 1 {
+    let mut finished = if cfg.memory.ensemble_size > 1 {
         // Workers train one single model only (`cli` refuses --workers with an ensemble).
         ensemble::train_ensemble(cfg, ds, &universe)?
     } else {
@@ -145,6 +152,8 @@ fn train_in(
             measured_peak: measured,
         },
     )?;
+    finished.info.cv = cfg.cv;
+    finished.info.holdout_contigs = cfg.holdout_contigs.clone();
     modeldir::keep_dataset_record(&cfg.out, ds)?;
     // Last: train.json says the model directory is complete; then the checkpoints go.
     files::write_json(&cfg.out, "train.json", &finished.info)?;

@@ -4,7 +4,8 @@
 
 use crate::rss;
 use crate::train::Error;
-use crate::train::config::{LARGE_RUN_ROWS, SingleModel, TrainConfig};
+use crate::train::config::{Cv, LARGE_RUN_ROWS, SingleModel, TrainConfig};
+use crate::train::fit::folds::Folds;
 use crate::train::input::dataset::Dataset;
 use crate::train::memory;
 
@@ -27,6 +28,7 @@ pub fn plan(cfg: &TrainConfig, ds: &Dataset) -> Result<Planned, Error> {
     let sh = memory::sample_shape(ds, cfg.sample_genes, cfg.params.seed);
     let mut planned = plan_memory(cfg, ds, &sh)?;
     check_folds(&planned.cfg, ds)?;
+    contig_folds(&mut planned.cfg, ds)?;
     let c = &mut planned.cfg;
     // The planner may sample genes; the rows are then those of its sample.
     let rows = if c.sample_genes == cfg.sample_genes {
@@ -69,6 +71,29 @@ fn check_folds(cfg: &TrainConfig, ds: &Dataset) -> Result<(), Error> {
             cfg.memory.n_folds
         )));
     }
+    Ok(())
+}
+
+/// `--cv chromosome`: as many folds as asked, but no more than the contigs trained on (one contig
+/// per fold then); refused for an ensemble, without folds, or with a single contig.
+fn contig_folds(cfg: &mut TrainConfig, ds: &Dataset) -> Result<(), Error> {
+    if cfg.cv != Cv::Chromosome {
+        return Ok(());
+    }
+    if cfg.memory.ensemble_size > 1 || cfg.memory.n_folds < 2 {
+        return Err(Error::Usage(
+            "--cv chromosome needs cross-validation folds (--n-folds 2 or more) and a single model (no --ensemble-size, and a --memory-budget that fits one model)".into(),
+        ));
+    }
+    let universe = crate::train::input::sample_genes(ds, cfg.sample_genes, cfg.params.seed);
+    let contigs = Folds::contig_count(ds, &universe);
+    if contigs < 2 {
+        return Err(Error::Usage(format!(
+            "--cv chromosome needs genes on at least 2 contigs; the genes trained on lie on {contigs} ({}); use --cv genes",
+            ds.contigs().join(", ")
+        )));
+    }
+    cfg.memory.n_folds = cfg.memory.n_folds.min(contigs);
     Ok(())
 }
 

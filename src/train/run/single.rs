@@ -8,7 +8,7 @@ use super::Finished;
 use super::checkpoint::{self, Checkpoints};
 use crate::rss;
 use crate::train::Error;
-use crate::train::config::TrainConfig;
+use crate::train::config::{Cv, TrainConfig};
 use crate::train::eval;
 use crate::train::fit::calibrate::Calibration;
 use crate::train::fit::cuts::SharedCuts;
@@ -38,7 +38,11 @@ pub(crate) fn train_single(
 ) -> Result<Finished, Error> {
     // `train::plan` refused more folds than genes before any work.
     let genes_used = universe.iter().filter(|k| **k).count();
-    let folds = Folds::assign(ds, cfg.memory.n_folds.max(1), cfg.params.seed, universe);
+    let n_folds = cfg.memory.n_folds.max(1);
+    let folds = match cfg.cv {
+        Cv::Genes => Folds::assign(ds, n_folds, cfg.params.seed, universe),
+        Cv::Chromosome => Folds::assign_by_contig(ds, n_folds, cfg.params.seed, universe),
+    };
     let mut cuts = SharedCuts::new(cfg.matrices(ds, share), &folds.all_mask());
     let oof = cross_validate(cfg, ds, &folds, &mut cuts, share, &mut phases)?;
 

@@ -196,7 +196,7 @@ pub fn run_local(cfg: &TrainConfig, args: &[OsString], threads: usize) -> Result
     let n = cfg.memory.workers;
     // What the manifest alone can refuse (a missing dataset, a budget no worker fits) is
     // refused here, once, before any worker starts.
-    let ds = crate::train::input::dataset::Dataset::open_unverified(&cfg.dataset)?;
+    let ds = super::open_dataset(cfg)?;
     super::plan(cfg, &ds)?;
     drop(ds);
     let tracker = Tracker::start(n, "127.0.0.1", 0, cfg.worker_timeout).map_err(xgb_error)?;
