@@ -442,3 +442,95 @@ assert sorted(seen[('start', '+')]) == list(range(1, 501))
     .fails_with(exit::INCOMPATIBLE);
     assert!(r.stderr.contains("--no-structure-features"), "{}", r.stderr);
 }
+
+#[test]
+fn explained_calls_carry_xgboosts_own_shap_contributions() {
+    let dir = Dir::new();
+    let (ds, model) = dataset_and_model(&dir);
+    let ids = python(&format!(
+        "import pyarrow.parquet as pq\nprint('\\n'.join(pq.read_table('{}')['gene_id'].to_pylist()))",
+        s(&ds.join("genes.parquet"))
+    ));
+    let list = dir.write("genes.txt", ids);
+    let predict = |out: &Path, extra: &[&str]| {
+        let mut args = vec![
+            "--model",
+            s(&model),
+            "--gene-ids",
+            s(&list),
+            "-q",
+            "--out",
+            s(out),
+        ];
+        args.extend_from_slice(extra);
+        run(inputs_cmd(&dir, "predict", &args)).ok()
+    };
+    let (explained, plain) = (dir.join("explained.parquet"), dir.join("plain.parquet"));
+    predict(&explained, &["--explain", "4"]);
+    predict(&plain, &[]);
+    // The dataset's rows carry the features: Python's XGBoost computes the contributions of the
+    // called class's booster on them, independently, and the table's top 4 must be those.
+    let checked = python(&format!(
+        r#"
+import glob, json
+import numpy as np, pyarrow.parquet as pq, xgboost as xgb
+feats = json.load(open('{model}/features.json'))['features']
+ex = pq.read_table('{explained}')
+plain = pq.read_table('{plain}')
+assert 'explain' not in plain.column_names and ex.column_names == plain.column_names + ['explain']
+assert ex.drop_columns(['explain']).equals(plain), 'explaining changed the predictions'
+by = {{(r['gene_id'], r['position']): r for r in ex.to_pylist()}}
+for r in by.values():
+    assert (r['explain'] is None) == (r['predicted'] == 'neither'), r
+rows = pq.read_table(sorted(glob.glob('{ds}/parts/*.parquet'))).to_pylist()
+X = np.array([[np.nan if r[f] is None else r[f] for f in feats] for r in rows], dtype=np.float32)
+contrib = {{c: xgb.Booster(model_file='{model}/model-' + c + '.json').predict(xgb.DMatrix(X, missing=np.nan), pred_contribs=True) for c in ('donor', 'acceptor')}}
+checked = 0
+for i, r in enumerate(rows):
+    b = by[(r['gene_id'], r['position'])]
+    if b['predicted'] == 'neither':
+        continue
+    c = contrib[b['predicted']][i][:-1]
+    got = [kv.split('=') for kv in b['explain'].split(';')]
+    assert len(got) == 4, b['explain']
+    vals = [float(v) for _, v in got]
+    assert all(abs(vals[k]) >= abs(vals[k + 1]) for k in range(3)), b['explain']
+    for name, v in got:
+        assert abs(float(v) - c[feats.index(name)]) < 1e-3, (name, v, c[feats.index(name)])
+    fourth = sorted(np.abs(c))[-4]
+    assert all(abs(c[feats.index(n)]) >= fourth - 1e-4 for n, _ in got), (b['explain'], sorted(np.abs(c))[-4:])
+    checked += 1
+print(checked)
+"#,
+        model = s(&model),
+        explained = s(&explained),
+        plain = s(&plain),
+        ds = s(&ds),
+    ));
+    let checked: usize = checked.trim().parse().unwrap();
+    assert!(checked > 0, "no called site among the dataset's rows");
+    // The training report sums them up: mean |contribution| per feature beside gain.
+    let report = std::fs::read_to_string(model.join("report.md")).unwrap();
+    assert!(
+        report.contains("## Why sites are called (SHAP)"),
+        "{report}"
+    );
+    let metrics: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(model.join("metrics.json")).unwrap()).unwrap();
+    let shap = metrics["shap"].as_array().unwrap();
+    assert!(!shap.is_empty() && metrics["shap_rows"].as_u64().unwrap() > 0);
+    assert!(shap[0][1].as_f64().unwrap() + shap[0][2].as_f64().unwrap() > 0.0);
+    // The dataset path has no explanations.
+    let r = run(dir.cmd(&[
+        "predict",
+        "--model",
+        s(&model),
+        "--dataset",
+        s(&ds),
+        "--out",
+        s(&dir.join("rows.parquet")),
+        "--explain",
+        "3",
+    ]));
+    r.fails_with(exit::USAGE);
+}

@@ -466,6 +466,18 @@ pub struct PredictArgs {
     /// shard is the default; --shard 0/1 turns sharding off.
     #[arg(help_heading = "Every base", long, value_name = "I/N")]
     pub shard: Option<Shard>,
+    /// Why each site was called: for every base called donor or acceptor, the K features with
+    /// the largest SHAP contributions (XGBoost's TreeSHAP) to that class's margin, in an
+    /// `explain` column: `feature=+0.1234;feature=-0.0567;…`, largest |contribution| first.
+    /// Contributions are in margin (log-odds) units, before calibration; for an ensemble, the
+    /// weighted mean of its sub-models'. Other bases get null. 0 (default): no column.
+    #[arg(
+        help_heading = "Every base",
+        long,
+        default_value_t = 0,
+        value_name = "K"
+    )]
+    pub explain: usize,
     /// Also write the called sites (the call is donor or acceptor) as BED6: 0-based start, name
     /// donor/acceptor, score = the probability × 1000 (docs/coordinates.md).
     #[arg(help_heading = "Tracks (every base)", long, value_name = "FILE")]

@@ -541,6 +541,11 @@ pub fn predict(a: PredictArgs) -> Result<Predict, Error> {
     // A missing --model is the model directory's own error (exit 10, "model directory … does
     // not exist").
     if let Some(dataset) = a.dataset {
+        if a.explain > 0 {
+            return Err(usage(
+                "--explain is for every-base predict (--genome): it explains the called sites of the genes or regions predicted",
+            ));
+        }
         return Ok(Predict::Dataset {
             model: a.model,
             dataset,
@@ -611,5 +616,6 @@ pub fn predict(a: PredictArgs) -> Result<Predict, Error> {
             bed: a.bed,
             bedgraph_prefix: a.bedgraph_prefix,
         },
+        explain: a.explain,
     })))
 }

@@ -65,6 +65,9 @@ pub struct GenesConfig {
     /// Predict only this shard's batches (batch b with (b − 1) mod N = I); `merge` joins the
     /// shards' tables into the table one unsharded run writes.
     pub shard: Option<Shard>,
+    /// Per called site, the features with the largest SHAP contributions (`explain` column);
+    /// 0: no column.
+    pub explain: usize,
 }
 
 /// What every-base `predict` predicts.
@@ -140,28 +143,35 @@ const BATCHES_KEY: &str = "spliceforge.predict.batches";
 /// Metadata key: the shard a table holds (`I/N`), absent for a whole run.
 const SHARD_KEY: &str = "spliceforge.predict.shard";
 
-/// The columns of the table.
-fn kind() -> output::Kind {
+/// The columns of the table (with `explain`: the column of SHAP explanations).
+fn kind(explain: bool) -> output::Kind {
     let f = |name: &str, t: DataType| Field::new(name, t, false);
+    let mut fields = vec![
+        f("chrom", DataType::Utf8),
+        f("position", DataType::Int64),
+        f("strand", DataType::Utf8),
+        f("gene_id", DataType::Utf8),
+        Field::new("splice_type", DataType::Utf8, true),
+        f("base_donor", DataType::Float32),
+        f("base_acceptor", DataType::Float32),
+        f("p_neither", DataType::Float32),
+        f("p_donor", DataType::Float32),
+        f("p_acceptor", DataType::Float32),
+        f("predicted", DataType::Utf8),
+    ];
+    if explain {
+        fields.push(Field::new(EXPLAIN, DataType::Utf8, true));
+    }
     output::Kind {
-        schema: Arc::new(ArrowSchema::new(vec![
-            f("chrom", DataType::Utf8),
-            f("position", DataType::Int64),
-            f("strand", DataType::Utf8),
-            f("gene_id", DataType::Utf8),
-            Field::new("splice_type", DataType::Utf8, true),
-            f("base_donor", DataType::Float32),
-            f("base_acceptor", DataType::Float32),
-            f("p_neither", DataType::Float32),
-            f("p_donor", DataType::Float32),
-            f("p_acceptor", DataType::Float32),
-            f("predicted", DataType::Utf8),
-        ])),
+        schema: Arc::new(ArrowSchema::new(fields)),
         fingerprint_key: FINGERPRINT_KEY,
         dictionary: &["chrom", "strand", "gene_id", "splice_type", "predicted"],
         what: "a prediction table written by `spliceforge predict --genome`",
     }
 }
+
+/// The column of SHAP explanations (`predict --explain K`).
+const EXPLAIN: &str = "explain";
 
 /// The model and what its features need.
 struct Applied {
@@ -195,7 +205,7 @@ pub fn predict_genes(cfg: &GenesConfig, progress: bool) -> Result<GenesReport, E
         }
         .into());
     }
-    let kind = kind();
+    let kind = kind(cfg.explain > 0);
     let whole = fingerprint(cfg, &applied)?;
     let fp = with_shard(&whole, cfg.shard);
     let base_model = base_model_name(&applied.built);
@@ -274,7 +284,7 @@ pub fn predict_genes(cfg: &GenesConfig, progress: bool) -> Result<GenesReport, E
             split.features += step.elapsed().as_secs_f64();
             let step = Instant::now();
             let n = rows.len();
-            table.push(&rows, region, scores, &applied)?;
+            table.push(&rows, region, scores, &applied, cfg.explain)?;
             split.meta_model += step.elapsed().as_secs_f64();
             entries.push(GeneEntry {
                 id: gene.id.clone(),
@@ -510,6 +520,10 @@ fn fingerprint(cfg: &GenesConfig, applied: &Applied) -> Result<Fingerprint, Erro
         "command": "predict",
         "batch_size": cfg.batch_size,
     });
+    // Only a run that explains says so: every other table's fingerprint is what it was.
+    if let (true, Some(map)) = (cfg.explain > 0, config.as_object_mut()) {
+        map.insert(EXPLAIN.into(), cfg.explain.into());
+    }
     if let (Some(map), Some(t)) = (config.as_object_mut(), targets.as_object()) {
         map.extend(t.clone());
     }
@@ -625,7 +639,7 @@ pub fn merge(out: &Path, shards: &[PathBuf]) -> Result<Merged, Error> {
         serde_json::from_str(&tables[0].run).map_err(|e| store::Error::Shards {
             problems: vec![format!("{}: its run record: {e}", tables[0].path.display())],
         })?;
-    let kind = kind();
+    let kind = kind(whole.config.get(EXPLAIN).is_some());
     if let Some(rows) = output::finished(&kind, out, &whole)? {
         return Ok(Merged {
             already_complete: true,
@@ -766,6 +780,7 @@ struct Table {
     base_acceptor: Vec<f32>,
     probs: Vec<f32>,
     predicted: Vec<&'static str>,
+    explain: Vec<Option<String>>,
 }
 
 impl Table {
@@ -776,6 +791,7 @@ impl Table {
         region: &GeneRegion,
         scores: &basemodel::Scores,
         applied: &Applied,
+        explain: usize,
     ) -> Result<(), Error> {
         let n = rows.len();
         let cols = rows.n_features;
@@ -789,6 +805,18 @@ impl Table {
         let labels = vec![0f32; n];
         let batch = Batch::new(&features, cols, &labels);
         let (probs, calls) = super::mean_and_calls(&applied.models, &applied.weights, &batch)?;
+        if explain > 0 {
+            let names: Vec<&str> = applied.schema.features().map(|c| c.name.as_str()).collect();
+            let why = super::explain::called_sites(
+                &applied.models,
+                &applied.weights,
+                &batch,
+                &calls,
+                &names,
+                explain,
+            )?;
+            self.explain.extend(why);
+        }
         let strand = match rows.strand {
             Strand::Forward => "+",
             Strand::Reverse => "-",
@@ -838,6 +866,10 @@ impl Table {
             p(2),
             Arc::new(StringArray::from(self.predicted)),
         ];
+        let mut cols = cols;
+        if kind.schema.column_with_name(EXPLAIN).is_some() {
+            cols.push(Arc::new(StringArray::from(self.explain)));
+        }
         RecordBatch::try_new(kind.schema.clone(), cols)
             .map_err(|e| Error::Internal(format!("the prediction table's batch: {e}")))
     }

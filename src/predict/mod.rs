@@ -9,6 +9,7 @@
 //! the training report (the argmax of the mean before calibration).
 
 pub mod dataset;
+mod explain;
 pub mod genes;
 pub mod tracks;
 

@@ -161,7 +161,7 @@ impl Booster {
     /// The raw margins the next boosting round on `train` starts from (from the booster's
     /// prediction cache, so nothing is recomputed), one per row of a single-output model.
     pub fn training_margins(&self, train: &DMatrix) -> Result<Vec<f32>> {
-        self.predict_matrix(train, true, true)
+        self.predict_matrix(train, 1, true)
             .map(|(values, _)| values)
     }
 
@@ -196,20 +196,28 @@ impl Booster {
     /// `[rows, classes]` for `multi:softprob`. Probabilities (or values) by default; raw margins
     /// (before the link function) when `margin` is true. All boosted rounds are used.
     pub fn predict(&self, data: &DMatrix, margin: bool) -> Result<(Vec<f32>, Vec<u64>)> {
-        self.predict_matrix(data, margin, false)
+        self.predict_matrix(data, u8::from(margin), false)
     }
 
-    /// `XGBoosterPredictFromDMatrix` over every boosted round; `training` reads the booster's
-    /// prediction cache of a matrix it trains on.
+    /// Each feature's SHAP contribution to each row's margin (XGBoost's TreeSHAP,
+    /// `pred_contribs`): `rows × (features + 1)` for a single-output model, the last column the
+    /// bias, `rows × outputs × (features + 1)` for a multi-output one; every row's values sum
+    /// to its margin.
+    pub fn contributions(&self, data: &DMatrix) -> Result<(Vec<f32>, Vec<u64>)> {
+        self.predict_matrix(data, 2, false)
+    }
+
+    /// `XGBoosterPredictFromDMatrix` over every boosted round, of prediction type `kind` (0
+    /// values, 1 margins, 2 contributions); `training` reads the booster's prediction cache of
+    /// a matrix it trains on.
     fn predict_matrix(
         &self,
         data: &DMatrix,
-        margin: bool,
+        kind: u8,
         training: bool,
     ) -> Result<(Vec<f32>, Vec<u64>)> {
         let config = format!(
-            "{{\"type\": {}, \"training\": {training}, \"iteration_begin\": 0, \"iteration_end\": 0, \"strict_shape\": false}}",
-            u8::from(margin)
+            "{{\"type\": {kind}, \"training\": {training}, \"iteration_begin\": 0, \"iteration_end\": 0, \"strict_shape\": false}}"
         );
         let config = cstring(&config, "config")?;
         // SAFETY: live handles; valid out pointers.

@@ -50,7 +50,6 @@ impl Drop for DMatrix {
 
 impl DMatrix {
     /// Takes ownership of a handle returned by an XGBoost constructor.
-    #[cfg(test)]
     pub(crate) fn from_handle(handle: ffi::DMatrixHandle) -> Self {
         DMatrix {
             handle,
@@ -92,7 +91,6 @@ impl DMatrix {
         self.handle
     }
 
-    #[cfg(test)]
     /// A matrix from dense, row-major `f32` features: `data[r * cols + c]` is feature `c` of
     /// row `r`. Values equal to `missing` are missing; pass `f32::NAN` to make NaN mean missing.
     pub fn from_dense(data: &[f32], rows: usize, cols: usize, missing: f32) -> Result<DMatrix> {

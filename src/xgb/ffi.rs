@@ -29,7 +29,6 @@ unsafe extern "C" {
     pub fn XGBGetLastError() -> *const c_char;
 
     // --- DMatrix -----------------------------------------------------------------------------
-    #[cfg(test)]
     pub fn XGDMatrixCreateFromMat(
         data: *const c_float,
         nrow: BstUlong,

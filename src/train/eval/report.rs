@@ -57,12 +57,38 @@ pub struct Metrics {
     pub early_stopping: Option<Stopped>,
     /// Top features by total gain in the final model.
     pub importance: Vec<(String, f64)>,
+    /// Top features by mean |SHAP contribution| (donor + acceptor) in the final model: name,
+    /// donor, acceptor.
+    #[serde(default)]
+    pub shap: Vec<(String, f64, f64)>,
+    /// Rows the SHAP summary was measured on.
+    #[serde(default)]
+    pub shap_rows: usize,
     /// Time and peak memory per phase.
     pub phases: Vec<Phase>,
     /// Total seconds.
     pub total_secs: f64,
     /// Peak RSS (bytes).
     pub peak_rss: u64,
+}
+
+/// The SHAP summary beside gain importance: what moves the final model's margins, on average.
+fn shap_section(r: &mut String, m: &Metrics) {
+    if m.shap.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        r,
+        "## Why sites are called (SHAP)\n\nMean |SHAP contribution| (XGBoost's TreeSHAP, margin units) of each feature to the final model's donor and acceptor margins, over {} rows of a seeded sample of the training genes; `spliceforge predict --explain K` lists a called site's own top K. Gain rank: the feature's place by total gain above.\n\n| feature | donor | acceptor | gain rank |\n|---|---|---|---|",
+        m.shap_rows
+    );
+    for (name, d, a) in m.shap.iter().take(15) {
+        let rank = (m.importance.iter())
+            .position(|(n, _)| n == name)
+            .map_or("> 20".to_string(), |i| (i + 1).to_string());
+        let _ = writeln!(r, "| {name} | {d:.4} | {a:.4} | {rank} |");
+    }
+    let _ = writeln!(r);
 }
 
 /// The decision rule in words (report, `metrics.json`).
@@ -204,6 +230,9 @@ pub struct Inputs<'a> {
     pub threshold: f32,
     /// Total gain per feature of the final model.
     pub importance: &'a [f64],
+    /// The final model's mean |SHAP contribution| per feature to the donor and the acceptor
+    /// margin, with the rows it was measured on.
+    pub shap: &'a (usize, Vec<[f64; 2]>),
     /// Time and memory per phase.
     pub phases: &'a [Phase],
     /// Seconds since the start.
@@ -270,6 +299,12 @@ fn compute(r: &Inputs<'_>, probs: &Probs) -> Metrics {
             .collect();
     top.sort_by(|a, b| b.1.total_cmp(&a.1));
     top.truncate(20);
+    let mut shap: Vec<(String, f64, f64)> = (r.ds.features.iter())
+        .zip(&r.shap.1)
+        .map(|(n, s)| (n.clone(), s[0], s[1]))
+        .collect();
+    shap.sort_by(|a, b| (b.1 + b.2).total_cmp(&(a.1 + a.2)).then(a.0.cmp(&b.0)));
+    shap.truncate(20);
     // The result, then the secondary rules on the same calibrated probabilities (their AP and
     // top-k are the result's).
     let result = have_oof.then(|| Figures::new(cal, &metrics::argmax(raw), info, r.threshold));
@@ -299,6 +334,8 @@ fn compute(r: &Inputs<'_>, probs: &Probs) -> Metrics {
         calibration,
         early_stopping: r.stopped.cloned(),
         importance: top,
+        shap,
+        shap_rows: r.shap.0,
         phases: r.phases.to_vec(),
         total_secs: r.total_secs,
         peak_rss: rss::peak_rss_bytes(),
@@ -433,6 +470,7 @@ fn markdown(inp: &Inputs<'_>, m: &Metrics) -> String {
         r,
         "## Feature importance\n\n![feature importance](importance.svg)\n"
     );
+    shap_section(&mut r, m);
     let _ = writeln!(
         r,
         "## Time and memory per phase\n\nRSS sampled every 50 ms; each phase's own peak.\n\n![peak RSS per phase](memory.svg)\n\n| phase | seconds | peak RSS |\n|---|---|---|"

@@ -70,3 +70,39 @@ pub fn margins(ds: &Dataset, keep: &[bool], model: &Model) -> Result<(RowInfo, V
     })?;
     Ok((info, out))
 }
+
+/// Rows the SHAP summary of a training report reads at most (TreeSHAP costs far more than a
+/// prediction): the genes of a seeded sample of part files holding about this many.
+pub const SHAP_ROWS: u64 = 10_000;
+
+/// The mean |SHAP contribution| of each feature to the donor and to the acceptor margin of
+/// `model`, over the rows of a seeded sample of the genes of `universe` (about [`SHAP_ROWS`]):
+/// `(rows read, [donor, acceptor] per feature)`.
+pub fn shap_summary(
+    ds: &Dataset,
+    universe: &[bool],
+    model: &Model,
+    seed: u64,
+) -> Result<(usize, Vec<[f64; 2]>), Error> {
+    let keep = crate::train::fit::cuts::sample_within(ds, universe, seed, SHAP_ROWS);
+    let cols = ds.features.len();
+    let mut sum = vec![[0f64; 2]; cols];
+    let mut rows = 0usize;
+    each_batch(ds, &keep, |b| {
+        let c = model.contributions(b)?;
+        for (k, contrib) in c.iter().enumerate() {
+            for row in contrib.chunks_exact(cols + 1) {
+                for (s, v) in sum.iter_mut().zip(row) {
+                    s[k] += f64::from(v.abs());
+                }
+            }
+        }
+        rows += b.rows;
+        Ok(())
+    })?;
+    let n = rows.max(1) as f64;
+    Ok((
+        rows,
+        sum.into_iter().map(|s| [s[0] / n, s[1] / n]).collect(),
+    ))
+}

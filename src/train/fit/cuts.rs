@@ -25,7 +25,12 @@ pub fn sketch_genes(ds: &Dataset, universe: &[bool], seed: u64) -> Vec<bool> {
 }
 
 /// [`sketch_genes`] with at most about `max_rows` rows.
-fn sample_within(ds: &Dataset, universe: &[bool], seed: u64, max_rows: u64) -> Vec<bool> {
+pub(crate) fn sample_within(
+    ds: &Dataset,
+    universe: &[bool],
+    seed: u64,
+    max_rows: u64,
+) -> Vec<bool> {
     let rows: u64 = (ds.genes.iter().zip(universe))
         .filter(|(_, k)| **k)
         .map(|(g, _)| g.rows)

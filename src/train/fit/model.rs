@@ -337,6 +337,32 @@ impl Model {
         }
     }
 
+    /// Each feature's SHAP contribution (XGBoost's TreeSHAP) to the donor and to the acceptor
+    /// margin of the rows of `data`: `[donor, acceptor]`, each `rows × (cols + 1)` row-major with
+    /// the bias last. They come from the donor and acceptor boosters (`ovr`, `ovr2`) or from
+    /// those two outputs of the `softprob` booster; each row's values sum to that margin (the
+    /// margins of [`margins`](Self::margins), before calibration).
+    pub fn contributions(&self, data: &Batch<'_>) -> Result<[Vec<f32>; 2], Error> {
+        let m = DMatrix::from_dense(data.features, data.rows, data.cols, f32::NAN)
+            .map_err(xgb_error)?;
+        let of = |b: &Booster| b.contributions(&m).map(|r| r.0).map_err(xgb_error);
+        match self.objective {
+            Objective::Softprob => {
+                let all = of(&self.boosters[0])?;
+                let width = data.cols + 1;
+                let class = |c: usize| -> Vec<f32> {
+                    (0..data.rows)
+                        .flat_map(|r| &all[(r * 3 + c) * width..(r * 3 + c + 1) * width])
+                        .copied()
+                        .collect()
+                };
+                Ok([class(1), class(2)])
+            }
+            Objective::Ovr => Ok([of(&self.boosters[1])?, of(&self.boosters[2])?]),
+            Objective::Ovr2 => Ok([of(&self.boosters[0])?, of(&self.boosters[1])?]),
+        }
+    }
+
     /// The classes of the binary boosters, in booster order.
     fn booster_classes(objective: Objective) -> std::ops::Range<u8> {
         match objective {
@@ -451,6 +477,77 @@ mod tests {
         assert!(neither_margin(-80.0, -90.0) > 70.0);
         assert!(neither_margin(60.0, 50.0) < -50.0);
         assert!(neither_margin(-80.0, -90.0).is_finite() && neither_margin(60.0, 50.0).is_finite());
+    }
+
+    #[test]
+    fn each_rows_contributions_sum_to_its_margin() {
+        // Three classes from two informative features among five; NaN now and then.
+        let (rows, cols) = (600, 5);
+        let mut rng = crate::seed::Rng::new(3);
+        let mut x = vec![0f32; rows * cols];
+        let mut y = vec![0u8; rows];
+        for r in 0..rows {
+            for c in 0..cols {
+                x[r * cols + c] = if rng.next_f64() < 0.05 {
+                    f32::NAN
+                } else {
+                    rng.next_f64() as f32
+                };
+            }
+            let (a, b) = (x[r * cols], x[r * cols + 1]);
+            y[r] = if a > 0.7 {
+                1
+            } else if b > 0.7 {
+                2
+            } else {
+                0
+            };
+        }
+        for objective in [Objective::Softprob, Objective::Ovr, Objective::Ovr2] {
+            let p = Params {
+                objective,
+                n_estimators: 15,
+                learning_rate: 0.3,
+                max_depth: 4,
+                subsample: 1.0,
+                colsample: 1.0,
+                max_bin: 64,
+                max_delta_step: 0.0,
+                early_stopping_rounds: None,
+                shared_cuts: false,
+                seed: 1,
+                threads: 1,
+            };
+            let mut train = DMatrix::from_dense(&x, rows, cols, f32::NAN).unwrap();
+            train
+                .set_labels(&y.iter().map(|&l| f32::from(l)).collect::<Vec<_>>())
+                .unwrap();
+            let model = Model::fit(train, &y, &p).unwrap();
+            let labels = vec![0f32; rows];
+            let batch = Batch::new(&x, cols, &labels);
+            let margins = model.margins(&batch).unwrap();
+            let contributions = model.contributions(&batch).unwrap();
+            for (k, contrib) in contributions.iter().enumerate() {
+                assert_eq!(contrib.len(), rows * (cols + 1), "{objective}");
+                for r in 0..rows {
+                    let sum: f32 = contrib[r * (cols + 1)..(r + 1) * (cols + 1)].iter().sum();
+                    let margin = margins[r * 3 + k + 1];
+                    assert!(
+                        (sum - margin).abs() <= 1e-4 * (1.0 + margin.abs()),
+                        "{objective} class {} row {r}: contributions sum to {sum}, margin {margin}",
+                        k + 1
+                    );
+                }
+                // The informative feature of the class carries the most.
+                let mean_abs = |f: usize| -> f32 {
+                    (0..rows)
+                        .map(|r| contrib[r * (cols + 1) + f].abs())
+                        .sum::<f32>()
+                };
+                let top = (0..cols).max_by(|&a, &b| mean_abs(a).total_cmp(&mean_abs(b)));
+                assert_eq!(top, Some(k), "{objective} class {}", k + 1);
+            }
+        }
     }
 
     #[test]

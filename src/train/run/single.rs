@@ -84,6 +84,9 @@ pub(crate) fn train_single(
     let info = save(cfg, ds, &trained)?;
     let importance = model.importance(ds.features.len())?;
     phases.record("save", t);
+    let t = Instant::now();
+    let shap = apply::shap_summary(ds, &folds.all_mask(), &model, cfg.params.seed)?;
+    phases.record("SHAP summary", t);
     let summary = eval::report::write(&eval::report::Inputs {
         out: &cfg.out,
         params: &cfg.params,
@@ -93,6 +96,7 @@ pub(crate) fn train_single(
         oof: &oof,
         threshold: cfg.threshold,
         importance: &importance,
+        shap: &shap,
         phases: &phases.0,
         total_secs: t0.elapsed().as_secs_f64(),
         genes: genes_used,
