@@ -6,6 +6,7 @@ mod util;
 mod builder;
 mod distributed;
 mod errors;
+mod evaluate;
 mod features;
 mod inspect;
 mod memory;
