@@ -51,6 +51,11 @@ impl Rows {
     pub fn len(&self) -> usize {
         self.truth.len()
     }
+
+    /// No row held.
+    pub fn is_empty(&self) -> bool {
+        self.truth.is_empty()
+    }
 }
 
 /// A gene: its consecutive rows `start..end` of the table.
