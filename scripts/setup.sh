@@ -16,7 +16,7 @@ if [[ ! -x $venv/bin/python ]]; then
   python3 -m venv "$venv" ||
     die "could not create the virtual environment $venv (Debian/Ubuntu: apt-get install python3-venv)"
 fi
-if ! "$venv/bin/python" -c "import pyarrow, polars, numpy, xgboost, h5py" 2>/dev/null; then
+if ! "$venv/bin/python" -c "import pyarrow, polars, numpy, xgboost, h5py, sklearn" 2>/dev/null; then
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
     -r scripts/requirements-test.txt ||
     die "pip could not install scripts/requirements-test.txt into $venv (is PyPI reachable?)"

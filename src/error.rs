@@ -1,6 +1,6 @@
 //! The library's top-level error and the exit code each kind maps to.
 
-use crate::{basemodel, genome, store, train};
+use crate::{basemodel, evaluate, genome, store, train};
 
 /// Exit codes of the `spliceforge` binary (also listed in the README and `--help`).
 pub mod exit {
@@ -22,7 +22,8 @@ pub mod exit {
     pub const VERIFY: u8 = 6;
     /// Writing failed (disk full, permissions); committed batches are intact.
     pub const WRITE: u8 = 7;
-    /// A directory that is not a spliceforge dataset or model directory (nothing was written).
+    /// A directory that is not a spliceforge dataset or model directory, or a file that is not
+    /// an every-base prediction table (nothing was written).
     pub const NOT_OURS: u8 = 8;
     /// No training plan fits `--memory-budget` (refused before any work).
     pub const MEMORY: u8 = 9;
@@ -83,7 +84,10 @@ pub mod exit {
             WRITE,
             "a write failed (disk full, permissions); committed batches are intact, rerun to resume",
         ),
-        (NOT_OURS, "not a spliceforge dataset or model directory"),
+        (
+            NOT_OURS,
+            "not a spliceforge dataset, model directory or prediction table",
+        ),
         (
             MEMORY,
             "no training plan fits --memory-budget (nothing was done)",
@@ -130,6 +134,9 @@ pub enum Error {
     /// A training, estimate or predict problem.
     #[error(transparent)]
     Train(#[from] train::Error),
+    /// `evaluate` refused its table or output directory.
+    #[error(transparent)]
+    Evaluate(#[from] evaluate::Error),
     /// Settings that cannot work with this input (e.g. more folds than genes).
     #[error("{0}")]
     Usage(String),
@@ -154,6 +161,8 @@ impl Error {
             Error::BaseModel(e) => basemodel_code(e),
             Error::Store(e) => store_code(e),
             Error::Train(e) => train_code(e),
+            // Both refusals are "not ours": a foreign table or output directory.
+            Error::Evaluate(_) => exit::NOT_OURS,
             Error::Usage(_) => exit::USAGE,
             Error::MissingInput { .. } => exit::NOT_FOUND,
             Error::Internal(_) => exit::FAILURE,

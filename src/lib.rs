@@ -5,7 +5,8 @@
 //! [`genome`] (FASTA, GTF/GFF3, gene models, selection) → [`basemodel`] (the built-in model,
 //! SpliceAI, imported scores) → [`features`] (labels, sampling, the one schema) → [`store`]
 //! (Parquet parts, manifest, fingerprint, verify) → [`builder`] (the build and `score`),
-//! [`inspect`] and [`train`] (the meta-model) → [`predict`] (a model applied). Beside them:
+//! [`inspect`] and [`train`] (the meta-model) → [`predict`] (a model applied) → [`evaluate`]
+//! (an every-base prediction table judged: top-k, PR-AUC, F1, base beside meta). Beside them:
 //! [`seed`], [`rss`], [`cluster`] and [`error`] (the one error type and the exit codes).
 //!
 //! This is the front door: what the binary and the tests use is re-exported at the top of each
@@ -22,6 +23,7 @@ pub mod basemodel;
 pub mod builder;
 pub mod cluster;
 pub mod error;
+pub mod evaluate;
 pub mod features;
 pub mod genome;
 pub mod inspect;

@@ -101,8 +101,8 @@ fn every_help_example_pastes_and_runs_and_exit_codes_close_the_long_help() {
     assert!(top.contains("  14  merge refused"), "{top}");
     // The order the examples build on each other.
     let order = [
-        "inspect", "builder", "verify", "schema", "score", "merge", "train", "predict", "estimate",
-        "tracker",
+        "inspect", "builder", "verify", "schema", "score", "merge", "train", "predict", "evaluate",
+        "estimate", "tracker",
     ];
     let mut listed = subcommands(&top);
     listed.sort();
@@ -147,6 +147,8 @@ fn every_help_example_pastes_and_runs_and_exit_codes_close_the_long_help() {
         "out/dmel-merged/summary.json",
         "out/dmel-model/train.json",
         "out/dmel-preds.parquet",
+        "out/dmel-eval/metrics.json",
+        "out/dmel-eval-longest/metrics.json",
         "out/dmel-2w/train.json",
     ] {
         assert!(dir.join(done).exists(), "{done}");

@@ -140,7 +140,7 @@ fn the_readme_commands_run_and_tell_one_story() {
     assert_eq!(
         verbs,
         [
-            "builder", "train", "train", "predict", "predict", "estimate", "train"
+            "builder", "train", "train", "predict", "predict", "evaluate", "estimate", "train"
         ],
         "the README's commands changed: update this test"
     );
@@ -170,6 +170,10 @@ fn the_readme_commands_run_and_tell_one_story() {
             }
             "predict" => {
                 assert!(r.stdout.contains("rows predicted"), "{}", r.stdout);
+            }
+            "evaluate" => {
+                assert!(r.stdout.contains("donor     top-k: base"), "{}", r.stdout);
+                assert!(dir.join("out/dmel-eval/metrics.json").exists());
             }
             "estimate" => {
                 assert!(r.stdout.contains("predicted peak"), "{}", r.stdout);

@@ -7,6 +7,7 @@ mod builder;
 mod contigs;
 mod distributed;
 mod errors;
+mod evaluate;
 mod features;
 mod inspect;
 mod memory;

@@ -15,7 +15,8 @@ Workflow (each command has --help with an example that pastes and runs from the 
   spliceforge inspect --genome G --annotation A           what the genome and annotation hold
   spliceforge builder --genome G --annotation A --out DS  the training dataset (resumable)
   spliceforge train --dataset DS --out-dir M              the meta-model, its report and figures
-  spliceforge predict --model M --dataset DS --out P      per-row probabilities and calls";
+  spliceforge predict --model M --dataset DS --out P      per-row probabilities and calls
+  spliceforge evaluate --predictions T --out E           an every-base table's top-k, AP, F1";
 
 /// Build splice-site training sets from a genome and its annotation, and train meta-models.
 #[derive(Debug, Parser)]
@@ -114,6 +115,58 @@ pub enum Command {
     /// sub-models' mean probabilities before calibration.
     #[command(after_help = examples::PREDICT)]
     Predict(PredictArgs),
+    /// Judge an every-base prediction table (`predict --genome … --out T`): per site type, the
+    /// base model (base_donor, base_acceptor) beside the meta-model (p_donor, p_acceptor) on the
+    /// same rows, every base of the predicted genes.
+    ///
+    /// top-k accuracy (SpliceAI's headline figure): with k the number of true sites of the type
+    /// among the rows, the fraction of the k highest-scoring rows that are true sites. Rows are
+    /// ranked by score, highest first; tied scores keep the table's order (a stable sort), so
+    /// among tied rows the earlier ones in the table are taken first. PR-AUC: the average
+    /// precision of the scores over every row (scikit-learn's average_precision_score: tied
+    /// scores grouped, no tie rule needed). Precision, recall and F1 of each model's calls: the
+    /// meta-model's are the table's `predicted` column; the base model calls the higher of its
+    /// donor and acceptor scores where it reaches --threshold.
+    ///
+    /// The true sites are the table's `splice_type` column (the transcripts the predict run
+    /// chose), or with --annotation the sites of its chosen transcripts (--transcripts), all
+    /// genes, matched on contig, strand, position and type: one table judged against canonical
+    /// or MANE labels. Writes to --out: metrics.json, report.md, genes.tsv (top-k within each
+    /// gene), pr-donor.svg and pr-acceptor.svg; the same command again finds it complete and
+    /// changes nothing, other inputs or settings are refused (exit 4) unless --overwrite.
+    #[command(after_help = examples::EVALUATE)]
+    Evaluate(EvaluateArgs),
+}
+
+/// Arguments of `evaluate`.
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// The every-base prediction table (`spliceforge predict --genome … --out FILE`); any other
+    /// file is refused (exit 8).
+    #[arg(long, value_name = "FILE")]
+    pub predictions: PathBuf,
+    /// Where the figures go: a new or empty directory, or one of an earlier evaluation.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Take the true sites from this annotation (GTF or GFF3, plain or gzip) instead of the
+    /// table's splice_type column: the sites of the --transcripts choice of every gene.
+    #[arg(long, value_name = "GTF|GFF3")]
+    pub annotation: Option<PathBuf>,
+    /// Force GTF or GFF3 for --annotation; by default the file's content decides.
+    #[arg(long, value_enum, value_name = "FORMAT", requires = "annotation")]
+    pub annotation_format: Option<AnnotationFormat>,
+    /// With --annotation: which transcripts' sites are true (all, canonical, mane, longest;
+    /// default all). Without it the table's splice_type holds the predict run's choice.
+    #[arg(long, value_enum, value_name = "WHICH", requires = "annotation")]
+    pub transcripts: Option<TranscriptsArg>,
+    /// The base model calls a site where its higher score (donor or acceptor) reaches this:
+    /// train's --threshold default (the table does not record the threshold of the model's
+    /// dataset; give it when that was another).
+    #[arg(long, default_value_t = 0.5, value_name = "P")]
+    pub threshold: f32,
+    /// Replace another evaluation found in --out.
+    #[arg(long)]
+    pub overwrite: bool,
 }
 
 /// Model objectives.

@@ -344,3 +344,16 @@ pub fn schema(kmer_sizes: &[usize], markdown: bool) -> Result<(), Error> {
     });
     Ok(())
 }
+
+/// `evaluate`: the first table (or that the evaluation was already complete, and its figures).
+pub fn evaluate(cfg: &spliceforge::evaluate::EvaluateConfig) -> Result<(), Error> {
+    let r = spliceforge::evaluate::evaluate(cfg)?;
+    if r.already_complete {
+        say!(
+            "{} is already complete; nothing to do (--overwrite starts over)",
+            cfg.out.display()
+        );
+    }
+    print(&r.summary);
+    Ok(())
+}

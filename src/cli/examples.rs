@@ -61,6 +61,17 @@ Every base of three genes of the genome (no dataset needed):
     --genome data/DmelanDM6_4_GCF_000001215.4_Release_6_plus_ISO1_MT_genomic.fna.gz \\
     --annotation data/DmelanDM6_4.gtf.gz --n-genes 3";
 
+/// `evaluate`.
+pub const EVALUATE: &str = "\
+Example (after train's example; every base of three genes, then their figures):
+  spliceforge predict --model out/dmel-model --out out/dmel-bases.parquet \\
+    --genome data/DmelanDM6_4_GCF_000001215.4_Release_6_plus_ISO1_MT_genomic.fna.gz \\
+    --annotation data/DmelanDM6_4.gtf.gz --n-genes 3
+  spliceforge evaluate --predictions out/dmel-bases.parquet --out out/dmel-eval
+Example against the longest transcript of each gene:
+  spliceforge evaluate --predictions out/dmel-bases.parquet --out out/dmel-eval-longest \\
+    --annotation data/DmelanDM6_4.gtf.gz --transcripts longest";
+
 /// `estimate`.
 pub const ESTIMATE: &str = "\
 Examples (the first after builder's example):

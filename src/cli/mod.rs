@@ -39,6 +39,7 @@ pub fn run(cli: Cli) -> Result<(), spliceforge::Error> {
             let quiet = a.quiet;
             commands::score(&resolve::score(a)?, quiet)
         }
+        Command::Evaluate(a) => commands::evaluate(&resolve::evaluate(a)?),
         Command::Schema(a) => commands::schema(&a.kmer_sizes, a.markdown),
     }
 }

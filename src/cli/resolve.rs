@@ -17,8 +17,8 @@ use spliceforge::train::{Objective, Params};
 
 use super::args::{
     AnnotationFormat, BaseModelArgs, BaseModelKind, BuilderArgs, CutsArg, CvArg, EstimateArgs,
-    InputArgs, InspectArgs, ObjectiveArg, PlanArgs, PredictArgs, ScoreArgs, SelectionArgs,
-    SingleModelArg, StrandArg, TnSampling, TrainArgs, TranscriptsArg,
+    EvaluateArgs, InputArgs, InspectArgs, ObjectiveArg, PlanArgs, PredictArgs, ScoreArgs,
+    SelectionArgs, SingleModelArg, StrandArg, TnSampling, TrainArgs, TranscriptsArg,
 };
 
 /// A usage error with `msg`.
@@ -618,4 +618,31 @@ pub fn predict(a: PredictArgs) -> Result<Predict, Error> {
         },
         explain: a.explain,
     })))
+}
+
+/// Resolves `evaluate`: the table must exist (exit 10), and so must --annotation.
+pub fn evaluate(a: EvaluateArgs) -> Result<spliceforge::evaluate::EvaluateConfig, Error> {
+    use spliceforge::evaluate::{EvaluateConfig, Truth};
+    must_exist("--predictions", &a.predictions)?;
+    if !(0.0..=1.0).contains(&a.threshold) {
+        return Err(usage("--threshold is a probability in [0, 1]"));
+    }
+    let truth = match a.annotation {
+        Some(path) => {
+            must_exist("--annotation", &path)?;
+            Truth::Annotation {
+                path,
+                format: format(a.annotation_format),
+                transcripts: transcripts(a.transcripts.unwrap_or(TranscriptsArg::All)),
+            }
+        }
+        None => Truth::Table,
+    };
+    Ok(EvaluateConfig {
+        predictions: a.predictions,
+        out: a.out,
+        truth,
+        threshold: a.threshold,
+        overwrite: a.overwrite,
+    })
 }

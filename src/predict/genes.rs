@@ -136,8 +136,9 @@ pub const PREDICT_FORMAT: u32 = 2001;
 
 /// Parquet metadata key holding the fingerprint of the run that wrote the file.
 const FINGERPRINT_KEY: &str = "spliceforge.predict.fingerprint";
-/// Metadata key: the whole run's fingerprint (without a shard), as JSON.
-const RUN_KEY: &str = "spliceforge.predict.run";
+/// Metadata key: the whole run's fingerprint (without a shard), as JSON. Every table of an
+/// every-base run carries it (`evaluate` tells a prediction table by it).
+pub(crate) const RUN_KEY: &str = "spliceforge.predict.run";
 /// Metadata key: the run's batches (`{"total": B, "batches": [[b, rows], …]}`).
 const BATCHES_KEY: &str = "spliceforge.predict.batches";
 /// Metadata key: the shard a table holds (`I/N`), absent for a whole run.

@@ -14,6 +14,7 @@ pub mod genes;
 pub mod tracks;
 
 pub use dataset::predict;
+pub(crate) use genes::RUN_KEY;
 pub use genes::{GenesConfig, GenesReport, Merged, Split, Targets, merge, predict_genes};
 pub use tracks::Tracks;
 

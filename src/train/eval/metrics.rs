@@ -141,16 +141,21 @@ pub fn base_calls(info: &RowInfo, threshold: f32) -> Vec<u8> {
     info.base_donor
         .iter()
         .zip(&info.base_acceptor)
-        .map(|(&d, &a)| {
-            if d >= threshold && d >= a {
-                1
-            } else if a >= threshold {
-                2
-            } else {
-                0
-            }
-        })
+        .map(|(&d, &a)| base_call(d, a, threshold))
         .collect()
+}
+
+/// The base model's class of one position with donor score `d` and acceptor score `a`: donor
+/// (1) if `d` reaches `threshold` and is at least `a`, else acceptor (2) if `a` reaches it, else
+/// neither (0).
+pub fn base_call(d: f32, a: f32, threshold: f32) -> u8 {
+    if d >= threshold && d >= a {
+        1
+    } else if a >= threshold {
+        2
+    } else {
+        0
+    }
 }
 
 fn prf(pred: &[u8], labels: &[u8], w: &[f32], c: u8) -> (f64, f64, f64, f64, f64) {

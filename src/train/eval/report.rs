@@ -101,9 +101,10 @@ pub struct Summary {
 }
 
 /// A named, coloured line of `(x, y)` points in [0, 1]².
-type Series<'a> = (String, &'a str, Vec<(f64, f64)>);
+pub(crate) type Series<'a> = (String, &'a str, Vec<(f64, f64)>);
 
-fn svg_lines(title: &str, x: &str, y: &str, series: &[Series<'_>]) -> String {
+/// A line chart of `series` in [0, 1]² (PR curves), as plain SVG.
+pub(crate) fn svg_lines(title: &str, x: &str, y: &str, series: &[Series<'_>]) -> String {
     let (w, h, m) = (520.0, 380.0, 50.0);
     let mut s = format!(
         "<svg xmlns='http://www.w3.org/2000/svg' width='{w}' height='{h}' font-family='sans-serif' font-size='12'>\n<rect width='100%' height='100%' fill='white'/>\n<text x='{}' y='20' text-anchor='middle' font-size='14'>{title}</text>\n",
