@@ -114,6 +114,28 @@ fn contig_folds_never_share_a_contig_and_held_out_contigs_are_never_trained_on()
         serde_json::from_value(json(&h.join("folds.json"))["genes"].clone()).unwrap();
     assert_eq!(assigned.len(), kept.len());
     assert!(assigned.iter().all(|g| contig_of(&g.0) != "chr4c"));
+    // ... and judged every base once the model is complete.
+    assert!(r.stdout.contains("held-out contigs chr4c"), "{}", r.stdout);
+    let eval = json(&h.join("holdout/eval/metrics.json"));
+    let held: Vec<&(String, String, u64)> = genes.iter().filter(|g| g.1 == "chr4c").collect();
+    assert_eq!(eval["genes"], held.len());
+    let on = python(&format!(
+        "import pyarrow.parquet as pq\nt = pq.read_table('{}')\nprint(sorted(set(t['chrom'].to_pylist())), t.num_rows)",
+        s(&h.join("holdout/bases.parquet"))
+    ));
+    assert!(on.starts_with("['chr4c']"), "{on}");
+    assert_eq!(
+        eval["rows"].as_u64().unwrap(),
+        on.split_whitespace()
+            .last()
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+    );
+    assert!(
+        eval["types"][0]["meta"]["top_k"].as_f64().is_some(),
+        "{eval}"
+    );
 
     // Refusals, before any work.
     let bad = train(&dir, &ds, s(&dir.join("x")), &["--holdout-contigs", "chrX"]);

@@ -167,6 +167,27 @@ pub fn train(cfg: &TrainConfig) -> Result<(), Error> {
         spliceforge::train::train(cfg)?
     };
     print(&summary);
+    // Rank 0 (or the only process) owns --out-dir: once the model is complete (not after one
+    // ensemble member), it judges the held-out contigs.
+    if !cfg.holdout_contigs.is_empty()
+        && cfg.member.is_none()
+        && cfg.collective.as_ref().is_none_or(|c| c.rank == 0)
+    {
+        let progress = std::io::IsTerminal::is_terminal(&std::io::stderr());
+        if let Some(h) = spliceforge::evaluate::held_out_contigs(
+            &cfg.out,
+            &cfg.dataset,
+            cfg.params.threads,
+            progress,
+        )? {
+            print(&format!(
+                "held-out contigs {} ({} genes, every base, never trained on):\n{}",
+                h.contigs.join(","),
+                h.genes,
+                h.report.summary
+            ));
+        }
+    }
     Ok(())
 }
 

@@ -11,6 +11,7 @@
 //! ([`outdir`]).
 
 mod error;
+pub mod holdout;
 pub mod metrics;
 mod outdir;
 pub mod report;
@@ -22,6 +23,7 @@ use std::path::PathBuf;
 use crate::store::{self, Fingerprint, InputFile};
 
 pub use error::Error;
+pub use holdout::{HOLDOUT_DIR, Holdout, held_out_contigs};
 pub use report::{EvalMetrics, TIE_RULE};
 pub use truth::Truth;
 
