@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use spliceforge::error::exit;
 
-use crate::util::{Dir, GENOME, GTF, Run, build_cmd, copy_dir, repo, run, spawn_until_exists};
+use crate::util::{Dir, GENOME, GTF, Run, build_cmd, copy_dir, repo, run, s, spawn_until_exists};
 
 /// The README's table: code → meaning.
 fn readme_table() -> BTreeMap<u8, String> {
@@ -52,10 +52,6 @@ fn small_dataset(dir: &Dir, name: &str, extra: &[&str]) -> std::path::PathBuf {
     args.extend_from_slice(extra);
     run(build_cmd(dir, &out, &args)).ok();
     out
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 #[test]

@@ -8,37 +8,12 @@ use std::path::{Path, PathBuf};
 
 use spliceforge::error::exit;
 
-use crate::util::{Dir, GTF, build_cmd, inputs_cmd, python, repo, run};
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
+use crate::util::{Dir, GTF, dataset_and_model, inputs_cmd, python, repo, run, s};
 
 /// A dataset of eight genes, a small model trained on it, and every base of ten genes
 /// predicted with it: the dataset and the table.
 fn predicted_table(dir: &Dir) -> (PathBuf, PathBuf) {
-    let ds = dir.join("ds");
-    run(build_cmd(
-        dir,
-        &ds,
-        &["--n-genes", "8", "--batch-size", "4"],
-    ))
-    .ok();
-    let model = dir.join("model");
-    run(dir.cmd(&[
-        "train",
-        "--dataset",
-        s(&ds),
-        "--out-dir",
-        s(&model),
-        "--n-folds",
-        "1",
-        "--n-estimators",
-        "10",
-        "--learning-rate",
-        "0.3",
-    ]))
-    .ok();
+    let (ds, model) = dataset_and_model(dir);
     let bases = dir.join("bases.parquet");
     run(inputs_cmd(
         dir,

@@ -5,38 +5,10 @@ use std::path::Path;
 
 use spliceforge::error::exit;
 
-use crate::util::{Dir, build_cmd, inputs_cmd, kill_until_done, python, run};
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-/// A dataset of eight genes and a small model trained on it.
-fn dataset_and_model(dir: &Dir) -> (std::path::PathBuf, std::path::PathBuf) {
-    let ds = dir.join("ds");
-    run(build_cmd(
-        dir,
-        &ds,
-        &["--n-genes", "8", "--batch-size", "4"],
-    ))
-    .ok();
-    let model = dir.join("model");
-    run(dir.cmd(&[
-        "train",
-        "--dataset",
-        s(&ds),
-        "--out-dir",
-        s(&model),
-        "--n-folds",
-        "1",
-        "--n-estimators",
-        "10",
-        "--learning-rate",
-        "0.3",
-    ]))
-    .ok();
-    (ds, model)
-}
+use crate::util::{
+    Dir, build_cmd, dataset_and_model, dataset_gene_ids, inputs_cmd, kill_until_done, python, run,
+    s, train_cmd,
+};
 
 #[test]
 fn every_base_predictions_equal_the_dataset_rows_and_cover_every_base_of_each_gene_once() {
@@ -54,10 +26,7 @@ fn every_base_predictions_equal_the_dataset_rows_and_cover_every_base_of_each_ge
     ]))
     .ok();
     // The dataset's genes (the built-in model's reserved genes are not among them).
-    let ids = python(&format!(
-        "import pyarrow.parquet as pq\nprint('\\n'.join(pq.read_table('{}')['gene_id'].to_pylist()))",
-        s(&ds.join("genes.parquet"))
-    ));
+    let ids = dataset_gene_ids(&ds);
     let list = dir.write("genes.txt", ids);
     let bases = dir.join("bases.parquet");
     let predict = || {
@@ -291,18 +260,7 @@ fn regions_without_an_annotation_need_a_model_without_structure_features_and_mat
         "the dataset records the switch and has no structure column"
     );
     let model = dir.join("model");
-    run(dir.cmd(&[
-        "train",
-        "--dataset",
-        s(&ds),
-        "--out-dir",
-        s(&model),
-        "--n-folds",
-        "1",
-        "--n-estimators",
-        "10",
-    ]))
-    .ok();
+    run(train_cmd(&dir, &ds, &model, &[])).ok();
     // One gene of the dataset, predicted from the annotation and as a bare region on its
     // strand: the same features, the same probabilities at every base.
     let gene = python(&format!(
@@ -447,10 +405,7 @@ assert sorted(seen[('start', '+')]) == list(range(1, 501))
 fn explained_calls_carry_xgboosts_own_shap_contributions() {
     let dir = Dir::new();
     let (ds, model) = dataset_and_model(&dir);
-    let ids = python(&format!(
-        "import pyarrow.parquet as pq\nprint('\\n'.join(pq.read_table('{}')['gene_id'].to_pylist()))",
-        s(&ds.join("genes.parquet"))
-    ));
+    let ids = dataset_gene_ids(&ds);
     let list = dir.write("genes.txt", ids);
     let predict = |out: &Path, extra: &[&str]| {
         let mut args = vec![

@@ -336,3 +336,45 @@ with open({out_gtf:?}, "w") as f:
 pub fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
+
+/// `train` of the dataset `ds` into `model` for the tests: one quick model (no cross-validation,
+/// 10 rounds, eta 0.3) unless `extra` says otherwise.
+pub fn train_cmd(dir: &Dir, ds: &Path, model: &Path, extra: &[&str]) -> Command {
+    let mut args = vec![
+        "train",
+        "--dataset",
+        s(ds),
+        "--out-dir",
+        s(model),
+        "--n-folds",
+        "1",
+        "--n-estimators",
+        "10",
+        "--learning-rate",
+        "0.3",
+    ];
+    args.extend_from_slice(extra);
+    dir.cmd(&args)
+}
+
+/// A dataset of eight fly genes (`ds/`, two batches) and a quick model trained on it (`model/`).
+pub fn dataset_and_model(dir: &Dir) -> (PathBuf, PathBuf) {
+    let ds = dir.join("ds");
+    run(build_cmd(
+        dir,
+        &ds,
+        &["--n-genes", "8", "--batch-size", "4"],
+    ))
+    .ok();
+    let model = dir.join("model");
+    run(train_cmd(dir, &ds, &model, &[])).ok();
+    (ds, model)
+}
+
+/// The ids of a dataset's genes, one per line (its `genes.parquet`, read by pyarrow).
+pub fn dataset_gene_ids(ds: &Path) -> String {
+    python(&format!(
+        "import pyarrow.parquet as pq\nprint('\\n'.join(pq.read_table('{}')['gene_id'].to_pylist()))",
+        s(&ds.join("genes.parquet"))
+    ))
+}
