@@ -41,5 +41,6 @@ pub fn run(cli: Cli) -> Result<(), spliceforge::Error> {
         }
         Command::Evaluate(a) => commands::evaluate(&resolve::evaluate(a)?),
         Command::Schema(a) => commands::schema(&a.kmer_sizes, a.markdown),
+        Command::Doctor(_) => commands::doctor(),
     }
 }

@@ -97,7 +97,7 @@ impl fmt::Display for Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Target::File(p) => write!(f, "{}", p.display()),
-            Target::Name(n) => write!(f, "{n} (system loader)"),
+            Target::Name(n) => write!(f, "{n}"),
             Target::Nothing(why) => write!(f, "{why}"),
         }
     }
@@ -499,8 +499,8 @@ mod tests {
                 "the binary's ../lib | /nowhere/venv/lib/libxgboost.so",
                 "the binary's ../lib | /nowhere/venv/lib/libxgboost.so.3",
                 "development checkout | SPLICEFORGE_XGBOOST_NO_DEV is set",
-                "system loader | libxgboost.so.3 (system loader)",
-                "system loader | libxgboost.so (system loader)",
+                "system loader | libxgboost.so.3",
+                "system loader | libxgboost.so",
             ]
         );
     }
