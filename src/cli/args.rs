@@ -523,8 +523,10 @@ pub struct PredictArgs {
         value_name = "N"
     )]
     pub threads: Option<usize>,
-    /// Discard a finished or partial output and start over (every base).
-    #[arg(help_heading = "Every base", long)]
+    /// Replace an existing --out: a finished or partial every-base output, or a --dataset table
+    /// of another model or dataset (the same command again finds its own finished output and
+    /// does nothing; another one is refused, exit 4).
+    #[arg(long)]
     pub overwrite: bool,
     /// Predict only shard I of N (I from 0): the batches b with (b − 1) mod N = I, into --out
     /// as an ordinary resumable table; `spliceforge merge --out FILE SHARD_FILE...` joins the N

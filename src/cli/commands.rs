@@ -349,9 +349,14 @@ fn print_tracks(cfg: &spliceforge::predict::GenesConfig, r: &spliceforge::predic
 }
 
 /// `predict --dataset`: how many rows went where.
-pub fn predict(model: &Path, dataset: &Path, out: &Path) -> Result<(), Error> {
-    let n = spliceforge::predict::predict(model, dataset, out)?;
-    say!("{n} rows predicted into {}", out.display());
+pub fn predict(model: &Path, dataset: &Path, out: &Path, overwrite: bool) -> Result<(), Error> {
+    match spliceforge::predict::predict(model, dataset, out, overwrite)? {
+        Some(n) => say!("{n} rows predicted into {}", out.display()),
+        None => say!(
+            "{} is already complete: this model's predictions of this dataset; nothing to do (--overwrite predicts again)",
+            out.display()
+        ),
+    }
     Ok(())
 }
 

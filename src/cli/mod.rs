@@ -31,7 +31,8 @@ pub fn run(cli: Cli) -> Result<(), spliceforge::Error> {
                     model,
                     dataset,
                     out,
-                } => commands::predict(&model, &dataset, &out),
+                    overwrite,
+                } => commands::predict(&model, &dataset, &out, overwrite),
                 resolve::Predict::Genes(cfg) => commands::predict_genes(&cfg, quiet),
             }
         }
