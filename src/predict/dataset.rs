@@ -66,13 +66,10 @@ pub fn predict(
         if crate::store::output::metadata(out, FINGERPRINT_KEY).as_deref() == Some(fp.as_str()) {
             return Ok(None);
         }
-        return Err(crate::store::Error::FingerprintMismatch {
-            dir: out.to_path_buf(),
-            changes: vec![
-                "it exists and does not hold this model's predictions of this dataset (another model, dataset, or not written by `predict --dataset`); nothing was changed. Choose another --out, or pass --overwrite to replace it".into(),
-            ],
-        }
-        .into());
+        return Err(Error::ModelDirTaken {
+            path: out.to_path_buf(),
+            why: "exists and does not hold this model's predictions of this dataset (another model or dataset, or not written by `predict --dataset`); nothing was changed. Choose another --out, or pass --overwrite to replace it".into(),
+        });
     }
     let trained = modeldir::open(model_dir)?;
     let ds = Dataset::open(dataset)?;
