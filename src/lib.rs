@@ -55,8 +55,7 @@ pub mod xgboost {
     /// The library, searched for and loaded on the first call; without a usable one, the error
     /// that lists the places searched (exit code [`crate::error::exit::XGBOOST`]).
     pub fn load() -> Result<&'static Library, crate::Error> {
-        crate::xgb::loader::get().map_err(|e| {
-            crate::train::Error::Xgboost(crate::xgb::Error::Library(e.clone())).into()
-        })
+        crate::xgb::loader::get()
+            .map_err(|e| crate::train::Error::Xgboost(crate::xgb::Error::Library(e.clone())).into())
     }
 }

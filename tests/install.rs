@@ -221,7 +221,15 @@ fn without_a_library_xgboost_commands_exit_15_listing_every_place_and_others_wor
     let r = run(cmd(
         &dir,
         &exe,
-        &["train", "--dataset", s(&ds), "--out-dir", s(&dir.join("m")), "--n-folds", "2"],
+        &[
+            "train",
+            "--dataset",
+            s(&ds),
+            "--out-dir",
+            s(&dir.join("m")),
+            "--n-folds",
+            "2",
+        ],
     ))
     .fails_with(exit::XGBOOST);
     assert_eq!(listed_places(&r.stderr), want, "{}", r.stderr);
@@ -387,7 +395,10 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, (Vec<u8>, std::time::SystemTime)> {
                 stack.push(e.unwrap().path());
             }
         } else {
-            m.insert(d.clone(), (std::fs::read(&d).unwrap(), meta.modified().unwrap()));
+            m.insert(
+                d.clone(),
+                (std::fs::read(&d).unwrap(), meta.modified().unwrap()),
+            );
         }
     }
     m
@@ -403,7 +414,11 @@ fn noop(c: Command, watched: &Path) {
     let took = t.elapsed();
     assert!(took < Duration::from_secs(1), "took {took:?}");
     assert!(r.stdout.contains("already complete"), "{}", r.stdout);
-    assert!(snapshot(watched) == before, "a file changed under {}", watched.display());
+    assert!(
+        snapshot(watched) == before,
+        "a file changed under {}",
+        watched.display()
+    );
 }
 
 #[test]
@@ -431,13 +446,7 @@ fn reruns_with_the_same_arguments_do_nothing_and_others_are_refused() {
     let r = run(train(&model, &["--n-folds", "2", "--n-estimators", "4"]))
         .fails_with(exit::FINGERPRINT);
     assert!(r.stderr.contains("--overwrite"), "{}", r.stderr);
-    let mut a = vec![
-        "train",
-        "--dataset",
-        s(&other_ds),
-        "--out-dir",
-        s(&model),
-    ];
+    let mut a = vec!["train", "--dataset", s(&other_ds), "--out-dir", s(&model)];
     a.extend_from_slice(&args);
     run(dir.cmd(&a)).fails_with(exit::FINGERPRINT);
     // An older model directory (no settings fingerprint) keeps refusing.
@@ -454,8 +463,11 @@ fn reruns_with_the_same_arguments_do_nothing_and_others_are_refused() {
     let ens_args = ["--ensemble-size", "2", "--n-estimators", "3"];
     run(train(&ens, &ens_args)).ok();
     noop(train(&ens, &ens_args), &ens);
-    run(train(&ens, &["--ensemble-size", "3", "--n-estimators", "3"]))
-        .fails_with(exit::FINGERPRINT);
+    run(train(
+        &ens,
+        &["--ensemble-size", "3", "--n-estimators", "3"],
+    ))
+    .fails_with(exit::FINGERPRINT);
 
     // predict --dataset.
     let preds = dir.join("p.parquet");
@@ -504,7 +516,15 @@ fn reruns_with_the_same_arguments_do_nothing_and_others_are_refused() {
         inputs_cmd(
             &dir,
             "predict",
-            &["--model", s(&model), "--n-genes", n, "--out", s(&bases), "-q"],
+            &[
+                "--model",
+                s(&model),
+                "--n-genes",
+                n,
+                "--out",
+                s(&bases),
+                "-q",
+            ],
         )
     };
     run(every_base("2")).ok();

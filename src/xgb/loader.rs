@@ -186,10 +186,13 @@ pub struct LoadError {
 
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let too_old = self.places.iter().find_map(|p| match (&p.outcome, &p.target) {
-            (Outcome::TooOld(v), t) => Some((*v, t)),
-            _ => None,
-        });
+        let too_old = self
+            .places
+            .iter()
+            .find_map(|p| match (&p.outcome, &p.target) {
+                (Outcome::TooOld(v), t) => Some((*v, t)),
+                _ => None,
+            });
         match too_old {
             Some((v, t)) if !self.places.iter().any(|p| p.outcome == Outcome::Loaded) => write!(
                 f,
@@ -474,7 +477,11 @@ mod tests {
         let err = search(&inputs).unwrap_err();
         assert_eq!(err.places[0].outcome, Outcome::Missing);
         let text = err.to_string();
-        for w in ["was not found", "/no/such/libxgboost.so", "pip install xgboost-cpu"] {
+        for w in [
+            "was not found",
+            "/no/such/libxgboost.so",
+            "pip install xgboost-cpu",
+        ] {
             assert!(text.contains(w), "{w:?} not in {text}");
         }
     }
