@@ -407,8 +407,11 @@ pub fn search(inputs: &Inputs) -> Result<Library, LoadError> {
     Err(LoadError { places })
 }
 
+/// A library opened and checked: the handle, its table, its version.
+type Opened = (DlLibrary, Api, (i32, i32, i32));
+
 /// Opens one library and checks it: a loadable file, a supported version, every function.
-fn open(name: &OsStr) -> Result<(DlLibrary, Api, (i32, i32, i32)), Outcome> {
+fn open(name: &OsStr) -> Result<Opened, Outcome> {
     // SAFETY: loading runs the library's initialisers; XGBoost's are its registries, safe to
     // run once per process (the search stops at the first library that loads).
     let lib = unsafe { DlLibrary::open(Some(name), RTLD_NOW | RTLD_LOCAL) }
