@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the XGBoost C library (libxgboost.so) that the `xgb` module links against.
+# Installs the XGBoost C library (libxgboost.so) for a development checkout: binaries built here
+# load .deps/xgboost/lib/libxgboost.so at run time when no other is found (docs/install.md).
 #
 # The library comes from the official PyPI wheel `xgboost-cpu` (manylinux_2_28, x86_64). It is
 # fetched with pip (no Python package is installed), checked against a pinned sha256 and unpacked
@@ -10,8 +11,7 @@
 #   .deps/xgboost/lib/libxgboost.so.3          -> libxgboost.so (its SONAME)
 #   .deps/xgboost_cpu.libs/libgomp-*.so.*      bundled OpenMP (found via $ORIGIN/../../xgboost_cpu.libs)
 #
-# build.rs runs this script, so a plain `cargo build` works on a fresh machine. Idempotent and
-# silent once done. Set SPLICEFORGE_XGBOOST_WHEEL=/path/to/the.whl to use an already downloaded
+# scripts/setup.sh (and so scripts/test.sh) runs this script. Idempotent and silent once done. Set SPLICEFORGE_XGBOOST_WHEEL=/path/to/the.whl to use an already downloaded
 # wheel (it is still checksum-verified).
 set -euo pipefail
 
@@ -34,7 +34,7 @@ done_already() {
 done_already && exit 0
 
 [[ $(uname -s) == Linux && $(uname -m) == x86_64 ]] ||
-  die "the prebuilt library is for Linux x86_64 only (this is $(uname -s) $(uname -m)); build XGBoost 3.x yourself and point SPLICEFORGE_XGBOOST_LIB_DIR at the directory holding libxgboost.so"
+  die "the prebuilt library is for Linux x86_64 only (this is $(uname -s) $(uname -m)); build XGBoost 3.x yourself and point SPLICEFORGE_XGBOOST_LIB at it"
 command -v python3 >/dev/null || die "python3 not found (needed to download and unpack the wheel)"
 
 mkdir -p "$DEPS"

@@ -4,7 +4,8 @@
 #   - .venv/: the project's Python virtual environment with the test-only packages of
 #     scripts/requirements-test.txt (the system Python is never modified; override the place
 #     with SPLICEFORGE_VENV);
-#   - .deps/xgboost/: XGBoost's C library (scripts/setup-xgboost.sh; build.rs also runs it);
+#   - .deps/xgboost/: XGBoost's C library (scripts/setup-xgboost.sh), which binaries built in
+#     this checkout load at run time when no other is found (docs/install.md);
 #   - SpliceAI's weights in ~/.cache/spliceforge/ (scripts/fetch-spliceai.sh; CC BY-NC 4.0).
 set -euo pipefail
 cd "$(dirname "$0")/.."

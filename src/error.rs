@@ -38,9 +38,12 @@ pub mod exit {
     /// `merge` refused the shards it was given: missing, given twice, unfinished or of another
     /// run (nothing was written).
     pub const SHARDS: u8 = 14;
+    /// XGBoost's C library was not found, or the one found is too old (nothing was done that
+    /// needed it; `spliceforge doctor` lists where it looked).
+    pub const XGBOOST: u8 = 15;
 
     /// Every exit code, in order.
-    pub const ALL: [u8; 15] = [
+    pub const ALL: [u8; 16] = [
         OK,
         FAILURE,
         USAGE,
@@ -56,11 +59,12 @@ pub mod exit {
         DAMAGED,
         INCOMPATIBLE,
         SHARDS,
+        XGBOOST,
     ];
 
     /// Every exit code with its meaning in one line, in order: the list at the end of
     /// `spliceforge --help` (the README's table says the same at more length).
-    pub const MEANINGS: [(u8, &str); 15] = [
+    pub const MEANINGS: [(u8, &str); 16] = [
         (OK, "success"),
         (
             FAILURE,
@@ -105,6 +109,10 @@ pub mod exit {
         (
             SHARDS,
             "merge refused its shards (missing, given twice, unfinished or of another run)",
+        ),
+        (
+            XGBOOST,
+            "XGBoost's library not found or too old (pip install xgboost-cpu; spliceforge doctor)",
         ),
     ];
 
@@ -230,6 +238,7 @@ fn train_code(e: &train::Error) -> u8 {
         {
             *c as u8
         }
+        T::Xgboost(crate::xgb::Error::Library(_)) => exit::XGBOOST,
         T::Worker { .. } | T::Xgboost(_) | T::Internal(_) => exit::FAILURE,
     }
 }

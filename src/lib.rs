@@ -38,3 +38,24 @@ pub mod train;
 pub(crate) mod xgb;
 
 pub use error::Error;
+
+/// XGBoost's C library, found and loaded at run time: the search order (`docs/install.md`,
+/// "Where spliceforge finds XGBoost") and what `spliceforge doctor` reports.
+pub mod xgboost {
+    pub use crate::xgb::loader::{
+        HOW_TO_GET, Inputs, LIB_VAR, Library, LoadError, MIN_VERSION, NO_DEV_VAR, Outcome, Place,
+        Target, dotted, places, render_places,
+    };
+
+    /// The loader's error, if the library is unusable (searching on the first call).
+    pub fn load_error() -> Option<&'static LoadError> {
+        crate::xgb::loader::get().err()
+    }
+
+    /// The library, searched for and loaded on the first call; without a usable one, the error
+    /// that lists the places searched (exit code [`crate::error::exit::XGBOOST`]).
+    pub fn load() -> Result<&'static Library, crate::Error> {
+        crate::xgb::loader::get()
+            .map_err(|e| crate::train::Error::Xgboost(crate::xgb::Error::Library(e.clone())).into())
+    }
+}

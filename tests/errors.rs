@@ -117,8 +117,8 @@ fn every_exit_code_of_the_readme_is_what_the_binary_returns() {
         &["FASTA", "did you swap"],
         "a FASTA given as one",
     );
-    // 4: a trained model is not overwritten.
-    let r = train(&ds, &model, &[]);
+    // 4: a trained model of other settings is not overwritten (the same settings: a no-op).
+    let r = train(&ds, &model, &["--n-estimators", "3"]);
     case(
         &table,
         r,
@@ -297,6 +297,16 @@ fn every_exit_code_of_the_readme_is_what_the_binary_returns() {
         exit::LOCKED,
         &["in use by another spliceforge builder"],
         "another builder",
+    );
+    // 15: XGBoost's library not found (here: named by the variable, which is then the only place).
+    let mut c = dir.cmd(&["doctor"]);
+    c.env("SPLICEFORGE_XGBOOST_LIB", dir.join("no-such-libxgboost.so"));
+    case(
+        &table,
+        run(c),
+        exit::XGBOOST,
+        &["no-such-libxgboost.so", "pip install xgboost-cpu"],
+        "XGBoost's C library",
     );
     // 0: success; 1 is for bugs only: no case above returned it.
     run(dir.cmd(&["schema"])).ok();

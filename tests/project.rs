@@ -102,7 +102,7 @@ fn every_help_example_pastes_and_runs_and_exit_codes_close_the_long_help() {
     // The order the examples build on each other.
     let order = [
         "inspect", "builder", "verify", "schema", "score", "merge", "train", "predict", "evaluate",
-        "estimate", "tracker",
+        "estimate", "tracker", "doctor",
     ];
     let mut listed = subcommands(&top);
     listed.sort();

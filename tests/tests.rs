@@ -10,6 +10,7 @@ mod errors;
 mod evaluate;
 mod features;
 mod inspect;
+mod install;
 mod memory;
 mod predict;
 mod project;

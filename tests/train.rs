@@ -517,8 +517,13 @@ fn ensemble_trains_checkpointed_sub_models_resumes_and_predicts() {
         }
     }
     assert_eq!(plan["weights"].as_array().unwrap().len(), 3);
-    // A finished model directory is never overwritten silently.
-    let r = train(&dir, ds, &out, &args).fails_with(4);
+    // A finished model directory is never overwritten silently: the same arguments do nothing,
+    // others are refused.
+    let r = train(&dir, ds, &out, &args).ok();
+    assert!(r.stdout.contains("already complete"), "{}", r.stdout);
+    let mut other = args.to_vec();
+    other.extend_from_slice(&["--seed", "7"]);
+    let r = train(&dir, ds, &out, &other).fails_with(4);
     assert!(
         r.stderr.contains("already holds a trained model"),
         "{}",

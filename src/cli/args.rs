@@ -136,6 +136,19 @@ pub enum Command {
     /// changes nothing, other inputs or settings are refused (exit 4) unless --overwrite.
     #[command(after_help = examples::EVALUATE)]
     Evaluate(EvaluateArgs),
+    /// Check this installation: spliceforge's version, the XGBoost library it loads (version
+    /// and path) or why none loads (exit 15), every place it searched, SpliceAI's weights, and
+    /// the threads commands use by default.
+    ///
+    /// XGBoost's C library is found at run time, in this order: SPLICEFORGE_XGBOOST_LIB (the
+    /// file, or a directory holding libxgboost.so; when set, the only place); the xgboost or
+    /// xgboost-cpu Python package of the environment spliceforge is installed in
+    /// (<prefix>/lib/python3*/site-packages/xgboost/lib/ beside <prefix>/bin/spliceforge, or
+    /// <T>/xgboost/lib/ for pip --target T); $CONDA_PREFIX/lib, then the binary's ../lib; a
+    /// development checkout's .deps/xgboost/lib (off with SPLICEFORGE_XGBOOST_NO_DEV=1); the
+    /// system loader (libxgboost.so.3, libxgboost.so). It must be XGBoost 3.x, at least 3.2.0.
+    #[command(after_help = examples::DOCTOR)]
+    Doctor(DoctorArgs),
 }
 
 /// Arguments of `evaluate`.
@@ -510,8 +523,10 @@ pub struct PredictArgs {
         value_name = "N"
     )]
     pub threads: Option<usize>,
-    /// Discard a finished or partial output and start over (every base).
-    #[arg(help_heading = "Every base", long)]
+    /// Replace an existing --out: a finished or partial every-base output, or a --dataset table
+    /// of another model or dataset (the same command again finds its own finished output and
+    /// does nothing; another one is refused, exit 4).
+    #[arg(long)]
     pub overwrite: bool,
     /// Predict only shard I of N (I from 0): the batches b with (b − 1) mod N = I, into --out
     /// as an ordinary resumable table; `spliceforge merge --out FILE SHARD_FILE...` joins the N
@@ -553,6 +568,10 @@ pub struct VerifyArgs {
     /// The dataset directory (builder --out).
     pub dir: PathBuf,
 }
+
+/// Arguments of `doctor`.
+#[derive(Debug, Args)]
+pub struct DoctorArgs {}
 
 /// Arguments of `schema`.
 #[derive(Debug, Args)]

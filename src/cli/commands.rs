@@ -349,9 +349,14 @@ fn print_tracks(cfg: &spliceforge::predict::GenesConfig, r: &spliceforge::predic
 }
 
 /// `predict --dataset`: how many rows went where.
-pub fn predict(model: &Path, dataset: &Path, out: &Path) -> Result<(), Error> {
-    let n = spliceforge::predict::predict(model, dataset, out)?;
-    say!("{n} rows predicted into {}", out.display());
+pub fn predict(model: &Path, dataset: &Path, out: &Path, overwrite: bool) -> Result<(), Error> {
+    match spliceforge::predict::predict(model, dataset, out, overwrite)? {
+        Some(n) => say!("{n} rows predicted into {}", out.display()),
+        None => say!(
+            "{} is already complete: this model's predictions of this dataset; nothing to do (--overwrite predicts again)",
+            out.display()
+        ),
+    }
     Ok(())
 }
 
@@ -377,4 +382,95 @@ pub fn evaluate(cfg: &spliceforge::evaluate::EvaluateConfig) -> Result<(), Error
     }
     print(&r.summary);
     Ok(())
+}
+
+/// The SpliceAI weights directory `doctor` reports: `SPLICEFORGE_SPLICEAI_WEIGHTS`, else the cache
+/// `scripts/fetch-spliceai.sh` fills.
+fn spliceai_weights_dir() -> (std::path::PathBuf, &'static str) {
+    if let Some(d) = std::env::var_os("SPLICEFORGE_SPLICEAI_WEIGHTS").filter(|v| !v.is_empty()) {
+        return (d.into(), "SPLICEFORGE_SPLICEAI_WEIGHTS");
+    }
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache")))
+        .unwrap_or_else(|| std::path::PathBuf::from(".cache"));
+    (
+        cache.join("spliceforge/spliceai-1.3.1"),
+        "the default cache of scripts/fetch-spliceai.sh",
+    )
+}
+
+/// `doctor`: what this installation uses; the loader's error (exit 15) when XGBoost is unusable.
+pub fn doctor() -> Result<(), Error> {
+    use spliceforge::xgboost;
+    say!("spliceforge {}", env!("CARGO_PKG_VERSION"));
+    let loaded = xgboost::load();
+    let places = match &loaded {
+        Ok(lib) => {
+            say!(
+                "XGBoost {} loaded from {}",
+                lib.version_string(),
+                lib.path.display()
+            );
+            lib.places.clone()
+        }
+        Err(_) => {
+            say!(
+                "XGBoost: no usable library (needs XGBoost 3.x, at least {}); train, predict and tracker cannot run",
+                xgboost::dotted(xgboost::MIN_VERSION)
+            );
+            match spliceforge::xgboost::load_error() {
+                Some(e) => e.places.clone(),
+                None => Vec::new(),
+            }
+        }
+    };
+    say!("Where spliceforge looks for XGBoost's library, in order:");
+    print(&xgboost::render_places(&places));
+    let (dir, from) = spliceai_weights_dir();
+    let found: Vec<&str> = spliceforge::basemodel::spliceai::FILES
+        .iter()
+        .copied()
+        .filter(|f| dir.join(f).is_file())
+        .collect();
+    say!(
+        "SpliceAI weights ({from}): {} — {}",
+        dir.display(),
+        match found.len() {
+            0 => "not found; scripts/fetch-spliceai.sh fetches them (only --base-model spliceai needs them)".to_string(),
+            n => format!("{n} of 5 networks found"),
+        }
+    );
+    say!("  {}", spliceforge::basemodel::spliceai::LICENCE);
+    let threads = std::env::var("SPLICEFORGE_THREADS")
+        .ok()
+        .and_then(|t| t.parse::<usize>().ok())
+        .filter(|&t| t > 0);
+    say!(
+        "threads: {} ({})",
+        threads.unwrap_or_else(spliceforge::cluster::default_threads),
+        if threads.is_some() {
+            "SPLICEFORGE_THREADS"
+        } else {
+            "every core this process may use; --threads or SPLICEFORGE_THREADS sets it"
+        }
+    );
+    loaded.map(|_| ())
+}
+
+/// `--version`: ours, and XGBoost's when its library loads.
+pub fn version() -> String {
+    let mut s = format!("spliceforge {}\n", env!("CARGO_PKG_VERSION"));
+    match spliceforge::xgboost::load() {
+        Ok(lib) => s.push_str(&format!(
+            "XGBoost {} ({})\n",
+            lib.version_string(),
+            lib.path.display()
+        )),
+        Err(_) => s.push_str(
+            "XGBoost: no usable library found (`spliceforge doctor` says where it looked)\n",
+        ),
+    }
+    s
 }

@@ -91,3 +91,8 @@ Example (two workers on this machine):
       --tracker \"$(cat out/tracker.addr)\" --rank $r --world 2 &
   done
   wait";
+
+/// `doctor`.
+pub const DOCTOR: &str = "\
+Example (what this installation uses; exit 15 if XGBoost's library is missing or too old):
+  spliceforge doctor";

@@ -31,7 +31,8 @@ pub fn run(cli: Cli) -> Result<(), spliceforge::Error> {
                     model,
                     dataset,
                     out,
-                } => commands::predict(&model, &dataset, &out),
+                    overwrite,
+                } => commands::predict(&model, &dataset, &out, overwrite),
                 resolve::Predict::Genes(cfg) => commands::predict_genes(&cfg, quiet),
             }
         }
@@ -41,5 +42,6 @@ pub fn run(cli: Cli) -> Result<(), spliceforge::Error> {
         }
         Command::Evaluate(a) => commands::evaluate(&resolve::evaluate(a)?),
         Command::Schema(a) => commands::schema(&a.kmer_sizes, a.markdown),
+        Command::Doctor(_) => commands::doctor(),
     }
 }

@@ -531,6 +531,8 @@ pub enum Predict {
         dataset: PathBuf,
         /// The Parquet file written.
         out: PathBuf,
+        /// Replace an existing `out` of another model or dataset.
+        overwrite: bool,
     },
     /// Every base of the selected genes.
     Genes(Box<GenesConfig>),
@@ -550,6 +552,7 @@ pub fn predict(a: PredictArgs) -> Result<Predict, Error> {
             model: a.model,
             dataset,
             out: a.out,
+            overwrite: a.overwrite,
         });
     }
     let Some(genome) = a.genome else {

@@ -51,14 +51,62 @@ fn mean_probabilities(
 
 /// Predicts every row of `dataset` with the model in `model_dir`; writes `out` (Parquet).
 /// Returns the number of rows.
-pub fn predict(model_dir: &Path, dataset: &Path, out: &Path) -> Result<usize, Error> {
+/// `None` (nothing written) when `out` already holds this model's predictions of this dataset.
+///
+/// An existing `out` of another model or dataset, or not written by `predict --dataset`, is
+/// refused (exit 4) unless `overwrite`.
+pub fn predict(
+    model_dir: &Path,
+    dataset: &Path,
+    out: &Path,
+    overwrite: bool,
+) -> Result<Option<usize>, Error> {
+    let fp = fingerprint(model_dir, dataset)?;
+    if out.exists() && !overwrite {
+        if crate::store::output::metadata(out, FINGERPRINT_KEY).as_deref() == Some(fp.as_str()) {
+            return Ok(None);
+        }
+        return Err(Error::ModelDirTaken {
+            path: out.to_path_buf(),
+            why: "exists and does not hold this model's predictions of this dataset (another model or dataset, or not written by `predict --dataset`); nothing was changed. Choose another --out, or pass --overwrite to replace it".into(),
+        });
+    }
     let trained = modeldir::open(model_dir)?;
     let ds = Dataset::open(dataset)?;
     check_features(&ds, &trained.features.features, model_dir)?;
     let loci = gene_loci(&ds)?;
     let p = mean_probabilities(&ds, &trained.models, &trained.weights)?;
-    write_predictions(out, &p, &loci)?;
-    Ok(p.info.len())
+    write_predictions(out, &p, &loci, &fp)?;
+    Ok(Some(p.info.len()))
+}
+
+/// The Parquet metadata key of a `predict --dataset` table's fingerprint.
+pub const FINGERPRINT_KEY: &str = "spliceforge.predict_dataset.fingerprint";
+
+/// What decides a `predict --dataset` table: the model directory's `train.json` (written last,
+/// it names the dataset, settings and, for an ensemble, what it holds) and `ensemble.json`, and
+/// the dataset's fingerprint. Missing files are the errors `predict` gives anyway.
+fn fingerprint(model_dir: &Path, dataset: &Path) -> Result<String, Error> {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    for name in ["train.json", modeldir::ensemble::ENSEMBLE_JSON] {
+        match std::fs::read(model_dir.join(name)) {
+            Ok(b) => {
+                h.update(name.as_bytes());
+                h.update((b.len() as u64).to_le_bytes());
+                h.update(&b);
+            }
+            // A missing model directory or train.json: opening it says what is wrong.
+            Err(_) if name == "train.json" => {
+                modeldir::open(model_dir)?;
+            }
+            Err(_) => {}
+        }
+    }
+    let run = crate::store::run::RunInfo::load_dataset(dataset)?;
+    h.update(b"dataset");
+    h.update(run.fingerprint.as_bytes());
+    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// Refuses a dataset whose feature columns are not the model's, naming the first difference.
@@ -108,7 +156,12 @@ fn gene_loci(ds: &Dataset) -> Result<Vec<GeneRow>, Error> {
 }
 
 /// Writes the predictions table: locus, label, probabilities and the call of every row.
-fn write_predictions(out: &Path, p: &Predictions, loci: &[GeneRow]) -> Result<(), Error> {
+fn write_predictions(
+    out: &Path,
+    p: &Predictions,
+    loci: &[GeneRow],
+    fingerprint: &str,
+) -> Result<(), Error> {
     let (info, probs, calls) = (&p.info, &p.probs, &p.calls);
     let col = |c: usize| -> ArrayRef {
         Arc::new(Float32Array::from(
@@ -149,7 +202,11 @@ fn write_predictions(out: &Path, p: &Predictions, loci: &[GeneRow]) -> Result<()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."))
         .join(".spliceforge-tmp");
-    crate::store::table::write(out, &tmp_dir, cols)?;
+    let metadata = parquet::file::metadata::KeyValue::new(
+        FINGERPRINT_KEY.to_string(),
+        fingerprint.to_string(),
+    );
+    crate::store::table::write_with_metadata(out, &tmp_dir, cols, Some(vec![metadata]))?;
     let _ = std::fs::remove_dir(&tmp_dir);
     Ok(())
 }

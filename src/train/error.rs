@@ -93,10 +93,20 @@ pub enum Error {
         /// Seconds into the run.
         after_secs: f64,
     },
-    /// XGBoost failed while training or predicting (not a problem of the input).
-    #[error("XGBoost failed: {0} (please report this)")]
+    /// XGBoost failed while training or predicting (not a problem of the input), or its
+    /// library was not found ([`crate::xgb::Error::Library`]).
+    #[error("{}", xgboost_message(.0))]
     Xgboost(#[from] crate::xgb::Error),
     /// A bug.
     #[error("internal error: {0} (please report this)")]
     Internal(String),
+}
+
+/// An XGBoost error as the user reads it: a missing library says where it looked, anything else
+/// is a bug to report.
+fn xgboost_message(e: &crate::xgb::Error) -> String {
+    match e {
+        crate::xgb::Error::Library(_) => e.to_string(),
+        _ => format!("XGBoost failed: {e} (please report this)"),
+    }
 }

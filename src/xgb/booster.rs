@@ -71,6 +71,7 @@ impl Booster {
     /// A new, untrained booster. `cache` lists the matrices it will train and evaluate on
     /// (it keeps its own references to them and caches their predictions); may be empty.
     pub fn new(cache: &[&DMatrix]) -> Result<Booster> {
+        ffi::require()?;
         let handles: Vec<ffi::DMatrixHandle> = cache.iter().map(|m| m.handle()).collect();
         let mut out = ptr::null_mut();
         // SAFETY: `handles` holds `len` live matrix handles; valid out pointer.

@@ -31,7 +31,7 @@ pub(super) enum Kind {
 /// dropped, so there only the sketch does. Anything else (another XGBoost, external memory)
 /// reads every pass.
 pub(super) fn value_passes(kind: Kind, reference: bool) -> &'static [bool] {
-    if !matches!(super::version(), (3, 4, _)) {
+    if !matches!(super::version(), Ok((3, 4, _))) {
         return &[];
     }
     match (kind, reference) {
@@ -279,6 +279,7 @@ pub(super) fn build<S: BatchSource>(
     config: &str,
     kind: Kind,
 ) -> Result<DMatrix> {
+    ffi::require()?;
     let config = cstring(config, "config")?;
     let mut created = ptr::null_mut();
     // SAFETY: valid out pointer.

@@ -29,6 +29,7 @@ impl Tracker {
     /// `timeout_secs` bounds how long it waits for workers (0: no bound). Workers get their
     /// rank in the order of their task ids.
     pub fn start(workers: usize, host: &str, port: u16, timeout_secs: u64) -> Result<Self> {
+        ffi::require()?;
         let config = cjson(&json!({
             "dmlc_communicator": "rabit",
             "n_workers": workers,
@@ -116,6 +117,7 @@ impl Communicator {
     /// Joins the tracker at `host:port` as task `task` (ranks follow task order); collective
     /// calls fail after `timeout_secs` without an answer from a peer.
     pub fn join(host: &str, port: u16, task: usize, timeout_secs: u64) -> Result<Self> {
+        ffi::require()?;
         let config = cjson(&json!({
             "dmlc_communicator": "rabit",
             "dmlc_tracker_uri": host,
@@ -163,13 +165,15 @@ impl Communicator {
 
 /// Whether this process belongs to a group of workers (collective calls then go to peers).
 pub fn is_distributed() -> bool {
+    // Without the library, no group was joined.
     // SAFETY: no arguments; answers false before any group is joined.
-    unsafe { ffi::XGCommunicatorIsDistributed() != 0 }
+    ffi::loaded() && unsafe { ffi::XGCommunicatorIsDistributed() != 0 }
 }
 
 /// Reduces `values` element-wise over every worker of the group this process joined, in place
 /// (every worker must call it).
 pub fn allreduce(values: &mut [u64], op: Op) -> Result<()> {
+    ffi::require()?;
     {
         // SAFETY: `values` is a live buffer of `len` u64s, the type code says u64.
         check(

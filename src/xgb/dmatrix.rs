@@ -94,6 +94,7 @@ impl DMatrix {
     /// A matrix from dense, row-major `f32` features: `data[r * cols + c]` is feature `c` of
     /// row `r`. Values equal to `missing` are missing; pass `f32::NAN` to make NaN mean missing.
     pub fn from_dense(data: &[f32], rows: usize, cols: usize, missing: f32) -> Result<DMatrix> {
+        ffi::require()?;
         check_shape(data.len(), rows, cols, "features")?;
         let mut out = ptr::null_mut();
         // SAFETY: `data` holds rows * cols floats (checked above); XGBoost copies them.
@@ -115,6 +116,7 @@ impl DMatrix {
         cols: usize,
         missing: f32,
     ) -> Result<DMatrix> {
+        ffi::require()?;
         if indptr.is_empty() || indptr[0] != 0 {
             return Err(Error::InvalidInput("CSR indptr must start with 0".into()));
         }

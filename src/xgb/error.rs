@@ -20,6 +20,9 @@ pub enum Error {
         /// XGBoost's message, without its stack trace.
         message: String,
     },
+    /// XGBoost's library was not found, or none found is usable (see [`super::loader`]).
+    #[error("{0}")]
+    Library(super::loader::LoadError),
     /// A [`BatchSource`](super::BatchSource) returned an error while XGBoost was reading it.
     /// The original error is the [`source`](std::error::Error::source) (downcast it to recover it).
     #[error("batch source failed: {0}")]

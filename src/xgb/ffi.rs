@@ -1,5 +1,12 @@
 //! Hand-written declarations of the part of XGBoost's C API (`include/xgboost/c_api.h`, 3.x)
-//! that the safe layer uses. Linking is set up by `build.rs`.
+//! that the safe layer uses. Nothing is linked at build time: [`api!`] turns the declarations
+//! into a table of function pointers ([`Api`]), resolved once from the library that
+//! [`super::loader`] finds at run time, and into same-named `unsafe fn` wrappers that call
+//! through it, so call sites read `ffi::XGBoosterCreate(…)` as with an `extern` block.
+//!
+//! Every wrapper needs the library loaded: the safe layer's constructors (matrices, boosters,
+//! tracker, communicator) call [`require`] first, which returns the loader's error, and every
+//! other call takes a handle that only a constructor makes.
 //!
 //! Conventions of the C API: every `int`-returning function returns 0 on success and non-zero on
 //! failure, after which [`XGBGetLastError`] (thread-local) describes the failure. Pointers that
@@ -23,13 +30,90 @@ pub type DataIterHandle = *mut c_void;
 pub type XGDMatrixCallbackNext = unsafe extern "C" fn(iter: DataIterHandle) -> c_int;
 /// `DataIterResetCallback`: rewind the iterator to its first batch.
 pub type DataIterResetCallback = unsafe extern "C" fn(iter: DataIterHandle);
-unsafe extern "C" {
+
+/// The declarations as an [`Api`] table and one wrapper per function.
+macro_rules! api {
+    ($(
+        $(#[$attr:meta])*
+        fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)?;
+    )*) => {
+        /// Every function of the C API the safe layer uses, resolved from the loaded library.
+        #[allow(non_snake_case, dead_code)]
+        pub(crate) struct Api {
+            $($name: unsafe extern "C" fn($($ty),*) $(-> $ret)?,)*
+        }
+
+        impl Api {
+            /// Resolves every function in `lib`; the first missing one is the error.
+            ///
+            /// # Safety
+            /// `lib` must be XGBoost's C library (the signatures above are those of 3.x) and
+            /// must stay loaded as long as the table is used.
+            pub(crate) unsafe fn resolve(
+                lib: &libloading::os::unix::Library,
+            ) -> Result<Api, String> {
+                Ok(Api {
+                    $($name: {
+                        // SAFETY: the symbol is the C function declared with this signature.
+                        let sym = unsafe {
+                            lib.get::<unsafe extern "C" fn($($ty),*) $(-> $ret)?>(
+                                concat!(stringify!($name), "\0").as_bytes(),
+                            )
+                        };
+                        *sym.map_err(|e| format!("it has no {}: {e}", stringify!($name)))?
+                    },)*
+                })
+            }
+        }
+
+        $(
+            $(#[$attr])*
+            #[allow(non_snake_case)]
+            #[inline]
+            pub unsafe fn $name($($arg: $ty),*) $(-> $ret)? {
+                // SAFETY: the caller upholds the C function's contract.
+                unsafe { (api().$name)($($arg),*) }
+            }
+        )*
+    };
+}
+
+/// The loaded library's table. Only reached after [`require`] succeeded (the constructors of
+/// the safe layer call it): a bug otherwise, so it panics.
+fn api() -> &'static Api {
+    match super::loader::get() {
+        Ok(lib) => lib.api(),
+        Err(e) => panic!("an XGBoost function was called without the library: {e}"),
+    }
+}
+
+/// Loads XGBoost's library if needed: the first call searches for it (see
+/// [`super::loader`]); every call after returns the same outcome.
+pub(crate) fn require() -> super::Result<()> {
+    super::loader::get()
+        .map(|_| ())
+        .map_err(|e| super::Error::Library(e.clone()))
+}
+
+impl Api {
+    /// The address of `XGBoostVersion` in the loaded library (to ask the loader which file it is).
+    pub(crate) fn version_fn_addr(&self) -> *const c_void {
+        self.XGBoostVersion as *const c_void
+    }
+}
+
+/// Whether the library is loaded already (without trying to load it).
+pub(crate) fn loaded() -> bool {
+    super::loader::get_if_loaded().is_some()
+}
+
+api! {
     // --- library -----------------------------------------------------------------------------
-    pub fn XGBoostVersion(major: *mut c_int, minor: *mut c_int, patch: *mut c_int);
-    pub fn XGBGetLastError() -> *const c_char;
+    fn XGBoostVersion(major: *mut c_int, minor: *mut c_int, patch: *mut c_int);
+    fn XGBGetLastError() -> *const c_char;
 
     // --- DMatrix -----------------------------------------------------------------------------
-    pub fn XGDMatrixCreateFromMat(
+    fn XGDMatrixCreateFromMat(
         data: *const c_float,
         nrow: BstUlong,
         ncol: BstUlong,
@@ -37,7 +121,7 @@ unsafe extern "C" {
         out: *mut DMatrixHandle,
     ) -> c_int;
     #[cfg(test)]
-    pub fn XGDMatrixCreateFromCSR(
+    fn XGDMatrixCreateFromCSR(
         indptr: *const c_char,
         indices: *const c_char,
         data: *const c_char,
@@ -46,31 +130,31 @@ unsafe extern "C" {
         out: *mut DMatrixHandle,
     ) -> c_int;
     #[cfg(test)]
-    pub fn XGDMatrixSliceDMatrix(
+    fn XGDMatrixSliceDMatrix(
         handle: DMatrixHandle,
         idxset: *const c_int,
         len: BstUlong,
         out: *mut DMatrixHandle,
     ) -> c_int;
-    pub fn XGDMatrixFree(handle: DMatrixHandle) -> c_int;
-    pub fn XGDMatrixSetFloatInfo(
+    fn XGDMatrixFree(handle: DMatrixHandle) -> c_int;
+    fn XGDMatrixSetFloatInfo(
         handle: DMatrixHandle,
         field: *const c_char,
         array: *const c_float,
         len: BstUlong,
     ) -> c_int;
-    pub fn XGDMatrixGetFloatInfo(
+    fn XGDMatrixGetFloatInfo(
         handle: DMatrixHandle,
         field: *const c_char,
         out_len: *mut BstUlong,
         out_dptr: *mut *const c_float,
     ) -> c_int;
-    pub fn XGDMatrixNumRow(handle: DMatrixHandle, out: *mut BstUlong) -> c_int;
-    pub fn XGDMatrixNumCol(handle: DMatrixHandle, out: *mut BstUlong) -> c_int;
+    fn XGDMatrixNumRow(handle: DMatrixHandle, out: *mut BstUlong) -> c_int;
+    fn XGDMatrixNumCol(handle: DMatrixHandle, out: *mut BstUlong) -> c_int;
     #[cfg(test)]
-    pub fn XGDMatrixNumNonMissing(handle: DMatrixHandle, out: *mut BstUlong) -> c_int;
+    fn XGDMatrixNumNonMissing(handle: DMatrixHandle, out: *mut BstUlong) -> c_int;
     #[cfg(test)]
-    pub fn XGDMatrixGetQuantileCut(
+    fn XGDMatrixGetQuantileCut(
         handle: DMatrixHandle,
         config: *const c_char,
         out_indptr: *mut *const c_char,
@@ -78,9 +162,9 @@ unsafe extern "C" {
     ) -> c_int;
 
     // --- streaming ---------------------------------------------------------------------------
-    pub fn XGProxyDMatrixCreate(out: *mut DMatrixHandle) -> c_int;
-    pub fn XGProxyDMatrixSetDataDense(handle: DMatrixHandle, data: *const c_char) -> c_int;
-    pub fn XGQuantileDMatrixCreateFromCallback(
+    fn XGProxyDMatrixCreate(out: *mut DMatrixHandle) -> c_int;
+    fn XGProxyDMatrixSetDataDense(handle: DMatrixHandle, data: *const c_char) -> c_int;
+    fn XGQuantileDMatrixCreateFromCallback(
         iter: DataIterHandle,
         proxy: DMatrixHandle,
         reference: DataIterHandle,
@@ -89,7 +173,7 @@ unsafe extern "C" {
         config: *const c_char,
         out: *mut DMatrixHandle,
     ) -> c_int;
-    pub fn XGExtMemQuantileDMatrixCreateFromCallback(
+    fn XGExtMemQuantileDMatrixCreateFromCallback(
         iter: DataIterHandle,
         proxy: DMatrixHandle,
         reference: DataIterHandle,
@@ -100,30 +184,30 @@ unsafe extern "C" {
     ) -> c_int;
 
     // --- Booster -----------------------------------------------------------------------------
-    pub fn XGBoosterCreate(
+    fn XGBoosterCreate(
         dmats: *const DMatrixHandle,
         len: BstUlong,
         out: *mut BoosterHandle,
     ) -> c_int;
-    pub fn XGBoosterFree(handle: BoosterHandle) -> c_int;
-    pub fn XGBoosterSetParam(
+    fn XGBoosterFree(handle: BoosterHandle) -> c_int;
+    fn XGBoosterSetParam(
         handle: BoosterHandle,
         name: *const c_char,
         value: *const c_char,
     ) -> c_int;
-    pub fn XGBoosterUpdateOneIter(
+    fn XGBoosterUpdateOneIter(
         handle: BoosterHandle,
         iter: c_int,
         dtrain: DMatrixHandle,
     ) -> c_int;
-    pub fn XGBoosterTrainOneIter(
+    fn XGBoosterTrainOneIter(
         handle: BoosterHandle,
         dtrain: DMatrixHandle,
         iter: c_int,
         grad: *const c_char,
         hess: *const c_char,
     ) -> c_int;
-    pub fn XGBoosterEvalOneIter(
+    fn XGBoosterEvalOneIter(
         handle: BoosterHandle,
         iter: c_int,
         dmats: *mut DMatrixHandle,
@@ -131,7 +215,7 @@ unsafe extern "C" {
         len: BstUlong,
         out_result: *mut *const c_char,
     ) -> c_int;
-    pub fn XGBoosterPredictFromDMatrix(
+    fn XGBoosterPredictFromDMatrix(
         handle: BoosterHandle,
         dmat: DMatrixHandle,
         config: *const c_char,
@@ -139,7 +223,7 @@ unsafe extern "C" {
         out_dim: *mut BstUlong,
         out_result: *mut *const c_float,
     ) -> c_int;
-    pub fn XGBoosterPredictFromDense(
+    fn XGBoosterPredictFromDense(
         handle: BoosterHandle,
         values: *const c_char,
         config: *const c_char,
@@ -149,23 +233,23 @@ unsafe extern "C" {
         out_result: *mut *const c_float,
     ) -> c_int;
     #[cfg(test)]
-    pub fn XGBoosterSaveModel(handle: BoosterHandle, fname: *const c_char) -> c_int;
-    pub fn XGBoosterLoadModel(handle: BoosterHandle, fname: *const c_char) -> c_int;
-    pub fn XGBoosterSaveModelToBuffer(
+    fn XGBoosterSaveModel(handle: BoosterHandle, fname: *const c_char) -> c_int;
+    fn XGBoosterLoadModel(handle: BoosterHandle, fname: *const c_char) -> c_int;
+    fn XGBoosterSaveModelToBuffer(
         handle: BoosterHandle,
         config: *const c_char,
         out_len: *mut BstUlong,
         out_dptr: *mut *const c_char,
     ) -> c_int;
-    pub fn XGBoosterLoadModelFromBuffer(
+    fn XGBoosterLoadModelFromBuffer(
         handle: BoosterHandle,
         buf: *const c_void,
         len: BstUlong,
     ) -> c_int;
     #[cfg(test)]
-    pub fn XGBoosterGetNumFeature(handle: BoosterHandle, out: *mut BstUlong) -> c_int;
-    pub fn XGBoosterBoostedRounds(handle: BoosterHandle, out: *mut c_int) -> c_int;
-    pub fn XGBoosterSlice(
+    fn XGBoosterGetNumFeature(handle: BoosterHandle, out: *mut BstUlong) -> c_int;
+    fn XGBoosterBoostedRounds(handle: BoosterHandle, out: *mut c_int) -> c_int;
+    fn XGBoosterSlice(
         handle: BoosterHandle,
         begin_layer: c_int,
         end_layer: c_int,
@@ -173,20 +257,20 @@ unsafe extern "C" {
         out: *mut BoosterHandle,
     ) -> c_int;
     #[cfg(test)]
-    pub fn XGBoosterSetStrFeatureInfo(
+    fn XGBoosterSetStrFeatureInfo(
         handle: BoosterHandle,
         field: *const c_char,
         features: *mut *const c_char,
         size: BstUlong,
     ) -> c_int;
     #[cfg(test)]
-    pub fn XGBoosterGetStrFeatureInfo(
+    fn XGBoosterGetStrFeatureInfo(
         handle: BoosterHandle,
         field: *const c_char,
         len: *mut BstUlong,
         out_features: *mut *mut *const c_char,
     ) -> c_int;
-    pub fn XGBoosterFeatureScore(
+    fn XGBoosterFeatureScore(
         handle: BoosterHandle,
         config: *const c_char,
         out_n_features: *mut BstUlong,
@@ -197,17 +281,17 @@ unsafe extern "C" {
     ) -> c_int;
 
     // --- collective (distributed training) ---------------------------------------------------
-    pub fn XGTrackerCreate(config: *const c_char, handle: *mut TrackerHandle) -> c_int;
-    pub fn XGTrackerRun(handle: TrackerHandle, config: *const c_char) -> c_int;
-    pub fn XGTrackerWorkerArgs(handle: TrackerHandle, args: *mut *const c_char) -> c_int;
-    pub fn XGTrackerWaitFor(handle: TrackerHandle, config: *const c_char) -> c_int;
-    pub fn XGTrackerFree(handle: TrackerHandle) -> c_int;
-    pub fn XGCommunicatorInit(config: *const c_char) -> c_int;
-    pub fn XGCommunicatorFinalize() -> c_int;
-    pub fn XGCommunicatorGetRank() -> c_int;
-    pub fn XGCommunicatorGetWorldSize() -> c_int;
-    pub fn XGCommunicatorIsDistributed() -> c_int;
-    pub fn XGCommunicatorAllreduce(
+    fn XGTrackerCreate(config: *const c_char, handle: *mut TrackerHandle) -> c_int;
+    fn XGTrackerRun(handle: TrackerHandle, config: *const c_char) -> c_int;
+    fn XGTrackerWorkerArgs(handle: TrackerHandle, args: *mut *const c_char) -> c_int;
+    fn XGTrackerWaitFor(handle: TrackerHandle, config: *const c_char) -> c_int;
+    fn XGTrackerFree(handle: TrackerHandle) -> c_int;
+    fn XGCommunicatorInit(config: *const c_char) -> c_int;
+    fn XGCommunicatorFinalize() -> c_int;
+    fn XGCommunicatorGetRank() -> c_int;
+    fn XGCommunicatorGetWorldSize() -> c_int;
+    fn XGCommunicatorIsDistributed() -> c_int;
+    fn XGCommunicatorAllreduce(
         buffer: *mut c_void,
         count: usize,
         data_type: c_int,

@@ -11,8 +11,9 @@
 //!
 //! Only safe functions are offered: handles are owned (freed on drop), inputs are checked before
 //! they reach C, outputs are copied out of XGBoost's buffers at once, and panics never cross the
-//! C boundary. The library is linked by `build.rs` (see `scripts/setup-xgboost.sh`), with a run
-//! path so no `LD_LIBRARY_PATH` is needed. `train` is its one user.
+//! C boundary. Nothing is linked at build time: [`loader`] finds and loads `libxgboost.so` on
+//! first use (its search order is in its documentation and in `spliceforge doctor`); when no
+//! usable library is found, every constructor returns [`Error::Library`].
 
 pub(crate) mod alloc;
 mod booster;
@@ -22,6 +23,7 @@ mod dmatrix;
 mod error;
 mod ffi;
 mod iter;
+pub mod loader;
 mod together;
 
 pub use booster::{Booster, ImportanceType};
@@ -30,13 +32,15 @@ pub use error::Error;
 pub use iter::{Batch, BatchSource};
 pub use together::{LogisticJob, boost_logistic_together};
 
-/// The version of the linked XGBoost library, as `(major, minor, patch)`.
-#[must_use]
-pub fn version() -> (i32, i32, i32) {
+pub(crate) use error::Result;
+
+/// The version of the loaded XGBoost library, as `(major, minor, patch)` (loading it if needed).
+pub fn version() -> Result<(i32, i32, i32)> {
+    ffi::require()?;
     let (mut major, mut minor, mut patch) = (0, 0, 0);
     // SAFETY: three valid out pointers; the function cannot fail.
     unsafe { ffi::XGBoostVersion(&mut major, &mut minor, &mut patch) };
-    (major, minor, patch)
+    Ok((major, minor, patch))
 }
 
 #[cfg(test)]
@@ -112,9 +116,14 @@ mod tests {
 
     #[test]
     fn version_is_3x() {
-        let (major, minor, patch) = version();
-        assert_eq!(major, 3, "linked XGBoost {major}.{minor}.{patch}");
-        assert!(minor >= 0 && patch >= 0);
+        let (major, minor, patch) = version().unwrap();
+        assert_eq!(major, 3, "loaded XGBoost {major}.{minor}.{patch}");
+        assert!(loader::supported((major, minor, patch)));
+        assert_eq!(
+            (major, minor, patch),
+            loader::get().unwrap().version,
+            "the version the loader checked"
+        );
     }
 
     #[test]

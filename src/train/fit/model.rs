@@ -428,9 +428,13 @@ impl Model {
             .iter()
             .map(|n| {
                 let path = dir.join(n);
-                Booster::load(&path).map_err(|e| Error::ModelDamaged {
-                    path,
-                    message: format!("XGBoost cannot load it: {e}"),
+                Booster::load(&path).map_err(|e| match e {
+                    // No library to load it with: not the file's fault.
+                    crate::xgb::Error::Library(_) => Error::Xgboost(e),
+                    e => Error::ModelDamaged {
+                        path,
+                        message: format!("XGBoost cannot load it: {e}"),
+                    },
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;

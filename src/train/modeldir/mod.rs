@@ -58,6 +58,14 @@ pub struct TrainInfo {
     /// Contigs no model of the run trained on (`--holdout-contigs`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub holdout_contigs: Vec<String>,
+    /// The XGBoost version that trained the model (absent in models of older spliceforge).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub xgboost_version: Option<String>,
+    /// What decides the model: the dataset's fingerprint and the planned settings, threads left
+    /// out (`train` with the same arguments on a complete directory does nothing). Absent in
+    /// models of older spliceforge, which a rerun keeps refusing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settings_fingerprint: Option<String>,
 }
 
 /// `features.json`: the model's input columns, in order.
@@ -96,6 +104,8 @@ impl TrainInfo {
             genes: on.genes,
             cv: Cv::Genes,
             holdout_contigs: Vec::new(),
+            xgboost_version: crate::xgb::loader::get_if_loaded().map(|l| l.version_string()),
+            settings_fingerprint: None,
         }
     }
 }
@@ -163,20 +173,45 @@ pub fn open(dir: &Path) -> Result<Trained, Error> {
             )
         });
     }
-    match ensemble::load(dir)? {
-        Some(e) => Ok(Trained {
+    let trained = match ensemble::load(dir)? {
+        Some(e) => Trained {
             features: files::read_json(dir, "features.json")?,
             models: e.models,
             weights: e.weights,
-        }),
+        },
         None => {
             let (model, features, _) = load_model(dir)?;
-            Ok(Trained {
+            Trained {
                 models: vec![model],
                 weights: vec![1.0],
                 features,
-            })
+            }
         }
+    };
+    if let Ok(info) = files::read_json::<TrainInfo>(dir, "train.json") {
+        warn_if_other_xgboost(dir, &info);
+    }
+    Ok(trained)
+}
+
+/// Warns (once per process) when the model in `dir` was trained by another XGBoost version than
+/// the loaded one: its bytes, and slightly its predictions, may differ from what that version
+/// gives.
+pub fn warn_if_other_xgboost(dir: &Path, info: &TrainInfo) {
+    static WARNED: std::sync::Once = std::sync::Once::new();
+    let (Some(trained), Some(lib)) = (&info.xgboost_version, crate::xgb::loader::get_if_loaded())
+    else {
+        return;
+    };
+    let here = lib.version_string();
+    if *trained != here {
+        WARNED.call_once(|| {
+            eprintln!(
+                "warning: model {} was trained with XGBoost {trained}; this is XGBoost {here} ({}): predictions may differ slightly from that version's",
+                dir.display(),
+                lib.path.display()
+            );
+        });
     }
 }
 

@@ -37,6 +37,9 @@ pub(crate) struct Finished {
 /// Runs cross-validation, calibration, the final model and the report (as one worker of a
 /// distributed run when `cfg.collective` says so).
 pub fn train(cfg: &TrainConfig) -> Result<String, Error> {
+    if let Some(done) = already_complete(cfg)? {
+        return Ok(done);
+    }
     if let Some(c) = &cfg.collective {
         return workers::train_as_worker(cfg, c);
     }
@@ -154,6 +157,7 @@ fn train_in(
     )?;
     finished.info.cv = cfg.cv;
     finished.info.holdout_contigs = cfg.holdout_contigs.clone();
+    finished.info.settings_fingerprint = Some(settings_fingerprint(cfg, ds));
     modeldir::keep_dataset_record(&cfg.out, ds)?;
     // Last: train.json says the model directory is complete; then the checkpoints go.
     files::write_json(&cfg.out, "train.json", &finished.info)?;
@@ -169,4 +173,55 @@ fn train_in(
             None => String::new(),
         }
     ))
+}
+
+/// What decides the model of the planned configuration `cfg` on `ds`: a SHA-256 of the dataset's
+/// fingerprint and every planned setting but the threads (and where the output goes, whether
+/// to overwrite, how workers meet: nothing that changes a byte of the model).
+pub(crate) fn settings_fingerprint(cfg: &TrainConfig, ds: &Dataset) -> String {
+    use sha2::Digest;
+    let mut params = cfg.params.clone();
+    params.threads = 0;
+    let mut memory = cfg.memory.clone();
+    memory.threads = 0;
+    let settings = serde_json::json!({
+        "dataset_fingerprint": ds.run.fingerprint,
+        "params": params,
+        "memory": memory,
+        "calibrate": cfg.calibrate,
+        "calibrate_population": cfg.calibrate_population,
+        "threshold": cfg.threshold,
+        "sample_genes": cfg.sample_genes,
+        "single_model": cfg.single_model,
+        "cv": cfg.cv,
+        "holdout_contigs": cfg.holdout_contigs,
+    });
+    let digest = sha2::Sha256::digest(settings.to_string().as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// When `cfg.out` holds a complete model (`train.json`) of the same dataset and settings (the
+/// plan `cfg` gets, as [`settings_fingerprint`] sees it): the line saying so (nothing is
+/// read beyond the manifest, nothing written). `None` otherwise, or with `--overwrite`: the run
+/// goes on (and refuses a model of other settings).
+pub fn already_complete(cfg: &TrainConfig) -> Result<Option<String>, Error> {
+    let info_path = cfg.out.join("train.json");
+    if cfg.overwrite || !info_path.is_file() {
+        return Ok(None);
+    }
+    let Ok(info) = files::read_json::<TrainInfo>(&cfg.out, "train.json") else {
+        return Ok(None);
+    };
+    let Some(stored) = info.settings_fingerprint else {
+        return Ok(None);
+    };
+    let ds = open_dataset(cfg)?;
+    let planned = plan(cfg, &ds)?;
+    if settings_fingerprint(&planned.cfg, &ds) != stored {
+        return Ok(None);
+    }
+    Ok(Some(format!(
+        "{} is already complete: a model of this dataset with these settings; nothing to do (--overwrite trains it again)\n",
+        cfg.out.display()
+    )))
 }

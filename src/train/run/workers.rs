@@ -193,6 +193,9 @@ fn model_digest(cfg: &TrainConfig) -> Result<[u64; 4], Error> {
 /// Rank 0's output is returned; if any worker fails, the others are stopped and its failure
 /// is returned.
 pub fn run_local(cfg: &TrainConfig, args: &[OsString], threads: usize) -> Result<String, Error> {
+    if let Some(done) = super::already_complete(cfg)? {
+        return Ok(done);
+    }
     let n = cfg.memory.workers;
     // What the manifest alone can refuse (a missing dataset, a budget no worker fits) is
     // refused here, once, before any worker starts.
