@@ -238,7 +238,7 @@ fn train_code(e: &train::Error) -> u8 {
         {
             *c as u8
         }
-        T::Xgboost(crate::xgb::Error::Library(_)) => exit::XGBOOST,
+        T::Xgboost(x) if x.is_library() => exit::XGBOOST,
         T::Worker { .. } | T::Xgboost(_) | T::Internal(_) => exit::FAILURE,
     }
 }

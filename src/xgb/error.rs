@@ -43,6 +43,14 @@ pub enum Error {
     },
 }
 
+impl Error {
+    /// Whether XGBoost's library could not be loaded (missing or too old), rather than a call
+    /// into it failing.
+    pub fn is_library(&self) -> bool {
+        matches!(self, Error::Library(_))
+    }
+}
+
 /// Turns the return code of the C function `func` into a `Result`, fetching XGBoost's message
 /// on failure. Every C call of this layer goes through here.
 pub(crate) fn check(ret: c_int, func: &'static str) -> Result<()> {
