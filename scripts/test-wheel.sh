@@ -24,7 +24,8 @@ ok() { passed=$((passed + 1)); echo "wheel: ok    $*"; }
 bad() { failed=$((failed + 1)); echo "wheel: FAIL  $*"; }
 skip() { skipped=$((skipped + 1)); echo "wheel: skip  $*"; }
 finish() {
-  echo "wheel: $passed passed, $failed failed, $skipped skipped ($((SECONDS - start)) s)"
+  echo "wheel: took $((SECONDS - start)) s"
+  echo "wheel: $passed passed, $failed failed, $skipped skipped"
   [[ $failed -eq 0 ]]
   exit
 }

@@ -46,6 +46,7 @@ from ._errors import (
     NotOurs,
     ReadFailed,
     ShardsRefused,
+    XGBoostMissing,
     SpliceforgeError,
     UsageError,
     VerifyFailed,
@@ -95,4 +96,5 @@ __all__ = [
     "Damaged",
     "Incompatible",
     "ShardsRefused",
+    "XGBoostMissing",
 ]

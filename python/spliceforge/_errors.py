@@ -162,6 +162,17 @@ class ShardsRefused(SpliceforgeError):
     meaning = "merge refused its shards (missing, given twice, unfinished or of another run)"
 
 
+class XGBoostMissing(SpliceforgeError):
+    """Exit 15: XGBoost's C library was not found, or the one found is too old.
+
+    ``pip install xgboost-cpu`` into the environment spliceforge is installed in fixes it;
+    ``spliceforge doctor`` lists every place searched.
+    """
+
+    exit_code = 15
+    meaning = "XGBoost's library not found or too old (pip install xgboost-cpu; spliceforge doctor)"
+
+
 _CLASSES: Tuple[Type[SpliceforgeError], ...] = (
     Failure,
     UsageError,
@@ -177,6 +188,7 @@ _CLASSES: Tuple[Type[SpliceforgeError], ...] = (
     Damaged,
     Incompatible,
     ShardsRefused,
+    XGBoostMissing,
 )
 
 #: Every non-zero documented exit code → its exception class.
