@@ -29,6 +29,7 @@ __all__ = [
     "Damaged",
     "Incompatible",
     "ShardsRefused",
+    "XGBoostMissing",
     "EXIT_CODES",
     "error_for",
 ]
