@@ -33,26 +33,8 @@ from ._dataset import (
     scan_dataset,
     schema,
 )
-from ._errors import (
-    EXIT_CODES,
-    BadInput,
-    Damaged,
-    Failure,
-    FingerprintMismatch,
-    Incompatible,
-    Locked,
-    MemoryBudget,
-    NotFound,
-    NotOurs,
-    ReadFailed,
-    ShardsRefused,
-    XGBoostMissing,
-    SpliceforgeError,
-    UsageError,
-    VerifyFailed,
-    WriteFailed,
-    error_for,
-)
+from . import _errors
+from ._errors import *  # noqa: F401,F403  (every exit code's class; listed in _errors.__all__)
 from ._model import SITES, boosters, load_booster, model_features
 
 try:
@@ -78,23 +60,6 @@ __all__ = [
     # the binary
     "run",
     "find_binary",
-    # errors
-    "SpliceforgeError",
-    "EXIT_CODES",
-    "error_for",
-    "Failure",
-    "UsageError",
-    "BadInput",
-    "FingerprintMismatch",
-    "Locked",
-    "VerifyFailed",
-    "WriteFailed",
-    "NotOurs",
-    "MemoryBudget",
-    "NotFound",
-    "ReadFailed",
-    "Damaged",
-    "Incompatible",
-    "ShardsRefused",
-    "XGBoostMissing",
 ]
+# errors: the base class, one class per documented exit code, EXIT_CODES and error_for
+__all__ += _errors.__all__

@@ -173,12 +173,12 @@ pub fn train(cfg: &TrainConfig) -> Result<(), Error> {
         && cfg.member.is_none()
         && cfg.collective.as_ref().is_none_or(|c| c.rank == 0)
     {
-        let progress = std::io::IsTerminal::is_terminal(&std::io::stderr());
+        // The bar shows on a terminal only (indicatif hides it elsewhere).
         if let Some(h) = spliceforge::evaluate::held_out_contigs(
             &cfg.out,
             &cfg.dataset,
             cfg.params.threads,
-            progress,
+            true,
         )? {
             print(&format!(
                 "held-out contigs {} ({} genes, every base, never trained on):\n{}",

@@ -20,7 +20,7 @@ use crate::builder::BuiltWith;
 use crate::genome::{Format, Selection, Transcripts};
 use crate::predict::{GenesConfig, Targets, Tracks, predict_genes};
 use crate::store::{self, InputFile, RunInfo};
-use crate::train::modeldir::{DATASET_JSON, TrainInfo};
+use crate::train::modeldir::{DATASET_JSON, TrainInfo, files};
 
 /// The directory inside the model directory.
 pub const HOLDOUT_DIR: &str = "holdout";
@@ -46,11 +46,11 @@ pub fn held_out_contigs(
     threads: usize,
     progress: bool,
 ) -> Result<Option<Holdout>, crate::Error> {
-    let info: TrainInfo = read_json(&model.join("train.json"))?;
+    let info: TrainInfo = files::read_json(model, "train.json")?;
     if info.holdout_contigs.is_empty() {
         return Ok(None);
     }
-    let run: RunInfo = read_json(&model.join(DATASET_JSON))?;
+    let run: RunInfo = files::read_json(model, DATASET_JSON)?;
     let built = BuiltWith::of(&run.content.config).ok_or_else(|| {
         crate::Error::Internal("the model's dataset record is not a builder's settings".into())
     })?;
@@ -124,17 +124,6 @@ pub fn held_out_contigs(
         report,
         dir,
     }))
-}
-
-fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, crate::Error> {
-    let bytes = std::fs::read(path).map_err(|e| store::Error::read(path, e))?;
-    serde_json::from_slice(&bytes).map_err(|e| {
-        crate::train::Error::ModelDamaged {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        }
-        .into()
-    })
 }
 
 /// The dataset's input file `f`, refused unless it still has the content the dataset read.

@@ -209,22 +209,26 @@ pub fn genes_tsv(genes: &[GeneMetrics]) -> String {
     );
     for g in genes {
         let cell = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v}"));
-        let _ = writeln!(
-            s,
-            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
-            g.gene_id,
-            g.chrom,
-            g.strand,
-            g.bases,
-            g.sites[0],
-            g.sites[1],
-            cell(g.top_k[0][0]),
-            cell(g.top_k[1][0]),
-            cell(g.top_k[0][1]),
-            cell(g.top_k[1][1]),
-        );
+        let _ = writeln!(s, "{}", gene_cells(g, cell).join("\t"));
     }
     s
+}
+
+/// A gene's row, in the column order of `genes.tsv` and the report's gene table, each top-k
+/// written by `cell`.
+fn gene_cells(g: &GeneMetrics, cell: impl Fn(Option<f64>) -> String) -> Vec<String> {
+    vec![
+        g.gene_id.clone(),
+        g.chrom.clone(),
+        g.strand.clone(),
+        g.bases.to_string(),
+        g.sites[0].to_string(),
+        g.sites[1].to_string(),
+        cell(g.top_k[0][0]),
+        cell(g.top_k[1][0]),
+        cell(g.top_k[0][1]),
+        cell(g.top_k[1][1]),
+    ]
 }
 
 /// The PR curves of one site type, base against meta, as SVG.
@@ -335,20 +339,7 @@ pub fn markdown(m: &EvalMetrics, truth: &str, genes: &[GeneMetrics]) -> String {
         if i == LISTED && n > 2 * LISTED {
             let _ = writeln!(r, "| … | | | | | | | | | |");
         }
-        let _ = writeln!(
-            r,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-            g.gene_id,
-            g.chrom,
-            g.strand,
-            g.bases,
-            g.sites[0],
-            g.sites[1],
-            fig(g.top_k[0][0]),
-            fig(g.top_k[1][0]),
-            fig(g.top_k[0][1]),
-            fig(g.top_k[1][1])
-        );
+        let _ = writeln!(r, "| {} |", gene_cells(g, fig).join(" | "));
     }
     let _ = writeln!(
         r,

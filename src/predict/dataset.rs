@@ -87,26 +87,24 @@ pub const FINGERPRINT_KEY: &str = "spliceforge.predict_dataset.fingerprint";
 /// it names the dataset, settings and, for an ensemble, what it holds) and `ensemble.json`, and
 /// the dataset's fingerprint. Missing files are the errors `predict` gives anyway.
 fn fingerprint(model_dir: &Path, dataset: &Path) -> Result<String, Error> {
-    use sha2::Digest;
-    let mut h = sha2::Sha256::new();
+    use crate::store::InputFile;
+    let mut files = Vec::new();
     for name in ["train.json", modeldir::ensemble::ENSEMBLE_JSON] {
-        match std::fs::read(model_dir.join(name)) {
-            Ok(b) => {
-                h.update(name.as_bytes());
-                h.update((b.len() as u64).to_le_bytes());
-                h.update(&b);
-            }
+        let path = model_dir.join(name);
+        if path.is_file() {
+            files.push(serde_json::json!([
+                name,
+                InputFile::of(name, &path)?.sha256
+            ]));
+        } else if name == "train.json" {
             // A missing model directory or train.json: opening it says what is wrong.
-            Err(_) if name == "train.json" => {
-                modeldir::open(model_dir)?;
-            }
-            Err(_) => {}
+            modeldir::open(model_dir)?;
         }
     }
     let run = crate::store::run::RunInfo::load_dataset(dataset)?;
-    h.update(b"dataset");
-    h.update(run.fingerprint.as_bytes());
-    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    Ok(crate::store::fingerprint::digest_json(
+        &serde_json::json!({"model": files, "dataset": run.fingerprint}),
+    ))
 }
 
 /// Refuses a dataset whose feature columns are not the model's, naming the first difference.

@@ -7,8 +7,8 @@
 //! number of calls, not of bases.
 
 use crate::train::Error;
-use crate::train::fit::model::Model;
-use crate::xgb::Batch;
+use crate::train::fit::model::{Model, xgb_error};
+use crate::xgb::{Batch, DMatrix};
 
 /// One text per row of `batch`: `None` where `calls` (class indices: 0 neither, 1 donor, 2
 /// acceptor) is neither, else the `k` features (named by `names`, in column order) with the
@@ -32,15 +32,18 @@ pub(crate) fn called_sites(
     for &r in &called {
         features.extend_from_slice(&batch.features[r * cols..(r + 1) * cols]);
     }
-    let labels = vec![0f32; called.len()];
-    let sub = Batch::new(&features, cols, &labels);
+    // One matrix of the called rows, explained by every model.
+    let m = DMatrix::from_dense(&features, called.len(), cols, f32::NAN).map_err(xgb_error)?;
     let width = cols + 1;
     let mut sum = [
         vec![0f32; called.len() * width],
         vec![0f32; called.len() * width],
     ];
-    for (m, &w) in models.iter().zip(weights) {
-        for (s, c) in sum.iter_mut().zip(m.contributions(&sub)?) {
+    for (model, &w) in models.iter().zip(weights) {
+        for (s, c) in sum
+            .iter_mut()
+            .zip(model.contributions_of(&m, called.len(), cols)?)
+        {
             for (s, c) in s.iter_mut().zip(c) {
                 *s += w as f32 * c;
             }

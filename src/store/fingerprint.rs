@@ -55,6 +55,12 @@ pub struct Fingerprint {
     pub schema: Schema,
 }
 
+/// The SHA-256 (hex) of `value`'s JSON text: canonical, as serde_json's maps are sorted by key.
+/// Every fingerprint of a run's settings is this digest of what decides the run.
+pub fn digest_json(value: &serde_json::Value) -> String {
+    hex(&Sha256::digest(value.to_string().as_bytes()))
+}
+
 impl Fingerprint {
     /// The SHA-256 (hex) of the canonical JSON of everything but input paths.
     pub fn digest(&self) -> String {
@@ -69,8 +75,7 @@ impl Fingerprint {
             "inputs": inputs,
             "schema": self.schema,
         });
-        // serde_json's maps are sorted by key, so this text is canonical.
-        hex(&Sha256::digest(canonical.to_string().as_bytes()))
+        digest_json(&canonical)
     }
 
     /// What differs between `self` (the stored run) and `new`, one line each.

@@ -345,13 +345,24 @@ impl Model {
     pub fn contributions(&self, data: &Batch<'_>) -> Result<[Vec<f32>; 2], Error> {
         let m = DMatrix::from_dense(data.features, data.rows, data.cols, f32::NAN)
             .map_err(xgb_error)?;
-        let of = |b: &Booster| b.contributions(&m).map(|r| r.0).map_err(xgb_error);
+        self.contributions_of(&m, data.rows, data.cols)
+    }
+
+    /// [`contributions`](Self::contributions) of the `rows × cols` matrix `m`, built once by a
+    /// caller that explains it with several models.
+    pub fn contributions_of(
+        &self,
+        m: &DMatrix,
+        rows: usize,
+        cols: usize,
+    ) -> Result<[Vec<f32>; 2], Error> {
+        let of = |b: &Booster| b.contributions(m).map(|r| r.0).map_err(xgb_error);
         match self.objective {
             Objective::Softprob => {
                 let all = of(&self.boosters[0])?;
-                let width = data.cols + 1;
+                let width = cols + 1;
                 let class = |c: usize| -> Vec<f32> {
-                    (0..data.rows)
+                    (0..rows)
                         .flat_map(|r| &all[(r * 3 + c) * width..(r * 3 + c + 1) * width])
                         .copied()
                         .collect()

@@ -179,7 +179,6 @@ fn train_in(
 /// fingerprint and every planned setting but the threads (and where the output goes, whether
 /// to overwrite, how workers meet: nothing that changes a byte of the model).
 pub(crate) fn settings_fingerprint(cfg: &TrainConfig, ds: &Dataset) -> String {
-    use sha2::Digest;
     let mut params = cfg.params.clone();
     params.threads = 0;
     let mut memory = cfg.memory.clone();
@@ -196,8 +195,7 @@ pub(crate) fn settings_fingerprint(cfg: &TrainConfig, ds: &Dataset) -> String {
         "cv": cfg.cv,
         "holdout_contigs": cfg.holdout_contigs,
     });
-    let digest = sha2::Sha256::digest(settings.to_string().as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    crate::store::fingerprint::digest_json(&settings)
 }
 
 /// When `cfg.out` holds a complete model (`train.json`) of the same dataset and settings (the
