@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Fetches the SpliceAI-10k weights (spliceai1.h5 … spliceai5.h5, Keras 2 HDF5) from the PyPI
-# package spliceai==1.3.1 into a cache directory, verifying pinned sha256 checksums.
+# Fetches the SpliceAI-10k weights (spliceai1.h5 … spliceai5.h5, Keras 2 HDF5) and SpliceAI's
+# gene tables (grch37.txt, grch38.txt: what `spliceai -A grch37|grch38` uses, and what
+# `spliceforge variants --annotation` takes) from the PyPI package spliceai==1.3.1 into a cache
+# directory, verifying pinned sha256 checksums.
 #
 #   scripts/fetch-spliceai.sh [--dir DIR] [--quiet]
 #
@@ -34,17 +36,19 @@ done
 
 wheel=spliceai-1.3.1-py2.py3-none-any.whl
 wheel_sha=63c633b8de6803d4ffb613e6ef62f1a896fec9fc13245c0f000ff7adea279776
-# file  sha256 (member of the wheel: spliceai/models/<file>)
+# member of the wheel  sha256 (each lands in the directory under its file name)
 models=(
-  "spliceai1.h5 e1fd5adcef7489d604b10e79c40078ef790d51ef048c4ce3869c9119ac5de42b"
-  "spliceai2.h5 6ab042b82ab966b6d3582cb31b96f0859ea08a864f168d69e83aa14450a3b66e"
-  "spliceai3.h5 e2e790bde53dfdf410c6dc434a86122a7d12f3f38dc2ef45d85986e9ecf22fad"
-  "spliceai4.h5 ca88ac9e58e69ba6fdeed319b72f063f164c9abf7392eaccef903e94c1d99dd6"
-  "spliceai5.h5 791cd22c62a80a08d2ca674615a93ce8159d7b55bd157cfef2983b1bd6b41391"
+  "spliceai/models/spliceai1.h5 e1fd5adcef7489d604b10e79c40078ef790d51ef048c4ce3869c9119ac5de42b"
+  "spliceai/models/spliceai2.h5 6ab042b82ab966b6d3582cb31b96f0859ea08a864f168d69e83aa14450a3b66e"
+  "spliceai/models/spliceai3.h5 e2e790bde53dfdf410c6dc434a86122a7d12f3f38dc2ef45d85986e9ecf22fad"
+  "spliceai/models/spliceai4.h5 ca88ac9e58e69ba6fdeed319b72f063f164c9abf7392eaccef903e94c1d99dd6"
+  "spliceai/models/spliceai5.h5 791cd22c62a80a08d2ca674615a93ce8159d7b55bd157cfef2983b1bd6b41391"
+  "spliceai/annotations/grch37.txt 16e495da074e965f46f60ced4e73292843e949051d2dc31dd521da3fd7615dce"
+  "spliceai/annotations/grch38.txt 565c0ea83f66b2210182364c3d626fef526229e3d02f444bab247329b6695f2c"
 )
 
 licence() {
-  ((quiet)) || echo "SpliceAI weights (Illumina, Jaganathan et al. 2019) are licensed CC BY-NC 4.0: non-commercial use only; other use needs a licence from Illumina." >&2
+  ((quiet)) || echo "SpliceAI weights (Illumina, Jaganathan et al. 2019) are licensed CC BY-NC 4.0: non-commercial use only; other use needs a licence from Illumina. The gene tables grch37.txt/grch38.txt come with them from the same package (GPLv3 at 1.3.1)." >&2
 }
 
 sha_of() {
@@ -55,10 +59,10 @@ sha_of() {
 ok() { [[ -f "$1" ]] && [[ "$(sha_of "$1")" == "$2" ]]; }
 
 all_ok() {
-  local m name sha
+  local m member sha
   for m in "${models[@]}"; do
-    read -r name sha <<<"$m"
-    ok "$dir/$name" "$sha" || return 1
+    read -r member sha <<<"$m"
+    ok "$dir/${member##*/}" "$sha" || return 1
   done
 }
 
@@ -95,17 +99,18 @@ if [[ "$got" != "$wheel_sha" ]]; then
 fi
 
 for m in "${models[@]}"; do
-  read -r name sha <<<"$m"
+  read -r member sha <<<"$m"
+  name=${member##*/}
   ok "$dir/$name" "$sha" && continue
   part="$dir/.$name.part.$$"
-  if ! python3 - "$tmp/$wheel" "spliceai/models/$name" "$part" <<'PY'
+  if ! python3 - "$tmp/$wheel" "$member" "$part" <<'PY'
 import shutil, sys, zipfile
 with zipfile.ZipFile(sys.argv[1]) as z, z.open(sys.argv[2]) as src, open(sys.argv[3], "wb") as dst:
     shutil.copyfileobj(src, dst)
 PY
   then
     rm -f "$part"
-    echo "error: could not extract spliceai/models/$name from $wheel" >&2
+    echo "error: could not extract $member from $wheel" >&2
     exit 1
   fi
   got=$(sha_of "$part")

@@ -34,6 +34,7 @@ pub mod seed;
 pub(crate) mod stats;
 pub mod store;
 pub mod train;
+pub mod variants;
 #[allow(unsafe_code)]
 pub(crate) mod xgb;
 

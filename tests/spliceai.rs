@@ -12,19 +12,7 @@ use spliceforge::error::exit;
 
 use crate::util::{Dir, GENOME, dataset_files, inputs_cmd, kill_until_done, python_cmd, repo, run};
 
-/// The weights directory, fetched (or found in the cache) by the project's script.
-fn weights() -> PathBuf {
-    let o = Command::new(repo("scripts/fetch-spliceai.sh"))
-        .arg("--quiet")
-        .output()
-        .expect("running scripts/fetch-spliceai.sh");
-    assert!(
-        o.status.success(),
-        "the SpliceAI weights could not be fetched (scripts/fetch-spliceai.sh failed: {}); these tests need them",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    PathBuf::from(String::from_utf8_lossy(&o.stdout).trim())
-}
+use crate::util::spliceai_weights as weights;
 
 /// A plus-strand gene within 5 kb of the contig's start, and a minus-strand gene.
 const GENES: &str = "Dmel_CG45760\nDmel_CG17245\n";

@@ -378,3 +378,19 @@ pub fn dataset_gene_ids(ds: &Path) -> String {
         s(&ds.join("genes.parquet"))
     ))
 }
+
+/// SpliceAI's weights directory (with SpliceAI's gene tables), fetched or found in the cache by
+/// the project's script. The weights are CC BY-NC 4.0; tests that need them fail, saying so,
+/// when they cannot be had.
+pub fn spliceai_weights() -> PathBuf {
+    let o = Command::new(repo("scripts/fetch-spliceai.sh"))
+        .arg("--quiet")
+        .output()
+        .expect("running scripts/fetch-spliceai.sh");
+    assert!(
+        o.status.success(),
+        "the SpliceAI weights could not be fetched (scripts/fetch-spliceai.sh failed: {}); these tests need them",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    PathBuf::from(String::from_utf8_lossy(&o.stdout).trim())
+}

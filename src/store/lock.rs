@@ -14,7 +14,13 @@ pub struct Lock {
 impl Lock {
     /// Takes the lock, or fails at once if another process holds it.
     pub fn acquire(dir: &Path) -> Result<Self, Error> {
-        let (file, path) = Self::open(dir)?;
+        Self::acquire_named(dir, ".lock")
+    }
+
+    /// [`acquire`](Lock::acquire) on the lock file `name` of `dir` (one per shard of a run
+    /// whose shards share a directory).
+    pub fn acquire_named(dir: &Path, name: &str) -> Result<Self, Error> {
+        let (file, path) = Self::open(dir, name)?;
         match file.try_lock() {
             Ok(()) => Ok(Self { _file: file }),
             Err(TryLockError::WouldBlock) => Err(Error::Locked {
@@ -26,13 +32,13 @@ impl Lock {
 
     /// Takes the lock, waiting while another process holds it (for short shared steps).
     pub fn wait(dir: &Path) -> Result<Self, Error> {
-        let (file, path) = Self::open(dir)?;
+        let (file, path) = Self::open(dir, ".lock")?;
         file.lock().map_err(|e| Error::write(&path, e))?;
         Ok(Self { _file: file })
     }
 
-    fn open(dir: &Path) -> Result<(File, std::path::PathBuf), Error> {
-        let path = dir.join(".lock");
+    fn open(dir: &Path, name: &str) -> Result<(File, std::path::PathBuf), Error> {
+        let path = dir.join(name);
         let file = OpenOptions::new()
             .create(true)
             .truncate(false)

@@ -27,8 +27,9 @@ pub(crate) mod verify;
 mod error;
 
 pub use error::Error;
-pub use fingerprint::{DATASET_FORMAT, Fingerprint, InputFile};
+pub use fingerprint::{DATASET_FORMAT, Fingerprint, InputFile, digest_json};
 pub use fsutil::TempDir;
+pub use lock::Lock;
 pub use manifest::{MANIFEST, Manifest};
 pub use reader::Part;
 pub use run::{Plan, RUN_JSON, RunInfo};

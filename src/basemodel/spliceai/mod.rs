@@ -31,6 +31,7 @@ use std::sync::Mutex;
 pub use conv::Conv;
 pub use error::{Error, Problem};
 pub use keras::{Network, Node, Op, fold_batch_norm};
+pub use program::Change;
 
 use super::{ScoreSource, Scores};
 use crate::genome::{Gene, GeneRegion, Strand};
@@ -210,6 +211,70 @@ impl SpliceAi {
         if let Ok(mut p) = self.pool.lock() {
             p.push(scratch);
         }
+        sum
+    }
+}
+
+impl SpliceAi {
+    /// Number of networks loaded.
+    pub fn networks(&self) -> usize {
+        self.nets.len()
+    }
+
+    /// Class probabilities (neither, acceptor, donor; 3 per output) that network `net` gives a
+    /// window already encoded as one-hot rows (`n + 2·flank()` of them, 4 channels each); and
+    /// the same for each change applied alone, over its outputs (see [`Change`]): computed only
+    /// where it differs from the reference, to the same bits as a full pass over the changed
+    /// window. Runs on the calling thread; [`SpliceAi::average`] combines the networks.
+    pub fn predict_net(
+        &self,
+        net: usize,
+        onehot: &[f32],
+        n: usize,
+        changes: &[Change],
+    ) -> (Vec<f32>, Vec<Vec<f32>>) {
+        let ctx = self.flank();
+        debug_assert_eq!(onehot.len(), (n + 2 * ctx) * 4);
+        let mut scratch = self
+            .pool
+            .lock()
+            .ok()
+            .and_then(|mut p| p.pop())
+            .unwrap_or_default();
+        let (net, ext) = &self.nets[net];
+        let mut probs = vec![0.0f32; n * 3];
+        let mut alt: Vec<Vec<f32>> = vec![Vec::new(); changes.len()];
+        let skip = (ctx - net.context) * 4;
+        program::run_changes(
+            net,
+            ext,
+            &onehot[skip..],
+            n,
+            changes,
+            &mut probs,
+            &mut alt,
+            &mut scratch,
+        );
+        if let Ok(mut p) = self.pool.lock() {
+            p.push(scratch);
+        }
+        (probs, alt)
+    }
+
+    /// The networks' outputs averaged as SpliceAI averages them (NumPy's mean over the
+    /// networks: summed in file order, then divided by their number).
+    pub fn average<'a>(parts: impl ExactSizeIterator<Item = &'a [f32]>) -> Vec<f32> {
+        let k = parts.len() as f32;
+        let mut sum: Vec<f32> = Vec::new();
+        for p in parts {
+            if sum.is_empty() {
+                sum = vec![0.0; p.len()];
+            }
+            for (s, v) in sum.iter_mut().zip(p) {
+                *s += v;
+            }
+        }
+        sum.iter_mut().for_each(|v| *v /= k);
         sum
     }
 }
