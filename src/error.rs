@@ -1,6 +1,6 @@
 //! The library's top-level error and the exit code each kind maps to.
 
-use crate::{basemodel, evaluate, genome, store, train};
+use crate::{basemodel, evaluate, genome, store, train, variants};
 
 /// Exit codes of the `spliceforge` binary (also listed in the README and `--help`).
 pub mod exit {
@@ -145,6 +145,9 @@ pub enum Error {
     /// `evaluate` refused its table or output directory.
     #[error(transparent)]
     Evaluate(#[from] evaluate::Error),
+    /// `variants` could not read its VCF or genes, or write its output.
+    #[error(transparent)]
+    Variants(#[from] variants::Error),
     /// Settings that cannot work with this input (e.g. more folds than genes).
     #[error("{0}")]
     Usage(String),
@@ -171,6 +174,7 @@ impl Error {
             Error::Train(e) => train_code(e),
             // Both refusals are "not ours": a foreign table or output directory.
             Error::Evaluate(_) => exit::NOT_OURS,
+            Error::Variants(e) => variants_code(e),
             Error::Usage(_) => exit::USAGE,
             Error::MissingInput { .. } => exit::NOT_FOUND,
             Error::Internal(_) => exit::FAILURE,
@@ -218,6 +222,22 @@ fn store_code(e: &store::Error) -> u8 {
         S::NotADataset { .. } | S::NoDataset { .. } => exit::NOT_OURS,
         S::Corrupt { .. } => exit::DAMAGED,
         S::Shards { .. } => exit::SHARDS,
+    }
+}
+
+fn variants_code(e: &variants::Error) -> u8 {
+    use variants::Error as V;
+    match e {
+        V::Open { source, .. } => read_code(source),
+        V::Read { .. } | V::Part { .. } => exit::READ,
+        V::Write { .. } => exit::WRITE,
+        V::Annotation(g) => genome_code(g),
+        V::Corrupt { .. }
+        | V::NoHeader { .. }
+        | V::Malformed { .. }
+        | V::LineTooLong { .. }
+        | V::GeneTable { .. }
+        | V::NotGenes { .. } => exit::BAD_INPUT,
     }
 }
 

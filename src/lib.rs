@@ -6,7 +6,8 @@
 //! SpliceAI, imported scores) → [`features`] (labels, sampling, the one schema) → [`store`]
 //! (Parquet parts, manifest, fingerprint, verify) → [`builder`] (the build and `score`),
 //! [`inspect`] and [`train`] (the meta-model) → [`predict`] (a model applied) → [`evaluate`]
-//! (an every-base prediction table judged: top-k, PR-AUC, F1, base beside meta). Beside them:
+//! (an every-base prediction table judged: top-k, PR-AUC, F1, base beside meta) → [`variants`]
+//! (SpliceAI's VCF annotation: VCF in and out, the genes scored against). Beside them:
 //! [`seed`], [`rss`], [`cluster`] and [`error`] (the one error type and the exit codes).
 //!
 //! This is the front door: what the binary and the tests use is re-exported at the top of each

@@ -85,6 +85,18 @@ pub enum Command {
     /// report.md with PR curves and feature importance.
     #[command(after_help = examples::TRAIN)]
     Train(TrainArgs),
+    /// Score the variants of a VCF with SpliceAI: a drop-in for SpliceAI 1.3.1's CLI
+    /// (`spliceai -I -O -R -A -D -M`) whose `SpliceAI=` field is identical to SpliceAI's, many
+    /// times faster.
+    ///
+    /// Every record is written, in input order; records SpliceAI leaves without annotation
+    /// (no gene at POS, REF not the genome's, too near a contig end, REF longer than 2·D) are
+    /// written unchanged and counted in the summary. The reference prediction is shared by
+    /// nearby alleles of a gene and an SNV recomputes only what it changes; results are
+    /// bit-identical for any --threads. Resumable after a kill (committed chunks of records),
+    /// shardable (--shard I/N, then --merge). docs/variants.md has every rule.
+    #[command(after_help = examples::VARIANTS)]
+    Variants(VariantsArgs),
     /// Run the meeting point of a distributed `train`: prints (and with --address-file writes)
     /// the address the workers join with `train … --tracker HOST:PORT --rank I --world N`, and
     /// exits when they have all finished. `train --workers N` runs one itself on loopback.
@@ -560,6 +572,64 @@ pub struct PredictArgs {
     /// Output Parquet file.
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
+}
+
+/// Arguments of `variants`.
+#[derive(Debug, Args)]
+pub struct VariantsArgs {
+    /// Input VCF: plain, gzip or BGZF (`-` reads standard input, which cannot be resumed).
+    #[arg(long, short = 'I', value_name = "VCF")]
+    pub vcf: PathBuf,
+    /// Genome FASTA (plain, gzip or bgzip). Contig names match the VCF's as they are, or with a
+    /// `chr` prefix added or removed.
+    #[arg(long, short = 'R', value_name = "FASTA")]
+    pub genome: PathBuf,
+    /// The genes: a GTF/GFF3 (each gene's transcripts chosen by --transcripts give its span and
+    /// exon boundaries), or a gene table in SpliceAI's own format (grch37.txt / grch38.txt from
+    /// PyPI spliceai, which scripts/fetch-spliceai.sh --gene-tables fetches).
+    #[arg(long, short = 'A', value_name = "GTF|GFF3|TABLE")]
+    pub annotation: PathBuf,
+    /// With a GTF/GFF3: which transcripts of each gene define it (all, canonical, mane,
+    /// longest). SpliceAI's tables hold one transcript per gene.
+    #[arg(long, value_enum, default_value = "all", value_name = "WHICH")]
+    pub transcripts: TranscriptsArg,
+    /// Output VCF; a name ending in .gz or .bgz is written BGZF-compressed.
+    #[arg(long, short = 'O', value_name = "VCF")]
+    pub out: PathBuf,
+    /// Maximum distance between the variant and the gained/lost splice site (SpliceAI's -D,
+    /// 0 to 4999).
+    #[arg(long, short = 'D', default_value_t = 50, value_name = "D")]
+    pub distance: u32,
+    /// Mask scores of annotated sites: acceptor/donor gains at an annotated exon boundary and
+    /// losses away from one are set to 0 (SpliceAI's -M 1).
+    #[arg(long, short = 'M')]
+    pub mask: bool,
+    /// SpliceAI's weights (spliceai1.h5 … spliceai5.h5), Illumina's, licensed CC BY-NC 4.0
+    /// (non-commercial use): `scripts/fetch-spliceai.sh` fetches them into a cache.
+    #[arg(long, env = "SPLICEFORGE_SPLICEAI_WEIGHTS", value_name = "DIR")]
+    pub spliceai_weights: PathBuf,
+    /// Threads (default: all cores). Does not change the output.
+    #[arg(long, env = "SPLICEFORGE_THREADS", value_name = "N")]
+    pub threads: Option<usize>,
+    /// Score only shard I of N (I from 0): the chunks k of 1,000 records with (k − 1) mod N = I,
+    /// into --out's work directory (shared by the shards). Inside a Slurm array task the
+    /// task's shard is the default; --shard 0/1 turns sharding off.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<Shard>,
+    /// Records per committed chunk: the unit of resume and of sharding (the output does not
+    /// depend on it).
+    #[arg(long, default_value_t = 1_000, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub chunk_records: u64,
+    /// Assemble --out from the chunks the shards committed (the same arguments as the shards,
+    /// without --shard); refuses (exit 14) while any chunk is missing.
+    #[arg(long, conflicts_with = "shard")]
+    pub merge: bool,
+    /// Start over: discard an earlier partial run and replace --out.
+    #[arg(long)]
+    pub overwrite: bool,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// Arguments of `verify`.

@@ -474,3 +474,74 @@ pub fn version() -> String {
     }
     s
 }
+
+/// `variants`: the summary of a run (records, scored alleles, skips by reason with examples,
+/// speed), or of one shard.
+pub fn variants(
+    cfg: &spliceforge::variants::Config,
+    shard_note: Option<&str>,
+    quiet: bool,
+) -> Result<(), Error> {
+    if !quiet {
+        eprintln!("note: {}", spliceforge::basemodel::spliceai::LICENCE);
+    }
+    if let Some(n) = shard_note {
+        say!("scoring {n}");
+    }
+    let r = spliceforge::variants::run(cfg, !quiet)?;
+    if r.already_complete {
+        say!(
+            "{} is already complete; nothing to do (--overwrite starts over)",
+            cfg.out.display()
+        );
+        return Ok(());
+    }
+    if r.resumed_chunks > 0 {
+        say!(
+            "resumed: {} chunk(s) of records were already committed",
+            r.resumed_chunks
+        );
+    }
+    if let Some(u) = &r.unsorted {
+        say!(
+            "warning: the VCF is not sorted ({u}); it works, but contigs may be read from the FASTA more than once"
+        );
+    }
+    let t = &r.tally;
+    say!(
+        "{} records: {} annotated, {} allele×gene entries scored, {} written as '.' (MNV/complex); {} records scored now in {:.1} s ({:.1} variants/s, {} threads); peak RSS {}",
+        t.records,
+        t.annotated,
+        t.scored,
+        t.unscored,
+        r.records_now,
+        r.secs,
+        r.records_now as f64 / r.secs.max(1e-9),
+        cfg.threads,
+        spliceforge::rss::human(spliceforge::rss::peak_rss_bytes())
+    );
+    for (reason, x) in &t.skipped {
+        say!(
+            "left without annotation, {}: {} record(s), e.g. {}",
+            reason.say(),
+            x.count,
+            x.examples.join("; ")
+        );
+    }
+    if t.alleles_skipped.count > 0 {
+        say!(
+            "alleles skipped (symbolic, '*', '.' or '-'): {}, e.g. {}",
+            t.alleles_skipped.count,
+            t.alleles_skipped.examples.join("; ")
+        );
+    }
+    match (&r.written, r.shard) {
+        (Some(out), _) => say!("wrote {}", out.display()),
+        (None, Some(s)) => say!(
+            "shard {s} done; when every shard is done, run the same command with --merge (instead of --shard) to write {}",
+            cfg.out.display()
+        ),
+        (None, None) => {}
+    }
+    Ok(())
+}

@@ -96,3 +96,16 @@ Example (two workers on this machine):
 pub const DOCTOR: &str = "\
 Example (what this installation uses; exit 15 if XGBoost's library is missing or too old):
   spliceforge doctor";
+
+/// `variants`.
+pub const VARIANTS: &str = "\
+SpliceAI's weights are Illumina's, licensed CC BY-NC 4.0 (non-commercial use only).
+
+Example (SpliceAI's own settings, on the embedded fly chromosome 4):
+  spliceforge variants --vcf tests/data/variants/dmel4/input.vcf \\
+    --genome data/DmelanDM6_4_GCF_000001215.4_Release_6_plus_ISO1_MT_genomic.fna.gz \\
+    --annotation data/DmelanDM6_4.gtf.gz --distance 50 \\
+    --spliceai-weights \"$(scripts/fetch-spliceai.sh)\" --out out/dmel4.spliceai.vcf.gz
+
+On a cluster: the same command in every array task (each takes its --shard from Slurm), then
+once more with --merge to write --out.";

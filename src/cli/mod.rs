@@ -43,5 +43,10 @@ pub fn run(cli: Cli) -> Result<(), spliceforge::Error> {
         Command::Evaluate(a) => commands::evaluate(&resolve::evaluate(a)?),
         Command::Schema(a) => commands::schema(&a.kmer_sizes, a.markdown),
         Command::Doctor(_) => commands::doctor(),
+        Command::Variants(a) => {
+            let quiet = a.quiet;
+            let (cfg, shard_note) = resolve::variants(a)?;
+            commands::variants(&cfg, shard_note.as_deref(), quiet)
+        }
     }
 }

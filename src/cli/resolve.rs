@@ -18,7 +18,7 @@ use spliceforge::train::{Objective, Params};
 use super::args::{
     AnnotationFormat, BaseModelArgs, BaseModelKind, BuilderArgs, CutsArg, CvArg, EstimateArgs,
     EvaluateArgs, InputArgs, InspectArgs, ObjectiveArg, PlanArgs, PredictArgs, ScoreArgs,
-    SelectionArgs, SingleModelArg, StrandArg, TnSampling, TrainArgs, TranscriptsArg,
+    SelectionArgs, SingleModelArg, StrandArg, TnSampling, TrainArgs, TranscriptsArg, VariantsArgs,
 };
 
 /// A usage error with `msg`.
@@ -648,4 +648,40 @@ pub fn evaluate(a: EvaluateArgs) -> Result<spliceforge::evaluate::EvaluateConfig
         threshold: a.threshold,
         overwrite: a.overwrite,
     })
+}
+
+/// Resolves `variants`: its configuration, and a line saying which shard it scores (if any).
+pub fn variants(a: VariantsArgs) -> Result<(spliceforge::variants::Config, Option<String>), Error> {
+    let (shard, note) = if a.merge {
+        (None, None)
+    } else {
+        shard(a.shard)?
+    };
+    for (what, p) in [("--genome", &a.genome), ("--annotation", &a.annotation)] {
+        must_exist(what, p)?;
+    }
+    if a.vcf.as_os_str() != "-" {
+        must_exist("--vcf", &a.vcf)?;
+    }
+    Ok((
+        spliceforge::variants::Config {
+            vcf: a.vcf,
+            genome: a.genome,
+            annotation: a.annotation,
+            transcripts: transcripts(a.transcripts),
+            out: a.out,
+            distance: a.distance,
+            mask: a.mask,
+            weights: a.spliceai_weights,
+            threads: a
+                .threads
+                .unwrap_or_else(spliceforge::cluster::default_threads)
+                .max(1),
+            chunk_records: a.chunk_records as usize,
+            shard,
+            merge: a.merge,
+            overwrite: a.overwrite,
+        },
+        note,
+    ))
 }

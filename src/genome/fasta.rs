@@ -1,9 +1,11 @@
 //! FASTA input, one contig at a time: memory holds the contig being worked on, never the genome.
 //!
 //! Sequences are normalised to upper-case `A C G T N`: soft-masked (lower-case) bases are normal
-//! bases, and every other IUPAC code becomes `N`.
+//! bases, and every other IUPAC code becomes `N`. [`Reader::keep_letters`] keeps each letter as
+//! written, upper-cased (SpliceAI's view: pyfaidx gives the letters, SpliceAI upper-cases them and
+//! encodes the IUPAC codes by their byte value).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
@@ -24,7 +26,8 @@ pub struct ContigInfo {
 pub struct Contig {
     /// The name: the header up to the first white space.
     pub name: String,
-    /// Upper-case `ACGTN` bytes.
+    /// Upper-case `ACGTN` bytes (with [`Reader::keep_letters`], every letter as written,
+    /// upper-cased).
     pub seq: Vec<u8>,
 }
 
@@ -47,6 +50,7 @@ pub struct Reader {
     seen: HashSet<String>,
     line: Vec<u8>,
     started: bool,
+    keep_letters: bool,
 }
 
 impl Reader {
@@ -60,7 +64,16 @@ impl Reader {
             seen: HashSet::new(),
             line: Vec::with_capacity(256),
             started: false,
+            keep_letters: false,
         })
+    }
+
+    /// The reader in the mode that keeps every letter as written, upper-cased, instead of
+    /// normalising to `ACGTN` (`-`, `.` and `*` are kept as they are too): the sequence SpliceAI
+    /// scores. Letters that are no IUPAC code are accepted in this mode.
+    pub fn keep_letters(mut self) -> Self {
+        self.keep_letters = true;
+        self
     }
 
     fn parse_error(&self, kind: ParseErrorKind) -> Error {
@@ -128,8 +141,9 @@ impl Reader {
                 return Ok(());
             }
             norm.clear();
+            let base = if self.keep_letters { keep } else { normalise };
             for &b in &self.line {
-                match normalise(b) {
+                match base(b) {
                     Some(Base::Keep(n)) => norm.push(n),
                     Some(Base::Skip) => {}
                     None => {
@@ -227,33 +241,139 @@ pub fn each_contig<E: From<Error>>(
 
 /// The genome read forward for genes in genome order: [`seek`](Cursor::seek) reads on to a
 /// contig, passing the others by (counted, not held); one contig is held at a time.
+///
+/// [`rewinding`](Cursor::rewinding) lets a seek go back to a contig already passed, by reading
+/// the file again from its start (for inputs not in genome order, such as an unsorted VCF): each
+/// step back costs a read of the file up to that contig. The contigs met so far, with their
+/// lengths, are known ([`length`](Cursor::length)); [`contigs`](Cursor::contigs) lists them all.
 pub struct Cursor {
+    path: PathBuf,
     reader: Reader,
     current: Option<Contig>,
+    keep_letters: bool,
+    rewind: bool,
+    /// Contigs met so far, in file order (every one once `complete`).
+    known: Vec<ContigInfo>,
+    index: HashMap<String, usize>,
+    complete: bool,
+    /// The file-order index of the contig the reader gives next.
+    next: usize,
+    /// How many times the file was opened (for the tests).
+    opened: usize,
 }
 
 impl Cursor {
     /// A cursor before the first contig of `path`.
     pub fn open(path: &Path) -> Result<Self, Error> {
         Ok(Cursor {
+            path: path.to_path_buf(),
             reader: Reader::open(path)?,
             current: None,
+            keep_letters: false,
+            rewind: false,
+            known: Vec::new(),
+            index: HashMap::new(),
+            complete: false,
+            next: 0,
+            opened: 1,
         })
     }
 
-    /// Contig `name`: the one held, or the next one of that name further on; `None` when the
-    /// file ends first.
+    /// The cursor reading in [`Reader::keep_letters`] mode (call it before the first seek).
+    pub fn keep_letters(mut self) -> Self {
+        self.keep_letters = true;
+        self.reader.keep_letters = true;
+        self
+    }
+
+    /// The cursor that can go back: a contig not found further on is looked for again from the
+    /// file's start.
+    pub fn rewinding(mut self) -> Self {
+        self.rewind = true;
+        self
+    }
+
+    /// Contig `name`: the one held, or the next one of that name further on; when rewinding,
+    /// also one passed already (the file is read again from its start, up to it). `None` when
+    /// the rest of the file (rewinding: the file) has none; a rewinding cursor that knows every
+    /// contig answers that without reading.
     pub fn seek(&mut self, name: &str) -> Result<Option<&Contig>, Error> {
-        if self.current.as_ref().is_none_or(|c| c.name != name) {
-            self.current = None;
-            while let Some(next) = self.reader.next_if(|n| n == name)? {
-                if let Next::Read(contig) = next {
-                    self.current = Some(contig);
-                    break;
-                }
+        if self.current.as_ref().is_some_and(|c| c.name == name) {
+            return Ok(self.current.as_ref());
+        }
+        self.current = None;
+        if self.rewind {
+            // Contig names are unique in a FASTA: one met before lies behind.
+            match self.index.get(name) {
+                Some(&i) if i < self.next => self.reopen()?,
+                None if self.complete => return Ok(None),
+                _ => {}
             }
         }
+        self.current = self.read_on_to(name)?;
         Ok(self.current.as_ref())
+    }
+
+    /// The length of contig `name`, if it has been met.
+    pub fn length(&self, name: &str) -> Option<u64> {
+        self.index.get(name).map(|&i| self.known[i].length)
+    }
+
+    /// Every contig of the file with its length, in file order. The first call reads the whole
+    /// file once (counting, holding nothing) unless the cursor has already reached its end; the
+    /// cursor's position is not moved.
+    pub fn contigs(&mut self) -> Result<&[ContigInfo], Error> {
+        if !self.complete {
+            let mut reader = self.new_reader()?;
+            let mut all = Vec::new();
+            while let Some(info) = reader.next_info()? {
+                all.push(info);
+            }
+            self.index = (all.iter().enumerate())
+                .map(|(i, c)| (c.name.clone(), i))
+                .collect();
+            self.known = all;
+            self.complete = true;
+        }
+        Ok(&self.known)
+    }
+
+    /// The FASTA file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Reads on to contig `name`, noting every contig met; `None` at the end of the file.
+    fn read_on_to(&mut self, name: &str) -> Result<Option<Contig>, Error> {
+        while let Some(next) = self.reader.next_if(|n| n == name)? {
+            if self.next == self.known.len() {
+                let info = next.info();
+                self.index.insert(info.name.clone(), self.known.len());
+                self.known.push(info);
+            }
+            self.next += 1;
+            if let Next::Read(contig) = next {
+                return Ok(Some(contig));
+            }
+        }
+        self.complete = true;
+        Ok(None)
+    }
+
+    fn new_reader(&self) -> Result<Reader, Error> {
+        let reader = Reader::open(&self.path)?;
+        Ok(if self.keep_letters {
+            reader.keep_letters()
+        } else {
+            reader
+        })
+    }
+
+    fn reopen(&mut self) -> Result<(), Error> {
+        self.reader = self.new_reader()?;
+        self.next = 0;
+        self.opened += 1;
+        Ok(())
     }
 }
 
@@ -286,6 +406,16 @@ pub fn complement(b: u8) -> u8 {
 enum Base {
     Keep(u8),
     Skip,
+}
+
+/// [`Reader::keep_letters`]'s rule: letters upper-cased, the gap and stop symbols as they are.
+fn keep(b: u8) -> Option<Base> {
+    match b {
+        b if b.is_ascii_alphabetic() => Some(Base::Keep(b.to_ascii_uppercase())),
+        b'-' | b'.' | b'*' => Some(Base::Keep(b)),
+        b' ' | b'\t' | b'\r' => Some(Base::Skip),
+        _ => None,
+    }
 }
 
 fn normalise(b: u8) -> Option<Base> {
@@ -345,6 +475,88 @@ mod tests {
         let infos = scan(f.path()).unwrap();
         let lens: Vec<_> = infos.iter().map(|i| (i.name.as_str(), i.length)).collect();
         assert_eq!(lens, vec![("a", 4), ("b", 0), ("c", 1)]);
+    }
+
+    #[test]
+    fn keep_letters_keeps_every_letter_upper_cased_and_the_default_is_unchanged() {
+        let f = write_tmp(b">a\nacgtNRYumx-.*\n>b\nEjAc\n");
+        let mut r = Reader::open(f.path()).unwrap().keep_letters();
+        assert_eq!(r.next_contig().unwrap().unwrap().seq, b"ACGTNRYUMX-.*");
+        assert_eq!(r.next_contig().unwrap().unwrap().seq, b"EJAC");
+        let mut r = Reader::open(f.path()).unwrap();
+        assert_eq!(r.next_contig().unwrap().unwrap().seq, b"ACGTNNNTNNNNN");
+        // E and J are no IUPAC codes: the default refuses them.
+        assert!(matches!(
+            r.next_contig().unwrap_err(),
+            Error::Parse {
+                line: 4,
+                kind: ParseErrorKind::InvalidBase { byte: b'E' },
+                ..
+            }
+        ));
+        let f = write_tmp(b">a\nAC7\n");
+        let mut r = Reader::open(f.path()).unwrap().keep_letters();
+        assert!(r.next_contig().is_err(), "digits are no letters");
+    }
+
+    const THREE: &[u8] = b">a\nAAAA\n>b\nCCrrCC\n>c\nGG\n";
+
+    #[test]
+    fn a_forward_cursor_does_not_go_back() {
+        let f = write_tmp(THREE);
+        let mut c = Cursor::open(f.path()).unwrap();
+        assert_eq!(c.seek("b").unwrap().unwrap().seq, b"CCNNCC");
+        assert_eq!(c.seek("b").unwrap().unwrap().name, "b", "held");
+        assert_eq!(c.length("a"), Some(4));
+        assert!(c.seek("a").unwrap().is_none());
+        assert!(
+            c.seek("c").unwrap().is_none(),
+            "the file was read to its end"
+        );
+        assert_eq!(c.opened, 1);
+    }
+
+    #[test]
+    fn a_rewinding_cursor_goes_back_by_reopening_and_knows_lengths() {
+        let f = write_tmp(THREE);
+        let mut c = Cursor::open(f.path()).unwrap().rewinding().keep_letters();
+        assert_eq!(c.seek("c").unwrap().unwrap().seq, b"GG");
+        assert_eq!((c.length("a"), c.length("b")), (Some(4), Some(6)));
+        assert_eq!(c.seek("b").unwrap().unwrap().seq, b"CCRRCC");
+        assert_eq!(c.opened, 2);
+        assert_eq!(
+            c.seek("c").unwrap().unwrap().seq,
+            b"GG",
+            "ahead: no reopening"
+        );
+        assert_eq!(c.opened, 2);
+        assert_eq!(c.seek("a").unwrap().unwrap().seq, b"AAAA");
+        assert_eq!(c.opened, 3);
+        // Every contig is known by now: a missing one costs no reading.
+        assert!(c.seek("zz").unwrap().is_none());
+        assert_eq!(c.opened, 3);
+        assert_eq!(c.seek("b").unwrap().unwrap().seq, b"CCRRCC");
+
+        // A fresh cursor lists every contig without moving.
+        let mut c = Cursor::open(f.path()).unwrap().rewinding();
+        let all: Vec<_> = c
+            .contigs()
+            .unwrap()
+            .iter()
+            .map(|i| (i.name.clone(), i.length))
+            .collect();
+        assert_eq!(all, [("a".into(), 4), ("b".into(), 6), ("c".into(), 2)]);
+        assert!(c.seek("nope").unwrap().is_none());
+        assert_eq!(c.seek("a").unwrap().unwrap().seq, b"AAAA");
+        assert_eq!(c.opened, 1);
+        let mut c = Cursor::open(f.path()).unwrap();
+        c.contigs().unwrap();
+        assert_eq!(
+            c.seek("b").unwrap().unwrap().seq,
+            b"CCNNCC",
+            "a forward cursor too"
+        );
+        assert_eq!(c.path(), f.path());
     }
 
     #[test]

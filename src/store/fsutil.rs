@@ -58,6 +58,25 @@ impl AtomicFile {
         })
     }
 
+    /// Starts `dest`, written as `.<dest's name>.<pid>.tmp` beside it (the same directory, so
+    /// the rename is atomic), for a file that lives outside a run's directory (an annotated
+    /// VCF). The directory must exist.
+    pub fn beside(dest: &Path) -> io::Result<Self> {
+        let name = dest
+            .file_name()
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the path names no file"))?;
+        let tmp = dest.with_file_name(format!(
+            ".{}.{}.tmp",
+            name.to_string_lossy(),
+            std::process::id()
+        ));
+        Ok(Self {
+            writer: HashingWriter::create(&tmp)?,
+            tmp,
+            dest: dest.to_path_buf(),
+        })
+    }
+
     /// The temporary file being written.
     pub fn tmp(&self) -> &Path {
         &self.tmp

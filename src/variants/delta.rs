@@ -10,8 +10,8 @@ pub const CONTEXT: u64 = 5_000;
 pub const MAX_DISTANCE: u32 = 4_999;
 
 /// The code SpliceAI gives a letter: A, C, G, T → 1..4, N → 0, and any other byte its value
-/// mod 5 after upper-casing (so IUPAC codes alias onto bases: R, M, W → C; S → G; Y → T;
-/// K, B, D, H, V → 0, 3, 3, 2, 1), as its `one_hot_encode` does.
+/// mod 5 after upper-casing, as its `one_hot_encode` does — so IUPAC codes alias onto bases:
+/// R, M, W, H → C; S, D → G; Y → T; B, V → A; K → all zeros.
 pub fn code(b: u8) -> u8 {
     match b.to_ascii_uppercase() {
         b'A' => 1,
