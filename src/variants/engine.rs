@@ -105,6 +105,9 @@ enum Task {
     Indel { job: usize, net: usize },
 }
 
+/// One network's reference probabilities over a window and its SNVs' ALT probabilities.
+type WindowPart = (Vec<f32>, Vec<Vec<f32>>);
+
 /// What a task gives back.
 enum Output {
     Window(Vec<f32>, Vec<Vec<f32>>),
@@ -296,7 +299,7 @@ impl<'a> Engine<'a> {
         let nets = self.model.networks();
         let d = self.distance as usize;
         let cov = 2 * d + 1;
-        let mut win_parts: Vec<Vec<(Vec<f32>, Vec<Vec<f32>>)>> =
+        let mut win_parts: Vec<Vec<WindowPart>> =
             windows.iter().map(|_| Vec::with_capacity(nets)).collect();
         let mut indel_parts: Vec<Vec<Vec<f32>>> = jobs.iter().map(|_| Vec::new()).collect();
         // Tasks were made network by network in file order, so the parts arrive in that order.

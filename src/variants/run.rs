@@ -247,7 +247,11 @@ fn fingerprint(cfg: &Config) -> Result<RunRecord, Error> {
     for p in spliceai::weight_files(&cfg.weights, spliceai::FILES.len())
         .map_err(crate::basemodel::Error::from)?
     {
-        let name = p.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        let name = p
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
         inputs.push(InputFile::of(&format!("weights:{name}"), &p)?);
     }
     Ok(RunRecord {
@@ -474,7 +478,10 @@ fn written_by(out: &Path) -> Option<String> {
 
 /// Removes this shard's manifest and every chunk (standard input: nothing can be resumed).
 fn clear_work(work: &Path, names: &Names) -> Result<(), Error> {
-    for e in fs::read_dir(work).map_err(|e| store::Error::read(work, e))?.flatten() {
+    for e in fs::read_dir(work)
+        .map_err(|e| store::Error::read(work, e))?
+        .flatten()
+    {
         let name = e.file_name().to_string_lossy().into_owned();
         if name.starts_with("chunk-") || name.starts_with("manifest") || name == "run.json" {
             fs::remove_file(e.path()).map_err(|err| store::Error::write(&e.path(), err))?;
@@ -499,13 +506,16 @@ fn check_run(work: &Path, record: &RunRecord, digest: &str, names: &Names) -> Re
                 .into()),
                 None => Err(store::Error::Corrupt {
                     path,
-                    message: "is not a run record of `spliceforge variants`; start over with --overwrite".into(),
+                    message:
+                        "is not a run record of `spliceforge variants`; start over with --overwrite"
+                            .into(),
                 }
                 .into()),
             }
         }
         Err(_) => {
-            let text = serde_json::to_vec_pretty(record).map_err(|e| Error::Internal(e.to_string()))?;
+            let text =
+                serde_json::to_vec_pretty(record).map_err(|e| Error::Internal(e.to_string()))?;
             write_atomic(&path, &work.join(&names.tmp), &text)
                 .map_err(|e| store::Error::write(&path, e))?;
             Ok(())
@@ -657,10 +667,8 @@ impl Order {
                 self.unsorted = Some(format!("line {}: {c}:{p} after {lc}:{lp}", r.line_no()));
             } else if lc != c {
                 if self.done.iter().any(|d| d == c) {
-                    self.unsorted = Some(format!(
-                        "line {}: contig {c} again after {lc}",
-                        r.line_no()
-                    ));
+                    self.unsorted =
+                        Some(format!("line {}: contig {c} again after {lc}", r.line_no()));
                 }
                 self.done.push(lc.clone());
             }
@@ -685,7 +693,11 @@ enum Plan {
 }
 
 enum Slot {
-    Job { job: usize, alt: String, gene: usize },
+    Job {
+        job: usize,
+        alt: String,
+        gene: usize,
+    },
     Text(String),
 }
 
@@ -771,7 +783,10 @@ impl Scorer<'_> {
                 .seek(&name)?
                 .ok_or_else(|| Error::Internal(format!("contig {name} vanished from the FASTA")))?;
             let batch: Vec<Job> = jobs[k..e].iter().map(|(_, j)| j.clone()).collect();
-            for (slot, p) in pairs[k..e].iter_mut().zip(self.engine.score(&contig.seq, &batch)) {
+            for (slot, p) in pairs[k..e]
+                .iter_mut()
+                .zip(self.engine.score(&contig.seq, &batch))
+            {
                 *slot = Some(p);
             }
             k = e;
@@ -834,7 +849,9 @@ impl Scorer<'_> {
         };
         let reference = r.reference();
         let at = (pos - 1) as usize;
-        let genome_ref = seq.get(at..(at + reference.len()).min(seq.len())).unwrap_or(&[]);
+        let genome_ref = seq
+            .get(at..(at + reference.len()).min(seq.len()))
+            .unwrap_or(&[]);
         if !genome_ref.eq_ignore_ascii_case(reference.as_bytes())
             || genome_ref.len() != reference.len()
             || reference.bytes().any(|b| b.is_ascii_lowercase())
@@ -888,8 +905,19 @@ impl Scorer<'_> {
 /// `line N: CHROM:POS REF>ALT` for warnings.
 fn example(r: &vcf::Record) -> String {
     let alts: Vec<&str> = r.alts().collect();
-    let alt = if alts.is_empty() { ".".to_string() } else { alts.join(",") };
-    let mut s = format!("line {}: {}:{} {}>{}", r.line_no(), r.chrom(), r.pos(), r.reference(), alt);
+    let alt = if alts.is_empty() {
+        ".".to_string()
+    } else {
+        alts.join(",")
+    };
+    let mut s = format!(
+        "line {}: {}:{} {}>{}",
+        r.line_no(),
+        r.chrom(),
+        r.pos(),
+        r.reference(),
+        alt
+    );
     if s.len() > 80 {
         s.truncate(77);
         s.push('…');

@@ -41,7 +41,13 @@ impl GeneTable {
                 let tx_start = exons.iter().map(|e| e.start).min()?;
                 let tx_end = exons.iter().map(|e| e.end).max()?;
                 Some(TableGene::new(
-                    g.name, g.contig, g.strand, tx_start, tx_end, exons,
+                    g.name,
+                    g.contig,
+                    g.strand,
+                    tx_start,
+                    tx_end,
+                    exons.iter().map(|e| e.start).collect(),
+                    exons.iter().map(|e| e.end).collect(),
                 ))
             })
             .collect();

@@ -18,7 +18,7 @@ use index::ContigIndex;
 use super::contigs::ContigNames;
 use super::input::Lines;
 use super::{Error, vcf};
-use crate::genome::{Exon, Strand, Transcripts};
+use crate::genome::{Strand, Transcripts};
 
 /// One gene of the table.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,25 +35,31 @@ pub struct TableGene {
     pub tx_end: u64,
     /// The sorted, distinct union of exon starts and exon ends (both 1-based).
     pub boundaries: Vec<u64>,
-    /// The exons (1-based, inclusive), sorted and distinct: what [`GeneTable::write_spliceai`]
-    /// writes back.
-    pub exons: Vec<Exon>,
+    /// Exon starts (1-based), sorted and distinct. SpliceAI reads EXON_START and EXON_END as two
+    /// separate lists (it never pairs them), so they may differ in length: a table made from
+    /// several transcripts lists each distinct start and end once.
+    pub starts: Vec<u64>,
+    /// Exon ends (1-based, inclusive), sorted and distinct.
+    pub ends: Vec<u64>,
 }
 
 impl TableGene {
-    /// A gene with these `exons` (in any order; sorted and made distinct here) and the
-    /// boundaries they give.
+    /// A gene with these exon `starts` and `ends` (1-based, in any order; sorted and made
+    /// distinct here) and the boundaries they give.
     pub fn new(
         name: String,
         chrom: String,
         strand: Strand,
         tx_start: u64,
         tx_end: u64,
-        mut exons: Vec<Exon>,
+        mut starts: Vec<u64>,
+        mut ends: Vec<u64>,
     ) -> TableGene {
-        exons.sort_unstable();
-        exons.dedup();
-        let mut boundaries: Vec<u64> = exons.iter().flat_map(|e| [e.start, e.end]).collect();
+        for v in [&mut starts, &mut ends] {
+            v.sort_unstable();
+            v.dedup();
+        }
+        let mut boundaries: Vec<u64> = starts.iter().chain(&ends).copied().collect();
         boundaries.sort_unstable();
         boundaries.dedup();
         TableGene {
@@ -63,7 +69,8 @@ impl TableGene {
             tx_start,
             tx_end,
             boundaries,
-            exons,
+            starts,
+            ends,
         }
     }
 
@@ -190,17 +197,14 @@ pub(crate) mod tests {
         span: (u64, u64),
         exons: &[(u64, u64)],
     ) -> TableGene {
-        let exons = exons
-            .iter()
-            .map(|&(start, end)| Exon { start, end })
-            .collect();
         TableGene::new(
             name.into(),
             chrom.into(),
             Strand::Forward,
             span.0,
             span.1,
-            exons,
+            exons.iter().map(|e| e.0).collect(),
+            exons.iter().map(|e| e.1).collect(),
         )
     }
 
@@ -213,7 +217,7 @@ pub(crate) mod tests {
             &[(500, 900), (100, 200), (100, 200), (150, 500)],
         );
         assert_eq!(g.boundaries, [100, 150, 200, 500, 900]);
-        assert_eq!(g.exons.len(), 3);
+        assert_eq!((g.starts.len(), g.ends.len()), (3, 3));
     }
 
     #[test]
