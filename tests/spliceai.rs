@@ -4,7 +4,7 @@
 //! The weights (CC BY-NC 4.0) are fetched by `scripts/setup.sh` through
 //! `scripts/fetch-spliceai.sh`; these tests fail, saying so, when they cannot be had.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use spliceforge::basemodel::spliceai::SpliceAi;

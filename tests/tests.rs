@@ -18,3 +18,4 @@ mod readme;
 mod shards;
 mod spliceai;
 mod train;
+mod variants;

@@ -499,6 +499,11 @@ fn check_run(work: &Path, record: &RunRecord, digest: &str, names: &Names) -> Re
             let old: Option<RunRecord> = serde_json::from_slice(&bytes).ok();
             match old {
                 Some(old) if old.digest() == digest => Ok(()),
+                // Nothing committed: nothing to lose (a run that stopped on a bad input, say).
+                _ if committed_chunks(work)?.0.is_empty() => {
+                    fs::remove_file(&path).map_err(|e| store::Error::write(&path, e))?;
+                    check_run(work, record, digest, names)
+                }
                 Some(old) => Err(store::Error::FingerprintMismatch {
                     dir: work.to_path_buf(),
                     changes: differences(&old, record),
