@@ -102,7 +102,7 @@ fn every_help_example_pastes_and_runs_and_exit_codes_close_the_long_help() {
     // The order the examples build on each other.
     let order = [
         "inspect", "builder", "verify", "schema", "score", "merge", "train", "predict", "evaluate",
-        "estimate", "tracker", "doctor",
+        "estimate", "tracker", "doctor", "variants",
     ];
     let mut listed = subcommands(&top);
     listed.sort();
@@ -150,6 +150,7 @@ fn every_help_example_pastes_and_runs_and_exit_codes_close_the_long_help() {
         "out/dmel-eval/metrics.json",
         "out/dmel-eval-longest/metrics.json",
         "out/dmel-2w/train.json",
+        "out/dmel4.spliceai.vcf.gz",
     ] {
         assert!(dir.join(done).exists(), "{done}");
     }

@@ -101,11 +101,16 @@ Example (what this installation uses; exit 15 if XGBoost's library is missing or
 pub const VARIANTS: &str = "\
 SpliceAI's weights are Illumina's, licensed CC BY-NC 4.0 (non-commercial use only).
 
-Example (SpliceAI's own settings, on the embedded fly chromosome 4):
-  spliceforge variants --vcf tests/data/variants/dmel4/input.vcf \\
+Example (SpliceAI's -D 50 on two variants of the embedded fly chromosome 4; a minus-strand gene):
+  mkdir -p out
+  printf '##fileformat=VCFv4.2\\n#CHROM\\tPOS\\tID\\tREF\\tALT\\tQUAL\\tFILTER\\tINFO\\n' > out/dmel4.vcf
+  printf 'NC_004353.4\\t42995\\t.\\tG\\tGTGCAG\\t.\\t.\\t.\\n' >> out/dmel4.vcf
+  printf 'NC_004353.4\\t43133\\t.\\tC\\tG\\t.\\t.\\t.\\n' >> out/dmel4.vcf
+  spliceforge variants --vcf out/dmel4.vcf --distance 50 \\
     --genome data/DmelanDM6_4_GCF_000001215.4_Release_6_plus_ISO1_MT_genomic.fna.gz \\
-    --annotation data/DmelanDM6_4.gtf.gz --distance 50 \\
+    --annotation data/DmelanDM6_4.gtf.gz \\
     --spliceai-weights \"$(scripts/fetch-spliceai.sh)\" --out out/dmel4.spliceai.vcf.gz
 
 On a cluster: the same command in every array task (each takes its --shard from Slurm), then
-once more with --merge to write --out.";
+once more with --merge to write --out. SpliceAI's own gene tables: --annotation
+\"$(scripts/fetch-spliceai.sh)/grch38.txt\".";
