@@ -206,13 +206,15 @@ fn spliceai_fields_equal_the_spliceai_cli_on_real_fly_variants() {
             "-D {d} -M {m}: only {scored} records annotated"
         );
     }
-    // The GTF itself gives the same genes as the table written from it.
+    // The GTF itself gives the same genes as the table written from it (on the first 40
+    // records: the table path above covered them all).
+    let some = some_records(&dir, 40);
     let out = dir.join("gtf.vcf");
     let mut c = variants(
         &dir,
         &[
             "--vcf",
-            input.to_str().unwrap(),
+            some.to_str().unwrap(),
             "--genome",
             GENOME,
             "--annotation",
@@ -223,7 +225,8 @@ fn spliceai_fields_equal_the_spliceai_cli_on_real_fly_variants() {
     );
     c.current_dir(crate::util::root());
     run(c).ok();
-    assert_eq!(fields(&read(&out)), fields(&read(&dir.join("D50_M0.vcf"))));
+    let all = fields(&read(&dir.join("D50_M0.vcf")));
+    assert_eq!(fields(&read(&out))[..], all[..40]);
 }
 
 /// The first `n` records of the fly reference set, with its header.

@@ -186,16 +186,25 @@ impl SpliceAi {
         scores
     }
 
+    /// A thread's buffers: one left by an earlier pass, or new.
+    fn scratch(&self) -> program::Scratch {
+        (self.pool.lock().ok())
+            .and_then(|mut p| p.pop())
+            .unwrap_or_default()
+    }
+
+    /// Gives a pass's buffers back for the next one.
+    fn recycle(&self, scratch: program::Scratch) {
+        if let Ok(mut p) = self.pool.lock() {
+            p.push(scratch);
+        }
+    }
+
     /// The summed class probabilities of every network (in file order) for `n` outputs from
     /// `start`: 3 per position.
     fn score_tile(&self, padded: &[u8], start: usize, n: usize) -> Vec<f32> {
         let ctx = self.flank();
-        let mut scratch = self
-            .pool
-            .lock()
-            .ok()
-            .and_then(|mut p| p.pop())
-            .unwrap_or_default();
+        let mut scratch = self.scratch();
         let mut onehot = Vec::new();
         encode(&padded[start..start + n + 2 * ctx], &mut onehot);
         let mut sum = vec![0.0f32; n * 3];
@@ -208,9 +217,7 @@ impl SpliceAi {
                 *s += p;
             }
         }
-        if let Ok(mut p) = self.pool.lock() {
-            p.push(scratch);
-        }
+        self.recycle(scratch);
         sum
     }
 }
@@ -235,12 +242,7 @@ impl SpliceAi {
     ) -> (Vec<f32>, Vec<Vec<f32>>) {
         let ctx = self.flank();
         debug_assert_eq!(onehot.len(), (n + 2 * ctx) * 4);
-        let mut scratch = self
-            .pool
-            .lock()
-            .ok()
-            .and_then(|mut p| p.pop())
-            .unwrap_or_default();
+        let mut scratch = self.scratch();
         let (net, ext) = &self.nets[net];
         let mut probs = vec![0.0f32; n * 3];
         let mut alt: Vec<Vec<f32>> = vec![Vec::new(); changes.len()];
@@ -255,9 +257,7 @@ impl SpliceAi {
             &mut alt,
             &mut scratch,
         );
-        if let Ok(mut p) = self.pool.lock() {
-            p.push(scratch);
-        }
+        self.recycle(scratch);
         (probs, alt)
     }
 
