@@ -40,15 +40,16 @@ impl GeneTable {
                     .collect();
                 let tx_start = exons.iter().map(|e| e.start).min()?;
                 let tx_end = exons.iter().map(|e| e.end).max()?;
-                Some(TableGene::new(
-                    g.name,
-                    g.contig,
+                let row = TableGene::new(
+                    g.name.clone(),
+                    g.contig.clone(),
                     g.strand,
                     tx_start,
                     tx_end,
                     exons.iter().map(|e| e.start).collect(),
                     exons.iter().map(|e| e.end).collect(),
-                ))
+                );
+                Some(row.with_model(g))
             })
             .collect();
         genes.sort_by(|a, b| {

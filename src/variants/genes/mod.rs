@@ -18,7 +18,7 @@ use index::ContigIndex;
 use super::contigs::ContigNames;
 use super::input::Lines;
 use super::{Error, vcf};
-use crate::genome::{Strand, Transcripts};
+use crate::genome::{Exon, Gene, Strand, Transcript, Transcripts};
 
 /// One gene of the table.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +41,10 @@ pub struct TableGene {
     pub starts: Vec<u64>,
     /// Exon ends (1-based, inclusive), sorted and distinct.
     pub ends: Vec<u64>,
+    /// The gene model (the chosen transcripts), what the meta-model's structure features read:
+    /// the annotation's gene, or for a SpliceAI table one transcript made of its exon lists when
+    /// they pair up; `None` when they do not.
+    pub model: Option<Gene>,
 }
 
 impl TableGene {
@@ -62,6 +66,24 @@ impl TableGene {
         let mut boundaries: Vec<u64> = starts.iter().chain(&ends).copied().collect();
         boundaries.sort_unstable();
         boundaries.dedup();
+        let model = (starts.len() == ends.len() && starts.iter().zip(&ends).all(|(s, e)| s <= e))
+            .then(|| Gene {
+                id: name.clone(),
+                name: name.clone(),
+                biotype: None,
+                contig: chrom.clone(),
+                strand,
+                start: tx_start,
+                end: tx_end,
+                transcripts: vec![Transcript::new(
+                    name.clone(),
+                    starts
+                        .iter()
+                        .zip(&ends)
+                        .map(|(&start, &end)| Exon { start, end })
+                        .collect(),
+                )],
+            });
         TableGene {
             name,
             chrom,
@@ -71,7 +93,14 @@ impl TableGene {
             boundaries,
             starts,
             ends,
+            model,
         }
+    }
+
+    /// The same gene with `model` as its gene model.
+    pub fn with_model(mut self, model: Gene) -> TableGene {
+        self.model = Some(model);
+        self
     }
 
     /// The signed distance `boundary − pos` to the nearest exon boundary; of two at the same
