@@ -36,10 +36,14 @@ import sys
 import time
 import warnings
 from collections import defaultdict
+from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "variants"))
+from common import read_fasta, read_genes  # noqa: E402
 
 CONTEXT = 10000
 
@@ -47,39 +51,12 @@ CONTEXT = 10000
 # ---------------------------------------------------------------------------------------------
 # Inputs
 
-def read_fasta(path):
-    with open(path, "rb") as fh:
-        gz = fh.read(2) == b"\x1f\x8b"
-    seqs, name, parts = {}, None, []
-    with (gzip.open if gz else open)(path, "rt") as fh:
-        for line in fh:
-            if line.startswith(">"):
-                if name is not None:
-                    seqs[name] = "".join(parts)
-                name, parts = line[1:].split()[0], []
-            else:
-                parts.append(line.strip())
-    if name is not None:
-        seqs[name] = "".join(parts)
-    return seqs
-
-
-def read_genes(path):
-    genes = []
-    with open(path) as fh:
-        header = fh.readline().rstrip("\n").split("\t")
-        col = {k: i for i, k in enumerate(header)}
-        for line in fh:
-            f = line.rstrip("\n").split("\t")
-            if len(f) < len(header):
-                continue
-            genes.append({
-                "name": f[col["#NAME"]], "chrom": f[col["CHROM"]], "strand": f[col["STRAND"]],
-                "tx_start": int(f[col["TX_START"]]) + 1, "tx_end": int(f[col["TX_END"]]),
-                "bounds": np.union1d(
-                    np.array([int(v) + 1 for v in f[col["EXON_START"]].split(",")[:-1]], dtype=np.int64),
-                    np.array([int(v) for v in f[col["EXON_END"]].split(",")[:-1]], dtype=np.int64)),
-            })
+def read_genes_bounds(path):
+    """SpliceAI's gene table with each gene's exon boundaries as SpliceAI's union1d makes them."""
+    genes = read_genes(path)
+    for g in genes:
+        g["bounds"] = np.union1d(np.array(g["exon_starts"], dtype=np.int64),
+                                 np.array(g["exon_ends"], dtype=np.int64))
     return genes
 
 
@@ -169,7 +146,7 @@ def main():
     for m in models:  # warm-up, on a full batch of SNV windows (the most common shape)
         m(np.zeros((args.batch, wid, 4), np.float32), training=False)
 
-    genes = read_genes(args.genes)
+    genes = read_genes_bounds(args.genes)
     fasta = read_fasta(args.fasta)
     t0 = time.perf_counter()
     recs = read_vcf(args.vcf)

@@ -23,41 +23,15 @@ import argparse
 import gzip
 import random
 from pathlib import Path
+import sys
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import read_fasta, read_genes  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 GENOME = ROOT / "data/DmelanDM6_4_GCF_000001215.4_Release_6_plus_ISO1_MT_genomic.fna.gz"
 GENES = ROOT / "tests/data/variants/dmel4/genes.txt"
 MARGIN = 6000
-
-
-def read_fasta(path):
-    with open(path, "rb") as fh:
-        gz = fh.read(2) == b"\x1f\x8b"
-    seqs, name, parts = {}, None, []
-    with (gzip.open if gz else open)(path, "rt") as fh:
-        for line in fh:
-            if line.startswith(">"):
-                if name is not None:
-                    seqs[name] = "".join(parts)
-                name, parts = line[1:].split()[0], []
-            else:
-                parts.append(line.strip())
-    if name is not None:
-        seqs[name] = "".join(parts)
-    return seqs
-
-
-def read_genes(path):
-    genes = []
-    with open(path) as fh:
-        fh.readline()
-        for line in fh:
-            f = line.rstrip("\n").split("\t")
-            genes.append({"name": f[0], "chrom": f[1], "strand": f[2], "tx_start": int(f[3]) + 1,
-                          "tx_end": int(f[4]),
-                          "exon_starts": [int(v) + 1 for v in f[5].split(",")[:-1]],
-                          "exon_ends": [int(v) for v in f[6].split(",")[:-1]]})
-    return genes
 
 
 def write_vcf(path, contigs, recs):

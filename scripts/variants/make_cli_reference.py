@@ -42,6 +42,9 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import read_fasta  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[2]
 GENOME = ROOT / "data/DmelanDM6_4_GCF_000001215.4_Release_6_plus_ISO1_MT_genomic.fna.gz"
 GTF = ROOT / "data/DmelanDM6_4.gtf.gz"
@@ -50,22 +53,6 @@ RUNNER = ROOT / "scripts/variants/run_patched_cli.py"
 
 # ----------------------------------------------------------------------------------------------
 # Inputs
-
-def read_fasta(path):
-    """{name: sequence} of a (gzipped) FASTA, keeping the letters' case."""
-    seqs, name, parts = {}, None, []
-    with gzip.open(path, "rt") as fh:
-        for line in fh:
-            if line.startswith(">"):
-                if name is not None:
-                    seqs[name] = "".join(parts)
-                name, parts = line[1:].split()[0], []
-            else:
-                parts.append(line.strip())
-    if name is not None:
-        seqs[name] = "".join(parts)
-    return seqs
-
 
 def parse_attrs(s):
     out = {}
