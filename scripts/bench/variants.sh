@@ -13,7 +13,7 @@
 #      must not grow with the records.
 # Prints a table and writes OUT_DIR/results.json.
 #
-#   scripts/bench/variants.sh [THREADS=2] [OUT_DIR=out/bench-variants] [TF_ALLELES=100] [CLI_RECORDS=8]
+#   scripts/bench/variants.sh [THREADS=2] [OUT_DIR=out/bench-variants] [TF_ALLELES=100] [CLI_RECORDS=8] [DENSE_SITES=50]
 #
 # SpliceAI's weights are CC BY-NC 4.0 (Illumina): fetched into a cache, never into the repository.
 set -euo pipefail
@@ -22,13 +22,14 @@ threads=${1:-2}
 out=${2:-out/bench-variants}
 tf_alleles=${3:-100}
 cli_records=${4:-8}
+dense_sites=${5:-50}
 mkdir -p "$out"
 W=$(scripts/fetch-spliceai.sh --quiet)
 cargo build --release --quiet --bin spliceforge
 bin=target/release/spliceforge
 genome=data/DmelanDM6_4_GCF_000001215.4_Release_6_plus_ISO1_MT_genomic.fna.gz
 genes=tests/data/variants/dmel4/genes.txt
-python3 scripts/variants/make_bench_vcf.py --bench "$out/bench.vcf" --dense "$out/dense.vcf" >/dev/null
+python3 scripts/variants/make_bench_vcf.py --bench "$out/bench.vcf" --dense "$out/dense.vcf" --sites "$dense_sites" >/dev/null
 zcat "$genome" >"$out/genome.fa"
 
 # Runs ours on $1 into $2 with $3 extra flags; prints "seconds records peak_kb".

@@ -139,7 +139,16 @@ impl<'a> Engine<'a> {
                 tasks.extend((0..nets).map(|net| Task::Indel { job: j, net }));
             }
         }
-        let outputs = self.run(&tasks, |task| match task {
+        // Work estimates in positions computed: a window's outputs plus its flank cone (about
+        // 7,000 positions' worth) and a quarter of that per SNV cone; an indel's full window.
+        let cost = |task: Task| match task {
+            Task::Window { window, .. } => {
+                let w = &windows[window];
+                (w.last - w.first + 1) + 7_000 + 1_750 * w.snvs.len() as u64
+            }
+            Task::Indel { .. } => 7_000 + 2 * self.distance,
+        };
+        let outputs = self.run(&tasks, cost, |task| match task {
             Task::Window { window, net } => {
                 let w = &windows[window];
                 let (onehot, n) = self.window_input(contig, w);
@@ -258,14 +267,23 @@ impl<'a> Engine<'a> {
         (onehot, x_alt.len() - 2 * CONTEXT as usize)
     }
 
-    /// Runs `tasks` on up to `threads` threads; outputs in task order.
-    fn run(&self, tasks: &[Task], f: impl Fn(Task) -> Output + Sync) -> Vec<Output> {
+    /// Runs `tasks` on up to `threads` threads, the costliest first (`cost` estimates each) so
+    /// that no thread is left with a long task at the end; outputs in task order.
+    fn run(
+        &self,
+        tasks: &[Task],
+        cost: impl Fn(Task) -> u64,
+        f: impl Fn(Task) -> Output + Sync,
+    ) -> Vec<Output> {
         let slots: Vec<Mutex<Option<Output>>> = tasks.iter().map(|_| Mutex::new(None)).collect();
+        let mut order: Vec<usize> = (0..tasks.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(cost(tasks[i])));
         let next = AtomicUsize::new(0);
         let work = || {
             loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(&task) = tasks.get(i) else { break };
+                let k = next.fetch_add(1, Ordering::Relaxed);
+                let Some(&i) = order.get(k) else { break };
+                let task = tasks[i];
                 let out = f(task);
                 if let Ok(mut s) = slots[i].lock() {
                     *s = Some(out);
