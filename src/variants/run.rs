@@ -446,7 +446,7 @@ pub fn run(cfg: &Config, progress: bool) -> Result<Report, Error> {
         .into());
     }
     let parts: Vec<PathBuf> = (1..=total).map(|n| work.join(chunk_name(n))).collect();
-    vcf::write_vcf(&cfg.out, &header, parts.iter().map(|p| fs::File::open(p)))?;
+    vcf::write_vcf(&cfg.out, &header, parts.iter().map(fs::File::open))?;
     fs::remove_dir_all(&work).map_err(|e| store::Error::write(&work, e))?;
     report.written = Some(cfg.out.clone());
     Ok(report)
