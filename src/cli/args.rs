@@ -95,7 +95,11 @@ pub enum Command {
     /// nearby alleles of a gene and an SNV recomputes only what it changes; results are
     /// bit-identical for any --threads. Resumable after a kill (committed chunks of records),
     /// shardable (--shard I/N, then --merge). docs/variants.md has every rule.
-    #[command(after_help = examples::VARIANTS)]
+    #[command(
+        after_help = examples::VARIANTS,
+        override_usage = "spliceforge variants --vcf VCF --genome FASTA --annotation GTF|GFF3|TABLE\n       \
+                          --spliceai-weights DIR --out VCF [OPTIONS]"
+    )]
     Variants(VariantsArgs),
     /// Run the meeting point of a distributed `train`: prints (and with --address-file writes)
     /// the address the workers join with `train … --tracker HOST:PORT --rank I --world N`, and
