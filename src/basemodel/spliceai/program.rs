@@ -56,7 +56,12 @@ pub struct Scratch {
 
 impl Scratch {
     pub(super) fn take(&mut self, len: usize) -> Vec<f32> {
-        let mut v = match self.free.iter().position(|b| b.capacity() >= len) {
+        // The smallest buffer that fits (a large one kept for a small need would stay large).
+        let fit = (self.free.iter().enumerate())
+            .filter(|(_, b)| b.capacity() >= len)
+            .min_by_key(|(_, b)| b.capacity())
+            .map(|(i, _)| i);
+        let mut v = match fit {
             Some(i) => self.free.swap_remove(i),
             None => self.free.pop().unwrap_or_default(),
         };
@@ -199,7 +204,6 @@ pub fn run_changes(
                         let x = value_rows(input(&vals, node, 0), patches[k][j].as_ref(), lo, m, s);
                         let at = (lo - o.start as isize) as usize * 3;
                         head(conv, &x, m, &mut a[at..at + m * 3]);
-                        s.give(x);
                     }
                 }
                 break;
@@ -216,9 +220,7 @@ pub fn run_changes(
                     s.give(a.data);
                 }
                 for p in patches.iter_mut() {
-                    if let Some(a) = p[j].take() {
-                        s.give(a.data);
-                    }
+                    p[j] = None;
                 }
             }
         }
@@ -266,16 +268,13 @@ fn patch(
     let data = match &node.op {
         Op::Input { channels } => {
             // The cone of the input node is the changed base itself.
-            let mut data = s.take(m * channels);
-            data.copy_from_slice(&change.row[..*channels]);
-            data
+            change.row[..*channels].to_vec()
         }
         Op::Conv { conv, relu } => {
             let r = conv.radius();
             let x = rows(0, lo - r as isize, m + 2 * r, s);
-            let mut data = s.take(m * conv.c_out);
+            let mut data = vec![0.0; m * conv.c_out];
             conv.run(&x, m, &mut data);
-            s.give(x);
             if *relu {
                 data.iter_mut().for_each(|v| *v = v.max(0.0));
             }
@@ -307,7 +306,6 @@ fn patch(
                 for (v, o) in data.iter_mut().zip(&other) {
                     *v += o;
                 }
-                s.give(other);
             }
             data
         }
@@ -322,17 +320,18 @@ fn patch(
 }
 
 /// The rows of `reference` over `from..from + len`, with `patch` (the values a change gives,
-/// over part of that range) written over them.
+/// over part of that range) written over them. Patches live in buffers of their own, never the
+/// scratch pool's: a pool buffer grown for a reference activation would otherwise hold a small
+/// patch, and the pool keep every one of them at that size.
 fn value_rows(
     reference: &Act,
     patch: Option<&Act>,
     from: isize,
     len: usize,
-    s: &mut Scratch,
+    _s: &mut Scratch,
 ) -> Vec<f32> {
     let w = reference.width;
-    let mut x = s.take(len * w);
-    x.copy_from_slice(reference.rows(from, len));
+    let mut x = reference.rows(from, len).to_vec();
     if let Some(p) = patch {
         let lo = from.max(p.first);
         let hi = (from + len as isize).min(p.first + (p.data.len() / w) as isize);
