@@ -11,7 +11,10 @@ use std::process::Command;
 
 use spliceforge::error::exit;
 
-use crate::util::{Dir, GENOME, GTF, kill_until_done, repo, run, spliceai_weights};
+use crate::util::{
+    Dir, GENOME, GTF, build_cmd, dataset_and_model, kill_until_done, repo, run, s,
+    spliceai_weights, train_cmd,
+};
 
 /// The fly chromosome 4 reference set (tests/data/variants/dmel4/README.md).
 const DMEL4: &str = "tests/data/variants/dmel4";
@@ -314,6 +317,179 @@ fn killed_runs_resume_and_shards_merge_to_the_bytes_of_one_run_whatever_the_thre
     run(small(&dir, &vcf, &sharded, &["--shard", "1/3"])).ok();
     run(small(&dir, &vcf, &sharded, &["--merge"])).ok();
     assert_eq!(std::fs::read(&sharded).unwrap(), want, "shards + merge");
+}
+
+/// The `INFO` field `key` of each record that has it (by `CHROM:POS:REF:ALT`).
+fn info_field(vcf: &str, key: &str) -> Vec<(String, Option<String>)> {
+    let prefix = format!("{key}=");
+    vcf.lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(|l| {
+            let c: Vec<&str> = l.split('\t').collect();
+            let v = c[7]
+                .split(';')
+                .find_map(|f| f.strip_prefix(prefix.as_str()))
+                .map(str::to_string);
+            (format!("{}:{}:{}:{}", c[0], c[1], c[3], c[4]), v)
+        })
+        .collect()
+}
+
+/// The highest loss score (DS_AL, DS_DL) of a field's scored entries.
+fn max_loss(field: &str) -> f64 {
+    (field.split(','))
+        .map(|e| e.split('|').collect::<Vec<_>>())
+        .filter(|p| p[2] != ".")
+        .map(|p| p[3].parse::<f64>().unwrap().max(p[5].parse().unwrap()))
+        .fold(0.0, f64::max)
+}
+
+#[test]
+fn a_meta_model_adds_its_corrected_deltas_beside_spliceais_unchanged_fields() {
+    let dir = Dir::new();
+    let w = spliceai_weights();
+    // A meta-model on SpliceAI's scores (all five networks) of 20 fly genes.
+    let ds = dir.join("spliceai-ds");
+    run(build_cmd(
+        &dir,
+        &ds,
+        &[
+            "--n-genes",
+            "20",
+            "--base-model",
+            "spliceai",
+            "--spliceai-weights",
+            s(&w),
+        ],
+    ))
+    .ok();
+    let model = dir.join("spliceai-model");
+    run(train_cmd(&dir, &ds, &model, &[])).ok();
+    // The reference set's SNVs at canonical dinucleotides and deep in introns.
+    let data = repo(DMEL4);
+    let category: BTreeMap<String, String> = read(&data.join("categories.tsv"))
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_once('\t'))
+        .map(|(p, c)| {
+            (
+                p.to_string(),
+                c.split(['(', '\t']).next().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let canonical = |c: &str| {
+        c.starts_with("splice-")
+            && ["donor+1", "donor+2", "acceptor-1", "acceptor-2"]
+                .iter()
+                .any(|e| c.ends_with(e))
+    };
+    let kept = |c: &str| canonical(c) || c == "deep-intronic";
+    let pos_of = |l: &str| l.split('\t').nth(1).unwrap_or("").to_string();
+    let keep_line =
+        |l: &&str| l.starts_with('#') || category.get(&pos_of(l)).is_some_and(|c| kept(c));
+    let input: String = (read(&data.join("input.vcf")).lines())
+        .filter(keep_line)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let vcf = dir.write("sites.vcf", input);
+    let cli: String = (read(&data.join("spliceai_D50_M0.vcf")).lines())
+        .filter(keep_line)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    // The GTF's genes (the CLI's table was written from it): each has its gene model, which
+    // the structure features read.
+    let gtf = repo(GTF);
+    let with_model = ["--model", s(&model), "--threads", "2"];
+    let out = dir.join("meta.vcf");
+    let mut c = small_with(&dir, &vcf, &out, &gtf, &with_model);
+    c.current_dir(crate::util::root());
+    let r = run(c).ok();
+    assert!(
+        r.stdout.contains("corrected (SpliceForge=)"),
+        "{}",
+        r.stdout
+    );
+    let text = read(&out);
+    // SpliceAI= is still SpliceAI's own (the CLI's output, record for record).
+    let tf = unrounded(&data.join("unrounded_D50_M0.tsv"));
+    let scored = compare(&text, &cli, &tf, "with --model");
+    assert!(scored >= 35, "{scored} records annotated");
+    // The header describes the second field; every annotated record has it, entry for entry
+    // (the same ALLELE|SYMBOL, scores in [0, 1], positions within ±D).
+    let header = text
+        .lines()
+        .find(|l| l.starts_with("##INFO=<ID=SpliceForge,"));
+    let header = header.expect("the SpliceForge header line");
+    assert!(
+        header.contains("Format: ALLELE|SYMBOL|DS_AG|DS_AL|DS_DG|DS_DL|DP_AG|DP_AL|DP_DG|DP_DL\">")
+    );
+    let (ai, forge) = (fields(&text), info_field(&text, "SpliceForge"));
+    let (mut canon, mut other) = (Vec::new(), Vec::new());
+    for ((key, a), (_, f)) in ai.iter().zip(&forge) {
+        let (Some(a), Some(f)) = (a, f) else {
+            assert_eq!(a.is_some(), f.is_some(), "{key}");
+            continue;
+        };
+        let (ea, ef): (Vec<&str>, Vec<&str>) = (a.split(',').collect(), f.split(',').collect());
+        assert_eq!(ea.len(), ef.len(), "{key}: {a} / {f}");
+        for (x, y) in ea.iter().zip(&ef) {
+            let (px, py): (Vec<&str>, Vec<&str>) = (x.split('|').collect(), y.split('|').collect());
+            assert_eq!(px[..2], py[..2], "{key}");
+            assert_eq!(py.len(), 10, "{key}: {y}");
+            for v in &py[2..6] {
+                let v: f64 = v.parse().unwrap_or_else(|_| panic!("{key}: {y}"));
+                assert!((0.0..=1.0).contains(&v.abs()), "{key}: {y}");
+            }
+            for v in &py[6..] {
+                let v: i64 = v.parse().unwrap_or_else(|_| panic!("{key}: {y}"));
+                assert!(v.abs() <= 50, "{key}: {y}");
+            }
+        }
+        let pos = key.split(':').nth(1).unwrap();
+        if canonical(&category[pos]) {
+            canon.push(max_loss(f));
+        } else {
+            other.push(max_loss(f));
+        }
+    }
+    // What the model learned shows: breaking a canonical GT/AG is a loss, a random SNV is not.
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    assert!(
+        canon.len() >= 15 && other.len() >= 15,
+        "{} / {}",
+        canon.len(),
+        other.len()
+    );
+    assert!(
+        mean(&canon) >= 0.3 && mean(&canon) >= 5.0 * mean(&other),
+        "the meta-model's loss scores: canonical sites {:.3}, other SNVs {:.3}",
+        mean(&canon),
+        mean(&other)
+    );
+    // Two shards, on one thread and on two, merged: the same bytes.
+    let sharded = dir.join("sharded.vcf");
+    for (shard, threads) in [("0/2", "1"), ("1/2", "2")] {
+        let args = ["--model", s(&model), "--threads", threads, "--shard", shard];
+        run(small_with(&dir, &vcf, &sharded, &gtf, &args)).ok();
+    }
+    let args = ["--model", s(&model), "--merge"];
+    run(small_with(&dir, &vcf, &sharded, &gtf, &args)).ok();
+    assert_eq!(read(&sharded), text, "shards + merge with a meta-model");
+    // Without the model: the run is another (refused on the same output), and its
+    // SpliceAI= fields are the same.
+    run(small_with(&dir, &vcf, &out, &gtf, &[])).fails_with(exit::FINGERPRINT);
+    // A model of the built-in base model is refused before anything is written.
+    let (_, builtin) = dataset_and_model(&dir);
+    let refused = dir.join("refused.vcf");
+    let r =
+        run(small(&dir, &vcf, &refused, &["--model", s(&builtin)])).fails_with(exit::INCOMPATIBLE);
+    assert!(
+        r.stderr.contains("builder --base-model spliceai"),
+        "{}",
+        r.stderr
+    );
+    assert!(!refused.exists() && !dir.join("refused.vcf.work").exists());
 }
 
 /// A minimal VCF on the fly contig with `body` records.

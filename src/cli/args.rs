@@ -612,6 +612,13 @@ pub struct VariantsArgs {
     /// (non-commercial use): `scripts/fetch-spliceai.sh` fetches them into a cache.
     #[arg(long, env = "SPLICEFORGE_SPLICEAI_WEIGHTS", value_name = "DIR")]
     pub spliceai_weights: PathBuf,
+    /// A meta-model (`train --out-dir`, trained on a dataset built with `builder --base-model
+    /// spliceai`): adds a second INFO field, SpliceForge=, with the same layout as SpliceAI=,
+    /// from the meta-model's probabilities on the reference and ALT sequences (features
+    /// recomputed on each, ±500 nt around the scored window). A model of another base model or
+    /// other features is refused (exit 13).
+    #[arg(long, short = 'm', value_name = "MODEL_DIR")]
+    pub model: Option<PathBuf>,
     /// Threads (default: all cores). Does not change the output.
     #[arg(long, env = "SPLICEFORGE_THREADS", value_name = "N")]
     pub threads: Option<usize>,

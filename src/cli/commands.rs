@@ -528,6 +528,20 @@ pub fn variants(
             x.examples.join("; ")
         );
     }
+    if let Some(m) = &cfg.model {
+        say!(
+            "meta-model {}: {} allele×gene entries corrected (SpliceForge=)",
+            m.display(),
+            t.meta_scored
+        );
+        if t.meta_no_model.count > 0 {
+            say!(
+                "warning: {} scored entries have '.' in SpliceForge= because their gene has no gene model (a gene table row whose exon starts and ends do not pair up), e.g. {}",
+                t.meta_no_model.count,
+                t.meta_no_model.examples.join("; ")
+            );
+        }
+    }
     if t.alleles_skipped.count > 0 {
         say!(
             "alleles skipped (symbolic, '*', '.' or '-'): {}, e.g. {}",

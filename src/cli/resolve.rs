@@ -663,6 +663,9 @@ pub fn variants(a: VariantsArgs) -> Result<(spliceforge::variants::Config, Optio
     if a.vcf.as_os_str() != "-" {
         must_exist("--vcf", &a.vcf)?;
     }
+    if let Some(m) = &a.model {
+        must_exist("--model", m)?;
+    }
     Ok((
         spliceforge::variants::Config {
             vcf: a.vcf,
@@ -673,6 +676,7 @@ pub fn variants(a: VariantsArgs) -> Result<(spliceforge::variants::Config, Optio
             distance: a.distance,
             mask: a.mask,
             weights: a.spliceai_weights,
+            model: a.model,
             threads: a
                 .threads
                 .unwrap_or_else(spliceforge::cluster::default_threads)

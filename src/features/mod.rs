@@ -14,5 +14,7 @@ pub(crate) mod structure;
 
 pub use label::{LabelConfig, PredType, SpliceType};
 pub use quality::Quality;
+pub(crate) use rows::features_at;
 pub use rows::{GeneRows, RowConfig, gene_rows};
 pub use schema::{Group, Role, SCHEMA_VERSION, Schema};
+pub(crate) use structure::GeneStructure;

@@ -79,6 +79,51 @@ impl GeneRows {
     }
 }
 
+/// Appends the features of local index `j` (the sequence window is moved there) in schema
+/// order; `structure` gives the gene-structure values and `j`'s index in the gene's region.
+fn push_row(
+    ctx: &ScoreContext<'_>,
+    window: &mut SeqWindow<'_>,
+    structure: Option<(&GeneStructure, usize)>,
+    j: usize,
+    out: &mut Vec<f32>,
+) {
+    window.move_to(j);
+    ctx.score_features(j, out);
+    ctx.prediction_features(j, out);
+    window.features(j, out);
+    window.kmer_features(out);
+    if let Some((s, g)) = structure {
+        s.features(g, out);
+    }
+}
+
+/// The features of the local indices `rows` (ascending) of a stretch of sequence (`seq`, in
+/// gene orientation, upper-case ACGTN) and its base-model scores, row-major, computed as
+/// [`gene_rows`] computes a kept row's: what the variant scorer's meta-model reads around a
+/// variant, on the reference and on the ALT sequence. `structure` gives the gene's structure
+/// values (when the schema has them) and, for each row, its index in the gene's own region.
+pub(crate) fn features_at(
+    seq: &[u8],
+    scores: &Scores,
+    rows: std::ops::Range<usize>,
+    structure: Option<(&GeneStructure, &dyn Fn(usize) -> usize)>,
+    cfg: &RowConfig,
+    out: &mut Vec<f32>,
+) {
+    let ctx = ScoreContext::new(scores, cfg.label.threshold);
+    let mut window = SeqWindow::new(seq, &cfg.kmer_sizes);
+    for j in rows {
+        push_row(
+            &ctx,
+            &mut window,
+            structure.map(|(s, at)| (s, at(j))),
+            j,
+            out,
+        );
+    }
+}
+
 /// Computes the rows of `gene` from its region and scores.
 pub fn gene_rows(
     gene: &Gene,
@@ -104,14 +149,13 @@ pub fn gene_rows(
     let mut features = Vec::with_capacity(sample.kept.len() * n_features);
     for &i in &sample.kept {
         let j = first + i;
-        window.move_to(j);
-        ctx.score_features(j, &mut features);
-        ctx.prediction_features(j, &mut features);
-        window.features(j, &mut features);
-        window.kmer_features(&mut features);
-        if let Some(s) = &structure {
-            s.features(j, &mut features);
-        }
+        push_row(
+            &ctx,
+            &mut window,
+            structure.as_ref().map(|s| (s, j)),
+            j,
+            &mut features,
+        );
     }
     debug_assert_eq!(features.len(), sample.kept.len() * n_features);
 
@@ -152,4 +196,110 @@ pub fn gene_rows(
         }
     }
     rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::genome::fasta::Contig;
+    use crate::genome::{Exon, Transcript};
+
+    /// A two-exon gene on a 3 kb contig of seeded letters, with seeded scores around it.
+    fn case(strand: Strand) -> (Gene, GeneRegion, Scores) {
+        let mut x = 12345u64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let seq: Vec<u8> = (0..3000).map(|_| b"ACGT"[(next() % 4) as usize]).collect();
+        let contig = Contig {
+            name: "c".into(),
+            seq,
+        };
+        let exons = vec![
+            Exon {
+                start: 1001,
+                end: 1200,
+            },
+            Exon {
+                start: 1601,
+                end: 2000,
+            },
+        ];
+        let gene = Gene {
+            id: "g".into(),
+            name: "g".into(),
+            biotype: None,
+            contig: "c".into(),
+            strand,
+            start: 1001,
+            end: 2000,
+            transcripts: vec![Transcript::new("t".into(), exons)],
+        };
+        let region = GeneRegion::new(&gene, &contig, 250);
+        let mut scores = Scores::zeros(region.len());
+        for i in 0..region.len() {
+            let r = next() % 1000;
+            // Mostly low, some calls.
+            let (d, a) = match r {
+                0..=9 => (0.9, 0.05),
+                10..=19 => (0.02, 0.8),
+                _ => ((r % 100) as f32 / 1000.0, (r % 37) as f32 / 1000.0),
+            };
+            scores.donor[i] = d;
+            scores.acceptor[i] = a;
+        }
+        (gene, region, scores)
+    }
+
+    #[test]
+    fn features_at_any_rows_equal_the_gene_rows_of_every_base() {
+        for strand in [Strand::Forward, Strand::Reverse] {
+            let (gene, region, scores) = case(strand);
+            let mut cfg = RowConfig {
+                label: LabelConfig::default(),
+                kmer_sizes: vec![2, 3],
+                seed: 1,
+                structure: true,
+            };
+            cfg.label.keep_all = true;
+            let schema = cfg.schema();
+            let rows = gene_rows(&gene, &region, &scores, &schema, &cfg);
+            let n = rows.len();
+            let cols = schema.n_features();
+            assert_eq!(n, region.gene_last - region.gene_first + 1);
+            let structure = GeneStructure::new(&gene, &region);
+            let identity = |j: usize| j;
+            // Rows from the middle of the gene (local indices), row-major.
+            let (from, to) = (region.gene_first + 300, region.gene_first + 420);
+            let mut out = Vec::new();
+            features_at(
+                &region.seq,
+                &scores,
+                from..to,
+                Some((&structure, &identity)),
+                &cfg,
+                &mut out,
+            );
+            assert_eq!(out.len(), (to - from) * cols);
+            for j in from..to {
+                // gene_rows gives rows in ascending genomic position.
+                let r = match strand {
+                    Strand::Forward => j - region.gene_first,
+                    Strand::Reverse => region.gene_last - j,
+                };
+                for f in 0..cols {
+                    let want = rows.features[f * n + r];
+                    let got = out[(j - from) * cols + f];
+                    assert_eq!(
+                        want.to_bits(),
+                        got.to_bits(),
+                        "{strand:?} row {j} feature {f}"
+                    );
+                }
+            }
+        }
+    }
 }

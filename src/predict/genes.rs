@@ -175,13 +175,25 @@ fn kind(explain: bool) -> output::Kind {
 const EXPLAIN: &str = "explain";
 
 /// The model and what its features need.
-struct Applied {
-    models: Vec<Model>,
-    weights: Vec<f64>,
-    built: BuiltWith,
-    schema: Schema,
+pub(crate) struct Applied {
+    pub(crate) models: Vec<Model>,
+    pub(crate) weights: Vec<f64>,
+    pub(crate) built: BuiltWith,
+    pub(crate) schema: Schema,
     /// The model directory's files, hashed (they decide the predictions).
-    files: Vec<InputFile>,
+    pub(crate) files: Vec<InputFile>,
+}
+
+impl Applied {
+    /// The calibrated probabilities (`n × 3`: neither, donor, acceptor) of `n` rows of
+    /// features (row-major, in schema order).
+    pub(crate) fn probabilities(&self, features: &[f32], n: usize) -> Result<Vec<f32>, Error> {
+        let cols = self.schema.n_features();
+        debug_assert_eq!(features.len(), n * cols);
+        let labels = vec![0f32; n];
+        let batch = Batch::new(features, cols, &labels);
+        Ok(super::mean_and_calls(&self.models, &self.weights, &batch)?.0)
+    }
 }
 
 /// Predicts every base of the genes `cfg` selects into `cfg.out`, resuming a killed run.
@@ -338,7 +350,7 @@ fn write_tracks(cfg: &GenesConfig) -> Result<Option<Written>, Error> {
 
 /// Opens the model directory with the record of the dataset it was trained on, refusing a model
 /// whose features are not the ones that record gives (exit 13).
-fn open_model(dir: &Path) -> Result<Applied, Error> {
+pub(crate) fn open_model(dir: &Path) -> Result<Applied, Error> {
     let trained = modeldir::open(dir)?;
     let incompatible = |message: String| crate::train::Error::Incompatible {
         dataset: dir.join(DATASET_JSON),
@@ -417,7 +429,7 @@ fn model_files(dir: &Path) -> Result<Vec<InputFile>, Error> {
 }
 
 /// The base model's name as the dataset records it.
-fn base_model_name(built: &BuiltWith) -> &'static str {
+pub(crate) fn base_model_name(built: &BuiltWith) -> &'static str {
     match built.base_model.kind.as_str() {
         "spliceai" => "spliceai",
         "imported" => "imported",

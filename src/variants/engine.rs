@@ -62,7 +62,8 @@ pub struct Job {
 pub struct Pair {
     /// Reference.
     pub y_ref: Vec<f32>,
-    /// ALT, aligned to the reference (see [`delta::align_alt`]).
+    /// ALT, aligned to the reference (see [`delta::align_alt`]), or as the ALT window yields
+    /// it from an [`Engine::unaligned`] engine.
     pub y_alt: Vec<f32>,
 }
 
@@ -79,11 +80,33 @@ impl Pair {
     }
 }
 
+impl Pair {
+    /// The pair an engine at distance `distance` gives for `job`, cut from this pair of an
+    /// [`Engine::unaligned`] engine at distance `distance + reach` (each output depends only
+    /// on its own 10,001 nt of input, computed alike in any window, so the rows are the same
+    /// bits).
+    pub fn narrow(&self, job: &Job, reach: u32, distance: u32) -> Pair {
+        let (r, cov) = (reach as usize, 2 * distance as usize + 1);
+        let (ref_len, alt_len) = (job.reference.len(), job.alt.len());
+        let alt_rows = cov + alt_len - ref_len;
+        let y_alt = self.y_alt[r * 3..(r + alt_rows) * 3].to_vec();
+        Pair {
+            y_ref: self.y_ref[r * 3..(r + cov) * 3].to_vec(),
+            y_alt: if ref_len == 1 && alt_len == 1 {
+                y_alt
+            } else {
+                delta::align_alt(y_alt, cov, ref_len, alt_len)
+            },
+        }
+    }
+}
+
 /// The scorer: SpliceAI's networks, the distance D and a thread count.
 pub struct Engine<'a> {
     model: &'a SpliceAi,
     distance: u64,
     threads: usize,
+    unaligned: bool,
 }
 
 /// A shared reference window and the SNVs computed on it.
@@ -121,7 +144,16 @@ impl<'a> Engine<'a> {
             model,
             distance: distance as u64,
             threads: threads.max(1),
+            unaligned: false,
         }
+    }
+
+    /// The same engine giving an indel's ALT probabilities as the ALT window yields them
+    /// (2D + 1 + len(ALT) − len(REF) rows, genome order), not aligned to the reference: what
+    /// the meta-model's features are computed on.
+    pub fn unaligned(mut self) -> Self {
+        self.unaligned = true;
+        self
     }
 
     /// Scores `jobs` on `contig` (its letters, `contig[0]` = position 1). Every job's window
@@ -210,14 +242,14 @@ impl<'a> Engine<'a> {
     }
 
     /// The letters of genome positions `lo..=hi` as SpliceAI pads them for `gene`: N outside
-    /// its transcript.
-    fn letters(contig: &[u8], gene: &Span, lo: u64, hi: u64) -> Vec<u8> {
+    /// its transcript (and so outside the contig).
+    fn letters(contig: &[u8], gene: &Span, lo: i64, hi: i64) -> Vec<u8> {
         (lo..=hi)
             .map(|q| {
-                if q < gene.tx_start || q > gene.tx_end {
+                if q < gene.tx_start as i64 || q > gene.tx_end as i64 || q < 1 {
                     b'N'
                 } else {
-                    contig[q as usize - 1]
+                    contig.get(q as usize - 1).copied().unwrap_or(b'N')
                 }
             })
             .collect()
@@ -225,7 +257,12 @@ impl<'a> Engine<'a> {
 
     /// A window's one-hot input (oriented) and its number of outputs.
     fn window_input(&self, contig: &[u8], w: &Window) -> (Vec<f32>, usize) {
-        let letters = Self::letters(contig, &w.gene, w.first - CONTEXT, w.last + CONTEXT);
+        let letters = Self::letters(
+            contig,
+            &w.gene,
+            w.first as i64 - CONTEXT as i64,
+            (w.last + CONTEXT) as i64,
+        );
         let mut onehot = Vec::new();
         delta::onehot(&letters, w.gene.strand == Strand::Reverse, &mut onehot);
         (onehot, (w.last - w.first + 1) as usize)
@@ -256,7 +293,8 @@ impl<'a> Engine<'a> {
     /// An indel's ALT window (SpliceAI's `x_alt`), oriented, and its number of outputs.
     fn alt_input(&self, contig: &[u8], job: &Job) -> (Vec<f32>, usize) {
         let half = CONTEXT + self.distance;
-        let x_ref = Self::letters(contig, &job.gene, job.pos - half, job.pos + half);
+        let (pos, half_i) = (job.pos as i64, half as i64);
+        let x_ref = Self::letters(contig, &job.gene, pos - half_i, pos + half_i);
         let centre = half as usize;
         let mut x_alt = Vec::with_capacity(x_ref.len() + job.alt.len());
         x_alt.extend_from_slice(&x_ref[..centre]);
@@ -345,12 +383,16 @@ impl<'a> Engine<'a> {
                 } else {
                     let alt = SpliceAi::average(indel_parts[j].iter().map(|p| &p[..]));
                     let job = &jobs[j];
-                    delta::align_alt(
-                        genome_order(&alt, reverse),
-                        cov,
-                        job.reference.len(),
-                        job.alt.len(),
-                    )
+                    if self.unaligned {
+                        genome_order(&alt, reverse)
+                    } else {
+                        delta::align_alt(
+                            genome_order(&alt, reverse),
+                            cov,
+                            job.reference.len(),
+                            job.alt.len(),
+                        )
+                    }
                 };
                 pairs[j] = Some(Pair {
                     y_ref: cut(&y_ref, from),

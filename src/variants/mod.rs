@@ -11,6 +11,7 @@ pub mod contigs;
 pub mod delta;
 pub mod engine;
 pub mod genes;
+pub mod meta;
 pub mod run;
 pub mod vcf;
 

@@ -24,8 +24,9 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use super::delta::{self, Allele, CONTEXT};
-use super::engine::{Engine, Job, Span};
+use super::engine::{Engine, Job, Pair, Span};
 use super::genes::GeneTable;
+use super::meta::{self, Meta, MetaJob};
 use super::vcf;
 use crate::Error;
 use crate::basemodel::spliceai::{self, SpliceAi};
@@ -72,6 +73,8 @@ pub struct Config {
     pub mask: bool,
     /// The directory of `spliceai1.h5` … `spliceai5.h5`.
     pub weights: PathBuf,
+    /// A meta-model directory (`train --out-dir`): adds the `SpliceForge` field.
+    pub model: Option<PathBuf>,
     /// Threads.
     pub threads: usize,
     /// Records per committed chunk (the unit of resume and of sharding).
@@ -161,6 +164,14 @@ pub struct Tally {
     pub alleles_skipped: Reason,
     /// Records left without annotation, by reason.
     pub skipped: BTreeMap<Skip, Reason>,
+    /// With a meta-model: entries with its scores in `SpliceForge`.
+    #[serde(default)]
+    pub meta_scored: u64,
+    /// With a meta-model: scored entries written as `.` in `SpliceForge` because their gene
+    /// has no gene model for the structure features (a SpliceAI table row whose exon start and
+    /// end lists do not pair up).
+    #[serde(default)]
+    pub meta_no_model: Reason,
 }
 
 impl Tally {
@@ -170,6 +181,8 @@ impl Tally {
         self.scored += o.scored;
         self.unscored += o.unscored;
         self.alleles_skipped.merge(&o.alleles_skipped);
+        self.meta_scored += o.meta_scored;
+        self.meta_no_model.merge(&o.meta_no_model);
         for (k, r) in &o.skipped {
             self.skipped.entry(*k).or_default().merge(r);
         }
@@ -237,7 +250,7 @@ fn stdin(path: &Path) -> bool {
     path.as_os_str() == "-"
 }
 
-fn fingerprint(cfg: &Config) -> Result<RunRecord, Error> {
+fn fingerprint(cfg: &Config, meta: Option<&Meta>) -> Result<RunRecord, Error> {
     let mut inputs = Vec::new();
     if !stdin(&cfg.vcf) {
         inputs.push(InputFile::of("vcf", &cfg.vcf)?);
@@ -254,15 +267,21 @@ fn fingerprint(cfg: &Config) -> Result<RunRecord, Error> {
             .into_owned();
         inputs.push(InputFile::of(&format!("weights:{name}"), &p)?);
     }
+    let mut config = serde_json::json!({
+        "distance": cfg.distance,
+        "mask": cfg.mask,
+        "transcripts": cfg.transcripts.name(),
+        "chunk_records": cfg.chunk_records,
+        "stdin": stdin(&cfg.vcf),
+    });
+    // Only a run with a meta-model says so: every other run's fingerprint is what it was.
+    if let (Some(m), Some(map)) = (meta, config.as_object_mut()) {
+        map.insert("meta_reach".into(), meta::REACH.into());
+        inputs.extend(m.files().iter().cloned());
+    }
     Ok(RunRecord {
         format: FORMAT,
-        config: serde_json::json!({
-            "distance": cfg.distance,
-            "mask": cfg.mask,
-            "transcripts": cfg.transcripts.name(),
-            "chunk_records": cfg.chunk_records,
-            "stdin": stdin(&cfg.vcf),
-        }),
+        config,
         inputs,
     })
 }
@@ -307,7 +326,9 @@ pub fn run(cfg: &Config, progress: bool) -> Result<Report, Error> {
             delta::MAX_DISTANCE
         )));
     }
-    let record = fingerprint(cfg)?;
+    // The meta-model is checked before anything else is read or written.
+    let meta = cfg.model.as_deref().map(Meta::open).transpose()?;
+    let record = fingerprint(cfg, meta.as_ref())?;
     let digest = record.digest();
     let work = store::output::work_dir(&cfg.out);
     if cfg.overwrite {
@@ -340,6 +361,13 @@ pub fn run(cfg: &Config, progress: bool) -> Result<Report, Error> {
     let contigs = fasta::scan(&cfg.genome)?;
     let model = SpliceAi::load(&cfg.weights, spliceai::FILES.len())
         .map_err(crate::basemodel::Error::from)?;
+    // The meta-model's features read the networks its dataset averaged.
+    let meta_model = match &meta {
+        Some(m) if m.networks() != spliceai::FILES.len() => Some(
+            SpliceAi::load(&cfg.weights, m.networks()).map_err(crate::basemodel::Error::from)?,
+        ),
+        _ => None,
+    };
     let mut reader = vcf::Reader::open(&cfg.vcf)?;
 
     fs::create_dir_all(&work).map_err(|e| store::Error::write(&work, e))?;
@@ -354,7 +382,7 @@ pub fn run(cfg: &Config, progress: bool) -> Result<Report, Error> {
     let (mut committed, mut total) = committed_chunks(&work)?;
     let resumed = committed.len();
 
-    let header = assembled_header(reader.header(), cfg, &digest);
+    let header = assembled_header(reader.header(), cfg, meta.as_ref(), &digest);
     let mut report = Report {
         resumed_chunks: resumed,
         shard: cfg.shard,
@@ -362,12 +390,21 @@ pub fn run(cfg: &Config, progress: bool) -> Result<Report, Error> {
     };
     if !cfg.merge {
         let engine = Engine::new(&model, cfg.distance, cfg.threads);
+        let meta_engine = meta.as_ref().map(|_| {
+            Engine::new(
+                meta_model.as_ref().unwrap_or(&model),
+                cfg.distance + meta::REACH,
+                cfg.threads,
+            )
+            .unaligned()
+        });
         let mut genome = fasta::Cursor::open(&cfg.genome)?.keep_letters().rewinding();
         let scorer = Scorer {
             cfg,
             genes: &genes,
             contigs: &contigs,
             engine: &engine,
+            meta: meta.as_ref().zip(meta_engine.as_ref()),
         };
         let bar = records_bar(progress);
         let t = Instant::now();
@@ -452,9 +489,15 @@ pub fn run(cfg: &Config, progress: bool) -> Result<Report, Error> {
     Ok(report)
 }
 
-/// The output's header: the input's, with the `SpliceAI` INFO line and the run's line.
-fn assembled_header(h: &vcf::Header, cfg: &Config, digest: &str) -> String {
-    let mut text = h.with_info_lines(&[&info_header(cfg.distance, cfg.mask)]);
+/// The output's header: the input's, with the `SpliceAI` INFO line (and the `SpliceForge` one)
+/// and the run's line.
+fn assembled_header(h: &vcf::Header, cfg: &Config, meta: Option<&Meta>, digest: &str) -> String {
+    let mut lines = vec![info_header(cfg.distance, cfg.mask)];
+    if let Some(m) = meta {
+        lines.push(m.info_header(cfg.distance, cfg.mask));
+    }
+    let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let mut text = h.with_info_lines(&refs);
     // The run line goes just before #CHROM.
     let at = text.rfind("\n#CHROM").map_or(0, |i| i + 1);
     text.insert_str(
@@ -688,6 +731,8 @@ struct Scorer<'a> {
     genes: &'a GeneTable,
     contigs: &'a [ContigInfo],
     engine: &'a Engine<'a>,
+    /// The meta-model and its engine (distance D + [`meta::REACH`], ALT unaligned).
+    meta: Option<(&'a Meta, &'a Engine<'a>)>,
 }
 
 /// What a record becomes before scoring.
@@ -746,7 +791,7 @@ impl Scorer<'_> {
         let d = self.cfg.distance as u64;
         let mut tally = Tally::default();
         let mut plans: Vec<Plan> = Vec::with_capacity(records.len());
-        let mut jobs: Vec<(String, Job)> = Vec::new(); // (FASTA contig, job)
+        let mut jobs: Vec<(String, Job, usize)> = Vec::new(); // (FASTA contig, job, gene)
         let names: Vec<String> = self.contigs.iter().map(|c| c.name.clone()).collect();
         // Records in input order, grouped by contig as they come.
         let mut i = 0;
@@ -777,6 +822,7 @@ impl Scorer<'_> {
         }
         // Score the jobs, contig by contig.
         let mut pairs = vec![None; jobs.len()];
+        let mut meta_deltas: Vec<Option<delta::Delta>> = vec![None; jobs.len()];
         let mut k = 0;
         while k < jobs.len() {
             let name = jobs[k].0.clone();
@@ -787,12 +833,31 @@ impl Scorer<'_> {
             let contig = genome
                 .seek(&name)?
                 .ok_or_else(|| Error::Internal(format!("contig {name} vanished from the FASTA")))?;
-            let batch: Vec<Job> = jobs[k..e].iter().map(|(_, j)| j.clone()).collect();
-            for (slot, p) in pairs[k..e]
-                .iter_mut()
-                .zip(self.engine.score(&contig.seq, &batch))
-            {
+            let batch: Vec<Job> = jobs[k..e].iter().map(|(_, j, _)| j.clone()).collect();
+            let wide = self
+                .meta
+                .map(|(_, engine)| engine.score(&contig.seq, &batch));
+            let spliceai = match (&wide, self.meta) {
+                // The meta-model reads all five networks: SpliceAI's own window is the middle
+                // of its wider one, so one run gives both.
+                (Some(wide), Some((m, _))) if m.networks() == spliceai::FILES.len() => {
+                    (wide.iter().zip(&batch))
+                        .map(|(p, job)| p.narrow(job, meta::REACH, self.cfg.distance))
+                        .collect()
+                }
+                _ => self.engine.score(&contig.seq, &batch),
+            };
+            for (slot, p) in pairs[k..e].iter_mut().zip(spliceai) {
                 *slot = Some(p);
+            }
+            if let (Some((m, _)), Some(wide)) = (self.meta, &wide) {
+                let genes: Vec<usize> = jobs[k..e].iter().map(|j| j.2).collect();
+                for (slot, dl) in meta_deltas[k..e]
+                    .iter_mut()
+                    .zip(self.meta_deltas(m, contig, &batch, &genes, wide)?)
+                {
+                    *slot = dl;
+                }
             }
             k = e;
         }
@@ -805,11 +870,13 @@ impl Scorer<'_> {
                 }
                 Plan::Entries(slots) if slots.is_empty() => lines.push(r.line().to_string()),
                 Plan::Entries(slots) => {
+                    let mut corrected = Vec::new();
                     let entries: Vec<String> = slots
                         .into_iter()
                         .map(|s| match s {
                             Slot::Text(t) => {
                                 tally.unscored += 1;
+                                corrected.push(t.clone());
                                 t
                             }
                             Slot::Job { job, alt, gene } => {
@@ -818,16 +885,84 @@ impl Scorer<'_> {
                                 let pair = pairs[job].as_ref().expect("every job was scored");
                                 let boundary = self.genes.dist_to_boundary(gene, r.pos());
                                 let dl = pair.delta(self.cfg.distance, boundary, self.cfg.mask);
+                                if self.meta.is_some() {
+                                    corrected.push(match &meta_deltas[job] {
+                                        Some(m) => {
+                                            tally.meta_scored += 1;
+                                            delta::entry(&alt, &g.name, m)
+                                        }
+                                        None => {
+                                            tally.meta_no_model.add(|| example(r));
+                                            delta::unscored_entry(&alt, &g.name)
+                                        }
+                                    });
+                                }
                                 delta::entry(&alt, &g.name, &dl)
                             }
                         })
                         .collect();
                     tally.annotated += 1;
-                    lines.push(r.with_info("SpliceAI", &entries.join(",")));
+                    let mut fields = vec![("SpliceAI", entries.join(","))];
+                    if self.meta.is_some() {
+                        fields.push(("SpliceForge", corrected.join(",")));
+                    }
+                    lines.push(r.with_infos(&fields));
                 }
             }
         }
         Ok((lines, tally))
+    }
+
+    /// The meta-model's delta scores of `jobs` (on `contig`; `genes`: each job's gene), `None`
+    /// for a job whose gene has no gene model when the features need one.
+    fn meta_deltas(
+        &self,
+        m: &Meta,
+        contig: &fasta::Contig,
+        jobs: &[Job],
+        genes: &[usize],
+        pairs: &[Pair],
+    ) -> Result<Vec<Option<delta::Delta>>, Error> {
+        let mut contexts = HashMap::new();
+        if m.needs_gene_model() {
+            for &g in genes {
+                if let (Some(model), std::collections::hash_map::Entry::Vacant(v)) =
+                    (&self.genes.gene(g).model, contexts.entry(g))
+                {
+                    v.insert(m.gene_context(model, contig));
+                }
+            }
+        }
+        let mut which = Vec::new();
+        let mut meta_jobs = Vec::new();
+        for (k, (job, pair)) in jobs.iter().zip(pairs).enumerate() {
+            let structure = match contexts.get(&genes[k]) {
+                Some((s, r)) => Some((s, r)),
+                None if m.needs_gene_model() => continue,
+                None => None,
+            };
+            which.push(k);
+            meta_jobs.push(MetaJob {
+                job,
+                pair,
+                structure,
+            });
+        }
+        let deltas = m.deltas(
+            &contig.seq,
+            &meta_jobs,
+            self.cfg.distance,
+            self.cfg.mask,
+            |i| {
+                let k = which[i];
+                self.genes.dist_to_boundary(genes[k], jobs[k].pos)
+            },
+        )?;
+        let mut out = vec![None; jobs.len()];
+        for (k, dl) in which.into_iter().zip(deltas) {
+            out[k] = Some(dl);
+        }
+        Ok(out)
     }
 
     /// SpliceAI's record checks, in its order, and the jobs of a record that passes them.
@@ -836,7 +971,7 @@ impl Scorer<'_> {
         r: &vcf::Record,
         contig: Option<&[u8]>,
         d: u64,
-        jobs: &mut Vec<(String, Job)>,
+        jobs: &mut Vec<(String, Job, usize)>,
         fasta_name: Option<&str>,
         tally: &mut Tally,
     ) -> Plan {
@@ -895,6 +1030,7 @@ impl Scorer<'_> {
                         reference: reference.to_string(),
                         alt: alt.to_string(),
                     },
+                    g,
                 ));
                 slots.push(Slot::Job {
                     job: jobs.len() - 1,

@@ -149,32 +149,41 @@ impl Record {
     /// (`key=…`, or a flag `key`) is replaced where it stands, and any later copy of it dropped,
     /// so the line holds the key once. Every other byte of the line is kept as read.
     pub fn with_info(&self, key: &str, value: &str) -> String {
+        self.with_infos(&[(key, value.to_string())])
+    }
+
+    /// [`Record::with_info`] for several fields at once, appended in the order given.
+    pub fn with_infos(&self, fields: &[(&str, String)]) -> String {
         let start = self.ends[6] + 1;
         let end = self.ends[7];
-        let mut out = String::with_capacity(self.line.len() + key.len() + value.len() + 2);
+        let extra: usize = fields.iter().map(|(k, v)| k.len() + v.len() + 2).sum();
+        let mut out = String::with_capacity(self.line.len() + extra);
         out.push_str(&self.line[..start]);
         let info = &self.line[start..end];
-        let mut placed = false;
+        let mut placed = vec![false; fields.len()];
         if !(info.is_empty() || info == ".") {
             for field in info.split(';') {
-                let same = field
-                    .strip_prefix(key)
-                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('='));
-                if same && placed {
+                let same = fields.iter().position(|(key, _)| {
+                    field
+                        .strip_prefix(key)
+                        .is_some_and(|rest| rest.is_empty() || rest.starts_with('='))
+                });
+                if same.is_some_and(|i| placed[i]) {
                     continue;
                 }
                 if out.len() > start {
                     out.push(';');
                 }
-                if same {
-                    push_field(&mut out, key, value);
-                    placed = true;
-                } else {
-                    out.push_str(field);
+                match same {
+                    Some(i) => {
+                        push_field(&mut out, fields[i].0, &fields[i].1);
+                        placed[i] = true;
+                    }
+                    None => out.push_str(field),
                 }
             }
         }
-        if !placed {
+        for ((key, value), _) in fields.iter().zip(&placed).filter(|(_, p)| !**p) {
             if out.len() > start {
                 out.push(';');
             }
