@@ -26,6 +26,8 @@ pub mod cluster;
 pub mod error;
 pub mod evaluate;
 pub mod features;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod genome;
 pub mod inspect;
 pub mod predict;

@@ -9,6 +9,7 @@ mod distributed;
 mod errors;
 mod evaluate;
 mod features;
+mod fuzz;
 mod inspect;
 mod install;
 mod memory;

@@ -89,6 +89,14 @@ impl std::fmt::Debug for SpliceAi {
     }
 }
 
+/// Reads and checks one weight file (`spliceaiN.h5`) as [`SpliceAi::load`] does, and the
+/// extents of its layers: `Ok` if it is a SpliceAI network spliceforge can run.
+pub fn check_weight_file(path: &Path) -> Result<(), Error> {
+    let n = Network::load(path)?;
+    let _ = program::extents(&n.nodes);
+    Ok(())
+}
+
 impl SpliceAi {
     /// Loads the first `models` networks from `dir`.
     pub fn load(dir: &Path, models: usize) -> Result<Self, Error> {

@@ -1,0 +1,6 @@
+//! Fuzz target `fasta`: `spliceforge::fuzz::run("fasta", bytes)` must return, never panic.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    let _ = spliceforge::fuzz::run("fasta", data);
+});
