@@ -1,4 +1,4 @@
-"""What the variant scripts share: reading a FASTA and SpliceAI's gene table (standard library only)."""
+"""What the variant scripts share: reading a FASTA, a GTF's exons and SpliceAI's gene table (standard library only)."""
 
 import gzip
 
@@ -40,3 +40,37 @@ def read_genes(path):
                 "exon_ends": nums(f[col["EXON_END"]]),
             })
     return genes
+
+
+def path_is_gzip(path):
+    """Whether a file starts with gzip's magic bytes."""
+    with open(path, "rb") as fh:
+        return fh.read(2) == b"\x1f\x8b"
+
+
+def parse_attrs(s):
+    """A GTF attribute column as a dict (the first of repeated keys)."""
+    out = {}
+    for item in s.strip().split(";"):
+        item = item.strip()
+        if not item or " " not in item:
+            continue
+        k, v = item.split(" ", 1)
+        out.setdefault(k, v.strip().strip('"'))  # first occurrence (db_xref etc. repeat)
+    return out
+
+
+def read_gtf_exons(path):
+    """[(chrom, start, end, strand, gene_id, gene_name_or_None, transcript_id)] of exon lines."""
+    exons = []
+    with (gzip.open if path_is_gzip(path) else open)(path, "rt") as fh:
+        for line in fh:
+            if line.startswith("#"):
+                continue
+            f = line.rstrip("\n").split("\t")
+            if len(f) < 9 or f[2] != "exon":
+                continue
+            a = parse_attrs(f[8])
+            exons.append((f[0], int(f[3]), int(f[4]), f[6], a["gene_id"], a.get("gene"),
+                          a.get("transcript_id", "")))
+    return exons

@@ -30,7 +30,6 @@ FASTA), deleted at the end.
 """
 
 import argparse
-import gzip
 import json
 import os
 import random
@@ -43,7 +42,7 @@ from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import read_fasta  # noqa: E402
+from common import read_fasta, read_gtf_exons  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 GENOME = ROOT / "data/DmelanDM6_4_GCF_000001215.4_Release_6_plus_ISO1_MT_genomic.fna.gz"
@@ -53,33 +52,6 @@ RUNNER = ROOT / "scripts/variants/run_patched_cli.py"
 
 # ----------------------------------------------------------------------------------------------
 # Inputs
-
-def parse_attrs(s):
-    out = {}
-    for item in s.strip().split(";"):
-        item = item.strip()
-        if not item or " " not in item:
-            continue
-        k, v = item.split(" ", 1)
-        out.setdefault(k, v.strip().strip('"'))  # first occurrence (db_xref etc. repeat)
-    return out
-
-
-def read_gtf_exons(path):
-    """[(chrom, start, end, strand, gene_id, gene_name_or_None, transcript_id)] of exon lines."""
-    exons = []
-    with gzip.open(path, "rt") as fh:
-        for line in fh:
-            if line.startswith("#"):
-                continue
-            f = line.rstrip("\n").split("\t")
-            if len(f) < 9 or f[2] != "exon":
-                continue
-            a = parse_attrs(f[8])
-            exons.append((f[0], int(f[3]), int(f[4]), f[6], a["gene_id"], a.get("gene"),
-                          a.get("transcript_id", "")))
-    return exons
-
 
 def gene_table(exons):
     by_gene = defaultdict(list)

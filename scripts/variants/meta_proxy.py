@@ -24,30 +24,17 @@ import sys
 from collections import defaultdict
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from common import read_fasta  # noqa: E402
+from common import read_fasta, read_gtf_exons  # noqa: E402
 
 
 def read_gtf(path):
-    """{gene_id: {"chrom", "strand", "transcripts": {tid: [(start, end), ...]}}} from exon lines."""
+    """{gene_id: {"chrom", "strand", "start", "end", "transcripts": {tid: [(start, end), ...]}}}."""
     genes = {}
-    with (gzip.open if path.endswith(".gz") else open)(path, "rt") as fh:
-        for line in fh:
-            if line.startswith("#"):
-                continue
-            f = line.rstrip("\n").split("\t")
-            if len(f) < 9 or f[2] != "exon":
-                continue
-            attrs = {}
-            for a in f[8].split(";"):
-                a = a.strip()
-                if " " in a:
-                    k, v = a.split(" ", 1)
-                    attrs[k] = v.strip('"')
-            gid, tid = attrs.get("gene_id"), attrs.get("transcript_id")
-            if not gid or not tid:
-                continue
-            g = genes.setdefault(gid, {"chrom": f[0], "strand": f[6], "transcripts": defaultdict(list)})
-            g["transcripts"][tid].append((int(f[3]), int(f[4])))
+    for chrom, start, end, strand, gid, _, tid in read_gtf_exons(path):
+        if not gid or not tid:
+            continue
+        g = genes.setdefault(gid, {"chrom": chrom, "strand": strand, "transcripts": defaultdict(list)})
+        g["transcripts"][tid].append((start, end))
     for g in genes.values():
         for ex in g["transcripts"].values():
             ex.sort()
