@@ -38,6 +38,10 @@ one() { # target seconds [extra libFuzzer flags]
   local t=$1 secs=$2 corpus=fuzz/corpus/$1 extra=${3:-}
   mkdir -p "$corpus" "fuzz/artifacts/$t"
   cp -n fuzz/seeds/"$t"/* "$corpus"/ 2>/dev/null || true
+  if [[ "$t" == h5 && ! -f "$corpus/tiny.h5" ]]; then
+    # Made, never committed: no weight file of any kind is kept in the repository.
+    "${SPLICEFORGE_VENV:-.venv}/bin/python" fuzz/make_h5_seed.py "$corpus/tiny.h5"
+  fi
   if [[ -d tests/data/fuzz/$t ]]; then cp -n tests/data/fuzz/"$t"/* "$corpus"/ 2>/dev/null || true; fi
   local log=fuzz/artifacts/$t/last.log
   if cargo fuzz run -O "$t" "$corpus" -- -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \

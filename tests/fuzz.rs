@@ -1,12 +1,28 @@
 //! The fuzz targets' inputs run by the normal test command: every committed seed
-//! (`fuzz/seeds/TARGET/*`) and every input that once broke a reader, minimised and kept
+//! (`fuzz/seeds/TARGET/*`, and the `h5` seed made by `fuzz/make_h5_seed.py`) and every input that once broke a reader, minimised and kept
 //! (`tests/data/fuzz/TARGET/*`). Each must give `Ok` or a typed error, never a panic; the real
 //! data among the seeds must read.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 
-use crate::util::repo;
+use crate::util::{Dir, python_cmd, repo};
+
+/// The `h5` target's seed, made by `fuzz/make_h5_seed.py` (a weight file is never committed).
+fn h5_seed(dir: &Dir) -> std::path::PathBuf {
+    let out = dir.join("tiny.h5");
+    let o = python_cmd()
+        .arg(repo("fuzz/make_h5_seed.py"))
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "fuzz/make_h5_seed.py: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    out
+}
 
 /// The files of `dir`, sorted (none if it does not exist).
 fn files(dir: &Path) -> Vec<std::path::PathBuf> {
@@ -24,6 +40,7 @@ fn files(dir: &Path) -> Vec<std::path::PathBuf> {
 
 #[test]
 fn every_fuzz_target_has_its_entry_seeds_and_no_input_that_ever_broke_it_panics() {
+    let dir = Dir::new();
     let targets = spliceforge::fuzz::TARGETS;
     let mut ran = 0;
     for &t in targets {
@@ -31,7 +48,10 @@ fn every_fuzz_target_has_its_entry_seeds_and_no_input_that_ever_broke_it_panics(
             repo(&format!("fuzz/fuzz_targets/{t}.rs")).is_file(),
             "fuzz target {t} has no fuzz/fuzz_targets/{t}.rs"
         );
-        let seeds = files(&repo(&format!("fuzz/seeds/{t}")));
+        let mut seeds = files(&repo(&format!("fuzz/seeds/{t}")));
+        if t == "h5" {
+            seeds.push(h5_seed(&dir));
+        }
         assert!(!seeds.is_empty(), "fuzz target {t} has no seeds");
         let kept = files(&repo(&format!("tests/data/fuzz/{t}")));
         for path in seeds.iter().chain(&kept) {
