@@ -403,6 +403,15 @@ pub fn complement(b: u8) -> u8 {
     }
 }
 
+/// The ACGTN base a letter stands for, as the builder's sequences hold it: A, C, G, T (either
+/// case) as they are, U as T, every other letter N.
+pub fn acgtn(b: u8) -> u8 {
+    match normalise(b) {
+        Some(Base::Keep(x)) => x,
+        _ => b'N',
+    }
+}
+
 enum Base {
     Keep(u8),
     Skip,

@@ -23,6 +23,7 @@ use crate::Error;
 use crate::basemodel::Scores;
 use crate::basemodel::spliceai;
 use crate::features::{GeneStructure, features_at};
+use crate::genome::fasta;
 use crate::genome::{Gene, GeneRegion, Strand};
 use crate::predict::genes::{Applied, base_model_name, open_model};
 use crate::store::InputFile;
@@ -119,11 +120,7 @@ impl Meta {
 
     /// The region (gene ± the dataset's flank) and structure values of `gene` on `contig`:
     /// what every allele in the gene shares.
-    pub fn gene_context(
-        &self,
-        gene: &Gene,
-        contig: &crate::genome::fasta::Contig,
-    ) -> (GeneStructure, GeneRegion) {
+    pub fn gene_context(&self, gene: &Gene, contig: &fasta::Contig) -> (GeneStructure, GeneRegion) {
         let mut region = GeneRegion::new(gene, contig, self.flank());
         normalise(&mut region.seq);
         (GeneStructure::new(gene, &region), region)
@@ -188,20 +185,18 @@ impl Meta {
         let d = distance as usize;
         let reverse = job.gene.strand == Strand::Reverse;
         let pos = job.pos as i64;
-        // Forward letters pos − wide ..= pos + wide (N beyond the contig), and the ALT's.
+        // Forward bases pos − wide ..= pos + wide (N beyond the contig), and the ALT's, as
+        // the builder's sequences hold them (ACGTN).
         let fwd: Vec<u8> = (pos - wide..=pos + wide)
             .map(|q| {
-                if q < 1 {
-                    b'N'
-                } else {
-                    contig.get(q as usize - 1).copied().unwrap_or(b'N')
-                }
+                let letter = usize::try_from(q - 1).ok().and_then(|i| contig.get(i));
+                letter.map_or(b'N', |&b| fasta::acgtn(b))
             })
             .collect();
         let centre = wide as usize;
         let mut alt_fwd = Vec::with_capacity(fwd.len() + job.alt.len());
         alt_fwd.extend_from_slice(&fwd[..centre]);
-        alt_fwd.extend_from_slice(job.alt.as_bytes());
+        alt_fwd.extend(job.alt.bytes().map(fasta::acgtn));
         alt_fwd.extend_from_slice(&fwd[centre + job.reference.len()..]);
         let grow = job.alt.len() as i64 - job.reference.len() as i64;
         let r_len = fwd.len();
@@ -233,14 +228,14 @@ impl Meta {
             }
         };
 
-        let (r_rows, a_rows) = (cov_rows(d), cov_rows(d) as i64 + grow);
+        let r_rows = 2 * d + 1;
+        let a_rows = r_rows as i64 + grow;
         let first = wide as usize - d;
         for (letters, y, rows, alt) in [
             (&fwd, &j.pair.y_ref, r_rows, false),
             (&alt_fwd, &j.pair.y_alt, a_rows as usize, true),
         ] {
-            let mut seq = oriented(letters, reverse);
-            normalise(&mut seq);
+            let seq = oriented(letters, reverse);
             let scores = oriented_scores(y, reverse);
             let len = if alt { a_len } else { r_len };
             let at = structure_at(len, alt);
@@ -253,27 +248,19 @@ impl Meta {
     }
 }
 
-/// SpliceAI's 2D + 1.
-fn cov_rows(d: usize) -> usize {
-    2 * d + 1
-}
-
 /// Letters in gene orientation (reverse-complemented on the minus strand).
 fn oriented(fwd: &[u8], reverse: bool) -> Vec<u8> {
     if reverse {
-        crate::genome::fasta::reverse_complement(fwd)
+        fasta::reverse_complement(fwd)
     } else {
         fwd.to_vec()
     }
 }
 
-/// Upper-case ACGT stays, every other letter becomes N (what the builder's sequences hold).
+/// Every letter as the base the builder's sequences hold ([`fasta::acgtn`]).
 fn normalise(seq: &mut [u8]) {
     for b in seq {
-        *b = match b.to_ascii_uppercase() {
-            x @ (b'A' | b'C' | b'G' | b'T') => x,
-            _ => b'N',
-        };
+        *b = fasta::acgtn(*b);
     }
 }
 
