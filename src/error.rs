@@ -236,6 +236,7 @@ fn variants_code(e: &variants::Error) -> u8 {
         | V::NoHeader { .. }
         | V::Malformed { .. }
         | V::LineTooLong { .. }
+        | V::AlleleTooLong { .. }
         | V::GeneTable { .. }
         | V::NotGenes { .. } => exit::BAD_INPUT,
     }

@@ -73,6 +73,16 @@ fn every_fuzz_target_has_its_entry_seeds_and_no_input_that_ever_broke_it_panics(
         }
     }
     assert!(ran >= targets.len());
+    // The damaged Parquet that once panicked inside the parquet crate (a column chunk at a
+    // negative offset) is now the error a user reads.
+    let damaged = std::fs::read(repo(
+        "tests/data/fuzz/base_scores/negative-column-offset.parquet",
+    ))
+    .unwrap();
+    let err = spliceforge::fuzz::run("base_scores", &damaged)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("damaged footer"), "{err}");
     // An unknown target is a bug of the caller, said as such.
     let r = catch_unwind(|| spliceforge::fuzz::run("no-such-target", b""));
     assert!(r.is_err());

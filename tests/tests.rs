@@ -12,6 +12,7 @@ mod features;
 mod fuzz;
 mod inspect;
 mod install;
+mod limits;
 mod memory;
 mod predict;
 mod project;

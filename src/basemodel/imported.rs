@@ -11,7 +11,6 @@ use std::path::{Path, PathBuf};
 
 use arrow_array::Array;
 use arrow_schema::DataType;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use super::{Error, ScoreSource, Scores};
 use crate::genome::fasta::ContigInfo;
@@ -114,16 +113,19 @@ impl ImportedScores {
     }
 
     fn load_tsv(&mut self, path: &Path, c: &Checker<'_>) -> Result<(), Error> {
-        let reader = crate::genome::io::open(path)?;
+        let reader = crate::genome::io::open_text(path)?;
         let mut lines = reader.lines();
+        // A line past the limit is the genome inputs' error; any other failure an I/O one.
+        let io = |source: std::io::Error| match crate::genome::io::read_error(path, source) {
+            crate::genome::Error::Read { source, .. } => Error::Io {
+                path: path.to_path_buf(),
+                source,
+            },
+            g => Error::Input(g),
+        };
         let header = match lines.next() {
             Some(Ok(h)) => h,
-            Some(Err(source)) => {
-                return Err(Error::Io {
-                    path: path.to_path_buf(),
-                    source,
-                });
-            }
+            Some(Err(source)) => return Err(io(source)),
             None => String::new(),
         };
         let names: Vec<&str> = header.trim_end().split('\t').collect();
@@ -146,10 +148,7 @@ impl ImportedScores {
         let ni = names.iter().position(|n| *n == "neither");
         for (i, line) in lines.enumerate() {
             let row = i as u64 + 2;
-            let line = line.map_err(|source| Error::Io {
-                path: path.to_path_buf(),
-                source,
-            })?;
+            let line = line.map_err(io)?;
             if line.trim().is_empty() {
                 continue;
             }
@@ -200,7 +199,7 @@ impl ImportedScores {
             path: path.to_path_buf(),
             source,
         })?;
-        let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+        let reader = crate::store::footer::open(file)
             .map_err(pq)?
             .build()
             .map_err(pq)?;

@@ -631,6 +631,13 @@ pub struct VariantsArgs {
     /// depend on it).
     #[arg(long, default_value_t = 1_000, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub chunk_records: u64,
+    /// The longest ALT allele to score, in bases. SpliceAI scores an insertion over 10,000 +
+    /// 2·D bases plus the insertion itself, so time and memory grow with it; a record with a
+    /// longer ALT in a gene stops the run (exit 3; committed chunks are kept: raise the limit
+    /// and rerun to resume). Symbolic alleles (<INS>) are skipped whatever their size.
+    #[arg(long, env = "SPLICEFORGE_MAX_ALT_LENGTH", default_value_t = 100_000, value_name = "BASES",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_alt_length: u64,
     /// Assemble --out from the chunks the shards committed (the same arguments as the shards,
     /// without --shard); refuses (exit 14) while any chunk is missing.
     #[arg(long, conflicts_with = "shard")]

@@ -682,6 +682,7 @@ pub fn variants(a: VariantsArgs) -> Result<(spliceforge::variants::Config, Optio
                 .unwrap_or_else(spliceforge::cluster::default_threads)
                 .max(1),
             chunk_records: a.chunk_records as usize,
+            max_alt_length: a.max_alt_length as usize,
             shard,
             merge: a.merge,
             overwrite: a.overwrite,

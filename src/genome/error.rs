@@ -29,6 +29,19 @@ pub enum Error {
         /// What the reader said.
         source: io::Error,
     },
+    /// A line longer than [`crate::genome::io::max_line`].
+    #[error(
+        "{}:{line}: a line longer than {}, the most spliceforge reads in one line of a text input (is this the right file, or a damaged or binary one?); if it is right, raise the limit: SPLICEFORGE_MAX_LINE_MB={}",
+        path.display(), crate::genome::io::describe_bytes(*limit), (limit >> 20).max(1) * 4
+    )]
+    LineTooLong {
+        /// The file.
+        path: PathBuf,
+        /// The 1-based line.
+        line: u64,
+        /// The limit in bytes.
+        limit: usize,
+    },
     /// The file has no content.
     #[error("{} is empty", path.display())]
     Empty {

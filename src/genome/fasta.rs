@@ -84,18 +84,28 @@ impl Reader {
         }
     }
 
+    /// Reads a whole line (a header, or what comes before the first one), within
+    /// [`super::io::max_line`]: sequence lines are read in pieces by [`Self::read_body`].
     fn read_line(&mut self) -> Result<bool, Error> {
         self.line.clear();
-        let n = self
-            .inner
+        let limit = super::io::max_line();
+        let n = std::io::Read::take(&mut self.inner, limit as u64 + 2)
             .read_until(b'\n', &mut self.line)
             .map_err(|e| read_error(&self.path, e))?;
         if n == 0 {
             return Ok(false);
         }
         self.line_no += 1;
+        let ended = self.line.last() == Some(&b'\n');
         while matches!(self.line.last(), Some(b'\n' | b'\r')) {
             self.line.pop();
+        }
+        if self.line.len() > limit || (!ended && n as u64 == limit as u64 + 2) {
+            return Err(Error::LineTooLong {
+                path: self.path.clone(),
+                line: self.line_no,
+                limit,
+            });
         }
         Ok(true)
     }
@@ -132,28 +142,53 @@ impl Reader {
         Ok(None)
     }
 
-    /// Reads the sequence lines of the current contig, handing each normalised line to `sink`.
+    /// Reads the sequence lines of the current contig, handing their normalised bases to `sink`
+    /// a buffer at a time: a chromosome written as one line of gigabytes costs no more memory
+    /// than its sequence (and nothing when the contig is only counted).
     fn read_body(&mut self, mut sink: impl FnMut(&[u8])) -> Result<(), Error> {
-        let mut norm = Vec::with_capacity(256);
-        while self.read_line()? {
-            if self.line.first() == Some(&b'>') {
+        let mut norm = Vec::with_capacity(1 << 16);
+        let base = if self.keep_letters { keep } else { normalise };
+        let mut line_start = true;
+        loop {
+            let buf = self
+                .inner
+                .fill_buf()
+                .map_err(|e| read_error(&self.path, e))?;
+            if buf.is_empty() {
+                return Ok(());
+            }
+            if line_start && buf[0] == b'>' {
+                self.read_line()?;
                 self.pending_header = Some(self.header_name()?);
                 return Ok(());
             }
+            let (piece, ends) = match buf.iter().position(|&b| b == b'\n') {
+                Some(i) => (&buf[..i], true),
+                None => (buf, false),
+            };
             norm.clear();
-            let base = if self.keep_letters { keep } else { normalise };
-            for &b in &self.line {
+            let mut bad = None;
+            for &b in piece {
                 match base(b) {
                     Some(Base::Keep(n)) => norm.push(n),
                     Some(Base::Skip) => {}
                     None => {
-                        return Err(self.parse_error(ParseErrorKind::InvalidBase { byte: b }));
+                        bad = Some(b);
+                        break;
                     }
                 }
             }
+            let used = piece.len() + usize::from(ends);
+            if line_start {
+                self.line_no += 1;
+            }
+            if let Some(byte) = bad {
+                return Err(self.parse_error(ParseErrorKind::InvalidBase { byte }));
+            }
+            self.inner.consume(used);
             sink(&norm);
+            line_start = ends;
         }
-        Ok(())
     }
 
     /// The next contig, its sequence read only when `want(name)` (else only counted; the same

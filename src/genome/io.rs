@@ -1,4 +1,5 @@
-//! Opening genome and annotation files: plain, gzip or bgzip, with line counting for errors.
+//! Opening genome and annotation files: plain, gzip or bgzip, with line counting for errors,
+//! and the one limit on a text line's length ([`max_line`]).
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
@@ -33,6 +34,134 @@ pub fn open(path: &Path) -> Result<Box<dyn BufRead + Send>, Error> {
         Ok(Box::new(BufReader::with_capacity(1 << 16, decoder)))
     } else {
         Ok(Box::new(reader))
+    }
+}
+
+/// The default of [`max_line`]: 256 MiB.
+pub const DEFAULT_MAX_LINE_MB: usize = 256;
+
+/// The setting that raises (or lowers) [`max_line`]: a whole number of MiB.
+pub const MAX_LINE_ENV: &str = "SPLICEFORGE_MAX_LINE_MB";
+
+/// The longest line, in bytes, spliceforge reads from a text input: annotations (GTF, GFF3,
+/// GFF2), BED region lists, gene-id lists, base-score tables, VCFs and gene tables. Memory holds
+/// one line, so a damaged or binary file stops with an error (exit 3) instead of filling memory.
+/// FASTA sequence lines are not limited (a chromosome may be one line). `SPLICEFORGE_MAX_LINE_MB`
+/// sets it; an unset, empty, zero or unreadable value gives the default, 256 MiB.
+pub fn max_line() -> usize {
+    static LIMIT: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *LIMIT.get_or_init(|| {
+        let mb = std::env::var(MAX_LINE_ENV)
+            .ok()
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .filter(|&n| n > 0)
+            .unwrap_or(DEFAULT_MAX_LINE_MB);
+        mb.saturating_mul(1 << 20)
+    })
+}
+
+/// `n` bytes said as a person would: `256 MiB`, or `100 bytes` below one MiB.
+pub fn describe_bytes(n: usize) -> String {
+    if n >= 1 << 20 && n.is_multiple_of(1 << 20) {
+        format!("{} MiB", n >> 20)
+    } else {
+        format!("{n} bytes")
+    }
+}
+
+/// Opens a line-oriented text input like [`open`], with lines limited to [`max_line`] bytes:
+/// reading past the limit fails with an error that [`read_error`] reports as
+/// [`Error::LineTooLong`].
+pub fn open_text(path: &Path) -> Result<Box<dyn BufRead + Send>, Error> {
+    Ok(Box::new(LineLimit::new(open(path)?, max_line())))
+}
+
+/// The payload of the `io::Error` a [`LineLimit`] returns.
+#[derive(Debug)]
+struct LineTooLong {
+    line: u64,
+    limit: usize,
+}
+
+impl std::fmt::Display for LineTooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {} is longer than {} bytes", self.line, self.limit)
+    }
+}
+
+impl std::error::Error for LineTooLong {}
+
+/// A reader that fails once the line being read grows past `limit` bytes (within one buffer's
+/// length of it: memory stays bounded by the limit and the buffer).
+pub struct LineLimit<R> {
+    inner: R,
+    limit: usize,
+    /// Bytes consumed since the last newline.
+    run: usize,
+    /// Newlines consumed.
+    newlines: u64,
+}
+
+impl<R: BufRead> LineLimit<R> {
+    /// Wraps `inner`, limiting lines to `limit` bytes.
+    pub fn new(inner: R, limit: usize) -> Self {
+        Self {
+            inner,
+            limit,
+            run: 0,
+            newlines: 0,
+        }
+    }
+
+    fn over(&self) -> io::Result<()> {
+        if self.run > self.limit {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                LineTooLong {
+                    line: self.newlines + 1,
+                    limit: self.limit,
+                },
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Advances a line's byte count `run` and the `newlines` seen over `bytes`.
+fn advance(run: &mut usize, newlines: &mut u64, bytes: &[u8]) {
+    match bytes.iter().rposition(|&b| b == b'\n') {
+        Some(i) => {
+            *newlines += bytes.iter().filter(|&&b| b == b'\n').count() as u64;
+            *run = bytes.len() - i - 1;
+        }
+        None => *run = run.saturating_add(bytes.len()),
+    }
+}
+
+impl<R: BufRead> Read for LineLimit<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.over()?;
+        let n = self.inner.read(buf)?;
+        advance(&mut self.run, &mut self.newlines, &buf[..n]);
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for LineLimit<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.over()?;
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, amt: usize) {
+        if let Ok(buf) = self.inner.fill_buf() {
+            advance(
+                &mut self.run,
+                &mut self.newlines,
+                &buf[..amt.min(buf.len())],
+            );
+        }
+        self.inner.consume(amt);
     }
 }
 
@@ -103,8 +232,19 @@ impl<R: BufRead> BufRead for LineCounter<R> {
     }
 }
 
-/// A read error for `path`, phrased for the user.
+/// A read error for `path`, phrased for the user: a line past [`max_line`] is
+/// [`Error::LineTooLong`].
 pub(crate) fn read_error(path: &Path, source: io::Error) -> Error {
+    if let Some(t) = source
+        .get_ref()
+        .and_then(|e| e.downcast_ref::<LineTooLong>())
+    {
+        return Error::LineTooLong {
+            path: PathBuf::from(path),
+            line: t.line,
+            limit: t.limit,
+        };
+    }
     Error::Read {
         path: PathBuf::from(path),
         source,
@@ -127,5 +267,38 @@ mod tests {
         assert_eq!(r.line(), 3);
         r.read_until(b'\n', &mut buf).unwrap();
         assert_eq!(r.line(), 4);
+    }
+
+    #[test]
+    fn a_line_past_the_limit_is_an_error_naming_its_line_and_the_setting() {
+        let text = format!("short\n{}\nafter\n", "x".repeat(100));
+        // A small buffer, as a big file gives many: the limit holds across refills.
+        let inner = BufReader::with_capacity(8, text.as_bytes());
+        let mut r = LineLimit::new(inner, 50);
+        let mut buf = Vec::new();
+        r.read_until(b'\n', &mut buf).unwrap();
+        buf.clear();
+        let e = r.read_until(b'\n', &mut buf).unwrap_err();
+        assert!(buf.len() <= 50 + 8, "{} bytes held", buf.len());
+        let e = read_error(Path::new("a.gtf"), e);
+        assert!(
+            matches!(
+                e,
+                Error::LineTooLong {
+                    line: 2,
+                    limit: 50,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        let msg = e.to_string();
+        assert!(
+            msg.starts_with("a.gtf:2: ") && msg.contains(MAX_LINE_ENV),
+            "{msg}"
+        );
+        // Lines within the limit read as without it, through lines() as well.
+        let ok = LineLimit::new(BufReader::with_capacity(8, text.as_bytes()), 100);
+        assert_eq!(ok.lines().count(), 3);
     }
 }

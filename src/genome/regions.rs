@@ -58,13 +58,10 @@ impl std::str::FromStr for Region {
 /// Reads a BED file of regions (plain or gzip; `#`, `track` and `browser` lines skipped). A
 /// line that is not a region is an error naming the file and line.
 pub fn read_bed(path: &Path) -> Result<Vec<Region>, Error> {
-    let reader = super::io::open(path)?;
+    let reader = super::io::open_text(path)?;
     let mut out = Vec::new();
     for (i, line) in reader.lines().enumerate() {
-        let line = line.map_err(|source| Error::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let line = line.map_err(|e| super::io::read_error(path, e))?;
         let t = line.trim_end();
         if t.is_empty() || t.starts_with('#') || t.starts_with("track") || t.starts_with("browser")
         {

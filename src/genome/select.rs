@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use super::Error;
 use super::fasta::ContigInfo;
 use super::gene::Gene;
-use super::io::{open, read_error};
+use super::io::{open_text, read_error};
 use super::transcripts::Transcripts;
 
 /// What to select; every field is a documented CLI flag.
@@ -87,7 +87,7 @@ pub struct Selected {
 
 /// Reads a gene-id file: one id per line (first word), blank lines and `#` comments ignored.
 pub fn read_gene_ids(path: &Path) -> Result<Vec<String>, Error> {
-    let reader = open(path)?;
+    let reader = open_text(path)?;
     let mut ids = Vec::new();
     for line in reader.lines() {
         let line = line.map_err(|e| read_error(path, e))?;

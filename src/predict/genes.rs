@@ -737,7 +737,7 @@ struct Rows {
 impl Rows {
     fn open(path: &Path) -> Result<Self, Error> {
         let file = std::fs::File::open(path).map_err(|e| store::Error::read(path, e))?;
-        let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+        let reader = store::footer::open(file)
             .map(|r| r.with_batch_size(output::CHUNK_ROWS))
             .and_then(|r| r.build())
             .map_err(|e| store::Error::damaged_parquet(path, e))?;

@@ -86,14 +86,13 @@ pub fn write(dir: &Path, records: &[GeneRow]) -> Result<FileEntry, Error> {
 
 /// Reads every row of `DIR/genes.parquet`, in table order.
 pub fn read(dir: &Path) -> Result<Vec<GeneRow>, Error> {
-    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
     let path = dir.join(GENES_PARQUET);
     let file = std::fs::File::open(&path).map_err(|e| Error::read(&path, e))?;
     let corrupt = |message: String| Error::Corrupt {
         path: path.clone(),
         message,
     };
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+    let reader = super::footer::open(file)
         .and_then(|b| b.build())
         .map_err(|e| corrupt(format!("not a readable Parquet file: {e}")))?;
     let mut out = Vec::new();

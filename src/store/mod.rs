@@ -12,6 +12,7 @@
 //! ```
 
 pub(crate) mod fingerprint;
+pub(crate) mod footer;
 pub(crate) mod fsutil;
 pub(crate) mod genes;
 pub(crate) mod lock;

@@ -13,7 +13,6 @@ use std::sync::Arc;
 use arrow_array::RecordBatch;
 use arrow_schema::Schema as ArrowSchema;
 use parquet::arrow::ArrowWriter;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
@@ -94,7 +93,7 @@ impl Kind {
 /// A table's key-value metadata entry `key`, if the file is a Parquet file that has it.
 pub fn metadata(path: &Path, key: &str) -> Option<String> {
     let f = fs::File::open(path).ok()?;
-    let reader = parquet::file::reader::SerializedFileReader::new(f).ok()?;
+    let reader = super::footer::open_serialized(f).ok()?;
     reader
         .metadata()
         .file_metadata()
@@ -226,7 +225,7 @@ impl<'k> Output<'k> {
             let reader = fs::File::open(path)
                 .map_err(|e| Error::read(path, e))
                 .and_then(|file| {
-                    ParquetRecordBatchReaderBuilder::try_new(file)
+                    super::footer::open(file)
                         .map(|r| r.with_batch_size(CHUNK_ROWS))
                         .and_then(|r| r.build())
                         .map_err(|e| Error::damaged_parquet(path, e))
@@ -290,7 +289,6 @@ fn file_fingerprint(kind: &Kind, path: &Path) -> Option<String> {
 
 fn count_rows(path: &Path) -> Result<u64, Error> {
     let f = fs::File::open(path).map_err(|e| Error::read(path, e))?;
-    let reader = parquet::file::reader::SerializedFileReader::new(f)
-        .map_err(|e| Error::damaged_parquet(path, e))?;
+    let reader = super::footer::open_serialized(f).map_err(|e| Error::damaged_parquet(path, e))?;
     Ok(reader.metadata().file_metadata().num_rows() as u64)
 }

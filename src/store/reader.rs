@@ -24,8 +24,7 @@ impl Part {
     /// Opens `path` and reads its footer.
     pub fn open(path: &Path) -> Result<Self, Error> {
         let file = File::open(path).map_err(|e| Error::read(path, e))?;
-        let builder = ParquetRecordBatchReaderBuilder::try_new(file)
-            .map_err(|e| Error::damaged_parquet(path, e))?;
+        let builder = super::footer::open(file).map_err(|e| Error::damaged_parquet(path, e))?;
         Ok(Self {
             builder,
             path: path.to_path_buf(),

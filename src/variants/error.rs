@@ -70,10 +70,10 @@ pub enum Error {
         /// What was found (shortened to about 60 characters).
         found: String,
     },
-    /// A line longer than the limit ([`crate::variants::vcf::MAX_LINE`]).
+    /// A line longer than the limit ([`crate::variants::vcf::max_line`]).
     #[error(
-        "{}:{line}: a line longer than {limit} bytes, the most spliceforge reads in one line; is this a VCF (or a gene table)?",
-        path.display()
+        "{}:{line}: a line longer than {}, the most spliceforge reads in one line; is this a VCF (or a gene table)? If it is right, raise the limit: SPLICEFORGE_MAX_LINE_MB={}",
+        path.display(), crate::genome::io::describe_bytes(*limit), (limit >> 20).max(1) * 4
     )]
     LineTooLong {
         /// The file.
@@ -81,6 +81,21 @@ pub enum Error {
         /// The 1-based line.
         line: u64,
         /// The limit in bytes.
+        limit: usize,
+    },
+    /// An ALT allele longer than `--max-alt-length`.
+    #[error(
+        "{}:{line}: an ALT allele of {length} bases, longer than --max-alt-length {limit}: SpliceAI scores an insertion over 10,000 + 2·D bases plus its length, so this one would take long and much memory; to score it anyway raise --max-alt-length (or SPLICEFORGE_MAX_ALT_LENGTH) and rerun (committed chunks are kept), or remove the record",
+        path.display()
+    )]
+    AlleleTooLong {
+        /// The VCF.
+        path: PathBuf,
+        /// The record's 1-based line.
+        line: u64,
+        /// The allele's length.
+        length: usize,
+        /// The limit.
         limit: usize,
     },
     /// A line of a SpliceAI gene table that cannot be read.
@@ -188,6 +203,15 @@ mod tests {
                 Error::NoHeader {
                     path: p(),
                     missing: "x",
+                },
+                exit::BAD_INPUT,
+            ),
+            (
+                Error::AlleleTooLong {
+                    path: p(),
+                    line: 1,
+                    length: 2,
+                    limit: 1,
                 },
                 exit::BAD_INPUT,
             ),

@@ -79,6 +79,8 @@ pub struct Config {
     pub threads: usize,
     /// Records per committed chunk (the unit of resume and of sharding).
     pub chunk_records: usize,
+    /// The longest ALT allele scored; a longer one stops the run (exit 3).
+    pub max_alt_length: usize,
     /// This process's shard.
     pub shard: Option<Shard>,
     /// Only assemble the shards' chunks (refuse if any is missing).
@@ -808,6 +810,7 @@ impl Scorer<'_> {
             };
             for r in &records[i..j] {
                 tally.records += 1;
+                let first_job = jobs.len();
                 let plan = self.plan(
                     r,
                     contig.map(|c| &c.seq[..]),
@@ -816,6 +819,19 @@ impl Scorer<'_> {
                     fasta_name.as_deref(),
                     &mut tally,
                 );
+                // An allele SpliceAI would score with a window as long as itself: refused
+                // past the limit rather than run for hours.
+                if let Some((_, job, _)) = (jobs[first_job..].iter())
+                    .find(|(_, job, _)| job.alt.len() > self.cfg.max_alt_length)
+                {
+                    return Err(super::Error::AlleleTooLong {
+                        path: self.cfg.vcf.clone(),
+                        line: r.line_no(),
+                        length: job.alt.len(),
+                        limit: self.cfg.max_alt_length,
+                    }
+                    .into());
+                }
                 plans.push(plan);
             }
             i = j;

@@ -99,11 +99,12 @@ impl Network {
                 Problem::NotHdf5(format!("{} bytes, no HDF5 signature", bytes.len())),
             ));
         }
+        let len = bytes.len() as u64;
         let file = File::from_bytes(bytes)
             .map_err(|e| Error::bad(path, Problem::NotHdf5(e.to_string())))?;
         let config = read_config(&file).map_err(|p| Error::bad(path, p))?;
         let layers = parse_layers(&config).map_err(|p| Error::bad(path, p))?;
-        build(&file, &layers).map_err(|p| Error::bad(path, p))
+        build(&H5 { file: &file, len }, &layers).map_err(|p| Error::bad(path, p))
     }
 
     /// Multiply-adds per output position of the whole network, as if every layer ran on every
@@ -173,7 +174,7 @@ fn parse_layers(config: &Value) -> Result<Vec<Layer>, Problem> {
 }
 
 /// Orders the layers so every input comes first, reads their weights and folds what folds.
-fn build(file: &File, layers: &[Layer]) -> Result<Network, Problem> {
+fn build(file: &H5<'_>, layers: &[Layer]) -> Result<Network, Problem> {
     let by_name: HashMap<&str, &Layer> = layers.iter().map(|l| (l.name.as_str(), l)).collect();
     let mut order: Vec<&Layer> = Vec::new();
     let mut index: HashMap<&str, usize> = HashMap::new();
@@ -227,7 +228,7 @@ fn build(file: &File, layers: &[Layer]) -> Result<Network, Problem> {
     check(nodes)
 }
 
-fn layer_op(file: &File, l: &Layer) -> Result<Op, Problem> {
+fn layer_op(file: &H5<'_>, l: &Layer) -> Result<Op, Problem> {
     let c = &l.config;
     let unsupported =
         |what: String| Problem::Graph(format!("layer {} ({}): {what}", l.name, l.class));
@@ -269,7 +270,7 @@ fn layer_op(file: &File, l: &Layer) -> Result<Op, Problem> {
 }
 
 /// A Conv1D layer: its shape from the config, its weights from the file.
-fn conv_layer(file: &File, l: &Layer) -> Result<Op, Problem> {
+fn conv_layer(file: &H5<'_>, l: &Layer) -> Result<Op, Problem> {
     let c = &l.config;
     let unsupported =
         |what: String| Problem::Graph(format!("layer {} ({}): {what}", l.name, l.class));
@@ -319,7 +320,7 @@ fn conv_layer(file: &File, l: &Layer) -> Result<Op, Problem> {
 }
 
 /// A BatchNormalization layer, folded into a per-channel affine map.
-fn batch_norm_layer(file: &File, l: &Layer) -> Result<Op, Problem> {
+fn batch_norm_layer(file: &H5<'_>, l: &Layer) -> Result<Op, Problem> {
     let c = &l.config;
     let eps = c["epsilon"].as_f64().unwrap_or(1e-3);
     let weights = read_weights(file, &l.name)?;
@@ -360,10 +361,17 @@ pub fn fold_batch_norm(
 
 type Weights = Vec<(String, (Vec<usize>, Vec<f32>))>;
 
+/// An opened weight file and its size in bytes: the bound on what its datasets may hold.
+struct H5<'a> {
+    file: &'a File,
+    len: u64,
+}
+
 /// The layer's weight arrays, found through its group's `weight_names` attribute.
-fn read_weights(file: &File, layer: &str) -> Result<Weights, Problem> {
+fn read_weights(file: &H5<'_>, layer: &str) -> Result<Weights, Problem> {
     let group_path = format!("model_weights/{layer}");
     let group = file
+        .file
         .group(&group_path)
         .map_err(|e| Problem::Weights(format!("no weights group {group_path}: {e}")))?;
     let attrs = group
@@ -378,6 +386,7 @@ fn read_weights(file: &File, layer: &str) -> Result<Weights, Problem> {
         .map(|n| {
             let path = format!("{group_path}/{n}");
             let ds = file
+                .file
                 .dataset(&path)
                 .map_err(|e| Problem::Weights(format!("{path}: {e}")))?;
             let shape: Vec<usize> = ds
@@ -386,6 +395,16 @@ fn read_weights(file: &File, layer: &str) -> Result<Weights, Problem> {
                 .into_iter()
                 .map(|d| d as usize)
                 .collect();
+            // Keras stores weights uncompressed, 4 bytes a value: a dataset claiming more values
+            // than the file has room for is damaged, and is refused before anything is
+            // allocated for it (a 10 kB file once claimed 10⁹ values: 8 GB and 20 s).
+            let values = shape.iter().try_fold(1u64, |n, &d| n.checked_mul(d as u64));
+            if values.is_none_or(|v| v.saturating_mul(4) > file.len) {
+                return Err(Problem::Weights(format!(
+                    "{path}: shape {shape:?} claims more values than the file's {} bytes hold",
+                    file.len
+                )));
+            }
             let data = ds
                 .read_f32()
                 .map_err(|e| Problem::Weights(format!("{path}: {e}")))?;

@@ -13,7 +13,7 @@ use std::path::Path;
 
 use super::Format;
 use super::gff2;
-use crate::genome::io::{open, read_error};
+use crate::genome::io::{open_text, read_error};
 use crate::genome::{Error, ParseErrorKind};
 
 /// The annotation dialect that was read.
@@ -144,7 +144,7 @@ impl Scan {
 }
 
 fn scan(path: &Path) -> Result<Scan, Error> {
-    let mut reader = open(path)?;
+    let mut reader = open_text(path)?;
     let mut buf = Vec::new();
     let (mut line_no, mut features) = (0u64, 0usize);
     let mut first_feature: Option<(u64, String)> = None;

@@ -29,7 +29,7 @@ pub use dialect::Dialect;
 use dialect::Family;
 
 use super::gene::{Gene, Strand};
-use super::io::{LineCounter, open};
+use super::io::{LineCounter, open_text};
 use super::{Error, ParseErrorKind};
 
 /// The annotation family forced by `--annotation-format`; by default the content decides.
@@ -119,9 +119,9 @@ pub fn read(path: &Path, format: Option<Format>) -> Result<Annotation, Error> {
     let seen = dialect::detect(path, format)?;
     let mut asm = assemble::Assembler::new(path);
     let parsed = match seen.family {
-        Family::Gtf => gff2::read(&mut asm, open(path)?, gff2::Keys::GTF),
-        Family::Jgi => gff2::read(&mut asm, open(path)?, gff2::Keys::JGI),
-        Family::Gff3 => gff3::read(&mut asm, LineCounter::new(open(path)?)),
+        Family::Gtf => gff2::read(&mut asm, open_text(path)?, gff2::Keys::GTF),
+        Family::Jgi => gff2::read(&mut asm, open_text(path)?, gff2::Keys::JGI),
+        Family::Gff3 => gff3::read(&mut asm, LineCounter::new(open_text(path)?)),
     };
     parsed.map_err(|e| blame_the_flag(e, &seen))?;
     if asm.records == 0 {

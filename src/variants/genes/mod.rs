@@ -206,7 +206,7 @@ impl GeneTable {
 
 /// Whether the first non-empty line of `path` starts with `prefix`.
 fn first_line_starts_with(path: &Path, prefix: &[u8]) -> Result<bool, Error> {
-    let mut lines = Lines::open(path, vcf::MAX_LINE)?;
+    let mut lines = Lines::open(path, vcf::max_line())?;
     let mut buf = Vec::new();
     while lines.next_line(&mut buf)? {
         if !buf.trim_ascii().is_empty() {

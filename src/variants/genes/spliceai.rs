@@ -72,7 +72,7 @@ type RowError = (&'static str, String);
 impl GeneTable {
     /// Reads SpliceAI's gene table at `path` (plain, gzip or BGZF): the genes in file order.
     pub fn read_spliceai(path: &Path) -> Result<GeneTable, Error> {
-        let mut lines = Lines::open(path, vcf::MAX_LINE)?;
+        let mut lines = Lines::open(path, vcf::max_line())?;
         let at = |lines: &Lines, (expected, found): RowError| Error::GeneTable {
             path: lines.path().to_path_buf(),
             line: lines.line_no().max(1),

@@ -11,6 +11,6 @@ mod writer;
 
 pub use crate::variants::input::Compression;
 pub use header::{COLUMNS, Header};
-pub use reader::{MAX_LINE, Reader};
+pub use reader::{Reader, max_line};
 pub use record::{FIXED_COLUMNS, ParseError, Record};
 pub use writer::{OutputFormat, Writer, write_vcf};

@@ -1,5 +1,5 @@
 //! Reading a VCF: the header first, then one record at a time, streaming (memory bounded by the
-//! longest line, itself bounded by [`MAX_LINE`]).
+//! longest line, itself bounded by [`max_line`]).
 //!
 //! Why a small splitter and not noodles-vcf (measured 2026-12-07 on this 2-core machine):
 //!
@@ -32,10 +32,13 @@ use crate::variants::Error;
 use crate::variants::error::shorten;
 use crate::variants::input::{Compression, Lines};
 
-/// The longest line read (without its line end): 256 MiB. A longer one is refused
-/// ([`Error::LineTooLong`]); a VCF line that long (a record with a very large number of
-/// samples) is still read.
-pub const MAX_LINE: usize = 256 << 20;
+/// The longest line read (without its line end): the one limit of every text input,
+/// [`crate::genome::io::max_line`] (256 MiB unless `SPLICEFORGE_MAX_LINE_MB` says otherwise).
+/// A longer one is refused ([`Error::LineTooLong`]); a VCF line that long (a record with a very
+/// large number of samples) is still read.
+pub fn max_line() -> usize {
+    crate::genome::io::max_line()
+}
 
 /// Reads a VCF file (plain, gzip or BGZF; `-` for standard input) record by record.
 pub struct Reader {
@@ -48,7 +51,7 @@ pub struct Reader {
 impl Reader {
     /// Opens `path` (`-`: standard input) and reads its header.
     pub fn open(path: &Path) -> Result<Reader, Error> {
-        Self::from_lines(Lines::open(path, MAX_LINE)?)
+        Self::from_lines(Lines::open(path, max_line())?)
     }
 
     /// Reads the VCF `source`, called `name` in messages, and its header.
@@ -56,7 +59,7 @@ impl Reader {
         Self::from_lines(Lines::from_reader(
             name.to_path_buf(),
             Box::new(source),
-            MAX_LINE,
+            max_line(),
         )?)
     }
 

@@ -1,0 +1,302 @@
+//! Bounded resources (docs/reliability.md): inputs of hostile size stop in seconds with the
+//! documented error, naming the limit and the setting that raises it, instead of filling memory
+//! or running for hours.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use spliceforge::error::exit;
+
+use crate::util::{Dir, GENOME, build_cmd, repo, run, s, spliceai_weights};
+
+/// A gzip file of `head`, then `total` bytes of `fill`, then `tail`: the fill is one 16 MiB
+/// member written again and again (multi-member gzip, as bgzip writes), so a gigabyte costs
+/// a megabyte of disk and a few milliseconds to write.
+fn gz_with_fill(
+    dir: &Dir,
+    name: &str,
+    head: &[u8],
+    fill: u8,
+    total: usize,
+    tail: &[u8],
+) -> PathBuf {
+    let member = |bytes: &[u8]| {
+        let mut e = GzEncoder::new(Vec::new(), Compression::fast());
+        e.write_all(bytes).unwrap();
+        e.finish().unwrap()
+    };
+    const CHUNK: usize = 16 << 20;
+    let chunk = member(&vec![fill; CHUNK]);
+    let mut out = member(head);
+    for _ in 0..total / CHUNK {
+        out.extend_from_slice(&chunk);
+    }
+    out.extend_from_slice(&member(&vec![fill; total % CHUNK]));
+    out.extend_from_slice(&member(tail));
+    dir.write(name, out)
+}
+
+#[test]
+fn a_gigabyte_line_in_a_text_input_stops_at_the_line_limit_with_exit_3() {
+    let dir = Dir::new();
+    // An annotation whose second line is a gigabyte long (a damaged or binary file): read
+    // up to the limit (256 MiB), not to the end.
+    let first = b"NC_004353.4\tx\texon\t1\t10\t.\t+\t.\tgene_id \"g\"; transcript_id \"t\";\n";
+    let gtf = gz_with_fill(&dir, "huge-line.gtf.gz", first, b'A', 1 << 30, b"\n");
+    let out = dir.join("out");
+    let g = repo(GENOME);
+    let args = [
+        "builder",
+        "-q",
+        "--genome",
+        s(&g),
+        "--annotation",
+        s(&gtf),
+        "--out",
+        s(&out),
+    ];
+    let r = run(dir.cmd(&args)).fails_with(exit::BAD_INPUT);
+    assert!(
+        r.stderr
+            .contains("huge-line.gtf.gz:2: a line longer than 256 MiB")
+            && r.stderr.contains("SPLICEFORGE_MAX_LINE_MB=1024"),
+        "{}",
+        r.stderr
+    );
+    assert!(!out.join("manifest.jsonl").exists());
+
+    // The same limit, set lower, for the gene-id list and the base-score table.
+    let ids = dir.write("ids.txt", format!("FBgn0004859\n{}\n", "x".repeat(2 << 20)));
+    let mut c = build_cmd(&dir, &dir.join("o2"), &["--gene-ids", s(&ids)]);
+    c.env("SPLICEFORGE_MAX_LINE_MB", "1");
+    let r = run(c).fails_with(exit::BAD_INPUT);
+    assert!(
+        r.stderr.contains("ids.txt:2: a line longer than 1 MiB")
+            && r.stderr.contains("SPLICEFORGE_MAX_LINE_MB=4"),
+        "{}",
+        r.stderr
+    );
+    let scores = dir.write(
+        "scores.tsv",
+        format!(
+            "chrom\tposition\tstrand\tdonor\tacceptor\n{}\n",
+            "1".repeat(2 << 20)
+        ),
+    );
+    let mut c = build_cmd(&dir, &dir.join("o3"), &["--base-scores", s(&scores)]);
+    c.env("SPLICEFORGE_MAX_LINE_MB", "1");
+    let r = run(c).fails_with(exit::BAD_INPUT);
+    assert!(
+        r.stderr.contains("scores.tsv:2: a line longer than 1 MiB"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// The fly reference set's gene table (tests/data/variants/dmel4).
+fn dmel4_genes() -> PathBuf {
+    repo("tests/data/variants/dmel4/genes.txt")
+}
+
+fn variants_cmd(dir: &Dir, vcf: &Path, out: &Path, extra: &[&str]) -> std::process::Command {
+    let (w, g, a) = (spliceai_weights(), repo(GENOME), dmel4_genes());
+    let mut args = vec![
+        "variants",
+        "-q",
+        "--spliceai-weights",
+        s(&w),
+        "--vcf",
+        s(vcf),
+        "--genome",
+        s(&g),
+        "--annotation",
+        s(&a),
+        "--out",
+        s(out),
+    ];
+    args.extend_from_slice(extra);
+    dir.cmd(&args)
+}
+
+#[test]
+fn a_vcf_allele_of_ten_million_bases_is_refused_naming_the_limit_and_its_flag() {
+    let dir = Dir::new();
+    // An insertion of 10⁷ bases in a gene (SpliceAI would score a window of ten million bases).
+    let head = "##fileformat=VCFv4.2\n##contig=<ID=NC_004353.4>\n\
+                #CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n\
+                NC_004353.4\t36512\t.\tT\tC\t.\t.\t.\n";
+    let mut text = String::from(head);
+    text.push_str("NC_004353.4\t36512\t.\tT\tT");
+    text.push_str(&"ACGT".repeat(2_500_000));
+    text.push_str("\t.\t.\t.\n");
+    let vcf = dir.write("long.vcf", text);
+    let out = dir.join("out.vcf");
+    let r = run(variants_cmd(&dir, &vcf, &out, &[])).fails_with(exit::BAD_INPUT);
+    assert!(
+        r.stderr
+            .contains("long.vcf:5: an ALT allele of 10000001 bases")
+            && r.stderr.contains("--max-alt-length 100000"),
+        "{}",
+        r.stderr
+    );
+    assert!(!out.exists());
+    // The line limit holds for VCFs too.
+    let mut c = variants_cmd(&dir, &vcf, &out, &[]);
+    c.env("SPLICEFORGE_MAX_LINE_MB", "1");
+    let r = run(c).fails_with(exit::BAD_INPUT);
+    assert!(
+        r.stderr.contains("long.vcf:5: a line longer than 1 MiB"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn a_weight_file_claiming_a_billion_values_is_refused_before_any_is_allocated() {
+    let dir = Dir::new();
+    // A 10 kB Keras file whose kernel claims 10⁹ values (chunked, none written): reading it
+    // once took 8 GB and 20 s.
+    let weights = dir.join("weights");
+    std::fs::create_dir(&weights).unwrap();
+    let o = crate::util::python_cmd()
+        .arg(repo("fuzz/make_h5_seed.py"))
+        .arg(weights.join("spliceai1.h5"))
+        .arg("--claim")
+        .arg("1000000000")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = dir.join("out");
+    let extra = [
+        "--base-model",
+        "spliceai",
+        "--spliceai-weights",
+        s(&weights),
+        "--spliceai-models",
+        "1",
+    ];
+    let r = run(build_cmd(&dir, &out, &extra)).fails_with(exit::DAMAGED);
+    assert!(
+        r.stderr.contains("spliceai1.h5")
+            && r.stderr.contains("claims more values than the file's"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn a_damaged_parquet_footer_is_bad_input_not_a_panic() {
+    let dir = Dir::new();
+    // Found by fuzzing: a column chunk at a negative offset panicked inside the parquet crate.
+    let damaged = repo("tests/data/fuzz/base_scores/negative-column-offset.parquet");
+    let r = run(build_cmd(
+        &dir,
+        &dir.join("out"),
+        &["--base-scores", s(&damaged)],
+    ))
+    .fails_with(exit::BAD_INPUT);
+    assert!(r.stderr.contains("damaged footer"), "{}", r.stderr);
+}
+
+/// Runs `c` (stderr to a file, no stdout) and returns its exit code, its stderr and its own
+/// peak resident memory in MB (`wait4`'s `ru_maxrss`).
+#[allow(clippy::zombie_processes)] // reaped by `wait4`, which also gives its memory
+fn run_measured(dir: &Dir, mut c: std::process::Command) -> (i32, String, u64) {
+    use std::os::unix::process::ExitStatusExt;
+    let err_path = dir.join("stderr.txt");
+    c.stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&err_path).unwrap());
+    let child = c.spawn().unwrap();
+    let mut status = 0;
+    // SAFETY: an all-zero `rusage` is valid; `wait4` fills it for the child it reaps.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: waits for our own child, with valid pointers to locals.
+    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
+    assert_eq!(pid, child.id() as libc::pid_t);
+    let code = std::process::ExitStatus::from_raw(status)
+        .code()
+        .unwrap_or(-1);
+    let stderr = std::fs::read_to_string(&err_path).unwrap();
+    (code, stderr, usage.ru_maxrss as u64 / 1024)
+}
+
+#[test]
+fn a_contig_of_a_billion_n_and_a_gene_spanning_a_chromosome_build_in_bounded_memory() {
+    let dir = Dir::new();
+    // The fly genome plus a contig of 10⁹ N written as one line: it has no gene, so it is only
+    // counted, a buffer at a time (held whole, it once took 2 GB).
+    let genome = std::fs::read(repo(GENOME)).unwrap();
+    let tail = gz_with_fill(&dir, "n.gz", b">chrN one line of N\n", b'N', 1 << 30, b"\n");
+    let mut bytes = genome;
+    bytes.extend_from_slice(&std::fs::read(&tail).unwrap());
+    let big = dir.write("with-n.fa.gz", bytes);
+    let (plain, with_n) = (dir.join("plain"), dir.join("with-n"));
+    run(build_cmd(&dir, &plain, &[])).ok();
+    let g = repo(GENOME);
+    let gtf = repo(crate::util::GTF);
+    let args = |genome: &Path, out: &Path| {
+        let v: Vec<String> = [
+            "builder",
+            "-q",
+            "--genome",
+            s(genome),
+            "--annotation",
+            s(&gtf),
+        ]
+        .iter()
+        .map(|a| a.to_string())
+        .chain(["--out".to_string(), s(out).to_string()])
+        .collect();
+        v
+    };
+    let a = args(&big, &with_n);
+    let a: Vec<&str> = a.iter().map(String::as_str).collect();
+    let (code, stderr, mb) = run_measured(&dir, dir.cmd(&a));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(mb < 400, "peak {mb} MB with a 1 GB contig of N");
+    // Its rows are the fly genome's rows.
+    for part in std::fs::read_dir(plain.join("parts")).unwrap() {
+        let p = part.unwrap().path();
+        let name = p.file_name().unwrap();
+        assert_eq!(
+            std::fs::read(&p).unwrap(),
+            std::fs::read(with_n.join("parts").join(name)).unwrap()
+        );
+    }
+
+    // A gene spanning the whole of chromosome 4 (1.35 Mb, three exons at its ends and middle),
+    // beside the real genes: built, in memory that grows with the gene's length.
+    let length = 1_348_131u64;
+    let mut gtf_text = String::new();
+    flate2::read::MultiGzDecoder::new(std::fs::File::open(&gtf).unwrap())
+        .read_to_string(&mut gtf_text)
+        .unwrap();
+    for (a, b) in [(1, 200), (600_000, 600_300), (length - 300, length)] {
+        gtf_text.push_str(&format!(
+            "NC_004353.4\tx\texon\t{a}\t{b}\t.\t+\t.\tgene_id \"whole4\"; transcript_id \"whole4.1\";\n"
+        ));
+    }
+    let span = dir.write("span.gtf", gtf_text);
+    let out = dir.join("span");
+    let a = [
+        "builder",
+        "-q",
+        "--genome",
+        s(&g),
+        "--annotation",
+        s(&span),
+        "--out",
+        s(&out),
+    ];
+    let (code, stderr, mb) = run_measured(&dir, dir.cmd(&a));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(mb < 600, "peak {mb} MB for a 1.35 Mb gene");
+    // 82 genes of the fly annotation, and this one.
+    let genes = std::fs::read_to_string(out.join("summary.json")).unwrap();
+    assert!(
+        genes.contains("\"genes\": 83") || genes.contains("\"genes\":83"),
+        "{genes}"
+    );
+}
