@@ -18,7 +18,7 @@
 # them. cargo-fuzz itself is installed from crates.io when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-targets=(fasta gtf gff3 annotation gene_ids base_scores vcf gene_table h5 run_json manifest bed)
+targets=(fasta gtf gff3 annotation gene_ids base_scores vcf gene_table h5 run_json manifest bed model_json predictions variants_manifest)
 what=${1:?usage: scripts/fuzz.sh TARGET HOURS | all RUNS | list}
 if [[ "$what" == list ]]; then
   printf '%s\n' "${targets[@]}"
@@ -49,7 +49,7 @@ one() { # target seconds corpus-dir [extra libFuzzer flags]
     local execs corpus_n
     execs=$(awk '/stat::number_of_executed_units/ {print $2}' "$log")
     corpus_n=$(find "$corpus" -type f | wc -l)
-    printf 'fuzz %-12s %12s executions  corpus %6s  no crash\n' "$t" "$execs" "$corpus_n"
+    printf 'fuzz %-18s %12s executions  corpus %6s  no crash\n' "$t" "$execs" "$corpus_n"
   else
     echo "fuzz $t: CRASH — the input is in fuzz/artifacts/$t/; the log: $log" >&2
     grep -E "panicked|ERROR: libFuzzer|SUMMARY|timeout|out-of-memory" "$log" | head -5 >&2

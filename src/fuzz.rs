@@ -27,6 +27,9 @@ pub const TARGETS: &[&str] = &[
     "run_json",
     "manifest",
     "bed",
+    "model_json",
+    "predictions",
+    "variants_manifest",
 ];
 
 /// Runs target `name` on `data`: what the reader returned, as `Ok(())` or its error. Panics only
@@ -112,6 +115,48 @@ pub fn run(name: &str, data: &[u8]) -> Result<(), Error> {
         "bed" => {
             let path = file.write("regions.bed", data)?;
             regions::read_bed(&path).map(|_| ()).map_err(Into::into)
+        }
+        "model_json" => {
+            // One model directory's JSON files, each read as `train`, `predict` and `variants
+            // --model` read them (the boosters are XGBoost's to read).
+            use crate::train::modeldir::{FeatureList, TrainInfo, ensemble, files};
+            let dir = file.dir();
+            for name in [
+                "train.json",
+                "features.json",
+                "calibration.json",
+                ensemble::ENSEMBLE_JSON,
+            ] {
+                file.write(name, data)?;
+            }
+            let info = files::read_json::<TrainInfo>(&dir, "train.json");
+            let features = files::read_json::<FeatureList>(&dir, "features.json");
+            let calibration = files::read_json::<Option<crate::train::fit::calibrate::Calibration>>(
+                &dir,
+                "calibration.json",
+            );
+            let plan = files::read_json::<ensemble::EnsembleFile>(&dir, ensemble::ENSEMBLE_JSON);
+            if let Ok(Some(c)) = &calibration {
+                // A calibration read is applied to probabilities: any numbers must do.
+                let _ = c.apply(&[0.0, 0.5, 1.0, f32::NAN, -1.0, 2.0]);
+            }
+            // The bytes are one of the four files: `Ok` when any of them reads.
+            match (info, features, calibration, plan) {
+                (Err(e), Err(_), Err(_), Err(_)) => Err(e.into()),
+                _ => Ok(()),
+            }
+        }
+        "predictions" => {
+            let path = file.write("predictions.parquet", data)?;
+            crate::evaluate::table::read(&path, None, 0.5)
+                .map(|_| ())
+                .map_err(Into::into)
+        }
+        "variants_manifest" => {
+            // A variants run's work directory: its manifest and a chunk it names.
+            file.write("chunk-000001.vcf", b"1\t100\t.\tA\tC\t.\t.\t.\n")?;
+            file.write("manifest.jsonl", data)?;
+            crate::variants::run::committed_chunks(&file.dir()).map(|_| ())
         }
         other => panic!("no fuzz target {other:?}; the targets are {TARGETS:?}"),
     }

@@ -187,7 +187,7 @@ fn a_weight_file_claiming_a_billion_values_is_refused_before_any_is_allocated() 
 }
 
 #[test]
-fn a_damaged_parquet_footer_is_bad_input_not_a_panic() {
+fn damaged_parquet_footers_and_pages_are_bad_input_not_a_panic() {
     let dir = Dir::new();
     // Found by fuzzing: a column chunk at a negative offset panicked inside the parquet crate.
     let damaged = repo("tests/data/fuzz/base_scores/negative-column-offset.parquet");
@@ -198,6 +198,20 @@ fn a_damaged_parquet_footer_is_bad_input_not_a_panic() {
     ))
     .fails_with(exit::BAD_INPUT);
     assert!(r.stderr.contains("damaged footer"), "{}", r.stderr);
+    // And a dictionary-encoded page without its dictionary, which panics deeper inside the
+    // crate: contained, said as damaged data, and no panic message.
+    let damaged = repo("tests/data/fuzz/base_scores/dictionary-page-missing.parquet");
+    let r = run(build_cmd(
+        &dir,
+        &dir.join("out2"),
+        &["--base-scores", s(&damaged)],
+    ))
+    .fails_with(exit::BAD_INPUT);
+    assert!(
+        r.stderr.contains("damaged data") && r.stderr.contains("dictionary-page-missing.parquet"),
+        "{}",
+        r.stderr
+    );
 }
 
 /// Runs `c` (stderr to a file, no stdout) and returns its exit code, its stderr and its own
@@ -299,4 +313,63 @@ fn a_contig_of_a_billion_n_and_a_gene_spanning_a_chromosome_build_in_bounded_mem
         genes.contains("\"genes\": 83") || genes.contains("\"genes\":83"),
         "{genes}"
     );
+    // Below the gene-length limit: refused, naming the gene, the limit and the setting.
+    let mut c = dir.cmd(&a);
+    c.arg("--overwrite")
+        .env("SPLICEFORGE_MAX_GENE_LENGTH", "1000000");
+    let r = run(c).fails_with(exit::BAD_INPUT);
+    assert!(
+        r.stderr
+            .contains("gene whole4 on NC_004353.4 spans 1348131 bases")
+            && r.stderr.contains("SPLICEFORGE_MAX_GENE_LENGTH=2000000"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn a_gene_of_a_million_transcripts_builds_in_memory_proportional_to_the_annotation() {
+    let dir = Dir::new();
+    // The fly annotation plus one gene of 10⁶ two-exon transcripts (170 MB of GTF).
+    let gtf = repo(crate::util::GTF);
+    let mut text = Vec::new();
+    flate2::read::MultiGzDecoder::new(std::fs::File::open(&gtf).unwrap())
+        .read_to_end(&mut text)
+        .unwrap();
+    let mut w = std::io::BufWriter::new(&mut text);
+    for t in 0..1_000_000u64 {
+        let a = 200_000 + t % 5_000;
+        let b = 220_000 + (t * 7) % 5_000;
+        for (s, e) in [(a, a + 100), (b, b + 100)] {
+            writeln!(
+                w,
+                "NC_004353.4\tx\texon\t{s}\t{e}\t.\t+\t.\tgene_id \"many\"; transcript_id \"many.{t}\";"
+            )
+            .unwrap();
+        }
+    }
+    drop(w);
+    let many = dir.write("many.gtf", &text);
+    let bytes = text.len() as u64;
+    drop(text);
+    let (g, out) = (repo(GENOME), dir.join("out"));
+    let a = [
+        "builder",
+        "-q",
+        "--genome",
+        s(&g),
+        "--annotation",
+        s(&many),
+        "--out",
+        s(&out),
+    ];
+    let (code, stderr, mb) = run_measured(&dir, dir.cmd(&a));
+    assert_eq!(code, 0, "{stderr}");
+    // Measured: 496 MB for the 170 MB file (2.3 s); the bound: memory proportional to it.
+    assert!(
+        mb < 4 * bytes / 1_000_000,
+        "peak {mb} MB for {bytes} bytes of GTF"
+    );
+    let summary = std::fs::read_to_string(out.join("summary.json")).unwrap();
+    assert!(summary.contains("\"genes\": 83"), "{summary}");
 }

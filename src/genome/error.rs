@@ -71,6 +71,21 @@ pub enum Error {
         /// The FASTA file.
         genome: PathBuf,
     },
+    /// A gene longer than [`crate::genome::select::max_gene_length`].
+    #[error(
+        "gene {gene} on {contig} spans {length} bases, more than the {limit} spliceforge takes in one gene (memory grows with a gene's length, about 110 bytes per base; the longest human genes span about 2.5 Mb): check the annotation, or raise the limit: SPLICEFORGE_MAX_GENE_LENGTH={}",
+        length.div_ceil(1_000_000) * 1_000_000
+    )]
+    GeneTooLong {
+        /// The gene.
+        gene: String,
+        /// Its contig.
+        contig: String,
+        /// Its length in bases.
+        length: u64,
+        /// The limit.
+        limit: u64,
+    },
     /// An exon extends past the end of its contig.
     #[error(
         "gene {gene}: exon {start}-{end} extends past the end of contig {contig} (length {length}); the annotation does not belong to this genome"

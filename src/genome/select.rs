@@ -139,6 +139,24 @@ fn empty(why: &str) -> Error {
     }
 }
 
+/// The default of [`max_gene_length`]: 10 Mb, four times the longest human gene.
+pub const DEFAULT_MAX_GENE_LENGTH: u64 = 10_000_000;
+
+/// The longest gene (first to last base of its chosen transcripts) the builder and `predict`
+/// take: their memory grows with a gene's length (about 110 bytes per base), so a gene longer
+/// than this (most often a damaged annotation: a gene spanning a chromosome) is an error
+/// (exit 3). `SPLICEFORGE_MAX_GENE_LENGTH` (bases) sets it.
+pub fn max_gene_length() -> u64 {
+    static LIMIT: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *LIMIT.get_or_init(|| {
+        std::env::var("SPLICEFORGE_MAX_GENE_LENGTH")
+            .ok()
+            .and_then(|v| v.trim().replace('_', "").parse::<u64>().ok())
+            .filter(|&n| n > 0)
+            .unwrap_or(DEFAULT_MAX_GENE_LENGTH)
+    })
+}
+
 /// Keeps the genes on a contig of the genome (a missing contig is an error unless
 /// `skip_missing_contigs`); an exon past its contig's end is an error.
 fn keep_on_genome(
@@ -173,6 +191,15 @@ fn keep_on_genome(
                 start: e.start,
                 end: e.end,
                 length,
+            });
+        }
+        let limit = max_gene_length();
+        if g.length() > limit {
+            return Err(Error::GeneTooLong {
+                gene: g.id.clone(),
+                contig: g.contig.clone(),
+                length: g.length(),
+                limit,
             });
         }
         kept.push(g);

@@ -12,7 +12,6 @@
 //! ```
 
 pub(crate) mod fingerprint;
-pub(crate) mod footer;
 pub(crate) mod fsutil;
 pub(crate) mod genes;
 pub(crate) mod lock;
@@ -21,6 +20,7 @@ pub(crate) mod output;
 pub(crate) mod part;
 pub(crate) mod reader;
 pub(crate) mod run;
+pub(crate) mod safe_parquet;
 pub(crate) mod shard;
 pub(crate) mod table;
 pub(crate) mod verify;

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use arrow_array::{Array, RecordBatch};
 use parquet::arrow::ProjectionMask;
-use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use super::Error;
 
@@ -24,7 +24,8 @@ impl Part {
     /// Opens `path` and reads its footer.
     pub fn open(path: &Path) -> Result<Self, Error> {
         let file = File::open(path).map_err(|e| Error::read(path, e))?;
-        let builder = super::footer::open(file).map_err(|e| Error::damaged_parquet(path, e))?;
+        let builder =
+            super::safe_parquet::open(file).map_err(|e| Error::damaged_parquet(path, e))?;
         Ok(Self {
             builder,
             path: path.to_path_buf(),
@@ -63,7 +64,7 @@ impl Part {
         columns: &[&str],
         row_groups: Option<Vec<usize>>,
         batch_size: usize,
-    ) -> Result<ParquetRecordBatchReader, Error> {
+    ) -> Result<super::safe_parquet::Batches, Error> {
         let schema = self.builder.schema().clone();
         let mut idx = Vec::with_capacity(columns.len());
         for c in columns {
@@ -85,6 +86,6 @@ impl Part {
         if let Some(rg) = row_groups {
             b = b.with_row_groups(rg);
         }
-        b.build().map_err(|e| Error::damaged_parquet(&self.path, e))
+        super::safe_parquet::build(b).map_err(|e| Error::damaged_parquet(&self.path, e))
     }
 }

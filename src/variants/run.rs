@@ -217,7 +217,7 @@ pub struct Report {
 /// One committed chunk, a manifest line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
-enum Line {
+pub(crate) enum Line {
     Chunk {
         chunk: usize,
         file: String,
@@ -640,7 +640,9 @@ fn append_line(path: &Path, line: &Line) -> Result<(), Error> {
 /// Every chunk committed in the work directory (by any shard), checked against its recorded
 /// checksum (a chunk whose file is missing or differs is scored again), and the number of
 /// chunks, if a shard has read the whole input.
-fn committed_chunks(work: &Path) -> Result<(HashMap<usize, Line>, Option<usize>), Error> {
+pub(crate) fn committed_chunks(
+    work: &Path,
+) -> Result<(HashMap<usize, Line>, Option<usize>), Error> {
     let mut chunks = HashMap::new();
     let mut total = None;
     let mut manifests: Vec<PathBuf> = fs::read_dir(work)
