@@ -8,6 +8,7 @@ mod contigs;
 mod distributed;
 mod errors;
 mod evaluate;
+mod faults;
 mod features;
 mod fuzz;
 mod inspect;

@@ -93,6 +93,9 @@ pub fn build(cfg: &BuildConfig, progress: bool) -> Result<Report, Error> {
         && check_file(dir, &c.genes_table)
         && check_file(dir, &c.summary)
     {
+        // Complete, by the manifest: its parts must still be what was committed (a damaged
+        // part is refused, exit 12, and nothing is touched).
+        manifest::check_parts(dir, &m, true)?;
         return Ok(Report {
             already_complete: true,
             resumed_from: m.batches.len(),

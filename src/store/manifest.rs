@@ -253,6 +253,37 @@ impl Manifest {
     }
 }
 
+/// Checks that every part file the manifest names exists with its recorded size and, with
+/// `checksums`, its recorded SHA-256: a file is never trusted because it exists. The first that
+/// differs is the error (nothing is changed).
+pub fn check_parts(dir: &Path, m: &Manifest, checksums: bool) -> Result<(), Error> {
+    for b in &m.batches {
+        for f in &b.parts {
+            let p = dir.join(&f.file);
+            let len = std::fs::metadata(&p).map(|md| md.len()).ok();
+            let found = if len != Some(f.bytes) {
+                Some(len.map_or("missing".to_string(), |l| format!("{l} bytes")))
+            } else if checksums {
+                let (sha, _) =
+                    crate::store::fsutil::sha256_file(&p).map_err(|e| Error::read(&p, e))?;
+                (sha != f.sha256).then(|| "other bytes (its SHA-256 differs)".to_string())
+            } else {
+                None
+            };
+            if let Some(found) = found {
+                return Err(Error::Corrupt {
+                    path: p,
+                    message: format!(
+                        "committed in batch {} with {} bytes but {found}; the output was modified or damaged after commit (start over with --overwrite; for a dataset, `spliceforge verify` says what else changed)",
+                        b.batch, f.bytes,
+                    ),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Removes `.tmp/` and any part file the manifest does not name; checks the named ones exist
 /// with their recorded sizes (a dataset, or `score`'s work directory).
 pub fn tidy(dir: &Path, m: &Manifest) -> Result<(), Error> {
@@ -260,23 +291,7 @@ pub fn tidy(dir: &Path, m: &Manifest) -> Result<(), Error> {
     if tmp.exists() {
         std::fs::remove_dir_all(&tmp).map_err(|e| Error::write(&tmp, e))?;
     }
-    for b in &m.batches {
-        for f in &b.parts {
-            let p = dir.join(&f.file);
-            let len = std::fs::metadata(&p).map(|md| md.len()).ok();
-            if len != Some(f.bytes) {
-                return Err(Error::Corrupt {
-                    path: p,
-                    message: format!(
-                        "committed in batch {} with {} bytes but {}; the output was modified (start over with --overwrite; for a dataset, `spliceforge verify` says what else changed)",
-                        b.batch,
-                        f.bytes,
-                        len.map_or("missing".to_string(), |l| format!("{l} bytes"))
-                    ),
-                });
-            }
-        }
-    }
+    check_parts(dir, m, false)?;
     for (_, path) in m.stray_parts(dir) {
         std::fs::remove_file(&path).map_err(|e| Error::write(&path, e))?;
     }

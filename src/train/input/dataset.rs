@@ -77,6 +77,18 @@ impl Dataset {
             .map(|c| c.name.clone())
             .collect();
         let m = manifest::load(&dir.join(MANIFEST), false)?;
+        // A dataset still being built or merged has no genes table yet: said as such (exit 6),
+        // not as a missing file.
+        if m.complete.is_none() {
+            return Err(store::Error::Verify {
+                problems: vec![format!(
+                    "the run is not complete ({} of {} batches committed): a builder or merge may still be writing it; wait for it, or resume it with the same command",
+                    m.batches.len(),
+                    run.plan.batches_of(run.shard).len()
+                )],
+            }
+            .into());
+        }
         let contigs: HashMap<String, String> = store::genes::read(dir)?
             .into_iter()
             .map(|g| (g.id, g.chrom))
