@@ -30,6 +30,16 @@ impl Lock {
         }
     }
 
+    /// Whether another process (a builder, a merge) holds the lock of `dir` now. Asked by
+    /// taking a shared lock and letting it go at once: a builder starting in that instant is
+    /// refused as if another held the directory (exit 5), the one thing this costs.
+    pub fn held_elsewhere(dir: &Path) -> bool {
+        let Ok(file) = File::open(dir.join(".lock")) else {
+            return false;
+        };
+        matches!(file.try_lock_shared(), Err(TryLockError::WouldBlock))
+    }
+
     /// Takes the lock, waiting while another process holds it (for short shared steps).
     pub fn wait(dir: &Path) -> Result<Self, Error> {
         let (file, path) = Self::open(dir, ".lock")?;

@@ -104,12 +104,18 @@ fn check_run_json(run: &RunInfo, p: &mut Vec<String>) {
 }
 
 /// Checks the manifest's progress: a torn last line, and the batches committed against the plan.
-fn check_progress(m: &Manifest, batches: &[usize], complete: bool, p: &mut Vec<String>) {
+fn check_progress(
+    m: &Manifest,
+    batches: &[usize],
+    complete: bool,
+    writing: bool,
+    p: &mut Vec<String>,
+) {
     let planned = batches.len();
     if let Some(what) = m.off_plan(batches) {
         p.push(format!("{MANIFEST}: {what}"));
     }
-    if m.torn_bytes > 0 {
+    if m.torn_bytes > 0 && !writing {
         p.push(format!(
             "{MANIFEST}: a torn last line ({} bytes): the run was interrupted; resume it",
             m.torn_bytes
@@ -121,7 +127,12 @@ fn check_progress(m: &Manifest, batches: &[usize], complete: bool, p: &mut Vec<S
             m.batches.len()
         ));
     }
-    if !complete {
+    if writing {
+        p.push(format!(
+            "a builder is writing the run now ({} of {planned} batches committed so far): verify it when it has finished",
+            m.batches.len()
+        ));
+    } else if !complete {
         p.push(format!(
             "the run is not complete: {} of {planned} batches committed; resume it",
             m.batches.len()
@@ -315,11 +326,17 @@ pub fn verify(dir: &Path) -> Result<Report, Error> {
     let run = RunInfo::load_dataset(dir)?;
     check_run_json(&run, &mut report.problems);
     let arrow = run.content.schema.arrow();
+    // Asked before the manifest is read: a builder that finishes in between leaves a complete
+    // manifest, which needs no excuse.
+    let held = super::Lock::held_elsewhere(dir);
     let m = manifest::load(&dir.join(MANIFEST), false)?;
     report.batches = m.batches.len();
     report.complete = m.complete.is_some();
     let batches = run.plan.batches_of(run.shard);
-    check_progress(&m, &batches, report.complete, &mut report.problems);
+    // A builder writing the dataset now: its torn last line and its part not yet recorded are
+    // its work in flight, not damage.
+    let writing = held && !report.complete;
+    check_progress(&m, &batches, report.complete, writing, &mut report.problems);
 
     let mut walk = Walk {
         dir,
@@ -337,6 +354,8 @@ pub fn verify(dir: &Path) -> Result<Report, Error> {
     if r.complete {
         check_completion(dir, &run, &m, &walk.listed, &mut r.problems);
     }
-    check_stray_parts(dir, &m, &mut r.problems);
+    if !writing {
+        check_stray_parts(dir, &m, &mut r.problems);
+    }
     Ok(r)
 }
