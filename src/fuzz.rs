@@ -148,9 +148,7 @@ pub fn run(name: &str, data: &[u8]) -> Result<(), Error> {
         }
         "predictions" => {
             let path = file.write("predictions.parquet", data)?;
-            crate::evaluate::table::read(&path, None, 0.5)
-                .map(|_| ())
-                .map_err(Into::into)
+            crate::evaluate::table::read(&path, None, 0.5).map(|_| ())
         }
         "variants_manifest" => {
             // A variants run's work directory: its manifest and a chunk it names.

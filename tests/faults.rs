@@ -13,6 +13,9 @@ use crate::util::{
     train_cmd,
 };
 
+/// What is done to a part's bytes.
+type Damage = fn(&mut Vec<u8>);
+
 /// The dataset of [`dataset_and_model`]: eight fly genes in two batches.
 const SMALL: [&str; 4] = ["--n-genes", "8", "--batch-size", "4"];
 
@@ -40,19 +43,13 @@ fn a_part_damaged_after_commit_is_refused_by_every_command_and_no_committed_batc
     let want = dataset_files(&ds);
     let part = "parts/batch-00002.parquet";
     let good = want[part].clone();
-    let damages: [(&str, Box<dyn Fn(&mut Vec<u8>)>); 3] = [
-        (
-            "bit-flip",
-            Box::new(|b: &mut Vec<u8>| {
-                let mid = b.len() / 2;
-                b[mid] ^= 0x10;
-            }),
-        ),
-        (
-            "truncation",
-            Box::new(|b: &mut Vec<u8>| b.truncate(b.len() / 2)),
-        ),
-        ("zero-length", Box::new(|b: &mut Vec<u8>| b.clear())),
+    let damages: [(&str, Damage); 3] = [
+        ("bit-flip", |b| {
+            let mid = b.len() / 2;
+            b[mid] ^= 0x10;
+        }),
+        ("truncation", |b| b.truncate(b.len() / 2)),
+        ("zero-length", |b| b.clear()),
     ];
     for (kind, damage) in &damages {
         let d = dir.join(kind);
@@ -69,7 +66,8 @@ fn a_part_damaged_after_commit_is_refused_by_every_command_and_no_committed_batc
         };
         said(&verify(&dir, &d).fails_with(exit::VERIFY));
         said(
-            &run(train_cmd(&dir, &d, &dir.join(&format!("m-{kind}")), &[])).fails_with(exit::VERIFY),
+            &run(train_cmd(&dir, &d, &dir.join(&format!("m-{kind}")), &[]))
+                .fails_with(exit::VERIFY),
         );
         said(
             &predict(&dir, &d, &model, &dir.join(&format!("p-{kind}.parquet")))

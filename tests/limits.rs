@@ -38,6 +38,30 @@ fn gz_with_fill(
     dir.write(name, out)
 }
 
+/// `builder -q --genome GENOME --annotation ANNOTATION --out OUT`.
+fn builder(dir: &Dir, genome: &Path, annotation: &Path, out: &Path) -> std::process::Command {
+    let args = [
+        "builder",
+        "-q",
+        "--genome",
+        s(genome),
+        "--annotation",
+        s(annotation),
+    ];
+    let mut c = dir.cmd(&args);
+    c.arg("--out").arg(out);
+    c
+}
+
+/// The embedded fly GTF, decompressed.
+fn fly_gtf() -> Vec<u8> {
+    let mut text = Vec::new();
+    flate2::read::MultiGzDecoder::new(std::fs::File::open(repo(crate::util::GTF)).unwrap())
+        .read_to_end(&mut text)
+        .unwrap();
+    text
+}
+
 #[test]
 fn a_gigabyte_line_in_a_text_input_stops_at_the_line_limit_with_exit_3() {
     let dir = Dir::new();
@@ -46,18 +70,7 @@ fn a_gigabyte_line_in_a_text_input_stops_at_the_line_limit_with_exit_3() {
     let first = b"NC_004353.4\tx\texon\t1\t10\t.\t+\t.\tgene_id \"g\"; transcript_id \"t\";\n";
     let gtf = gz_with_fill(&dir, "huge-line.gtf.gz", first, b'A', 1 << 30, b"\n");
     let out = dir.join("out");
-    let g = repo(GENOME);
-    let args = [
-        "builder",
-        "-q",
-        "--genome",
-        s(&g),
-        "--annotation",
-        s(&gtf),
-        "--out",
-        s(&out),
-    ];
-    let r = run(dir.cmd(&args)).fails_with(exit::BAD_INPUT);
+    let r = run(builder(&dir, &repo(GENOME), &gtf, &out)).fails_with(exit::BAD_INPUT);
     assert!(
         r.stderr
             .contains("huge-line.gtf.gz:2: a line longer than 256 MiB")
@@ -248,26 +261,8 @@ fn a_contig_of_a_billion_n_and_a_gene_spanning_a_chromosome_build_in_bounded_mem
     let big = dir.write("with-n.fa.gz", bytes);
     let (plain, with_n) = (dir.join("plain"), dir.join("with-n"));
     run(build_cmd(&dir, &plain, &[])).ok();
-    let g = repo(GENOME);
-    let gtf = repo(crate::util::GTF);
-    let args = |genome: &Path, out: &Path| {
-        let v: Vec<String> = [
-            "builder",
-            "-q",
-            "--genome",
-            s(genome),
-            "--annotation",
-            s(&gtf),
-        ]
-        .iter()
-        .map(|a| a.to_string())
-        .chain(["--out".to_string(), s(out).to_string()])
-        .collect();
-        v
-    };
-    let a = args(&big, &with_n);
-    let a: Vec<&str> = a.iter().map(String::as_str).collect();
-    let (code, stderr, mb) = run_measured(&dir, dir.cmd(&a));
+    let (g, gtf) = (repo(GENOME), repo(crate::util::GTF));
+    let (code, stderr, mb) = run_measured(&dir, builder(&dir, &big, &gtf, &with_n));
     assert_eq!(code, 0, "{stderr}");
     assert!(mb < 400, "peak {mb} MB with a 1 GB contig of N");
     // Its rows are the fly genome's rows.
@@ -283,28 +278,15 @@ fn a_contig_of_a_billion_n_and_a_gene_spanning_a_chromosome_build_in_bounded_mem
     // A gene spanning the whole of chromosome 4 (1.35 Mb, three exons at its ends and middle),
     // beside the real genes: built, in memory that grows with the gene's length.
     let length = 1_348_131u64;
-    let mut gtf_text = String::new();
-    flate2::read::MultiGzDecoder::new(std::fs::File::open(&gtf).unwrap())
-        .read_to_string(&mut gtf_text)
-        .unwrap();
+    let mut gtf_text = fly_gtf();
     for (a, b) in [(1, 200), (600_000, 600_300), (length - 300, length)] {
-        gtf_text.push_str(&format!(
+        gtf_text.extend_from_slice(format!(
             "NC_004353.4\tx\texon\t{a}\t{b}\t.\t+\t.\tgene_id \"whole4\"; transcript_id \"whole4.1\";\n"
-        ));
+        ).as_bytes());
     }
     let span = dir.write("span.gtf", gtf_text);
     let out = dir.join("span");
-    let a = [
-        "builder",
-        "-q",
-        "--genome",
-        s(&g),
-        "--annotation",
-        s(&span),
-        "--out",
-        s(&out),
-    ];
-    let (code, stderr, mb) = run_measured(&dir, dir.cmd(&a));
+    let (code, stderr, mb) = run_measured(&dir, builder(&dir, &g, &span, &out));
     assert_eq!(code, 0, "{stderr}");
     assert!(mb < 600, "peak {mb} MB for a 1.35 Mb gene");
     // 82 genes of the fly annotation, and this one.
@@ -314,7 +296,7 @@ fn a_contig_of_a_billion_n_and_a_gene_spanning_a_chromosome_build_in_bounded_mem
         "{genes}"
     );
     // Below the gene-length limit: refused, naming the gene, the limit and the setting.
-    let mut c = dir.cmd(&a);
+    let mut c = builder(&dir, &g, &span, &out);
     c.arg("--overwrite")
         .env("SPLICEFORGE_MAX_GENE_LENGTH", "1000000");
     let r = run(c).fails_with(exit::BAD_INPUT);
@@ -331,11 +313,7 @@ fn a_contig_of_a_billion_n_and_a_gene_spanning_a_chromosome_build_in_bounded_mem
 fn a_gene_of_a_million_transcripts_builds_in_memory_proportional_to_the_annotation() {
     let dir = Dir::new();
     // The fly annotation plus one gene of 10⁶ two-exon transcripts (170 MB of GTF).
-    let gtf = repo(crate::util::GTF);
-    let mut text = Vec::new();
-    flate2::read::MultiGzDecoder::new(std::fs::File::open(&gtf).unwrap())
-        .read_to_end(&mut text)
-        .unwrap();
+    let mut text = fly_gtf();
     let mut w = std::io::BufWriter::new(&mut text);
     for t in 0..1_000_000u64 {
         let a = 200_000 + t % 5_000;
@@ -352,18 +330,8 @@ fn a_gene_of_a_million_transcripts_builds_in_memory_proportional_to_the_annotati
     let many = dir.write("many.gtf", &text);
     let bytes = text.len() as u64;
     drop(text);
-    let (g, out) = (repo(GENOME), dir.join("out"));
-    let a = [
-        "builder",
-        "-q",
-        "--genome",
-        s(&g),
-        "--annotation",
-        s(&many),
-        "--out",
-        s(&out),
-    ];
-    let (code, stderr, mb) = run_measured(&dir, dir.cmd(&a));
+    let out = dir.join("out");
+    let (code, stderr, mb) = run_measured(&dir, builder(&dir, &repo(GENOME), &many, &out));
     assert_eq!(code, 0, "{stderr}");
     // Measured: 496 MB for the 170 MB file (2.3 s); the bound: memory proportional to it.
     assert!(
