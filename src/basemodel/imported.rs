@@ -199,8 +199,8 @@ impl ImportedScores {
             path: path.to_path_buf(),
             source,
         })?;
-        let reader = crate::store::safe_parquet::open(file)
-            .and_then(crate::store::safe_parquet::build)
+        let reader = crate::genome::safe_parquet::open(file)
+            .and_then(crate::genome::safe_parquet::build)
             .map_err(pq)?;
         let mut base = 0u64;
         for batch in reader {

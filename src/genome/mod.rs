@@ -6,6 +6,7 @@ pub(crate) mod gene;
 pub(crate) mod io;
 pub(crate) mod region;
 pub mod regions;
+pub(crate) mod safe_parquet;
 pub(crate) mod select;
 pub mod transcripts;
 

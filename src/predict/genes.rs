@@ -730,16 +730,16 @@ fn read_shard(path: &Path) -> Result<ShardTable, String> {
 /// A table read forward, `n` rows at a time.
 struct Rows {
     path: PathBuf,
-    reader: store::safe_parquet::Batches,
+    reader: crate::genome::safe_parquet::Batches,
     held: Option<RecordBatch>,
 }
 
 impl Rows {
     fn open(path: &Path) -> Result<Self, Error> {
         let file = std::fs::File::open(path).map_err(|e| store::Error::read(path, e))?;
-        let reader = store::safe_parquet::open(file)
+        let reader = crate::genome::safe_parquet::open(file)
             .map(|r| r.with_batch_size(output::CHUNK_ROWS))
-            .and_then(store::safe_parquet::build)
+            .and_then(crate::genome::safe_parquet::build)
             .map_err(|e| store::Error::damaged_parquet(path, e))?;
         Ok(Rows {
             path: path.to_path_buf(),

@@ -92,8 +92,8 @@ pub fn read(dir: &Path) -> Result<Vec<GeneRow>, Error> {
         path: path.clone(),
         message,
     };
-    let reader = super::safe_parquet::open(file)
-        .and_then(super::safe_parquet::build)
+    let reader = crate::genome::safe_parquet::open(file)
+        .and_then(crate::genome::safe_parquet::build)
         .map_err(|e| corrupt(format!("not a readable Parquet file: {e}")))?;
     let mut out = Vec::new();
     for batch in reader {

@@ -20,7 +20,6 @@ pub(crate) mod output;
 pub(crate) mod part;
 pub(crate) mod reader;
 pub(crate) mod run;
-pub(crate) mod safe_parquet;
 pub(crate) mod shard;
 pub(crate) mod table;
 pub(crate) mod verify;

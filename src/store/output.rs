@@ -93,7 +93,7 @@ impl Kind {
 /// A table's key-value metadata entry `key`, if the file is a Parquet file that has it.
 pub fn metadata(path: &Path, key: &str) -> Option<String> {
     let f = fs::File::open(path).ok()?;
-    let reader = super::safe_parquet::open_serialized(f).ok()?;
+    let reader = crate::genome::safe_parquet::open_serialized(f).ok()?;
     reader
         .metadata()
         .file_metadata()
@@ -225,9 +225,9 @@ impl<'k> Output<'k> {
             let reader = fs::File::open(path)
                 .map_err(|e| Error::read(path, e))
                 .and_then(|file| {
-                    super::safe_parquet::open(file)
+                    crate::genome::safe_parquet::open(file)
                         .map(|r| r.with_batch_size(CHUNK_ROWS))
-                        .and_then(super::safe_parquet::build)
+                        .and_then(crate::genome::safe_parquet::build)
                         .map_err(|e| Error::damaged_parquet(path, e))
                 });
             let (ok, err) = match reader {
@@ -289,7 +289,7 @@ fn file_fingerprint(kind: &Kind, path: &Path) -> Option<String> {
 
 fn count_rows(path: &Path) -> Result<u64, Error> {
     let f = fs::File::open(path).map_err(|e| Error::read(path, e))?;
-    let reader =
-        super::safe_parquet::open_serialized(f).map_err(|e| Error::damaged_parquet(path, e))?;
+    let reader = crate::genome::safe_parquet::open_serialized(f)
+        .map_err(|e| Error::damaged_parquet(path, e))?;
     Ok(reader.metadata().file_metadata().num_rows() as u64)
 }

@@ -25,7 +25,7 @@ impl Part {
     pub fn open(path: &Path) -> Result<Self, Error> {
         let file = File::open(path).map_err(|e| Error::read(path, e))?;
         let builder =
-            super::safe_parquet::open(file).map_err(|e| Error::damaged_parquet(path, e))?;
+            crate::genome::safe_parquet::open(file).map_err(|e| Error::damaged_parquet(path, e))?;
         Ok(Self {
             builder,
             path: path.to_path_buf(),
@@ -64,7 +64,7 @@ impl Part {
         columns: &[&str],
         row_groups: Option<Vec<usize>>,
         batch_size: usize,
-    ) -> Result<super::safe_parquet::Batches, Error> {
+    ) -> Result<crate::genome::safe_parquet::Batches, Error> {
         let schema = self.builder.schema().clone();
         let mut idx = Vec::with_capacity(columns.len());
         for c in columns {
@@ -86,6 +86,6 @@ impl Part {
         if let Some(rg) = row_groups {
             b = b.with_row_groups(rg);
         }
-        super::safe_parquet::build(b).map_err(|e| Error::damaged_parquet(&self.path, e))
+        crate::genome::safe_parquet::build(b).map_err(|e| Error::damaged_parquet(&self.path, e))
     }
 }

@@ -1,6 +1,7 @@
-//! Reading Parquet files that may be damaged, so that a damaged file is an error, never a
-//! panic inside the `parquet` crate. Every reader of Parquet in spliceforge opens its files and
-//! reads its batches here.
+//! Reading Parquet files that may be damaged (imported base scores, and the dataset's own parts
+//! and tables once they are on disk), so that a damaged file is an error, never a panic inside
+//! the `parquet` crate. Every reader of Parquet in spliceforge opens its files and reads its
+//! batches here; it sits with the inputs so that every layer above may use it.
 //!
 //! Two defences, both found needed by fuzzing (`docs/reliability.md`):
 //! - the footer is checked before the crate uses it: the crate trusts a column chunk's offset
@@ -79,10 +80,7 @@ pub fn build(builder: ParquetRecordBatchReaderBuilder<File>) -> Result<Batches, 
 
 /// Opens `file` as an Arrow record-batch reader whose footer has been checked.
 pub fn open(file: File) -> Result<ParquetRecordBatchReaderBuilder<File>, ParquetError> {
-    let len = file
-        .metadata()
-        .map_err(|e| ParquetError::External(Box::new(e)))?
-        .len();
+    let len = length(&file)?;
     let builder = contain(|| ParquetRecordBatchReaderBuilder::try_new(file))?;
     check(builder.metadata(), len)?;
     Ok(builder)
@@ -90,13 +88,18 @@ pub fn open(file: File) -> Result<ParquetRecordBatchReaderBuilder<File>, Parquet
 
 /// Opens `file` as a low-level reader (footer only: row counts, key-value metadata), checked.
 pub fn open_serialized(file: File) -> Result<SerializedFileReader<File>, ParquetError> {
-    let len = file
-        .metadata()
-        .map_err(|e| ParquetError::External(Box::new(e)))?
-        .len();
+    let len = length(&file)?;
     let reader = contain(|| SerializedFileReader::new(file))?;
     check(reader.metadata(), len)?;
     Ok(reader)
+}
+
+/// The file's length, which its footer's offsets must stay within.
+fn length(file: &File) -> Result<u64, ParquetError> {
+    Ok(file
+        .metadata()
+        .map_err(|e| ParquetError::External(Box::new(e)))?
+        .len())
 }
 
 /// Every row group's row count is non-negative and every column chunk lies inside the file.
